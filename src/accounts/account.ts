@@ -1,0 +1,48 @@
+export const ROLES = ['student', 'teacher', 'staff', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface School {
+  id: string;
+  name: string;
+}
+
+export interface Account {
+  /** Stable, opaque: the OIDC `sub`. Never the student number. */
+  id: string;
+  username: string;
+  givenName: string;
+  familyName: string;
+  email: string | null;
+  studentId: string | null;
+  grade: string | null;
+  status: 'active' | 'disabled';
+  passwordHash: string | null;
+  claimedAt: number | null;
+  lastLoginAt: number | null;
+  roles: Role[];
+  schools: School[];
+}
+
+export interface NewAccount {
+  username: string;
+  givenName: string;
+  familyName: string;
+  email?: string | null;
+  studentId?: string | null;
+  grade?: string | null;
+  roles: Role[];
+  schools?: School[];
+  /** Already hashed; absent for an account that has not been claimed yet. */
+  passwordHash?: string | null;
+}
+
+/** Usernames are trimmed and case-insensitive (the letter's S0123456 and s0123456 are one account). */
+export function usernameKey(username: string): string {
+  return username.normalize('NFC').trim().toLowerCase();
+}
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/;
+
+export function displayName(account: Pick<Account, 'givenName' | 'familyName'>): string {
+  return `${account.givenName} ${account.familyName}`.trim();
+}

@@ -1,0 +1,234 @@
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { ROLES, USERNAME_PATTERN, type Role } from './accounts/account.js';
+import { ConfigError, insecureConfigWarnings, loadConfig, redactConfig, type Config } from './config/load.js';
+import { seedDemo } from './demo/seed.js';
+import { rotateSigningKey } from './oidc/keys.js';
+import { startServer } from './server.js';
+import { createServices, type Services } from './services.js';
+import { AppError } from './shared/errors.js';
+import { createLogger } from './shared/log.js';
+import { migrateToLatest, openStore, storeOptionsFromConfig } from './store/database.js';
+
+function config(): Config {
+  return loadConfig(process.env);
+}
+
+/** Opens the store (migrating it) and the services for one command, then closes them. */
+async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
+  const cfg = config();
+  const options = storeOptionsFromConfig(cfg);
+  const store = await openStore(options);
+  try {
+    await migrateToLatest(store, options.schema);
+    const services = await createServices(cfg, store, createLogger(process.env.LOG_LEVEL ?? 'warn'));
+    return await work(services);
+  } finally {
+    await store.close();
+  }
+}
+
+function print(json: boolean, value: unknown, text: string): void {
+  process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+const program = new Command('homeroom').description('Homeroom: identity provider and student portal for school districts');
+
+program
+  .command('start')
+  .description('serve Homeroom (migrates the database; seeds the demo district on an empty one unless HOMEROOM_DEMO=0)')
+  .action(async () => {
+    const cfg = config();
+    const log = createLogger(cfg.log.level);
+    for (const warning of insecureConfigWarnings(cfg)) log.warn(warning);
+    const running = await startServer(cfg);
+    log.info({ url: running.url, database: cfg.databaseEngine }, 'Homeroom is listening');
+    if (running.demoLogins) {
+      const lines = running.demoLogins.map((d) => `  ${d.username.padEnd(10)} ${(d.password ?? '(not claimed yet)').padEnd(20)} ${d.name} — ${d.note}`);
+      process.stdout.write(`\nDemo district loaded. Open ${running.url} and sign in with:\n${lines.join('\n')}\n\n`);
+    }
+    const stop = async (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      await running.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
+
+program
+  .command('migrate')
+  .description('apply database migrations')
+  .option('--json', 'print JSON')
+  .action(async (opts) => {
+    const cfg = config();
+    const options = storeOptionsFromConfig(cfg);
+    const store = await openStore(options);
+    try {
+      const applied = await migrateToLatest(store, options.schema);
+      print(opts.json, { applied }, applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
+    } finally {
+      await store.close();
+    }
+  });
+
+program
+  .command('config')
+  .description('print the effective configuration, without secrets')
+  .option('--json', 'print JSON')
+  .action((opts) => {
+    const redacted = redactConfig(config());
+    print(true, redacted, '');
+    void opts;
+  });
+
+const clients = program.command('clients').description('apps (OIDC clients) that sign in through Homeroom');
+
+clients
+  .command('add')
+  .description('register an app')
+  .requiredOption('--name <name>', 'name shown to people')
+  .requiredOption('--redirect-uri <uri>', 'redirect URI (repeatable)', collect)
+  .option('--public', 'public client (no secret; PKCE required)', false)
+  .option('--post-logout-redirect-uri <uri>', 'where the app may send people after sign-out (repeatable)', collect)
+  .option('--backchannel-logout-uri <uri>', 'back-channel logout endpoint of the app')
+  .option('--portal', 'show the app as a tile in the portal', false)
+  .option('--launch-uri <uri>', 'where the portal tile sends people (default: the redirect URI’s site)')
+  .option('--first-party', 'the district’s own app: skip the consent screen', false)
+  .option('--json', 'print JSON')
+  .action(async (opts) => {
+    await withServices(async (services) => {
+      const { client, clientSecret } = await services.clients.register({
+        name: opts.name,
+        redirectUris: opts.redirectUri,
+        postLogoutRedirectUris: opts.postLogoutRedirectUri ?? [],
+        backchannelLogoutUri: opts.backchannelLogoutUri ?? null,
+        public: opts.public,
+        portal: opts.portal,
+        firstParty: opts.firstParty,
+        launchUrl: opts.launchUri ?? null,
+      });
+      await services.events.emit({ type: 'client.created', subjectId: client.clientId, data: { name: client.name, via: 'cli' } });
+      const result = { client_id: client.clientId, ...(clientSecret ? { client_secret: clientSecret } : {}) };
+      print(opts.json, result, `client_id: ${client.clientId}${clientSecret ? `\nclient_secret: ${clientSecret}\n(shown once; store it in the app now)` : ''}`);
+    });
+  });
+
+clients
+  .command('list')
+  .description('list apps')
+  .option('--json', 'print JSON')
+  .action(async (opts) => {
+    await withServices(async (services) => {
+      const all = await services.clients.list();
+      const rows = all.map((c) => ({
+        client_id: c.clientId,
+        name: c.name,
+        redirect_uris: c.redirectUris,
+        post_logout_redirect_uris: c.postLogoutRedirectUris,
+        backchannel_logout_uri: c.backchannelLogoutUri,
+        public: c.public,
+        portal: c.portal,
+        first_party: c.firstParty,
+        enabled: c.enabled,
+      }));
+      print(opts.json, rows, rows.map((r) => `${r.client_id}\t${r.name}\t${r.redirect_uris.join(' ')}`).join('\n') || 'No apps registered.');
+    });
+  });
+
+clients
+  .command('remove <clientId>')
+  .description('remove an app; its tokens stop working at once')
+  .option('--json', 'print JSON')
+  .action(async (clientId: string, opts) => {
+    await withServices(async (services) => {
+      const removed = await services.clients.remove(clientId);
+      if (!removed) throw new AppError(404, 'CLIENT_NOT_FOUND', 'errors.notFound');
+      await services.events.emit({ type: 'client.removed', subjectId: clientId, data: { via: 'cli' } });
+      print(opts.json, { removed: clientId }, `Removed ${clientId}.`);
+    });
+  });
+
+const accounts = program.command('accounts').description('accounts (students normally come from the roster)');
+
+accounts
+  .command('add')
+  .description('add an account (administrators, tests)')
+  .requiredOption('--username <username>')
+  .requiredOption('--given-name <name>')
+  .requiredOption('--family-name <name>')
+  .addOption(new Option('--role <role>', 'role (repeatable)').choices([...ROLES]).argParser(collect as any))
+  .option('--email <email>')
+  .option('--student-id <id>')
+  .option('--grade <grade>')
+  .option('--password-stdin', 'read the password from standard input')
+  .option('--json', 'print JSON')
+  .action(async (opts) => {
+    if (!USERNAME_PATTERN.test(opts.username)) throw new Error('--username: letters, digits, . _ @ - only');
+    const roles = (opts.role ?? ['student']) as Role[];
+    const password = opts.passwordStdin ? await readStdin() : null;
+    if (password !== null && password.length < 8) throw new Error('password: at least 8 characters');
+    await withServices(async (services) => {
+      if (await services.accounts.findByUsername(opts.username)) throw new Error(`--username: ${opts.username} already exists`);
+      const account = await services.accounts.create({
+        username: opts.username,
+        givenName: opts.givenName,
+        familyName: opts.familyName,
+        email: opts.email ?? null,
+        studentId: opts.studentId ?? null,
+        grade: opts.grade ?? null,
+        roles,
+        passwordHash: password ? await services.hasher.hash(password) : null,
+      });
+      await services.events.emit({ type: 'account.created', subjectId: account.id, data: { via: 'cli', roles } });
+      print(opts.json, { id: account.id, username: account.username, roles: account.roles, claimed: Boolean(password) }, `Created ${account.username} (${account.id}).`);
+    });
+  });
+
+const demo = program.command('demo').description('the demo district');
+demo
+  .command('seed')
+  .description('load the demo district and print its logins')
+  .option('--json', 'print JSON')
+  .action(async (opts) => {
+    await withServices(async (services) => {
+      const logins = await seedDemo(services);
+      print(opts.json, logins, logins.map((l) => `${l.username}\t${l.password ?? '(not claimed)'}\t${l.name}`).join('\n'));
+    });
+  });
+
+const keys = program.command('keys').description('token signing keys');
+keys
+  .command('rotate')
+  .description('add a new signing key; the old one stays published until tokens it signed expire (takes effect on restart)')
+  .option('--json', 'print JSON')
+  .action(async (opts) => {
+    await withServices(async (services) => {
+      const kid = await rotateSigningKey(services.signingKeys);
+      await services.events.emit({ type: 'keys.rotated', data: { kid } });
+      print(opts.json, { kid }, `New signing key ${kid}. Restart Homeroom to start signing with it.`);
+    });
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+  if (error instanceof AppError) {
+    process.stderr.write(`error: ${error.code} ${JSON.stringify(error.params)}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`error: ${(error as Error).message}\n`);
+  process.exit(1);
+});

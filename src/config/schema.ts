@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { duration } from './duration.js';
+
+const localized = z.record(z.string(), z.string().min(1));
+
+const helpLink = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/).describe('stable id of the link'),
+  title: localized.describe('title per language, e.g. {"en": "…", "fr": "…"}'),
+  url: z.string().min(1).describe('absolute URL, or a path on this server such as /help/login'),
+  roles: z.array(z.enum(['student', 'teacher', 'staff', 'admin'])).optional().describe('roles that see it in the portal; all when absent'),
+  showOnLogin: z.boolean().default(true).describe('also list it on the login page, before sign-in'),
+});
+
+const throttleRule = z.object({
+  limit: z.number().int().positive(),
+  window: duration(),
+});
+
+/**
+ * Every key Homeroom reads, with its default and what it means. `homeroom config --json` prints the effective values;
+ * README.md's configuration table is written from these descriptions.
+ */
+export const configSchema = z.object({
+  server: z
+    .object({
+      port: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port to listen on (env PORT)'),
+      host: z.string().default('0.0.0.0').describe('address to bind'),
+      issuer: z.url().optional().describe('public base URL and OIDC issuer (env HOMEROOM_ISSUER); default http://localhost:PORT'),
+      trustProxy: z.boolean().default(false).describe('trust X-Forwarded-For/-Proto from a reverse proxy (sets provider.proxy)'),
+    })
+    .default({ port: 3000, host: '0.0.0.0', trustProxy: false }),
+  database: z
+    .object({
+      url: z.string().optional().describe('postgres:// URL selects PostgreSQL (env DATABASE_URL); otherwise SQLite'),
+      schema: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional().describe('PostgreSQL schema to use (default: the search path)'),
+      dataDir: z.string().default('./data').describe('folder of the SQLite database homeroom.db (env HOMEROOM_DATA_DIR)'),
+      poolSize: z.number().int().positive().default(10).describe('PostgreSQL connection pool size'),
+    })
+    .default({ dataDir: './data', poolSize: 10 }),
+  demo: z
+    .object({
+      enabled: z.boolean().default(true).describe('seed the demo district on start when the database is empty (env HOMEROOM_DEMO=0 disables)'),
+    })
+    .default({ enabled: true }),
+  district: z
+    .object({
+      name: localized.default({ en: 'Maple Valley Schools', fr: 'Écoles de Maple Valley' }).describe('district name per language, shown in page titles'),
+      supportContact: localized
+        .default({ en: "your student's teacher", fr: "l'enseignant de votre enfant" })
+        .describe('who families should contact for help, per language'),
+    })
+    .default({
+      name: { en: 'Maple Valley Schools', fr: 'Écoles de Maple Valley' },
+      supportContact: { en: "your student's teacher", fr: "l'enseignant de votre enfant" },
+    }),
+  i18n: z
+    .object({
+      defaultLocale: z.enum(['en', 'fr']).default('en').describe('language when the browser asks for none we ship'),
+    })
+    .default({ defaultLocale: 'en' }),
+  passwords: z
+    .object({
+      memoryCost: z.number().int().min(8192).default(19456).describe('argon2id memory in KiB (OWASP minimum 19456)'),
+      timeCost: z.number().int().min(1).default(2).describe('argon2id iterations'),
+      parallelism: z.number().int().min(1).default(1).describe('argon2id lanes'),
+    })
+    .default({ memoryCost: 19456, timeCost: 2, parallelism: 1 }),
+  login: z
+    .object({
+      perAccount: throttleRule.default({ limit: 10, window: 900 }).describe('failed logins allowed per account per window'),
+      perAddress: throttleRule.default({ limit: 100, window: 900 }).describe('failed logins allowed per client address per window'),
+    })
+    .default({ perAccount: { limit: 10, window: 900 }, perAddress: { limit: 100, window: 900 } }),
+  session: z
+    .object({
+      ttl: duration().default(8 * 3600).describe('sign-in session length; short, since devices are shared'),
+      interactionTtl: duration().default(3600).describe('time allowed to finish a login page'),
+      portalTtl: duration().default(8 * 3600).describe('portal session length'),
+    })
+    .default({ ttl: 8 * 3600, interactionTtl: 3600, portalTtl: 8 * 3600 }),
+  tokens: z
+    .object({
+      accessTokenTtl: duration().default(3600).describe('access token lifetime'),
+      idTokenTtl: duration().default(3600).describe('ID token lifetime'),
+      refreshTokenTtl: duration().default(14 * 86400).describe('refresh token lifetime'),
+      authorizationCodeTtl: duration().default(60).describe('authorization code lifetime'),
+    })
+    .default({ accessTokenTtl: 3600, idTokenTtl: 3600, refreshTokenTtl: 14 * 86400, authorizationCodeTtl: 60 }),
+  secrets: z
+    .object({
+      cookieKeys: z.array(z.string().min(32)).default([]).describe('keys that sign cookies, newest first; generated and stored in the database when empty'),
+    })
+    .default({ cookieKeys: [] }),
+  portal: z
+    .object({
+      helpLinks: z.array(helpLink).default([]).describe('help tiles for the portal and login page; built-in help pages when empty'),
+    })
+    .default({ helpLinks: [] }),
+  log: z
+    .object({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level (env LOG_LEVEL)'),
+    })
+    .default({ level: 'info' }),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type HelpLinkConfig = z.output<typeof helpLink>;

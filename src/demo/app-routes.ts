@@ -1,0 +1,56 @@
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import { formBody, formField } from '../http/middleware/body.js';
+import { seeOther } from '../http/redirect.js';
+import type { Views } from '../http/views.js';
+import type { BuiltInRelyingParty } from '../rp/relying-party.js';
+import type { Services } from '../services.js';
+
+export const DEMO_APP_CLIENT_ID = 'demo-learning-app';
+export const DEMO_APP_PATH = '/demo-app';
+
+/**
+ * "Maple Learning", the demo district's learning app: a separate OIDC client with its own session, so a newcomer
+ * sees single sign-on from the portal and back-channel logout at work.
+ */
+export function demoAppRoutes(services: Services, views: Views, rp: BuiltInRelyingParty, verifyCsrf: Middleware): Router {
+  const router = new Router({ prefix: DEMO_APP_PATH });
+
+  router.get('/', async (ctx) => {
+    const session = await rp.current(ctx);
+    if (!session) return seeOther(ctx, await rp.startLogin(ctx, `${DEMO_APP_PATH}/`));
+    views.render(ctx, 'demo/app', { claims: session.claims }, { title: 'demoApp.title', private: true });
+  });
+
+  router.get('/callback', async (ctx) => {
+    const returnTo = ctx.query.error
+      ? null
+      : await rp.finishLogin(ctx).catch((error) => {
+          services.log.warn({ err: { message: (error as Error).message } }, 'demo app callback rejected');
+          return null;
+        });
+    if (!returnTo) return views.render(ctx, 'demo/signed-out', { failed: true }, { title: 'demoApp.title', status: 400 });
+    seeOther(ctx, returnTo);
+  });
+
+  router.post('/logout', formBody, verifyCsrf, async (ctx) => {
+    seeOther(ctx, await rp.logout(ctx, `${services.config.issuer}${DEMO_APP_PATH}/signed-out`));
+  });
+
+  router.get('/signed-out', (ctx) => {
+    views.render(ctx, 'demo/signed-out', { failed: false }, { title: 'demoApp.title' });
+  });
+
+  router.post('/backchannel-logout', formBody, async (ctx) => {
+    try {
+      await rp.backchannelLogout(formField(ctx, 'logout_token'));
+      ctx.status = 200;
+      ctx.body = '';
+    } catch {
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request' };
+    }
+  });
+
+  return router;
+}

@@ -1,0 +1,23 @@
+/**
+ * A self-service flow (login, and later claim and recovery) is a server-side record: the URL carries only its id,
+ * so back, refresh, a second tab and a server restart all land on the step the record says.
+ */
+export interface Flow<Context = Record<string, unknown>> {
+  id: string;
+  kind: string;
+  step: string;
+  context: Context;
+  /** Incremented on every write; a stale write (another tab got there first) is refused. */
+  version: number;
+  expiresAt: number;
+}
+
+export interface FlowStore {
+  create<C>(flow: Omit<Flow<C>, 'version'>): Promise<Flow<C>>;
+  /** Undefined when absent or expired. */
+  get<C>(id: string): Promise<Flow<C> | undefined>;
+  /** Writes step and context when the stored version is still `expectedVersion`; returns false otherwise. */
+  update<C>(id: string, expectedVersion: number, step: string, context: C): Promise<boolean>;
+  remove(id: string): Promise<void>;
+  purgeExpired(now?: number): Promise<number>;
+}

@@ -1,0 +1,14 @@
+import Router from '@koa/router';
+import type { Views } from '../http/views.js';
+import { BUILT_IN_TOPICS } from './links.js';
+
+/** Built-in help pages families can read before signing in. */
+export function helpRoutes(views: Views): Router {
+  const router = new Router();
+  router.get('/help/:topic', (ctx, next) => {
+    const topic = ctx.params.topic as (typeof BUILT_IN_TOPICS)[number];
+    if (!BUILT_IN_TOPICS.includes(topic)) return next();
+    views.render(ctx, `help/${topic}`, {}, { title: `help.${topic}.title` });
+  });
+  return router;
+}

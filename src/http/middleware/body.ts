@@ -1,0 +1,34 @@
+import type { Middleware } from 'koa';
+import { AppError } from '../../shared/errors.js';
+
+const LIMIT = 64 * 1024;
+
+/**
+ * Parses url-encoded form posts for our own routes only (oidc-provider parses its own endpoints' bodies).
+ * Repeated fields keep the last value; an oversized or malformed body is a 4xx, never a 500.
+ */
+export const formBody: Middleware = async (ctx, next) => {
+  if (ctx.method !== 'POST') return next();
+  if (!ctx.is('application/x-www-form-urlencoded')) {
+    throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'errors.badForm');
+  }
+  const declared = Number(ctx.get('content-length') || 0);
+  if (declared > LIMIT) throw new AppError(413, 'BODY_TOO_LARGE', 'errors.badForm');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req) {
+    size += (chunk as Buffer).length;
+    if (size > LIMIT) throw new AppError(413, 'BODY_TOO_LARGE', 'errors.badForm');
+    chunks.push(chunk as Buffer);
+  }
+  const body: Record<string, string> = {};
+  for (const [key, value] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) body[key] = value;
+  (ctx.request as any).body = body;
+  await next();
+};
+
+export function formField(ctx: { request: unknown }, name: string): string {
+  const body = ((ctx.request as any).body ?? {}) as Record<string, unknown>;
+  const value = body[name];
+  return typeof value === 'string' ? value : '';
+}

@@ -1,0 +1,29 @@
+import type { Middleware } from 'koa';
+import { isLocale, negotiate, type I18n, type Locale } from '../../i18n/i18n.js';
+
+const COOKIE = 'hr_lang';
+
+/**
+ * Language: `?lang=` (the switcher; remembered in a cookie), then the remembered choice, then an app's `ui_locales`,
+ * then Accept-Language, then the district default.
+ */
+export function locale(i18n: I18n, fallback: Locale, secure: boolean): Middleware {
+  return async (ctx, next) => {
+    const asked = ctx.query.lang;
+    let chosen: Locale | undefined;
+    if (isLocale(asked)) {
+      chosen = asked;
+      ctx.cookies.set(COOKIE, asked, { httpOnly: true, sameSite: 'lax', secure, maxAge: 365 * 86400 * 1000, signed: false });
+    } else {
+      const remembered = ctx.cookies.get(COOKIE);
+      if (isLocale(remembered)) chosen = remembered;
+    }
+    const uiLocales = typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined;
+    const resolved = chosen ?? (uiLocales ? negotiate(uiLocales, negotiate(ctx.get('accept-language'), fallback)) : negotiate(ctx.get('accept-language'), fallback));
+    ctx.state.locale = resolved;
+    ctx.state.t = i18n.translator(resolved);
+    ctx.state.localeChosen = Boolean(chosen);
+    ctx.vary('Accept-Language');
+    await next();
+  };
+}

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ejs from 'ejs';
+import type { Context } from 'koa';
+import type { Config } from '../config/load.js';
+import { LOCALE_NAMES, LOCALES, type I18n, type Locale } from '../i18n/i18n.js';
+
+export const VIEWS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'views');
+
+type Template = (data: Record<string, unknown>) => string;
+
+export interface PageOptions {
+  /** i18n id of the page title. */
+  title: string;
+  status?: number;
+  /** Pages that show who is signed in are never kept in the browser's history cache. */
+  private?: boolean;
+}
+
+/** EJS pages inside one layout; every string comes from the i18n catalogs through `t`. */
+export class Views {
+  private readonly cache = new Map<string, Template>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly i18n: I18n,
+    private readonly watch = false,
+  ) {}
+
+  private template(name: string): Template {
+    const cached = this.cache.get(name);
+    if (cached && !this.watch) return cached;
+    const filename = join(VIEWS_DIR, `${name}.ejs`);
+    const compiled = ejs.compile(readFileSync(filename, 'utf8'), { filename, views: [VIEWS_DIR] });
+    this.cache.set(name, compiled);
+    return compiled;
+  }
+
+  /** Locals every page can use. */
+  locals(ctx: Context): Record<string, unknown> {
+    const locale = ctx.state.locale as Locale;
+    const path = ctx.path;
+    const otherQuery = new URLSearchParams(ctx.querystring);
+    otherQuery.delete('lang');
+    return {
+      t: ctx.state.t,
+      locale,
+      csrfToken: ctx.state.csrfToken,
+      districtName: this.i18n.pick(this.config.district.name, locale),
+      languages: LOCALES.map((code) => {
+        const query = new URLSearchParams(otherQuery);
+        query.set('lang', code);
+        return { code, name: LOCALE_NAMES[code], href: `${path}?${query}`, current: code === locale };
+      }),
+    };
+  }
+
+  renderToString(ctx: Context, name: string, data: Record<string, unknown>, page: PageOptions): string {
+    const locals = { ...this.locals(ctx), ...data };
+    const body = this.template(name)(locals);
+    const t = ctx.state.t as (id: string) => string;
+    return this.template('layout')({ ...locals, body, title: t(page.title) });
+  }
+
+  render(ctx: Context, name: string, data: Record<string, unknown>, page: PageOptions): void {
+    ctx.status = page.status ?? 200;
+    ctx.type = 'html';
+    if (page.private) {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.set('Pragma', 'no-cache');
+    }
+    ctx.body = this.renderToString(ctx, name, data, page);
+  }
+}

@@ -1,0 +1,43 @@
+import type { FlowStore } from '../flows/flow.js';
+
+/** The username-first login: the step lives in a flow record keyed by the provider's interaction id. */
+export interface LoginContext {
+  username: string;
+}
+
+const kind = 'login';
+const idFor = (uid: string) => `login:${uid}`;
+
+export class LoginFlows {
+  constructor(
+    private readonly flows: FlowStore,
+    private readonly ttlSeconds: number,
+  ) {}
+
+  /** The username chosen for this interaction, or null while the username step is still open. */
+  async username(uid: string): Promise<string | null> {
+    const flow = await this.flows.get<LoginContext>(idFor(uid));
+    return flow?.step === 'password' ? flow.context.username : null;
+  }
+
+  async chooseUsername(uid: string, username: string): Promise<void> {
+    const existing = await this.flows.get<LoginContext>(idFor(uid));
+    if (existing) {
+      // Two tabs on one interaction: the later choice wins, whatever version the other tab wrote.
+      await this.flows.update(existing.id, existing.version, 'password', { username });
+      return;
+    }
+    await this.flows.remove(idFor(uid));
+    await this.flows.create<LoginContext>({
+      id: idFor(uid),
+      kind,
+      step: 'password',
+      context: { username },
+      expiresAt: Date.now() + this.ttlSeconds * 1000,
+    });
+  }
+
+  async restart(uid: string): Promise<void> {
+    await this.flows.remove(idFor(uid));
+  }
+}

@@ -1,0 +1,139 @@
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import { errors as oidcErrors } from 'oidc-provider';
+import type { Services } from '../services.js';
+import { AppError, tooManyRequests } from '../shared/errors.js';
+import { formBody, formField } from '../http/middleware/body.js';
+import type { Views } from '../http/views.js';
+import { helpLinksFor } from '../help/links.js';
+import { LoginFlows } from './login-flow.js';
+import { seeOther } from '../http/redirect.js';
+
+const MAX_USERNAME = 100;
+const MAX_PASSWORD = 1024;
+
+/**
+ * The provider's interactions: the letter's username-first login (Go, then Go), and consent for apps the district
+ * did not mark first-party. Every route is a short chain ending in a domain call and a view.
+ */
+export function interactionRoutes(provider: Provider, services: Services, views: Views, verifyCsrf: Middleware): Router {
+  const router = new Router({ prefix: '/interaction/:uid' });
+  const loginFlows = new LoginFlows(services.flows, services.config.session.interactionTtl);
+
+  /** Loads the interaction; an expired or foreign one becomes a friendly "start again" page. */
+  async function details(ctx: Context) {
+    try {
+      const interaction = await provider.interactionDetails(ctx.req, ctx.res);
+      if (interaction.uid !== ctx.params.uid) throw new oidcErrors.SessionNotFound('interaction mismatch');
+      return interaction;
+    } catch (error) {
+      if (error instanceof oidcErrors.SessionNotFound || error instanceof oidcErrors.InvalidRequest) {
+        throw new AppError(400, 'INTERACTION_EXPIRED', 'errors.interactionExpired');
+      }
+      throw error;
+    }
+  }
+
+  /** Records the interaction's result and sends the browser back to the provider (Koa-native, unlike interactionFinished). */
+  async function finish(ctx: Context, result: Record<string, unknown>, options: { mergeWithLastSubmission: boolean }) {
+    const returnTo = await provider.interactionResult(ctx.req, ctx.res, result as any, options);
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  }
+
+  function clientName(clientId: string) {
+    return services.clients.find(clientId).then((c) => c?.name ?? null);
+  }
+
+  async function renderLogin(ctx: Context, uid: string, username: string | null, error?: string, status = 200) {
+    const interaction = await details(ctx);
+    const appName = await clientName(String(interaction.params.client_id));
+    views.render(
+      ctx,
+      username ? 'login/password' : 'login/username',
+      { uid, username, error, appName, helpLinks: helpLinksFor(services.config, ctx.state.locale, services.i18n, { onLogin: true }) },
+      { title: 'login.title', status, private: true },
+    );
+  }
+
+  router.get('/', async (ctx) => {
+    const interaction = await details(ctx);
+    if (interaction.prompt.name === 'login') {
+      return renderLogin(ctx, interaction.uid, await loginFlows.username(interaction.uid));
+    }
+    if (interaction.prompt.name === 'consent') {
+      const client = await provider.Client.find(String(interaction.params.client_id));
+      const scopes = String(interaction.params.scope ?? '')
+        .split(' ')
+        .filter((s) => s && s !== 'openid');
+      return views.render(ctx, 'login/consent', { uid: interaction.uid, appName: client?.clientName ?? client?.clientId, scopes }, { title: 'consent.title', private: true });
+    }
+    throw new AppError(400, 'INTERACTION_UNSUPPORTED', 'errors.interactionExpired');
+  });
+
+  router.post('/username', formBody, verifyCsrf, async (ctx) => {
+    const interaction = await details(ctx);
+    const username = formField(ctx, 'username').trim();
+    if (!username || username.length > MAX_USERNAME) {
+      return renderLogin(ctx, interaction.uid, null, 'login.errors.usernameRequired', 400);
+    }
+    await loginFlows.chooseUsername(interaction.uid, username);
+    seeOther(ctx, `/interaction/${interaction.uid}`);
+  });
+
+  router.post('/restart', formBody, verifyCsrf, async (ctx) => {
+    const interaction = await details(ctx);
+    await loginFlows.restart(interaction.uid);
+    seeOther(ctx, `/interaction/${interaction.uid}`);
+  });
+
+  router.post('/password', formBody, verifyCsrf, async (ctx) => {
+    const interaction = await details(ctx);
+    const username = await loginFlows.username(interaction.uid);
+    if (!username) {
+      seeOther(ctx, `/interaction/${interaction.uid}`);
+      return;
+    }
+    const password = formField(ctx, 'password');
+    if (!password || password.length > MAX_PASSWORD) {
+      return renderLogin(ctx, interaction.uid, username, 'login.errors.failed', 401);
+    }
+    const outcome = await services.authenticator.login(username, password, ctx.state.ip);
+    if (!outcome.ok) {
+      if (outcome.reason === 'throttled') throw tooManyRequests(outcome.retryAfter);
+      return renderLogin(ctx, interaction.uid, username, 'login.errors.failed', 401);
+    }
+    await loginFlows.restart(interaction.uid);
+    // remember: false makes the provider session a browser-session cookie: shared family devices forget it on close.
+    await finish(ctx, { login: { accountId: outcome.account.id, remember: false } }, { mergeWithLastSubmission: false });
+  });
+
+  router.post('/consent', formBody, verifyCsrf, async (ctx) => {
+    const interaction = await details(ctx);
+    if (interaction.prompt.name !== 'consent') throw new AppError(400, 'INTERACTION_EXPIRED', 'errors.interactionExpired');
+    if (formField(ctx, 'decision') !== 'allow') {
+      await finish(ctx, { error: 'access_denied', error_description: 'the user denied access' }, { mergeWithLastSubmission: false });
+      return;
+    }
+    const accountId = interaction.session!.accountId;
+    const grant = interaction.grantId
+      ? (await provider.Grant.find(interaction.grantId))!
+      : new provider.Grant({ accountId, clientId: String(interaction.params.client_id) });
+    const missing = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    const grantId = await grant.save();
+    await services.events.emit({ type: 'consent.granted', actorId: accountId, subjectId: accountId, ip: ctx.state.ip, data: { client: interaction.params.client_id } });
+    await finish(ctx, { consent: { grantId } }, { mergeWithLastSubmission: true });
+  });
+
+  router.post('/abort', formBody, verifyCsrf, async (ctx) => {
+    await details(ctx);
+    await finish(ctx, { error: 'access_denied', error_description: 'the user cancelled the sign-in' }, { mergeWithLastSubmission: false });
+  });
+
+  return router;
+}

@@ -1,0 +1,35 @@
+import { DEMO_APP_CLIENT_ID, DEMO_APP_PATH } from '../demo/app-routes.js';
+import { builtInClientSecret } from '../rp/relying-party.js';
+import type { Services } from '../services.js';
+
+export const PORTAL_CLIENT_ID = 'homeroom-portal';
+
+/** The portal is an OIDC client like any app; it is registered (or re-registered when the issuer moved) at start. */
+export async function ensurePortalClient(services: Services): Promise<void> {
+  const issuer = services.config.issuer;
+  await services.clients.ensureBuiltIn({
+    clientId: PORTAL_CLIENT_ID,
+    clientSecret: builtInClientSecret(services.serverSecret, PORTAL_CLIENT_ID),
+    name: 'Homeroom Portal',
+    redirectUris: [`${issuer}/portal/callback`],
+    postLogoutRedirectUris: [`${issuer}/`],
+    backchannelLogoutUri: `${issuer}/portal/backchannel-logout`,
+    firstParty: true,
+    portal: false,
+  });
+}
+
+export async function ensureDemoAppClient(services: Services): Promise<void> {
+  const issuer = services.config.issuer;
+  await services.clients.ensureBuiltIn({
+    clientId: DEMO_APP_CLIENT_ID,
+    clientSecret: builtInClientSecret(services.serverSecret, DEMO_APP_CLIENT_ID),
+    name: 'Maple Learning',
+    redirectUris: [`${issuer}${DEMO_APP_PATH}/callback`],
+    postLogoutRedirectUris: [`${issuer}${DEMO_APP_PATH}/signed-out`],
+    backchannelLogoutUri: `${issuer}${DEMO_APP_PATH}/backchannel-logout`,
+    launchUrl: `${issuer}${DEMO_APP_PATH}/`,
+    firstParty: true,
+    portal: true,
+  });
+}

@@ -1,0 +1,120 @@
+import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { Services } from '../services.js';
+import { createOidcAdapter } from '../store/oidc-adapter.js';
+import { accountClaims, SCOPE_CLAIMS } from './claims.js';
+import { FIRST_PARTY } from './first-party.js';
+import { loadSigningKeys } from './keys.js';
+
+export interface ProviderViews {
+  logout(ctx: KoaContextWithOIDC, form: string): Promise<void>;
+  logoutSuccess(ctx: KoaContextWithOIDC): Promise<void>;
+  error(ctx: KoaContextWithOIDC, out: Record<string, string>, error: Error): Promise<void>;
+}
+
+
+export async function createProvider(services: Services, views: ProviderViews): Promise<Provider> {
+  const { config, accounts } = services;
+  const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies, signed: true };
+  const keys = await loadSigningKeys(services.signingKeys, Math.max(config.tokens.idTokenTtl, config.tokens.accessTokenTtl));
+
+  const configuration: Configuration = {
+    adapter: createOidcAdapter(services.store.db, services.sealer) as any,
+    jwks: { keys: keys as any },
+    cookies: {
+      keys: services.cookieKeys,
+      long: cookie,
+      short: cookie,
+      names: { session: 'hr_session', interaction: 'hr_interaction', resume: 'hr_resume' },
+    },
+    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+    scopes: ['openid', 'offline_access', ...Object.keys(SCOPE_CLAIMS).filter((s) => s !== 'openid')],
+    // Widely used relying parties read the profile from the ID token, so it carries the granted claims too.
+    conformIdTokenClaims: false,
+    responseTypes: ['code'],
+    pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
+    extraClientMetadata: { properties: [FIRST_PARTY] },
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      id_token_signed_response_alg: 'RS256',
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      userinfo: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: views.logout as any,
+        postLogoutSuccessSource: views.logoutSuccess as any,
+      },
+    },
+    async findAccount(_ctx, sub) {
+      const account = await accounts.findById(sub);
+      // A disabled account's sessions and tokens stop working at once, even those still stored.
+      if (!account || account.status !== 'active') return undefined;
+      return { accountId: account.id, claims: async () => accountClaims(account) as any };
+    },
+    interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    async loadExistingGrant(ctx) {
+      const client = ctx.oidc.client!;
+      const session = ctx.oidc.session!;
+      const grantId = (ctx.oidc.result?.consent as any)?.grantId ?? session.grantIdFor(client.clientId);
+      if (grantId) {
+        const existing = await ctx.oidc.provider.Grant.find(grantId);
+        if (existing && !client.metadata()[FIRST_PARTY]) return existing;
+        if (existing) return grantEverythingRequested(ctx, existing);
+      }
+      if (client.metadata()[FIRST_PARTY]) {
+        // First-party apps (registered by the district) never ask the student for consent.
+        return grantEverythingRequested(ctx, new ctx.oidc.provider.Grant({ clientId: client.clientId, accountId: session.accountId! }));
+      }
+      return undefined;
+    },
+    async issueRefreshToken(_ctx, client) {
+      return client.grantTypeAllowed('refresh_token');
+    },
+    ttl: {
+      AccessToken: config.tokens.accessTokenTtl,
+      AuthorizationCode: config.tokens.authorizationCodeTtl,
+      IdToken: config.tokens.idTokenTtl,
+      RefreshToken: config.tokens.refreshTokenTtl,
+      Interaction: config.session.interactionTtl,
+      Session: config.session.ttl,
+      Grant: config.tokens.refreshTokenTtl,
+    },
+    renderError: views.error as any,
+    clientBasedCORS(ctx, origin, client) {
+      return client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false;
+    },
+  };
+
+  const provider = new Provider(config.issuer, configuration);
+  provider.proxy = config.server.trustProxy;
+  provider.on('server_error', (_ctx, error) => services.log.error({ err: error }, 'oidc server error'));
+  provider.on('backchannel.error', (_ctx, error, client) =>
+    services.log.warn({ err: { message: (error as Error).message }, client: client.clientId }, 'back-channel logout failed'),
+  );
+  provider.on('end_session.success', (ctx) => {
+    void services.events.emit({ type: 'session.ended', subjectId: ctx.oidc.session?.accountId ?? null, ip: ctx.ip });
+  });
+  provider.on('grant.success', (ctx) => {
+    void services.events.emit({ type: 'token.issued', subjectId: (ctx.oidc.entities as any).Account?.accountId ?? null, data: { client: ctx.oidc.client?.clientId } });
+  });
+  return provider;
+}
+
+async function grantEverythingRequested(ctx: KoaContextWithOIDC, grant: InstanceType<Provider['Grant']>) {
+  const scope = ctx.oidc.params?.scope as string | undefined;
+  if (scope) grant.addOIDCScope(scope);
+  const claims = ctx.oidc.params?.claims as string | undefined;
+  if (claims) {
+    const parsed = JSON.parse(claims) as Record<string, Record<string, unknown> | undefined>;
+    const names = [...Object.keys(parsed.userinfo ?? {}), ...Object.keys(parsed.id_token ?? {})];
+    if (names.length) grant.addOIDCClaims(names);
+  }
+  await grant.save();
+  return grant;
+}

@@ -1,0 +1,85 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Provider from 'oidc-provider';
+import type { Config } from './config/load.js';
+import { seedDemo, type DemoLogin } from './demo/seed.js';
+import { buildApp } from './http/app.js';
+import { ensureDemoAppClient } from './oidc/built-in-clients.js';
+import { createServices, type Services } from './services.js';
+import { createLogger } from './shared/log.js';
+import { migrateToLatest, openStore, storeOptionsFromConfig, type StoreOptions } from './store/database.js';
+import { purgeExpiredOidcPayloads } from './store/oidc-adapter.js';
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  services: Services;
+  provider: Provider;
+  demoLogins: DemoLogin[] | null;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  storeOptions?: StoreOptions;
+  /** Build the app before listening (the issuer is known); tests listen on port 0 and set the issuer afterwards. */
+  configForPort?: (port: number) => Config;
+}
+
+/**
+ * Opens the store, migrates, seeds the demo district on an empty database, builds the app and listens.
+ * With `configForPort`, it listens first so the issuer can name the port that was actually given.
+ */
+export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
+  const server = createServer();
+  let effective = config;
+  if (options.configForPort) {
+    await new Promise<void>((resolve) => server.listen(config.server.port, config.server.host, resolve));
+    effective = options.configForPort((server.address() as AddressInfo).port);
+  }
+  const log = createLogger(effective.log.level);
+  const storeOptions = options.storeOptions ?? storeOptionsFromConfig(effective);
+  const store = await openStore(storeOptions);
+  await migrateToLatest(store, storeOptions.schema);
+  const services = await createServices(effective, store, log);
+
+  let demoLogins: DemoLogin[] | null = null;
+  if (effective.demo.enabled && (await services.accounts.count()) === 0) {
+    demoLogins = await seedDemo(services);
+  } else if (effective.demo.enabled) {
+    // The demo app's URIs follow the issuer, which may have changed since the district was seeded.
+    await ensureDemoAppClient(services);
+  }
+
+  let internal = '';
+  const provider = await buildApp(services, { internalBaseUrl: () => internal });
+  server.on('request', provider.callback());
+  if (!options.configForPort) {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(effective.server.port, effective.server.host, resolve);
+    });
+  }
+  const port = (server.address() as AddressInfo).port;
+  internal = `http://127.0.0.1:${port}`;
+
+  const purge = setInterval(() => {
+    Promise.all([purgeExpiredOidcPayloads(store.db), services.flows.purgeExpired(), services.rpSessions.purgeExpired()]).catch((error) =>
+      log.warn({ err: error }, 'purge of expired records failed'),
+    );
+  }, 10 * 60 * 1000);
+  purge.unref();
+
+  return {
+    url: effective.issuer,
+    server,
+    services,
+    provider,
+    demoLogins,
+    async close() {
+      clearInterval(purge);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await store.close();
+    },
+  };
+}

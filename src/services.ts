@@ -1,0 +1,83 @@
+import { randomBytes } from 'node:crypto';
+import type { Config } from './config/load.js';
+import { Authenticator } from './accounts/authenticate.js';
+import { PasswordHasher } from './accounts/passwords.js';
+import { EventBus } from './events/bus.js';
+import { createI18n, type I18n } from './i18n/i18n.js';
+import { ClientRegistry } from './oidc/clients.js';
+import { Sealer } from './shared/seal.js';
+import { createLogger, type Logger } from './shared/log.js';
+import { SqlAccountStore } from './store/accounts-repo.js';
+import { SqlAuditLog } from './store/audit-repo.js';
+import { SqlClientStore } from './store/clients-repo.js';
+import type { Store } from './store/database.js';
+import { SqlFlowStore } from './store/flows-repo.js';
+import { SqlRpSessions } from './store/rp-sessions-repo.js';
+import { SqlSecrets } from './store/secrets-repo.js';
+import { SqlSigningKeys } from './store/signing-keys-repo.js';
+import { SqlThrottleStore } from './store/throttle-repo.js';
+import { Throttle } from './throttle/throttle.js';
+
+/** Everything the HTTP layer and the CLI work with, built once from the config and the store. */
+export interface Services {
+  config: Config;
+  store: Store;
+  log: Logger;
+  events: EventBus;
+  i18n: I18n;
+  hasher: PasswordHasher;
+  accounts: SqlAccountStore;
+  authenticator: Authenticator;
+  throttle: Throttle;
+  clients: ClientRegistry;
+  flows: SqlFlowStore;
+  rpSessions: SqlRpSessions;
+  audit: SqlAuditLog;
+  signingKeys: SqlSigningKeys;
+  secrets: SqlSecrets;
+  sealer: Sealer;
+  cookieKeys: string[];
+  /** Keys deriving per-purpose secrets (CSRF, cookies of the built-in relying parties). */
+  serverSecret: string;
+}
+
+export async function createServices(config: Config, store: Store, log: Logger = createLogger(config.log.level)): Promise<Services> {
+  const secrets = new SqlSecrets(store.db);
+  const random = () => randomBytes(32).toString('base64');
+  const [sealKey, generatedCookieKey, serverSecret] = await Promise.all([
+    secrets.getOrCreate('seal-key', random),
+    secrets.getOrCreate('cookie-key', random),
+    secrets.getOrCreate('server-secret', random),
+  ]);
+  const sealer = new Sealer(sealKey);
+  const events = new EventBus(log);
+  const audit = new SqlAuditLog(store.db);
+  events.subscribe((event) => audit.append(event));
+  events.subscribe((event) => log.info({ event: event.type, subject: event.subjectId ?? undefined, ip: event.ip ?? undefined }, 'audit'));
+
+  const hasher = new PasswordHasher(config.passwords);
+  const accounts = new SqlAccountStore(store.db);
+  const throttle = new Throttle(new SqlThrottleStore(store.db));
+  const authenticator = new Authenticator(accounts, hasher, throttle, () => config.login, events);
+
+  return {
+    config,
+    store,
+    log,
+    events,
+    i18n: await createI18n(config.i18n.defaultLocale),
+    hasher,
+    accounts,
+    authenticator,
+    throttle,
+    clients: new ClientRegistry(new SqlClientStore(store.db, sealer)),
+    flows: new SqlFlowStore(store.db),
+    rpSessions: new SqlRpSessions(store.db),
+    audit,
+    signingKeys: new SqlSigningKeys(store.db),
+    secrets,
+    sealer,
+    cookieKeys: config.secrets.cookieKeys.length ? config.secrets.cookieKeys : [generatedCookieKey],
+    serverSecret,
+  };
+}

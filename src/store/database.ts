@@ -1,0 +1,91 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config/load.js';
+import * as initial from './migrations/001_initial.js';
+import type { Database } from './tables.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface Store {
+  db: Kysely<Database>;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+/** Migrations in order; new ones are appended, never edited once released. */
+const migrations: Record<string, Migration> = {
+  '001_initial': initial,
+};
+
+export interface StoreOptions {
+  engine: Engine;
+  /** postgres:// URL when engine is postgres. */
+  url?: string;
+  /** PostgreSQL schema (created when missing); tests use a fresh one per run. */
+  schema?: string;
+  /** SQLite file path, or ':memory:'. */
+  file?: string;
+  poolSize?: number;
+}
+
+export function storeOptionsFromConfig(config: Config): StoreOptions {
+  if (config.databaseEngine === 'postgres') {
+    return { engine: 'postgres', url: config.database.url, schema: config.database.schema, poolSize: config.database.poolSize };
+  }
+  const dir = resolve(config.database.dataDir);
+  mkdirSync(dir, { recursive: true });
+  return { engine: 'sqlite', file: join(dir, 'homeroom.db') };
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  if (options.engine === 'postgres') {
+    // BIGINT (our epoch-millisecond columns) arrives as a string by default; these values fit a double.
+    const types = {
+      getTypeParser: (oid: number, format?: any) =>
+        oid === 20 ? (value: string) => Number(value) : (pg.types.getTypeParser as any)(oid, format),
+    };
+    const schema = options.schema;
+    if (schema) {
+      const admin = new pg.Client({ connectionString: options.url });
+      await admin.connect();
+      try {
+        await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      } finally {
+        await admin.end();
+      }
+    }
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      types,
+      ...(schema ? { options: `-c search_path="${schema}"` } : {}),
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, engine: 'postgres', close: () => db.destroy() };
+  }
+  const sqlite = new SQLite(options.file ?? ':memory:');
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return { db, engine: 'sqlite', close: () => db.destroy() };
+}
+
+export async function migrateToLatest(store: Store, schema?: string): Promise<string[]> {
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: async () => migrations },
+    ...(store.engine === 'postgres' && schema ? { migrationTableSchema: schema } : {}),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+export async function ping(store: Store): Promise<void> {
+  await sql`select 1`.execute(store.db);
+}

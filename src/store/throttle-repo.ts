@@ -1,0 +1,33 @@
+import { sql, type Kysely } from 'kysely';
+import type { ThrottleStore } from '../throttle/throttle.js';
+import type { Database } from './tables.js';
+
+export class SqlThrottleStore implements ThrottleStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async hit(key: string, windowMs: number, now: number) {
+    // One statement, so concurrent failures on several processes never lose a count.
+    const expired = sql<boolean>`throttle_counters.window_start <= ${now - windowMs}`;
+    const row = await this.db
+      .insertInto('throttle_counters')
+      .values({ key, window_start: now, count: 1 })
+      .onConflict((oc) =>
+        oc.column('key').doUpdateSet({
+          count: sql`case when ${expired} then 1 else throttle_counters.count + 1 end`,
+          window_start: sql`case when ${expired} then ${now} else throttle_counters.window_start end`,
+        }),
+      )
+      .returning(['count', 'window_start'])
+      .executeTakeFirstOrThrow();
+    return { count: Number(row.count), windowStart: Number(row.window_start) };
+  }
+
+  async peek(key: string) {
+    const row = await this.db.selectFrom('throttle_counters').select(['count', 'window_start']).where('key', '=', key).executeTakeFirst();
+    return row ? { count: Number(row.count), windowStart: Number(row.window_start) } : null;
+  }
+
+  async reset(key: string) {
+    await this.db.deleteFrom('throttle_counters').where('key', '=', key).execute();
+  }
+}

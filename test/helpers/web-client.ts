@@ -1,0 +1,119 @@
+/**
+ * A small cookie-keeping HTTP client that behaves like a browser without JavaScript: it follows redirects, keeps
+ * cookies, and submits the HTML forms it is shown. Tests drive the real pages with it.
+ */
+export interface Page {
+  status: number;
+  url: string;
+  html: string;
+  headers: Headers;
+}
+
+export interface FormData {
+  action: string;
+  fields: Record<string, string>;
+}
+
+function decode(value: string): string {
+  return value.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'");
+}
+
+function attr(tag: string, name: string): string | undefined {
+  const match = new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(tag);
+  return match ? decode(match[1]) : undefined;
+}
+
+export class WebClient {
+  readonly cookies = new Map<string, string>();
+  page: Page | null = null;
+
+  constructor(readonly headers: Record<string, string> = {}) {}
+
+  private store(response: Response): void {
+    for (const header of response.headers.getSetCookie()) {
+      const [pair, ...attributes] = header.split(';');
+      const index = pair.indexOf('=');
+      const name = pair.slice(0, index).trim();
+      const value = pair.slice(index + 1).trim();
+      const expired = attributes.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a)) || value === '';
+      if (expired) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+
+  private cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  async request(url: string, init: { method?: string; body?: string; headers?: Record<string, string> } = {}, maxRedirects = 20): Promise<Page> {
+    let current = url;
+    let method = init.method ?? 'GET';
+    let body = init.body;
+    for (let hop = 0; hop <= maxRedirects; hop += 1) {
+      const response = await fetch(current, {
+        method,
+        body,
+        redirect: 'manual',
+        headers: {
+          ...this.headers,
+          ...(init.headers ?? {}),
+          ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+          cookie: this.cookieHeader(),
+        },
+      });
+      this.store(response);
+      const location = response.headers.get('location');
+      if (response.status >= 300 && response.status < 400 && location) {
+        current = new URL(location, current).href;
+        method = 'GET';
+        body = undefined;
+        await response.arrayBuffer();
+        continue;
+      }
+      this.page = { status: response.status, url: current, html: await response.text(), headers: response.headers };
+      return this.page;
+    }
+    throw new Error(`too many redirects from ${url}`);
+  }
+
+  get(url: string): Promise<Page> {
+    return this.request(url);
+  }
+
+  /** The form on the current page whose action contains `actionPart`, with its hidden and pre-filled fields. */
+  form(actionPart: string): FormData {
+    if (!this.page) throw new Error('no page loaded');
+    const forms = [...this.page.html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)];
+    for (const [, tagAttrs, inner] of forms) {
+      const action = attr(`<form ${tagAttrs}`, 'action') ?? '';
+      if (!action.includes(actionPart)) continue;
+      const fields: Record<string, string> = {};
+      for (const [input] of inner.matchAll(/<input\b[^>]*>/gi)) {
+        const name = attr(input, 'name');
+        if (name) fields[name] = attr(input, 'value') ?? '';
+      }
+      return { action: new URL(action, this.page.url).href, fields };
+    }
+    throw new Error(`no form with action containing "${actionPart}" on ${this.page.url} (status ${this.page.status}):\n${this.page.html.slice(0, 2000)}`);
+  }
+
+  /** Submits a form of the current page with some fields filled in. */
+  submit(actionPart: string, values: Record<string, string> = {}): Promise<Page> {
+    const form = this.form(actionPart);
+    return this.request(form.action, { method: 'POST', body: new URLSearchParams({ ...form.fields, ...values }).toString() });
+  }
+
+  /** The visible text of the current page's alert, if any. */
+  alert(): string | null {
+    const match = /role="alert"[^>]*>([\s\S]*?)<\/div>/.exec(this.page?.html ?? '');
+    return match ? decode(match[1].replace(/<[^>]+>/g, '').trim()) : null;
+  }
+}
+
+/** Username, Go, password, Go: the letter's login, through the real forms. Returns the page after sign-in. */
+export async function signIn(client: WebClient, startUrl: string, username: string, password: string): Promise<Page> {
+  const first = await client.get(startUrl);
+  if (!first.url.includes('/interaction/')) return first;
+  await client.submit('/username', { username });
+  return client.submit('/password', { password });
+}
