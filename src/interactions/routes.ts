@@ -9,6 +9,7 @@ import { formBody, formField } from '../http/middleware/body.js';
 import type { Views } from '../http/views.js';
 import { helpLinksFor } from '../help/links.js';
 import { LoginFlows } from './login-flow.js';
+import { FIRST_PARTY } from '../oidc/first-party.js';
 import { seeOther } from '../http/redirect.js';
 
 const MAX_USERNAME = 100;
@@ -43,6 +44,18 @@ export function interactionRoutes(provider: Provider, services: Services, views:
     ctx.redirect(returnTo);
   }
 
+  /** Adds what the consent prompt found missing to the interaction's grant (creating it) and saves it. */
+  async function grantMissing(interaction: Awaited<ReturnType<typeof details>>): Promise<string> {
+    const grant = interaction.grantId
+      ? (await provider.Grant.find(interaction.grantId))!
+      : new provider.Grant({ accountId: interaction.session!.accountId, clientId: String(interaction.params.client_id) });
+    const missing = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
+    return grant.save();
+  }
+
   function clientName(clientId: string) {
     return services.clients.find(clientId).then((c) => c?.name ?? null);
   }
@@ -65,6 +78,10 @@ export function interactionRoutes(provider: Provider, services: Services, views:
     }
     if (interaction.prompt.name === 'consent') {
       const client = await provider.Client.find(String(interaction.params.client_id));
+      if (client?.metadata()[FIRST_PARTY]) {
+        // The district's own apps never ask students to consent, even when the app asks for the prompt.
+        return finish(ctx, { consent: { grantId: await grantMissing(interaction) } }, { mergeWithLastSubmission: true });
+      }
       const scopes = String(interaction.params.scope ?? '')
         .split(' ')
         .filter((s) => s && s !== 'openid');
@@ -118,14 +135,7 @@ export function interactionRoutes(provider: Provider, services: Services, views:
       return;
     }
     const accountId = interaction.session!.accountId;
-    const grant = interaction.grantId
-      ? (await provider.Grant.find(interaction.grantId))!
-      : new provider.Grant({ accountId, clientId: String(interaction.params.client_id) });
-    const missing = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
-    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant.addResourceScope(indicator, scopes.join(' '));
-    const grantId = await grant.save();
+    const grantId = await grantMissing(interaction);
     await services.events.emit({ type: 'consent.granted', actorId: accountId, subjectId: accountId, ip: ctx.state.ip, data: { client: interaction.params.client_id } });
     await finish(ctx, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });

@@ -53,18 +53,22 @@ export interface TestServerOptions {
   overrides?: Record<string, unknown>;
   /** Share a database with another server (several app processes on one PostgreSQL). */
   database?: TestDatabase;
+  /** Public issuer when it is not this server's own address (another node behind the same name). */
+  issuer?: string;
 }
 
 /** Starts Homeroom on a free loopback port with the issuer naming that port. */
 export async function startTestServer(engine: Engine, options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await freshDatabase(engine));
   const env = { HOMEROOM_DEMO: options.demo === false ? '0' : '1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' };
-  const base = loadConfig(env, { server: { port: 0, host: '127.0.0.1' }, ...(options.overrides ?? {}) });
+  const overrides = options.overrides ?? {};
+  const withServer = (server: Record<string, unknown>) => ({ ...overrides, server: { ...((overrides.server as object) ?? {}), ...server } });
+  const base = loadConfig(env, withServer({ port: 0, host: '127.0.0.1' }));
   let config = base;
   const running = await startServer(base, {
     storeOptions: database.options,
     configForPort: (port) => {
-      config = loadConfig(env, { server: { port, host: '127.0.0.1', issuer: `http://127.0.0.1:${port}` }, ...(options.overrides ?? {}) });
+      config = loadConfig(env, withServer({ port, host: '127.0.0.1', issuer: options.issuer ?? `http://127.0.0.1:${port}` }));
       return config;
     },
   });

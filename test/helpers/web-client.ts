@@ -27,6 +27,11 @@ export class WebClient {
   readonly cookies = new Map<string, string>();
   page: Page | null = null;
 
+  /** Redirects to URLs starting with this are not followed (a relying party's callback that no server answers). */
+  stopAt: string | null = null;
+  /** Chooses which server a request really goes to (several app processes behind one issuer). */
+  route: (url: string) => string = (url) => url;
+
   constructor(readonly headers: Record<string, string> = {}) {}
 
   private store(response: Response): void {
@@ -50,7 +55,11 @@ export class WebClient {
     let method = init.method ?? 'GET';
     let body = init.body;
     for (let hop = 0; hop <= maxRedirects; hop += 1) {
-      const response = await fetch(current, {
+      if (this.stopAt && current.startsWith(this.stopAt)) {
+        this.page = { status: 0, url: current, html: '', headers: new Headers() };
+        return this.page;
+      }
+      const response = await fetch(this.route(current), {
         method,
         body,
         redirect: 'manual',
