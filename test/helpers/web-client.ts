@@ -80,6 +80,15 @@ export class WebClient {
         continue;
       }
       this.page = { status: response.status, url: current, html: await response.text(), headers: response.headers };
+      if (this.page.html.includes('document.forms[0].submit()')) {
+        // The provider's self-submitting form (form_post, or ending a sibling's session before a new sign-in):
+        // a browser without JavaScript shows a Continue button; press it.
+        const form = this.form('');
+        current = form.action;
+        method = 'POST';
+        body = new URLSearchParams(form.fields).toString();
+        continue;
+      }
       return this.page;
     }
     throw new Error(`too many redirects from ${url}`);
