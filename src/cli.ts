@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { stringify as stringifyYaml } from 'yaml';
 import { ROLES, USERNAME_PATTERN, type Role } from './accounts/account.js';
 import { ConfigError, insecureConfigWarnings, loadConfig, redactConfig, type Config } from './config/load.js';
 import { seedDemo } from './demo/seed.js';
+import { launchUrlOf } from './oidc/clients.js';
 import { rotateSigningKey } from './oidc/keys.js';
 import { startServer } from './server.js';
 import { createServices, type Services } from './services.js';
@@ -34,6 +36,12 @@ function print(json: boolean, value: unknown, text: string): void {
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** A repeatable option limited to the roles Homeroom knows. */
+function collectRole(value: string, previous: Role[] = []): Role[] {
+  if (!(ROLES as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${ROLES.join(', ')}`);
+  return [...previous, value as Role];
 }
 
 async function readStdin(): Promise<string> {
@@ -88,8 +96,7 @@ program
   .option('--json', 'print JSON')
   .action((opts) => {
     const redacted = redactConfig(config());
-    print(true, redacted, '');
-    void opts;
+    print(opts.json, redacted, stringifyYaml(redacted).trimEnd());
   });
 
 const clients = program.command('clients').description('apps (OIDC clients) that sign in through Homeroom');
@@ -103,6 +110,7 @@ clients
   .option('--post-logout-redirect-uri <uri>', 'where the app may send people after sign-out (repeatable)', collect)
   .option('--backchannel-logout-uri <uri>', 'back-channel logout endpoint of the app')
   .option('--portal', 'show the app as a tile in the portal', false)
+  .addOption(new Option('--portal-role <role>', `only people with this role see the tile (repeatable: ${ROLES.join(', ')}; default: everyone)`).argParser(collectRole))
   .option('--launch-uri <uri>', 'where the portal tile sends people (default: the redirect URI’s site)')
   .option('--first-party', 'the district’s own app: skip the consent screen', false)
   .option('--json', 'print JSON')
@@ -115,6 +123,7 @@ clients
         backchannelLogoutUri: opts.backchannelLogoutUri ?? null,
         public: opts.public,
         portal: opts.portal,
+        portalRoles: opts.portalRole ?? null,
         firstParty: opts.firstParty,
         launchUrl: opts.launchUri ?? null,
       });
@@ -139,6 +148,8 @@ clients
         backchannel_logout_uri: c.backchannelLogoutUri,
         public: c.public,
         portal: c.portal,
+        portal_roles: c.portalRoles,
+        launch_url: c.portal ? launchUrlOf(c) : null,
         first_party: c.firstParty,
         enabled: c.enabled,
       }));
@@ -167,7 +178,7 @@ accounts
   .requiredOption('--username <username>')
   .requiredOption('--given-name <name>')
   .requiredOption('--family-name <name>')
-  .addOption(new Option('--role <role>', 'role (repeatable)').choices([...ROLES]).argParser(collect as any))
+  .addOption(new Option('--role <role>', `role (repeatable: ${ROLES.join(', ')}; default student)`).argParser(collectRole))
   .option('--email <email>')
   .option('--student-id <id>')
   .option('--grade <grade>')

@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import type { Config } from './config/load.js';
 import { seedDemo, type DemoLogin } from './demo/seed.js';
 import { buildApp } from './http/app.js';
+import { DEMO_APP_CLIENT_ID } from './demo/app-routes.js';
 import { ensureDemoAppClient } from './oidc/built-in-clients.js';
 import { createServices, type Services } from './services.js';
 import { createLogger } from './shared/log.js';
@@ -48,6 +49,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   } else if (effective.demo.enabled) {
     // The demo app's URIs follow the issuer, which may have changed since the district was seeded.
     await ensureDemoAppClient(services);
+  } else if (await services.clients.remove(DEMO_APP_CLIENT_ID)) {
+    // Its pages are served only in demo mode: a tile left behind would lead nowhere.
+    log.info('demo mode is off: removed the demo app registration');
   }
 
   let internal = '';

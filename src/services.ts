@@ -49,7 +49,7 @@ export async function createServices(config: Config, store: Store, log: Logger =
     secrets.getOrCreate('cookie-key', random),
     secrets.getOrCreate('server-secret', random),
   ]);
-  const sealer = new Sealer(sealKey);
+  const sealer = new Sealer(config.secrets.sealKey ?? sealKey);
   const events = new EventBus(log);
   const audit = new SqlAuditLog(store.db);
   events.subscribe((event) => audit.append(event));
@@ -74,7 +74,7 @@ export async function createServices(config: Config, store: Store, log: Logger =
     flows: new SqlFlowStore(store.db),
     rpSessions: new SqlRpSessions(store.db),
     audit,
-    signingKeys: new SqlSigningKeys(store.db),
+    signingKeys: new SqlSigningKeys(store.db, store.engine),
     secrets,
     sealer,
     cookieKeys: config.secrets.cookieKeys.length ? config.secrets.cookieKeys : [generatedCookieKey],

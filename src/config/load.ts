@@ -68,6 +68,10 @@ export function loadConfig(env: Env = process.env, overrides: Record<string, unk
     section(raw, 'demo').enabled = !['0', 'false', 'no', 'off'].includes(env.HOMEROOM_DEMO.toLowerCase());
   }
   if (env.LOG_LEVEL) section(raw, 'log').level = env.LOG_LEVEL;
+  if (env.HOMEROOM_TRUST_PROXY !== undefined && env.HOMEROOM_TRUST_PROXY !== '') {
+    section(raw, 'server').trustProxy = ['1', 'true', 'yes', 'on'].includes(env.HOMEROOM_TRUST_PROXY.toLowerCase());
+  }
+  if (env.HOMEROOM_SEAL_KEY) section(raw, 'secrets').sealKey = env.HOMEROOM_SEAL_KEY;
 
   const result = configSchema.safeParse(raw);
   if (!result.success) {
@@ -75,6 +79,11 @@ export function loadConfig(env: Env = process.env, overrides: Record<string, unk
   }
   const parsed = result.data;
   const issuer = (parsed.server.issuer ?? `http://localhost:${parsed.server.port}`).replace(/\/+$/, '');
+  if (issuer.startsWith('https://') && !parsed.server.trustProxy) {
+    throw new ConfigError([
+      'server.trustProxy: an https issuer needs a TLS-terminating reverse proxy; set server.trustProxy (or HOMEROOM_TRUST_PROXY=1) so Homeroom sees the original https request',
+    ]);
+  }
   const url = parsed.database.url;
   if (url && !/^postgres(ql)?:\/\//.test(url)) {
     throw new ConfigError(['database.url: only postgres:// URLs are supported; leave it unset for SQLite']);
@@ -92,7 +101,10 @@ export function loadConfig(env: Env = process.env, overrides: Record<string, unk
 export function redactConfig(config: Config): Record<string, unknown> {
   const copy = structuredClone(config) as Record<string, any>;
   if (copy.database.url) copy.database.url = copy.database.url.replace(/\/\/([^@/]*)@/, '//***@');
-  copy.secrets = { cookieKeys: copy.secrets.cookieKeys.length ? `[${copy.secrets.cookieKeys.length} configured]` : '[generated, stored in database]' };
+  copy.secrets = {
+    cookieKeys: copy.secrets.cookieKeys.length ? `[${copy.secrets.cookieKeys.length} configured]` : '[generated, stored in database]',
+    sealKey: copy.secrets.sealKey ? '[configured]' : '[generated, stored in database]',
+  };
   return copy;
 }
 

@@ -3,7 +3,7 @@ import { duration } from './duration.js';
 
 const localized = z.record(z.string(), z.string().min(1));
 
-const helpLink = z.object({
+const helpLink = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/).describe('stable id of the link'),
   title: localized.describe('title per language, e.g. {"en": "…", "fr": "…"}'),
   url: z.string().min(1).describe('absolute URL, or a path on this server such as /help/login'),
@@ -11,7 +11,7 @@ const helpLink = z.object({
   showOnLogin: z.boolean().default(true).describe('also list it on the login page, before sign-in'),
 });
 
-const throttleRule = z.object({
+const throttleRule = z.strictObject({
   limit: z.number().int().positive(),
   window: duration(),
 });
@@ -20,15 +20,24 @@ const throttleRule = z.object({
  * Every key Homeroom reads, with its default and what it means. `homeroom config --json` prints the effective values;
  * README.md's configuration table is written from these descriptions.
  */
-export const configSchema = z.object({
+export const configSchema = z.strictObject({
   server: z
     .object({
       port: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port to listen on (env PORT)'),
       host: z.string().default('0.0.0.0').describe('address to bind'),
       issuer: z.url().optional().describe('public base URL and OIDC issuer (env HOMEROOM_ISSUER); default http://localhost:PORT'),
-      trustProxy: z.boolean().default(false).describe('trust X-Forwarded-For/-Proto from a reverse proxy (sets provider.proxy)'),
+      trustProxy: z
+        .boolean()
+        .default(false)
+        .describe('trust X-Forwarded-For/-Proto from a reverse proxy (env HOMEROOM_TRUST_PROXY); required with an https issuer, since Homeroom itself speaks plain HTTP'),
+      proxyHops: z
+        .number()
+        .int()
+        .min(1)
+        .default(1)
+        .describe('how many proxies append to X-Forwarded-For; the client address is taken that many entries from the right, so a client cannot forge it'),
     })
-    .default({ port: 3000, host: '0.0.0.0', trustProxy: false }),
+    .default({ port: 3000, host: '0.0.0.0', trustProxy: false, proxyHops: 1 }),
   database: z
     .object({
       url: z.string().optional().describe('postgres:// URL selects PostgreSQL (env DATABASE_URL); otherwise SQLite'),
@@ -45,13 +54,9 @@ export const configSchema = z.object({
   district: z
     .object({
       name: localized.default({ en: 'Maple Valley Schools', fr: 'Écoles de Maple Valley' }).describe('district name per language, shown in page titles'),
-      supportContact: localized
-        .default({ en: "your student's teacher", fr: "l'enseignant de votre enfant" })
-        .describe('who families should contact for help, per language'),
     })
     .default({
       name: { en: 'Maple Valley Schools', fr: 'Écoles de Maple Valley' },
-      supportContact: { en: "your student's teacher", fr: "l'enseignant de votre enfant" },
     }),
   i18n: z
     .object({
@@ -89,6 +94,11 @@ export const configSchema = z.object({
   secrets: z
     .object({
       cookieKeys: z.array(z.string().min(32)).default([]).describe('keys that sign cookies, newest first; generated and stored in the database when empty'),
+      sealKey: z
+        .string()
+        .regex(/^[A-Za-z0-9+/]{43}=$/, 'expected 32 random bytes in base64 (openssl rand -base64 32)')
+        .optional()
+        .describe('key that encrypts client secrets at rest (env HOMEROOM_SEAL_KEY); keep it outside the database so a stolen backup does not reveal them; generated and stored in the database when absent'),
     })
     .default({ cookieKeys: [] }),
   portal: z

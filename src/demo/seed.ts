@@ -15,11 +15,16 @@ export async function seedDemo(services: Services): Promise<DemoLogin[]> {
   for (const demo of DEMO_ACCOUNTS) {
     if (await services.accounts.findByUsername(demo.username)) continue;
     const { password, note: _note, ...fields } = demo;
-    await services.accounts.create({
-      ...fields,
-      schools: [DEMO_SCHOOL],
-      passwordHash: password ? await services.hasher.hash(password) : null,
-    });
+    try {
+      await services.accounts.create({
+        ...fields,
+        schools: [DEMO_SCHOOL],
+        passwordHash: password ? await services.hasher.hash(password) : null,
+      });
+    } catch (error) {
+      // Another process starting at the same moment seeded it first.
+      if (!(await services.accounts.findByUsername(demo.username))) throw error;
+    }
   }
   await ensureDemoAppClient(services);
   await services.events.emit({ type: 'demo.seeded', data: { accounts: DEMO_ACCOUNTS.length } });

@@ -11,6 +11,7 @@ import { helpLinksFor } from '../help/links.js';
 import { LoginFlows } from './login-flow.js';
 import { FIRST_PARTY } from '../oidc/first-party.js';
 import { seeOther } from '../http/redirect.js';
+import { preferAppLocales } from '../http/middleware/locale.js';
 
 const MAX_USERNAME = 100;
 const MAX_PASSWORD = 1024;
@@ -28,6 +29,7 @@ export function interactionRoutes(provider: Provider, services: Services, views:
     try {
       const interaction = await provider.interactionDetails(ctx.req, ctx.res);
       if (interaction.uid !== ctx.params.uid) throw new oidcErrors.SessionNotFound('interaction mismatch');
+      preferAppLocales(ctx, services.i18n, interaction.params.ui_locales);
       return interaction;
     } catch (error) {
       if (error instanceof oidcErrors.SessionNotFound || error instanceof oidcErrors.InvalidRequest) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import type { Role } from '../accounts/account.js';
+import { ROLES, type Role } from '../accounts/account.js';
 import { badRequest } from '../shared/errors.js';
 import { FIRST_PARTY } from './first-party.js';
 
@@ -12,6 +12,8 @@ export interface ClientRecord {
   backchannelLogoutUri: string | null;
   public: boolean;
   portal: boolean;
+  /** Roles that see the app's tile in the portal; null: everyone. */
+  portalRoles: Role[] | null;
   firstParty: boolean;
   launchUrl: string | null;
   enabled: boolean;
@@ -49,6 +51,7 @@ export const newClientSchema = z.object({
   backchannelLogoutUri: z.string().nullable().default(null),
   public: z.boolean().default(false),
   portal: z.boolean().default(false),
+  portalRoles: z.array(z.enum(ROLES)).min(1).nullable().default(null),
   firstParty: z.boolean().default(false),
   launchUrl: z.string().nullable().default(null),
   /** Fixed ids are for built-in clients (the portal, the demo app); everything else gets a random one. */
@@ -107,6 +110,7 @@ export class ClientRegistry {
       backchannelLogoutUri: data.backchannelLogoutUri,
       public: data.public,
       portal: data.portal,
+      portalRoles: data.portalRoles,
       firstParty: data.firstParty,
       launchUrl: data.launchUrl,
       enabled: true,
@@ -143,9 +147,9 @@ export class ClientRegistry {
   }
 
   /** Apps shown as tiles in the portal for someone with these roles. */
-  async portalApps(_roles: Role[]): Promise<ClientRecord[]> {
+  async portalApps(roles: Role[]): Promise<ClientRecord[]> {
     const all = await this.store.list();
-    return all.filter((c) => c.portal && c.enabled);
+    return all.filter((c) => c.portal && c.enabled && (!c.portalRoles || c.portalRoles.some((r) => roles.includes(r))));
   }
 }
 

@@ -9,24 +9,25 @@ export function generateSigningJwk(): { kid: string; jwk: Record<string, unknown
 }
 
 /**
- * The provider's key set: the active key first (it signs), then retired keys still published so tokens they signed
- * verify until they expire. Retired keys older than `publishRetiredFor` seconds are dropped.
+ * The provider's key set: the newest key first (it signs), then older keys still published so tokens they signed
+ * verify until they expire. An older key is retired when a process first starts without signing with it, and
+ * dropped `publishRetiredFor` seconds after that.
  */
-export async function loadSigningKeys(repo: SqlSigningKeys, publishRetiredFor: number): Promise<Record<string, unknown>[]> {
-  let keys = await repo.all();
-  if (keys.length === 0) {
+export async function loadSigningKeys(repo: SqlSigningKeys, publishRetiredFor: number, now = Date.now()): Promise<Record<string, unknown>[]> {
+  if ((await repo.all()).length === 0) {
     const { kid, jwk } = generateSigningJwk();
-    await repo.insertIfNone(kid, jwk);
-    keys = await repo.all();
+    await repo.insertIfNone(kid, jwk, now);
   }
-  await repo.prune(Date.now() - publishRetiredFor * 1000);
-  const active = keys.filter((k) => k.retiredAt === null);
-  const retired = keys.filter((k) => k.retiredAt !== null && k.retiredAt > Date.now() - publishRetiredFor * 1000);
-  return [...active, ...retired].map((k) => k.jwk);
+  const [active] = await repo.all();
+  await repo.retireAllBut(active.kid, now);
+  await repo.prune(now - publishRetiredFor * 1000);
+  const keys = await repo.all();
+  return [active, ...keys.filter((k) => k.kid !== active.kid)].map((k) => k.jwk);
 }
 
+/** Adds a new signing key; it signs from the next start, and the old one stays published until its tokens expire. */
 export async function rotateSigningKey(repo: SqlSigningKeys): Promise<string> {
   const { kid, jwk } = generateSigningJwk();
-  await repo.rotate(kid, jwk);
+  await repo.add(kid, jwk);
   return kid;
 }

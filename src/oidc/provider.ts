@@ -41,8 +41,15 @@ export async function createProvider(services: Services, views: ProviderViews): 
     },
     features: {
       devInteractions: { enabled: false },
-      revocation: { enabled: true },
-      introspection: { enabled: true },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => (token as { clientId?: string }).clientId === client.clientId,
+      },
+      introspection: {
+        enabled: true,
+        // An app may introspect only its own tokens (the library's default lets any confidential client look).
+        allowedPolicy: async (_ctx, client, token) => (token as { clientId?: string }).clientId === client.clientId,
+      },
       userinfo: { enabled: true },
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
@@ -93,6 +100,8 @@ export async function createProvider(services: Services, views: ProviderViews): 
 
   const provider = new Provider(config.issuer, configuration);
   provider.proxy = config.server.trustProxy;
+  // Only the entries our own proxies appended count: anything further left was written by the client.
+  provider.maxIpsCount = config.server.proxyHops;
   provider.on('server_error', (_ctx, error) => services.log.error({ err: error }, 'oidc server error'));
   provider.on('backchannel.error', (_ctx, error, client) =>
     services.log.warn({ err: { message: (error as Error).message }, client: client.clientId }, 'back-channel logout failed'),
@@ -109,12 +118,6 @@ export async function createProvider(services: Services, views: ProviderViews): 
 async function grantEverythingRequested(ctx: KoaContextWithOIDC, grant: InstanceType<Provider['Grant']>) {
   const scope = ctx.oidc.params?.scope as string | undefined;
   if (scope) grant.addOIDCScope(scope);
-  const claims = ctx.oidc.params?.claims as string | undefined;
-  if (claims) {
-    const parsed = JSON.parse(claims) as Record<string, Record<string, unknown> | undefined>;
-    const names = [...Object.keys(parsed.userinfo ?? {}), ...Object.keys(parsed.id_token ?? {})];
-    if (names.length) grant.addOIDCClaims(names);
-  }
   await grant.save();
   return grant;
 }

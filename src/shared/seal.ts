@@ -1,6 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
-/** AES-256-GCM for values the server must read back (client secrets): the database alone does not reveal them. */
+/**
+ * AES-256-GCM for values the server must read back (client secrets). With `secrets.sealKey` configured outside the
+ * database, a copy of the database alone does not reveal them.
+ */
 export class Sealer {
   private readonly key: Buffer;
 

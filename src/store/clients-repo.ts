@@ -1,4 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
+import type { Role } from '../accounts/account.js';
 import type { ClientRecord, ClientStore } from '../oidc/clients.js';
 import type { Sealer } from '../shared/seal.js';
 import type { Database, OidcClientsTable } from './tables.js';
@@ -13,6 +14,7 @@ function toRecord(row: Selectable<OidcClientsTable>): ClientRecord {
     backchannelLogoutUri: metadata.backchannel_logout_uri ?? null,
     public: metadata.token_endpoint_auth_method === 'none',
     portal: row.portal === 1,
+    portalRoles: row.portal_roles ? (JSON.parse(row.portal_roles) as Role[]) : null,
     firstParty: row.first_party === 1,
     launchUrl: row.launch_url,
     enabled: row.enabled === 1,
@@ -35,6 +37,7 @@ export class SqlClientStore implements ClientStore {
         metadata: JSON.stringify(metadata),
         secret_sealed: secret ? this.sealer.seal(secret) : null,
         portal: client.portal ? 1 : 0,
+        portal_roles: client.portalRoles ? JSON.stringify(client.portalRoles) : null,
         first_party: client.firstParty ? 1 : 0,
         launch_url: client.launchUrl,
         enabled: client.enabled ? 1 : 0,

@@ -53,6 +53,8 @@ export interface OidcClientsTable {
   metadata: string;
   secret_sealed: string | null;
   portal: Flag;
+  /** JSON array of roles that see the portal tile; null: everyone. */
+  portal_roles: string | null;
   first_party: Flag;
   launch_url: string | null;
   enabled: Flag;

@@ -55,6 +55,8 @@ export interface TestServerOptions {
   database?: TestDatabase;
   /** Public issuer when it is not this server's own address (another node behind the same name). */
   issuer?: string;
+  /** A fixed port (a restart on the same address); a free one by default. */
+  port?: number;
 }
 
 /** Starts Homeroom on a free loopback port with the issuer naming that port. */
@@ -63,7 +65,7 @@ export async function startTestServer(engine: Engine, options: TestServerOptions
   const env = { HOMEROOM_DEMO: options.demo === false ? '0' : '1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' };
   const overrides = options.overrides ?? {};
   const withServer = (server: Record<string, unknown>) => ({ ...overrides, server: { ...((overrides.server as object) ?? {}), ...server } });
-  const base = loadConfig(env, withServer({ port: 0, host: '127.0.0.1' }));
+  const base = loadConfig(env, withServer({ port: options.port ?? 0, host: '127.0.0.1' }));
   let config = base;
   const running = await startServer(base, {
     storeOptions: database.options,

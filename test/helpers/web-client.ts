@@ -59,16 +59,22 @@ export class WebClient {
         this.page = { status: 0, url: current, html: '', headers: new Headers() };
         return this.page;
       }
-      const response = await fetch(this.route(current), {
-        method,
-        body,
-        redirect: 'manual',
-        headers: {
-          ...this.headers,
-          ...(init.headers ?? {}),
-          ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-          cookie: this.cookieHeader(),
-        },
+      const send = () =>
+        fetch(this.route(current), {
+          method,
+          body,
+          redirect: 'manual',
+          headers: {
+            ...this.headers,
+            ...(init.headers ?? {}),
+            ...(body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+            cookie: this.cookieHeader(),
+          },
+        });
+      // Like a browser, retry a GET once when a kept-alive connection turns out closed (the server restarted).
+      const response = await send().catch((error: Error) => {
+        if (method !== 'GET') throw error;
+        return send();
       });
       this.store(response);
       const location = response.headers.get('location');

@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { isLocale, negotiate, type I18n, type Locale } from '../../i18n/i18n.js';
 
 const COOKIE = 'hr_lang';
@@ -26,4 +26,15 @@ export function locale(i18n: I18n, fallback: Locale, secure: boolean): Middlewar
     ctx.vary('Accept-Language');
     await next();
   };
+}
+
+/**
+ * An app's `ui_locales` reaches the login pages inside the stored authorization request, not the page's own URL:
+ * honour it there unless the person picked a language themselves.
+ */
+export function preferAppLocales(ctx: Context, i18n: I18n, uiLocales: unknown): void {
+  if (ctx.state.localeChosen || typeof uiLocales !== 'string' || !uiLocales.trim()) return;
+  const resolved = negotiate(uiLocales, ctx.state.locale as Locale);
+  ctx.state.locale = resolved;
+  ctx.state.t = i18n.translator(resolved);
 }

@@ -59,6 +59,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('metadata', 'text', (c) => c.notNull())
     .addColumn('secret_sealed', 'text')
     .addColumn('portal', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('portal_roles', 'text')
     .addColumn('first_party', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('launch_url', 'text')
     .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
