@@ -2,17 +2,17 @@
 (function () {
   'use strict';
 
-  // The letter's "eye" button: shows what was typed, and says so to screen readers.
+  // The letter's "eye" button: shows what was typed, and says so to screen readers. It is a toggle button: its name
+  // ("Show password") stays the same and aria-pressed carries the state, so a screen reader says "Show password,
+  // pressed" rather than the contradictory "Hide password, pressed".
   document.querySelectorAll('button[data-reveal]').forEach(function (button) {
     var input = document.getElementById(button.getAttribute('data-reveal'));
-    var label = button.querySelector('.reveal-label');
     if (!input) return;
     button.hidden = false;
     button.addEventListener('click', function () {
       var show = input.type === 'password';
       input.type = show ? 'text' : 'password';
       button.setAttribute('aria-pressed', show ? 'true' : 'false');
-      if (label) label.textContent = button.getAttribute(show ? 'data-label-hide' : 'data-label-show');
       input.focus();
     });
   });
