@@ -106,6 +106,14 @@ export const configSchema = z.strictObject({
       helpLinks: z.array(helpLink).default([]).describe('help tiles for the portal and login page; built-in help pages when empty'),
     })
     .default({ helpLinks: [] }),
+  oidc: z
+    .strictObject({
+      privateNetworkHosts: z
+        .array(z.string().min(1))
+        .default([])
+        .describe('host names of apps on the district network that Homeroom may call back (back-channel logout) although they resolve to private or loopback addresses; every other such address is refused (SSRF protection)'),
+    })
+    .default({ privateNetworkHosts: [] }),
   log: z
     .object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level (env LOG_LEVEL)'),

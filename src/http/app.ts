@@ -54,7 +54,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
       services.log.info({ error: out.error, description: out.error_description }, 'oidc error shown');
       views.render(c, 'error', { message: (c.state.t as (id: string) => string)('errors.oidc'), code: out.error, detail: out.error_description, status }, { title: 'errors.title', status, private: true });
     },
-  });
+  }, options.internalBaseUrl);
   provider.keys = services.cookieKeys;
 
   await ensurePortalClient(services);
@@ -83,7 +83,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   provider.use(healthRoutes(services.store).routes());
   provider.use(async (ctx, next) => {
     // Our pages get a CSRF token; the provider's own endpoints (token, userinfo …) need none.
-    if (/^\/($|interaction\/|portal\/|logout$|help\/|demo-app)/.test(ctx.path)) return issueCsrf(ctx, next);
+    if (/^\/($|interaction\/|portal\/|logout$|signed-out$|help\/|demo-app)/.test(ctx.path)) return issueCsrf(ctx, next);
     return next();
   });
   provider.use(helpRoutes(views).routes());

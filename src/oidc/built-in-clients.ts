@@ -12,7 +12,7 @@ export async function ensurePortalClient(services: Services): Promise<void> {
     clientSecret: builtInClientSecret(services.serverSecret, PORTAL_CLIENT_ID),
     name: 'Homeroom Portal',
     redirectUris: [`${issuer}/portal/callback`],
-    postLogoutRedirectUris: [`${issuer}/`],
+    postLogoutRedirectUris: [`${issuer}/signed-out`],
     backchannelLogoutUri: `${issuer}/portal/backchannel-logout`,
     firstParty: true,
     portal: false,

@@ -12,7 +12,29 @@ export interface ProviderViews {
 }
 
 
-export async function createProvider(services: Services, views: ProviderViews): Promise<Provider> {
+/**
+ * Outgoing calls (back-channel logout). The library refuses private and loopback addresses; Homeroom's own apps
+ * (portal, demo app) are reached on this process's internal address, and hosts the district lists as its own network
+ * are allowed through.
+ */
+function outgoingFetch(services: Services, internalBaseUrl: () => string) {
+  const { issuer } = services.config;
+  const privateHosts = new Set(services.config.oidc.privateNetworkHosts.map((h) => h.toLowerCase()));
+  return (url: URL | string, options: RequestInit & { dispatcher?: unknown }) => {
+    const target = String(url);
+    if (target.startsWith(`${issuer}/`)) {
+      const { dispatcher: _protected, ...rest } = options;
+      return fetch(internalBaseUrl() + target.slice(issuer.length), rest);
+    }
+    if (privateHosts.has(new URL(target).hostname.toLowerCase())) {
+      const { dispatcher: _protected, ...rest } = options;
+      return fetch(target, rest);
+    }
+    return fetch(target, options as RequestInit);
+  };
+}
+
+export async function createProvider(services: Services, views: ProviderViews, internalBaseUrl: () => string): Promise<Provider> {
   const { config, accounts } = services;
   const cookie = { httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies, signed: true };
   const keys = await loadSigningKeys(services.signingKeys, Math.max(config.tokens.idTokenTtl, config.tokens.accessTokenTtl));
@@ -31,6 +53,7 @@ export async function createProvider(services: Services, views: ProviderViews): 
     // Widely used relying parties read the profile from the ID token, so it carries the granted claims too.
     conformIdTokenClaims: false,
     responseTypes: ['code'],
+    fetch: outgoingFetch(services, internalBaseUrl) as any,
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     extraClientMetadata: { properties: [FIRST_PARTY] },
     clientDefaults: {

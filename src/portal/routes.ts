@@ -21,7 +21,7 @@ export function portalRoutes(services: Services, views: Views, rp: BuiltInRelyin
     if (!session) return seeOther(ctx, await rp.startLogin(ctx, '/'));
     const account = await services.accounts.findById(session.accountSub);
     if (!account || account.status !== 'active') {
-      await rp.logout(ctx, `${services.config.issuer}/`);
+      await rp.logout(ctx, `${services.config.issuer}/signed-out`);
       return seeOther(ctx, '/');
     }
     const apps = await services.clients.portalApps(account.roles as Role[]);
@@ -50,7 +50,12 @@ export function portalRoutes(services: Services, views: Views, rp: BuiltInRelyin
   });
 
   router.post('/logout', formBody, verifyCsrf, async (ctx) => {
-    seeOther(ctx, await rp.logout(ctx, `${services.config.issuer}/`));
+    seeOther(ctx, await rp.logout(ctx, `${services.config.issuer}/signed-out`));
+  });
+
+  // Where a sign-out ends: a clear "you are signed out, hand the device over" page rather than a fresh login form.
+  router.get('/signed-out', (ctx) => {
+    views.render(ctx, 'logout/done', {}, { title: 'logout.doneTitle', private: true });
   });
 
   router.post('/portal/backchannel-logout', formBody, async (ctx) => {
