@@ -6,7 +6,6 @@ import { ConfigError, insecureConfigWarnings, loadConfig, redactConfig, type Con
 import { seedDemo } from './demo/seed.js';
 import { launchUrlOf } from './oidc/clients.js';
 import { rotateSigningKey } from './oidc/keys.js';
-import { startServer } from './server.js';
 import { createServices, type Services } from './services.js';
 import { AppError } from './shared/errors.js';
 import { createLogger } from './shared/log.js';
@@ -59,6 +58,8 @@ program
     const cfg = config();
     const log = createLogger(cfg.log.level);
     for (const warning of insecureConfigWarnings(cfg)) log.warn(warning);
+    // Loaded only here: oidc-provider prints a runtime notice on import that other commands need not show.
+    const { startServer } = await import('./server.js');
     const running = await startServer(cfg);
     log.info({ url: running.url, database: cfg.databaseEngine }, 'Homeroom is listening');
     if (running.demoLogins) {
