@@ -16,8 +16,8 @@ export interface LoginLimits {
 
 /**
  * Password sign-in. Every failure costs one argon2 verification, whether or not the account exists, so neither the
- * answer nor its timing says which usernames are real. Throttling is checked before the password, so a correct
- * password during a lock is not revealed as correct.
+ * answer nor its timing says which usernames are real. Each attempt is counted before the password is checked, so a
+ * correct password during a lock is not revealed as correct, and parallel guesses cannot overrun the limit.
  */
 export class Authenticator {
   constructor(
@@ -35,8 +35,8 @@ export class Authenticator {
     const limits = this.limits();
 
     const [accountWait, addressWait] = await Promise.all([
-      this.throttle.retryAfter(accountKey, limits.perAccount),
-      this.throttle.retryAfter(addressKey, limits.perAddress),
+      this.throttle.attempt(accountKey, limits.perAccount),
+      this.throttle.attempt(addressKey, limits.perAddress),
     ]);
     const retryAfter = Math.max(accountWait, addressWait);
     if (retryAfter > 0) {
@@ -55,16 +55,14 @@ export class Authenticator {
     else if (account.status !== 'active') reason = 'disabled';
 
     if (reason || !account) {
-      await Promise.all([
-        this.throttle.fail(accountKey, limits.perAccount),
-        this.throttle.fail(addressKey, limits.perAddress),
-      ]);
+      // The attempt was counted above and stays counted.
       await this.events.emit({ type: 'login.failed', subjectId: account?.id ?? null, ip, data: { username: key, reason } });
       return { ok: false, reason: reason ?? 'unknown' };
     }
 
     const now = Date.now();
-    await Promise.all([this.accounts.recordLogin(account.id, now), this.throttle.reset(accountKey)]);
+    // A school's shared address must not run out of attempts because its students sign in successfully.
+    await Promise.all([this.accounts.recordLogin(account.id, now), this.throttle.reset(accountKey), this.throttle.release(addressKey)]);
     if (this.hasher.needsRehash(stored!)) {
       await this.accounts.upgradeHash(account.id, stored!, await this.hasher.hash(password));
       await this.events.emit({ type: 'password.rehashed', subjectId: account.id, data: { from: stored!.slice(0, 4) } });

@@ -97,10 +97,27 @@ export function loadConfig(env: Env = process.env, overrides: Record<string, unk
   };
 }
 
+/** Hides the credentials of a database URL: user:password@ and the query parameters pg also reads them from. */
+function redactUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.username || url.password) {
+      url.username = '***';
+      url.password = '';
+    }
+    for (const key of [...url.searchParams.keys()]) {
+      if (/pass|secret|key|cert/i.test(key)) url.searchParams.set(key, '***');
+    }
+    return url.toString();
+  } catch {
+    return value.replace(/\/\/([^@/]*)@/, '//***@');
+  }
+}
+
 /** The effective configuration with secrets and credentials removed, for `homeroom config --json`. */
 export function redactConfig(config: Config): Record<string, unknown> {
   const copy = structuredClone(config) as Record<string, any>;
-  if (copy.database.url) copy.database.url = copy.database.url.replace(/\/\/([^@/]*)@/, '//***@');
+  if (copy.database.url) copy.database.url = redactUrl(copy.database.url);
   copy.secrets = {
     cookieKeys: copy.secrets.cookieKeys.length ? `[${copy.secrets.cookieKeys.length} configured]` : '[generated, stored in database]',
     sealKey: copy.secrets.sealKey ? '[configured]' : '[generated, stored in database]',

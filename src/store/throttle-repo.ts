@@ -27,6 +27,10 @@ export class SqlThrottleStore implements ThrottleStore {
     return row ? { count: Number(row.count), windowStart: Number(row.window_start) } : null;
   }
 
+  async release(key: string) {
+    await this.db.updateTable('throttle_counters').set({ count: sql`count - 1` }).where('key', '=', key).where('count', '>', 0).execute();
+  }
+
   async reset(key: string) {
     await this.db.deleteFrom('throttle_counters').where('key', '=', key).execute();
   }

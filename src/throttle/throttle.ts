@@ -3,6 +3,8 @@ export interface ThrottleStore {
   /** Adds one to the key's counter (starting a new window when the old one ended) and returns the new state. */
   hit(key: string, windowMs: number, now: number): Promise<{ count: number; windowStart: number }>;
   peek(key: string): Promise<{ count: number; windowStart: number } | null>;
+  /** Takes back one counted attempt (it turned out to be a success). */
+  release(key: string): Promise<void>;
   reset(key: string): Promise<void>;
 }
 
@@ -12,21 +14,22 @@ export interface ThrottleRule {
   window: number;
 }
 
+/**
+ * Attempts are counted before the work they guard (the password check), in one atomic statement, so guesses sent in
+ * parallel cannot all slip under the limit; a success then takes its count back.
+ */
 export class Throttle {
   constructor(private readonly store: ThrottleStore) {}
 
-  /** Seconds until the key may try again, or 0 when it is under its limit. */
-  async retryAfter(key: string, rule: ThrottleRule, now = Date.now()): Promise<number> {
-    const state = await this.store.peek(key);
-    if (!state) return 0;
-    const windowEnd = state.windowStart + rule.window * 1000;
-    if (windowEnd <= now || state.count < rule.limit) return 0;
-    return Math.ceil((windowEnd - now) / 1000);
+  /** Counts one attempt; returns 0 when it is within the limit, else the seconds until the window ends. */
+  async attempt(key: string, rule: ThrottleRule, now = Date.now()): Promise<number> {
+    const state = await this.store.hit(key, rule.window * 1000, now);
+    if (state.count <= rule.limit) return 0;
+    return Math.max(1, Math.ceil((state.windowStart + rule.window * 1000 - now) / 1000));
   }
 
-  async fail(key: string, rule: ThrottleRule, now = Date.now()): Promise<number> {
-    const state = await this.store.hit(key, rule.window * 1000, now);
-    return state.count;
+  release(key: string): Promise<void> {
+    return this.store.release(key);
   }
 
   reset(key: string): Promise<void> {

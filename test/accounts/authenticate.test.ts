@@ -119,10 +119,8 @@ describe.each(ENGINES)('Authenticator (%s)', (engine) => {
     expect(events.some((e) => e.type === 'login.succeeded')).toBe(false);
   });
 
-  // BUG (src/accounts/authenticate.ts:37-61): the limit is checked (peek) before the password and the failure is
-  // counted only after it, so guesses sent in parallel all pass the check: with a limit of 3, twenty concurrent
-  // guesses are all verified and a correct one among them signs in. Counting must reserve the attempt first.
-  test.failing('concurrent guesses beyond the per-account limit are not verified (the limit holds under parallel attempts)', async () => {
+  // Attempts are counted atomically before the password check, so parallel guesses cannot overrun the limit.
+  test('concurrent guesses beyond the per-account limit are not verified (the limit holds under parallel attempts)', async () => {
     const account = await claimedAccount();
     const guesses = Array.from({ length: 20 }, (_, i) => (i === 19 ? PASSWORD : `wrong-${i}`));
     const outcomes = await Promise.all(guesses.map((guess) => auth.login(account.username, guess, freshIp())));
