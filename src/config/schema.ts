@@ -114,6 +114,38 @@ export const configSchema = z.strictObject({
         .describe('host names of apps on the district network that Homeroom may call back (back-channel logout) although they resolve to private or loopback addresses; every other such address is refused (SSRF protection)'),
     })
     .default({ privateNetworkHosts: [] }),
+  roster: z
+    .strictObject({
+      studentIdSource: z
+        .string()
+        .regex(/^(identifier|sourcedId|userIds:[A-Za-z0-9_.-]+)$/, 'expected identifier, sourcedId or userIds:<TYPE> (e.g. userIds:SIS)')
+        .default('identifier')
+        .describe('where a student number comes from in users.csv: the identifier column, the sourcedId, or one type of userIds such as userIds:SIS ({SIS:123456})'),
+      usernameTemplates: z
+        .strictObject({
+          student: z.string().min(1).default('S0{studentNumber}').describe('username of a student'),
+          teacher: z.string().min(1).default('{username}').describe('username of a teacher'),
+          staff: z.string().min(1).default('{username}').describe('username of other staff (administrators, aides, proctors)'),
+        })
+        .default({ student: 'S0{studentNumber}', teacher: '{username}', staff: '{username}' })
+        .describe('username templates per role; placeholders {studentNumber}, {identifier}, {username}, {sourcedId}, {email}, {emailLocalPart}'),
+      claimDelay: duration().default(86400).describe('how long after the roster first lists a student the account can be claimed (the letter: 24h); 0 allows it at once'),
+      maxDisableShare: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0.1)
+        .describe('a bulk import that would disable more than this share of active roster accounts is refused unless --force (a half-exported file must not lock a district out)'),
+      watchDir: z.string().optional().describe('folder the running server watches for OneRoster zips or folders to import; each is moved to done/ or failed/ with its report beside it'),
+      watchInterval: duration().default(60).describe('how often the server looks in roster.watchDir'),
+    })
+    .default({
+      studentIdSource: 'identifier',
+      usernameTemplates: { student: 'S0{studentNumber}', teacher: '{username}', staff: '{username}' },
+      claimDelay: 86400,
+      maxDisableShare: 0.1,
+      watchInterval: 60,
+    }),
   log: z
     .object({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level (env LOG_LEVEL)'),

@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration }
 import pg from 'pg';
 import type { Config } from '../config/load.js';
 import * as initial from './migrations/001_initial.js';
+import * as roster from './migrations/002_roster.js';
 import type { Database } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -12,12 +13,15 @@ export type Engine = 'sqlite' | 'postgres';
 export interface Store {
   db: Kysely<Database>;
   engine: Engine;
+  /** The raw handles, for bulk work (the roster import) that a query builder would slow down. */
+  raw: { sqlite?: SQLite.Database; pool?: pg.Pool };
   close(): Promise<void>;
 }
 
 /** Migrations in order; new ones are appended, never edited once released. */
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
+  '002_roster': roster,
 };
 
 export interface StoreOptions {
@@ -64,7 +68,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       ...(schema ? { options: `-c search_path="${schema}"` } : {}),
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, engine: 'postgres', close: () => db.destroy() };
+    return { db, engine: 'postgres', raw: { pool }, close: () => db.destroy() };
   }
   const sqlite = new SQLite(options.file ?? ':memory:');
   sqlite.pragma('journal_mode = WAL');
@@ -72,7 +76,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, engine: 'sqlite', close: () => db.destroy() };
+  return { db, engine: 'sqlite', raw: { sqlite }, close: () => db.destroy() };
 }
 
 export async function migrateToLatest(store: Store, schema?: string): Promise<string[]> {

@@ -1,0 +1,855 @@
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import { mapRole, ROSTER_ROLES, renderUsername, studentNumberOf, templateRole, usernameKey, type RosterRole } from './accounts-mapping.js';
+import { columnName, mapColumns, pick, type ColumnMap, type RosterFile } from './columns.js';
+import { CsvSyntaxError, readCsv } from './csv.js';
+import { rowHash } from './hash.js';
+import { IssueList, type RowIssue } from './issues.js';
+import { KeyIndex } from './key-index.js';
+import { readManifest, type Manifest, type ProcessingMode } from './manifest.js';
+import {
+  packUser,
+  USER_DISABLED,
+  USER_DISABLED_BY_ROSTER,
+  USER_SEEN,
+  userFlags,
+  userHash,
+  type PackedRows,
+  type RosterSnapshot,
+  type RosterStorePort,
+} from './ports.js';
+import type { Progress } from './progress.js';
+import {
+  classRow,
+  courseRow,
+  enrollmentRow,
+  issuesOf,
+  orgRow,
+  roleRow,
+  sessionRow,
+  userRow,
+  type ClassRecord,
+  type CourseRecord,
+  type EnrollmentRecord,
+  type OrgRecord,
+  type SessionRecord,
+  type UserRecord,
+} from './rows.js';
+import type { RosterSource } from './source.js';
+import { Spool } from './spool.js';
+import { emptyCounts, emptyEntityCounts, type AccountCounts, type AccountOutcome, type EntityCounts, type ImportSummary } from './summary.js';
+
+export interface RosterSettings {
+  studentIdSource: string;
+  usernameTemplates: Record<RosterRole, string>;
+  claimDelay: number;
+  maxDisableShare: number;
+}
+
+export interface PlanOptions {
+  settings: RosterSettings;
+  /** Process every file as delta (the demo district loaded into an existing database must disable nobody). */
+  forceDelta?: boolean;
+  progress: Progress;
+}
+
+/** Orgs of these types are not "schools" in the `schools` claim. */
+const NOT_SCHOOLS = new Set(['district', 'local', 'state', 'national']);
+const ENTITY_FILES = ['orgs', 'academicSessions', 'courses', 'classes'] as const;
+type EntityFile = (typeof ENTITY_FILES)[number];
+
+export const USER_COLUMNS = [
+  'op', 'sourced_id', 'account_id', 'username', 'username_key', 'given_name', 'family_name', 'email', 'student_id', 'grade', 'roles',
+  'schools', 'role', 'identifier', 'user_ids', 'org_ids', 'grades', 'enabled', 'row_hash',
+] as const;
+export const ENROLLMENT_COLUMNS = ['sourced_id', 'class_id', 'user_id', 'school_id', 'role', 'is_primary', 'begin_date', 'end_date', 'row_hash'] as const;
+export const ENTITY_COLUMNS: Record<EntityFile, readonly string[]> = {
+  orgs: ['id', 'name', 'type', 'identifier', 'parent_id', 'status', 'row_hash'],
+  academicSessions: ['sourced_id', 'title', 'type', 'start_date', 'end_date', 'parent_id', 'school_year', 'status', 'row_hash'],
+  courses: ['sourced_id', 'title', 'course_code', 'org_id', 'school_year_id', 'grades', 'subjects', 'status', 'row_hash'],
+  classes: [
+    'sourced_id', 'title', 'class_code', 'class_type', 'location', 'school_id', 'course_id', 'term_ids', 'grades', 'subjects', 'periods',
+    'status', 'row_hash',
+  ],
+};
+export const ENTITY_TABLES: Record<EntityFile, string> = {
+  orgs: 'schools',
+  academicSessions: 'roster_sessions',
+  courses: 'roster_courses',
+  classes: 'roster_classes',
+};
+
+/** Everything the apply step needs, decided before anything is written. */
+export interface ImportPlan {
+  manifest: Manifest;
+  modes: Record<RosterFile, ProcessingMode>;
+  spool: Spool;
+  /** Users whose account becomes disabled (sourcedIds of users already in the database). */
+  disable: string[];
+  reenable: string[];
+  /** Small tables: sourcedIds no longer in a bulk file (orgs are marked tobedeleted, the rest deleted). */
+  removed: Record<EntityFile, string[]>;
+  /** Enrollment row ids to delete (absent from a bulk file, or tobedeleted). */
+  enrollmentDeletes: number[];
+  errors: IssueList;
+  warnings: IssueList;
+  summary: ImportSummary;
+  /** Active roster accounts before the import, and how many this import would disable. */
+  guard: { activeBefore: number; wouldDisable: number; share: number; limit: number };
+  rows: number;
+}
+
+interface UserCandidate {
+  sourcedId: string;
+  line: number;
+  existing: boolean;
+  accountId: string | null;
+  values: (string | number | null)[];
+  usernameKey: string;
+  studentNumber: string | null;
+  role: RosterRole;
+  school: string;
+  enabled: boolean;
+  flags: number;
+  changed: boolean;
+}
+
+/** Reads, validates and diffs a OneRoster set against the database; writes nothing but the spool. */
+export class Planner {
+  private readonly errors = new IssueList();
+  private readonly warnings = new IssueList();
+  private readonly spool = new Spool();
+  private readonly summary: ImportSummary;
+  private modes!: Record<RosterFile, ProcessingMode>;
+  private snapshot!: RosterSnapshot;
+  private rows = 0;
+
+  /** Per small entity: sourcedId → 'active' | 'tobedeleted' for rows read from the file. */
+  private readonly fileRows: Record<EntityFile, Map<string, string>> = {
+    orgs: new Map(),
+    academicSessions: new Map(),
+    courses: new Map(),
+    classes: new Map(),
+  };
+  private readonly fileOrgTypes = new Map<string, string>();
+  private readonly rejected: Record<EntityFile | 'users', Set<string>> = {
+    orgs: new Set(),
+    academicSessions: new Set(),
+    courses: new Set(),
+    classes: new Set(),
+    users: new Set(),
+  };
+  /** Users new in this import (not in the database yet). */
+  private readonly newUsers = new Set<string>();
+  /** Users that are not accounts (guardians …), with the reason. */
+  private readonly skippedUsers = new Map<string, string>();
+  /** 1.2 roles.csv: userSourcedId → "primaryRole\tother,roles\torg,ids\tline". */
+  private roles = new Map<string, string>();
+  private readonly fileUsernames = new Map<string, string>();
+  private readonly fileStudentNumbers = new Map<string, string>();
+  private readonly adopted = new Set<string>();
+  private readonly disable: string[] = [];
+  private readonly reenable: string[] = [];
+  private enrollmentDeletes: number[] = [];
+  /** Files whose rows could not all be read: nothing they leave out may be treated as absent. */
+  private readonly incomplete = new Set<RosterFile>();
+
+  constructor(
+    private readonly source: RosterSource,
+    private readonly store: RosterStorePort,
+    private readonly options: PlanOptions,
+  ) {
+    this.summary = {
+      accounts: { ...emptyCounts(), byRole: {}, bySchool: {} },
+      entities: {
+        orgs: emptyEntityCounts(),
+        academicSessions: emptyEntityCounts(),
+        courses: emptyEntityCounts(),
+        classes: emptyEntityCounts(),
+        enrollments: emptyEntityCounts(),
+      },
+      skipped: {},
+      files: {},
+      ignoredFiles: [],
+      version: null,
+    };
+  }
+
+  async plan(): Promise<ImportPlan> {
+    const progress = this.options.progress;
+    const manifest = await readManifest(this.source);
+    for (const note of manifest.notes) this.warnings.add({ file: 'manifest.csv', line: 1, reason: note });
+    this.modes = { ...manifest.modes };
+    if (this.options.forceDelta) for (const file of Object.keys(this.modes) as RosterFile[]) if (this.modes[file] === 'bulk') this.modes[file] = 'delta';
+    this.summary.version = manifest.version;
+    const used = new Set(['manifest.csv', ...Object.keys(this.modes).map((f) => `${f.toLowerCase()}.csv`)]);
+    this.summary.ignoredFiles = this.source.files().filter((f) => !used.has(f.toLowerCase()));
+
+    progress.phase('loading the current roster');
+    this.snapshot = await this.store.loadSnapshot();
+
+    for (const file of ENTITY_FILES) await this.readEntities(file);
+    await this.readRoles();
+    await this.readUsers();
+    await this.readEnrollments();
+
+    this.spool.finish();
+    const wouldDisable = this.disable.length;
+    const activeBefore = this.snapshot.activeUsers;
+    return {
+      manifest,
+      modes: this.modes,
+      spool: this.spool,
+      disable: this.disable,
+      reenable: this.reenable,
+      removed: {
+        orgs: this.absent('orgs', this.snapshot.orgs, (packed) => packed >= 0 && packed % 2 === 1),
+        academicSessions: this.absent('academicSessions', this.snapshot.sessions, () => true),
+        courses: this.absent('courses', this.snapshot.courses, () => true),
+        classes: this.absent('classes', this.snapshot.classes, () => true),
+      },
+      enrollmentDeletes: this.enrollmentDeletes,
+      errors: this.errors,
+      warnings: this.warnings,
+      summary: this.summary,
+      guard: { activeBefore, wouldDisable, share: activeBefore ? wouldDisable / activeBefore : 0, limit: this.options.settings.maxDisableShare },
+      rows: this.rows,
+    };
+  }
+
+  discard(): void {
+    this.spool.remove();
+  }
+
+  // ---- reading -------------------------------------------------------------------------------------------------
+
+  /** Streams a file's rows with its column map; a file that cannot be read is reported and skipped. */
+  private async *read(file: RosterFile): AsyncGenerator<{ map: ColumnMap; rows: string[][]; lines: number[] }> {
+    if (this.modes[file] === 'absent') return;
+    const name = `${file}.csv`;
+    const progress = this.options.progress;
+    progress.phase(`reading ${name}`);
+    let map: ColumnMap | null = null;
+    let count = 0;
+    try {
+      for await (const batch of readCsv(await this.source.open(name))) {
+        let rows = batch.rows;
+        let lines = batch.lines;
+        if (!map) {
+          map = mapColumns(file, rows[0]);
+          if (map.ignored.length) this.summary.files[file] = { mode: this.modes[file], rows: 0, ignoredColumns: map.ignored };
+          if (map.missing.length) {
+            this.fileError(file, `the header has no ${map.missing.join(', ')} column: the file was not read`);
+            return;
+          }
+          rows = rows.slice(1);
+          lines = lines.slice(1);
+        }
+        count += rows.length;
+        this.rows += rows.length;
+        progress.rows(rows.length);
+        yield { map, rows, lines };
+      }
+    } catch (error) {
+      const line = error instanceof CsvSyntaxError ? error.line : 1;
+      this.errors.add({ file: name, line, reason: (error as Error).message });
+      this.incomplete.add(file);
+    } finally {
+      this.summary.files[file] = { mode: this.modes[file], rows: count, ...(map?.ignored.length ? { ignoredColumns: map.ignored } : {}) };
+    }
+    if (!map) this.summary.files[file] = { mode: this.modes[file], rows: 0 };
+  }
+
+  private fileError(file: RosterFile, reason: string): void {
+    this.errors.add({ file: `${file}.csv`, line: 1, reason });
+    this.incomplete.add(file);
+  }
+
+  private rowIssue(file: RosterFile, map: ColumnMap, line: number, sourcedId: string | undefined, field: string | null, reason: string): RowIssue {
+    return { file: `${file}.csv`, line, ...(field ? { column: columnName(map, field) } : {}), ...(sourcedId ? { sourcedId } : {}), reason };
+  }
+
+  private reject(file: RosterFile, map: ColumnMap, line: number, sourcedId: string | undefined, field: string | null, reason: string): void {
+    this.errors.add(this.rowIssue(file, map, line, sourcedId, field, reason));
+  }
+
+  private warn(file: RosterFile, map: ColumnMap, line: number, sourcedId: string | undefined, field: string | null, reason: string): void {
+    this.warnings.add(this.rowIssue(file, map, line, sourcedId, field, reason));
+  }
+
+  /** zod-parses a row; reports every problem and returns null when invalid. */
+  private parse<T extends z.ZodType>(schema: T, file: RosterFile, map: ColumnMap, row: string[], line: number): z.output<T> | null {
+    const fields = pick(map, row);
+    const result = schema.safeParse(fields);
+    if (result.success) return result.data;
+    const sourcedId = fields.sourcedId?.trim() || undefined;
+    for (const issue of issuesOf(result.error)) this.reject(file, map, line, sourcedId, issue.field || null, `${issue.field ? `${issue.field} ` : ''}${issue.reason}`);
+    return null;
+  }
+
+  /** Whether an entity of another file exists in this import (or, when that file is not bulk, in the database). */
+  private exists(file: EntityFile, id: string): 'ok' | 'rejected' | 'tobedeleted' | 'missing' {
+    const status = this.fileRows[file].get(id);
+    if (status === 'active') return 'ok';
+    if (status === 'tobedeleted') return 'tobedeleted';
+    if (this.rejected[file].has(id)) return 'rejected';
+    const stored = this.snapshotOf(file).get(id);
+    if (stored !== undefined && (this.modes[file] !== 'bulk' || this.incomplete.has(file))) return stored < 0 || stored % 2 === 1 ? 'ok' : 'tobedeleted';
+    return 'missing';
+  }
+
+  private snapshotOf(file: EntityFile): PackedRows {
+    switch (file) {
+      case 'orgs':
+        return this.snapshot.orgs;
+      case 'academicSessions':
+        return this.snapshot.sessions;
+      case 'courses':
+        return this.snapshot.courses;
+      case 'classes':
+        return this.snapshot.classes;
+    }
+  }
+
+  private absent(file: EntityFile, stored: PackedRows, eligible: (packed: number) => boolean): string[] {
+    if (this.modes[file] !== 'bulk' || this.incomplete.has(file)) return [];
+    const seen = this.fileRows[file];
+    const out: string[] = [];
+    for (const [id, packed] of stored) {
+      if (packed < 0 || seen.has(id) || this.rejected[file].has(id) || !eligible(packed)) continue;
+      out.push(id);
+    }
+    this.summary.entities[file].removed += out.length;
+    return out;
+  }
+
+  // ---- orgs, sessions, courses, classes ------------------------------------------------------------------------
+
+  /** Parent references of orgs and sessions, checked once the whole file is read (a parent may come later). */
+  private parents: { file: EntityFile; id: string; parent: string; line: number; column: string }[] = [];
+
+  private checkParents(): void {
+    for (const p of this.parents) {
+      if (this.exists(p.file, p.parent) === 'missing') {
+        this.warnings.add({ file: `${p.file}.csv`, line: p.line, column: p.column, sourcedId: p.id, reason: `parent ${p.parent} is not in ${p.file}.csv` });
+      }
+    }
+    this.parents = [];
+  }
+
+  private async readEntities(file: EntityFile): Promise<void> {
+    const counts = this.summary.entities[file];
+    const out = this.spool.file(file);
+    const stored = this.snapshotOf(file);
+    const seen = this.fileRows[file];
+    for await (const { map, rows, lines } of this.read(file)) {
+      for (let i = 0; i < rows.length; i += 1) {
+        const line = lines[i];
+        const values = this.entityValues(file, map, rows[i], line);
+        if (!values) {
+          const id = (pick(map, rows[i]).sourcedId ?? '').trim();
+          if (id) this.rejected[file].add(id);
+          counts.rejected += 1;
+          continue;
+        }
+        const id = values[0] as string;
+        if (seen.has(id)) {
+          this.reject(file, map, line, id, 'sourcedId', 'sourcedId appears twice in the file');
+          counts.rejected += 1;
+          continue;
+        }
+        const status = values[values.length - 1] as string;
+        seen.set(id, status);
+        if (file === 'orgs') {
+          this.fileOrgTypes.set(id, values[2] as string);
+          this.snapshot.orgNames.set(id, values[1] as string);
+        }
+        const hash = rowHash(values);
+        const existing = stored.get(id);
+        if (existing !== undefined && existing >= 0 && Math.floor(existing / 2) === hash) {
+          counts.unchanged += 1;
+          continue;
+        }
+        if (existing === undefined) counts.created += 1;
+        else counts.updated += 1;
+        out.push([...values, hash]);
+      }
+    }
+    this.checkParents();
+  }
+
+  /** Validates a row of a small file and returns its stored values (status last), or null. */
+  private entityValues(file: EntityFile, map: ColumnMap, row: string[], line: number): (string | null)[] | null {
+    const joinList = (items: string[]) => (items.length ? items.join(',') : null);
+    switch (file) {
+      case 'orgs': {
+        const r: OrgRecord | null = this.parse(orgRow, file, map, row, line);
+        if (!r) return null;
+        if (r.parentSourcedId) this.parents.push({ file, id: r.sourcedId, parent: r.parentSourcedId, line, column: columnName(map, 'parentSourcedId') });
+        return [r.sourcedId, r.name, r.type, r.identifier, r.parentSourcedId, r.status];
+      }
+      case 'academicSessions': {
+        const r: SessionRecord | null = this.parse(sessionRow, file, map, row, line);
+        if (!r) return null;
+        if (r.parentSourcedId) this.parents.push({ file, id: r.sourcedId, parent: r.parentSourcedId, line, column: columnName(map, 'parentSourcedId') });
+        return [r.sourcedId, r.title, r.type, r.startDate, r.endDate, r.parentSourcedId, r.schoolYear, r.status];
+      }
+      case 'courses': {
+        const r: CourseRecord | null = this.parse(courseRow, file, map, row, line);
+        if (!r) return null;
+        if (r.orgSourcedId && this.exists('orgs', r.orgSourcedId) === 'missing') {
+          this.warn(file, map, line, r.sourcedId, 'orgSourcedId', `org ${r.orgSourcedId} is not in orgs.csv`);
+        }
+        return [r.sourcedId, r.title, r.courseCode, r.orgSourcedId, r.schoolYearSourcedId, joinList(r.grades), joinList(r.subjects), r.status];
+      }
+      case 'classes': {
+        const r: ClassRecord | null = this.parse(classRow, file, map, row, line);
+        if (!r) return null;
+        const school = this.exists('orgs', r.schoolSourcedId);
+        if (school !== 'ok' && r.status === 'active') {
+          this.reject(file, map, line, r.sourcedId, 'schoolSourcedId', `org ${r.schoolSourcedId} ${school === 'missing' ? 'is not in orgs.csv' : school === 'rejected' ? 'was rejected' : 'is marked tobedeleted'}`);
+          return null;
+        }
+        if (r.courseSourcedId && this.modes.courses !== 'absent' && this.exists('courses', r.courseSourcedId) === 'missing') {
+          this.warn(file, map, line, r.sourcedId, 'courseSourcedId', `course ${r.courseSourcedId} is not in courses.csv`);
+        }
+        for (const term of r.termSourcedIds) {
+          if (this.exists('academicSessions', term) === 'missing') {
+            this.warn(file, map, line, r.sourcedId, 'termSourcedIds', `academic session ${term} is not in academicSessions.csv`);
+          }
+        }
+        return [
+          r.sourcedId, r.title, r.classCode, r.classType, r.location, r.schoolSourcedId, r.courseSourcedId, joinList(r.termSourcedIds),
+          joinList(r.grades), joinList(r.subjects), joinList(r.periods), r.status,
+        ];
+      }
+    }
+  }
+
+  // ---- roles (1.2) ---------------------------------------------------------------------------------------------
+
+  private async readRoles(): Promise<void> {
+    for await (const { map, rows, lines } of this.read('roles')) {
+      for (let i = 0; i < rows.length; i += 1) {
+        const r = this.parse(roleRow, 'roles', map, rows[i], lines[i]);
+        if (!r) {
+          const user = (pick(map, rows[i]).userSourcedId ?? '').trim();
+          // A user whose role cannot be read cannot be given an account correctly.
+          if (user) this.roles.set(user, `!\t\t\t${lines[i]}`);
+          continue;
+        }
+        if (r.status === 'tobedeleted') continue;
+        if (r.orgSourcedId) {
+          const org = this.exists('orgs', r.orgSourcedId);
+          if (org !== 'ok') {
+            this.reject('roles', map, lines[i], r.sourcedId ?? undefined, 'orgSourcedId', `org ${r.orgSourcedId} ${org === 'missing' ? 'is not in orgs.csv' : `is ${org}`}`);
+            this.roles.set(r.userSourcedId, `!\t\t\t${lines[i]}`);
+            continue;
+          }
+        }
+        const previous = this.roles.get(r.userSourcedId);
+        if (previous?.startsWith('!')) continue;
+        const [primary = '', others = '', orgs = '', line = String(lines[i])] = previous ? previous.split('\t') : [];
+        const add = (list: string, item: string | null) => (!item || list.split(',').includes(item) ? list : list ? `${list},${item}` : item);
+        this.roles.set(
+          r.userSourcedId,
+          [r.roleType === 'primary' && !primary ? r.role : primary, r.roleType === 'primary' && !primary ? others : add(others, r.role), add(orgs, r.orgSourcedId), line].join('\t'),
+        );
+      }
+    }
+  }
+
+  // ---- users ---------------------------------------------------------------------------------------------------
+
+  private countUser(outcome: AccountOutcome, role: string, school: string): void {
+    const accounts = this.summary.accounts;
+    accounts[outcome] += 1;
+    (accounts.byRole[role] ??= emptyCounts())[outcome] += 1;
+    const bySchool = (accounts.bySchool[school] ??= { ...emptyCounts(), name: this.snapshot.orgNames.get(school) ?? null });
+    bySchool[outcome] += 1;
+  }
+
+  private async readUsers(): Promise<void> {
+    const settings = this.options.settings;
+    const users = this.snapshot.users;
+    const out = this.spool.file('users');
+    for await (const { map, rows, lines } of this.read('users')) {
+      const candidates: UserCandidate[] = [];
+      for (let i = 0; i < rows.length; i += 1) {
+        const line = lines[i];
+        const r: UserRecord | null = this.parse(userRow, 'users', map, rows[i], line);
+        if (!r) {
+          const id = (pick(map, rows[i]).sourcedId ?? '').trim();
+          this.rejectUser(id, null);
+          continue;
+        }
+        const id = r.sourcedId;
+        const stored = users.get(id);
+        if ((stored !== undefined && userFlags(stored) & USER_SEEN) || this.newUsers.has(id) || this.skippedUsers.has(id) || this.rejected.users.has(id)) {
+          this.reject('users', map, line, id, 'sourcedId', 'sourcedId appears twice in the file');
+          this.summary.accounts.rejected += 1;
+          continue;
+        }
+        if (stored !== undefined) users.set(id, stored + USER_SEEN);
+
+        // Roles: users.csv (1.1) and roles.csv (1.2).
+        const oneRosterRoles: string[] = [];
+        let primary: string | null = null;
+        let roleOrgs: string[] = [];
+        if (r.role) {
+          for (const role of r.role.split(',').map((s) => s.trim()).filter(Boolean)) oneRosterRoles.push(role);
+          primary = oneRosterRoles[0] ?? null;
+        }
+        const fromRoles = this.roles.get(id);
+        if (fromRoles !== undefined) {
+          this.roles.delete(id);
+          const [p, others, orgs] = fromRoles.split('\t');
+          if (p === '!') {
+            this.reject('users', map, line, id, null, 'its row in roles.csv was rejected');
+            this.rejectUser(id, null);
+            continue;
+          }
+          if (p) {
+            primary ??= p;
+            oneRosterRoles.push(p);
+          }
+          if (others) oneRosterRoles.push(...others.split(','));
+          roleOrgs = orgs ? orgs.split(',') : [];
+        }
+        if (!oneRosterRoles.length) {
+          this.reject('users', map, line, id, 'role', this.modes.roles === 'absent' ? 'role is required' : 'the user has no role in users.csv or roles.csv');
+          this.rejectUser(id, null);
+          continue;
+        }
+        const mapped = new Set<RosterRole>();
+        let unknownRole: string | null = null;
+        for (const role of oneRosterRoles) {
+          const known = mapOneRosterRole(role);
+          if (known === undefined) unknownRole = role;
+          else if (known) mapped.add(known);
+        }
+        if (unknownRole !== null) {
+          this.reject('users', map, line, id, 'role', `"${unknownRole}" is not a OneRoster role`);
+          this.rejectUser(id, null);
+          continue;
+        }
+        const primaryMapped = primary ? mapOneRosterRole(primary) ?? null : null;
+        const role = templateRole(primaryMapped, mapped);
+        if (!role) {
+          const reason = `role ${oneRosterRoles.join(', ')}: not an account`;
+          this.skippedUsers.set(id, reason);
+          this.summary.skipped[reason] = (this.summary.skipped[reason] ?? 0) + 1;
+          this.summary.accounts.skipped += 1;
+          continue;
+        }
+
+        // Orgs and schools.
+        const orgIds = [...new Set([...(r.primaryOrgSourcedId ? [r.primaryOrgSourcedId] : []), ...r.orgSourcedIds, ...roleOrgs])];
+        let badOrg: string | null = null;
+        for (const org of orgIds) {
+          const state = this.exists('orgs', org);
+          if (state === 'missing' || state === 'rejected') {
+            badOrg = `org ${org} ${state === 'missing' ? 'is not in orgs.csv' : 'was rejected'}`;
+            break;
+          }
+        }
+        if (badOrg) {
+          this.reject('users', map, line, id, r.primaryOrgSourcedId ? 'primaryOrgSourcedId' : 'orgSourcedIds', badOrg);
+          this.rejectUser(id, role);
+          continue;
+        }
+        const schools = orgIds.filter((org) => !NOT_SCHOOLS.has((this.fileOrgTypes.get(org) ?? this.snapshot.orgTypes.get(org) ?? 'school') as string));
+        const school = schools[0] ?? orgIds[0] ?? '(none)';
+
+        // Student number and username.
+        const studentNumber = mapped.has('student') ? studentNumberOf(settings.studentIdSource, r) : null;
+        const email = r.email && /^[^\s@]+@[^\s@]+$/.test(r.email) ? r.email : null;
+        if (r.email && !email) this.warn('users', map, line, id, 'email', `"${r.email}" is not an email address: not stored`);
+        const rendered = renderUsername(settings.usernameTemplates[role], { studentNumber, identifier: r.identifier, username: r.username, sourcedId: id, email });
+        if ('error' in rendered) {
+          this.reject('users', map, line, id, role === 'student' ? null : 'username', rendered.error);
+          this.rejectUser(id, role, school);
+          continue;
+        }
+        const enabled = r.status !== 'tobedeleted' && r.enabledUser !== false;
+        const roles = [...mapped].sort().join(',');
+        const values: (string | number | null)[] = [
+          rendered.username, r.givenName, r.familyName, email, studentNumber, r.grades[0] ?? null, roles, schools.join(','), role, r.identifier,
+          r.userIds, orgIds.join(','), r.grades.length ? r.grades.join(',') : null, enabled ? 1 : 0,
+        ];
+        const hash = rowHash(values);
+        const candidate: UserCandidate = {
+          sourcedId: id,
+          line,
+          existing: stored !== undefined,
+          accountId: null,
+          values,
+          usernameKey: usernameKey(rendered.username),
+          studentNumber,
+          role,
+          school,
+          enabled,
+          flags: stored === undefined ? 0 : userFlags(stored),
+          changed: stored === undefined || userHash(stored) !== hash,
+        };
+        candidate.values.push(hash);
+        if (!candidate.changed) {
+          this.decideStatus(candidate, false);
+          continue;
+        }
+        // In-file duplicates among new or changed users (unchanged ones are checked against the database below).
+        const sameName = this.fileUsernames.get(candidate.usernameKey);
+        if (sameName !== undefined) {
+          this.reject('users', map, line, id, 'username', `username ${rendered.username} is also the username of user ${sameName}`);
+          this.rejectUser(id, role, school);
+          continue;
+        }
+        if (studentNumber) {
+          const sameNumber = this.fileStudentNumbers.get(studentNumber);
+          if (sameNumber !== undefined) {
+            this.reject('users', map, line, id, null, `student number ${studentNumber} is also the student number of user ${sameNumber}`);
+            this.rejectUser(id, role, school);
+            continue;
+          }
+          this.fileStudentNumbers.set(studentNumber, id);
+        }
+        this.fileUsernames.set(candidate.usernameKey, id);
+        candidates.push(candidate);
+      }
+      await this.settleCandidates(candidates, map, out);
+    }
+    this.afterUsers();
+  }
+
+  private rejectUser(id: string, role: string | null, school = '(none)'): void {
+    if (id) this.rejected.users.add(id);
+    this.countUser('rejected', role ?? '(unknown)', school);
+  }
+
+  /** Checks new and changed users' usernames and student numbers against the accounts already stored. */
+  private async settleCandidates(candidates: UserCandidate[], map: ColumnMap, out: ReturnType<Spool['file']>): Promise<void> {
+    if (!candidates.length) return;
+    const hits = await this.store.findAccounts(
+      candidates.map((c) => c.usernameKey),
+      candidates.filter((c) => c.studentNumber).map((c) => c.studentNumber!),
+    );
+    const byUsername = new Map(hits.map((h) => [h.usernameKey, h]));
+    const byStudentId = new Map(hits.filter((h) => h.studentId).map((h) => [h.studentId!, h]));
+    for (const c of candidates) {
+      const nameHit = byUsername.get(c.usernameKey);
+      let adoptId: string | null = null;
+      if (nameHit && nameHit.rosterSourcedId !== c.sourcedId) {
+        if (!c.existing && nameHit.rosterSourcedId === null && !this.adopted.has(nameHit.accountId)) {
+          adoptId = nameHit.accountId; // an account made before the roster (e.g. `homeroom accounts add`): link it
+        } else {
+          this.reject('users', map, c.line, c.sourcedId, 'username', `username ${c.values[0]} belongs to another account${nameHit.rosterSourcedId ? ` (roster user ${nameHit.rosterSourcedId})` : ''}`);
+          this.rejectUser(c.sourcedId, c.role, c.school);
+          continue;
+        }
+      }
+      const numberHit = c.studentNumber ? byStudentId.get(c.studentNumber) : undefined;
+      if (numberHit && numberHit.rosterSourcedId !== c.sourcedId && numberHit.accountId !== adoptId) {
+        this.reject('users', map, c.line, c.sourcedId, null, `student number ${c.studentNumber} belongs to another account${numberHit.rosterSourcedId ? ` (roster user ${numberHit.rosterSourcedId})` : ''}`);
+        this.rejectUser(c.sourcedId, c.role, c.school);
+        continue;
+      }
+      if (adoptId) this.adopted.add(adoptId);
+      if (!c.existing) this.newUsers.add(c.sourcedId);
+      const op = c.existing ? 'update' : adoptId ? 'adopt' : 'create';
+      c.accountId = adoptId ?? (c.existing ? null : randomUUID());
+      out.push([op, c.sourcedId, c.accountId, c.values[0], c.usernameKey, ...c.values.slice(1, 6), ...c.values.slice(6)]);
+      this.decideStatus(c, true, op === 'adopt');
+    }
+  }
+
+  /** Counts the user once and queues a disable or re-enable when the account's state must follow the file. */
+  private decideStatus(c: UserCandidate, changed: boolean, adopted = false): void {
+    if (!c.existing && !adopted) {
+      this.countUser('created', c.role, c.school);
+      return;
+    }
+    const disabled = (c.flags & USER_DISABLED) !== 0;
+    const byRoster = (c.flags & USER_DISABLED_BY_ROSTER) !== 0;
+    if (adopted) {
+      if (!c.enabled) this.disable.push(c.sourcedId);
+      this.countUser(c.enabled ? 'updated' : 'disabled', c.role, c.school);
+      return;
+    }
+    if (c.enabled && disabled && byRoster) {
+      this.reenable.push(c.sourcedId);
+      this.countUser('reenabled', c.role, c.school);
+    } else if (!c.enabled && !disabled) {
+      this.disable.push(c.sourcedId);
+      this.countUser('disabled', c.role, c.school);
+    } else {
+      this.countUser(changed ? 'updated' : 'unchanged', c.role, c.school);
+    }
+  }
+
+  private afterUsers(): void {
+    // roles.csv rows for users that users.csv does not have.
+    for (const [user, value] of this.roles) {
+      const line = Number(value.split('\t')[3]) || 1;
+      if (value.startsWith('!')) continue;
+      const stored = this.snapshot.users.get(user);
+      if (stored !== undefined && this.modes.users !== 'bulk') continue;
+      this.errors.add({ file: 'roles.csv', line, sourcedId: user, column: 'userSourcedId', reason: `user ${user} is not in users.csv` });
+    }
+    this.roles = new Map();
+    this.fileUsernames.clear();
+    this.fileStudentNumbers.clear();
+    if (this.modes.users !== 'bulk' || this.incomplete.has('users')) return;
+    // Bulk: every active roster account the file no longer lists is disabled.
+    const absent: string[] = [];
+    for (const [id, packed] of this.snapshot.users) {
+      const flags = userFlags(packed);
+      if (flags & USER_SEEN || this.rejected.users.has(id)) continue;
+      if (!(flags & USER_DISABLED)) absent.push(id);
+    }
+    this.absentUsers = absent;
+    for (const id of absent) this.disable.push(id);
+  }
+
+  /** Absent users, counted by role and school once their links are loaded (see countAbsent). */
+  absentUsers: string[] = [];
+
+  // ---- enrollments ---------------------------------------------------------------------------------------------
+
+  private userState(id: string): 'ok' | 'rejected' | 'skipped' | 'missing' {
+    if (this.rejected.users.has(id)) return 'rejected';
+    if (this.skippedUsers.has(id)) return 'skipped';
+    if (this.newUsers.has(id)) return 'ok';
+    const stored = this.snapshot.users.get(id);
+    if (stored === undefined) return 'missing';
+    if (userFlags(stored) & USER_SEEN) return 'ok';
+    return this.modes.users === 'bulk' && !this.incomplete.has('users') ? 'missing' : 'ok';
+  }
+
+  private async readEnrollments(): Promise<void> {
+    if (this.modes.enrollments === 'absent') return;
+    const counts = this.summary.entities.enrollments;
+    const progress = this.options.progress;
+    progress.phase('loading current enrollments');
+    let expected = this.snapshot.enrollmentCount;
+    try {
+      expected += Math.ceil(this.source.size('enrollments.csv') / 60);
+    } catch {
+      /* size unknown: the index grows */
+    }
+    const index = new KeyIndex(expected);
+    if (this.snapshot.enrollmentCount) await this.store.loadEnrollments(index);
+    const inserts = this.spool.file('enrollments-new');
+    const updates = this.spool.file('enrollments-update');
+    const classes = this.fileRows.classes;
+    const deletes: number[] = [];
+    let fields: { id: number; status: number; cls: number; school: number; user: number; role: number; primary: number; begin: number; end: number } | null = null;
+    const at = (row: string[], position: number) => (position >= 0 && position < row.length ? row[position] : '');
+    for await (const { map, rows, lines } of this.read('enrollments')) {
+      const ix = map.index;
+      fields ??= {
+        id: ix.sourcedId, status: ix.status, cls: ix.classSourcedId, school: ix.schoolSourcedId, user: ix.userSourcedId, role: ix.role,
+        primary: ix.primary, begin: ix.beginDate, end: ix.endDate,
+      };
+      const f = fields;
+      for (let i = 0; i < rows.length; i += 1) {
+        const row = rows[i];
+        const id = at(row, f.id).trim();
+        const classId = at(row, f.cls).trim();
+        const userId = at(row, f.user).trim();
+        // The raw values decide "unchanged": an identical row was valid when it was stored.
+        const hash = rowHash([id, at(row, f.status), classId, at(row, f.school), userId, at(row, f.role), at(row, f.primary), at(row, f.begin), at(row, f.end)]);
+        const slot = id ? index.find(id) : -1;
+        if (slot >= 0 && index.seenAt(slot)) {
+          this.reject('enrollments', map, lines[i], id, 'sourcedId', 'sourcedId appears twice in the file');
+          counts.rejected += 1;
+          continue;
+        }
+        // References first: an unchanged row whose user left is not unchanged.
+        const user = this.userState(userId);
+        if (user === 'skipped') {
+          if (slot >= 0) index.markSeen(slot);
+          else if (id) index.add(id, hash, 0, true);
+          counts.skipped += 1;
+          continue;
+        }
+        const classState = classes.get(classId) ?? (this.rejected.classes.has(classId) ? 'rejected' : this.exists('classes', classId));
+        if (slot >= 0 && index.contentAt(slot) === hash && user === 'ok' && (classState === 'ok' || classState === 'active')) {
+          index.markSeen(slot);
+          counts.unchanged += 1;
+          continue;
+        }
+        const r: EnrollmentRecord | null = this.parse(enrollmentRow, 'enrollments', map, row, lines[i]);
+        if (!r) {
+          if (slot >= 0) index.markSeen(slot); // kept as it is, not deleted
+          counts.rejected += 1;
+          continue;
+        }
+        if (r.status === 'tobedeleted') {
+          if (slot >= 0) {
+            index.markSeen(slot);
+            deletes.push(index.rowIdAt(slot));
+            counts.removed += 1;
+          } else {
+            index.add(id, hash, 0, true);
+            counts.unchanged += 1;
+          }
+          continue;
+        }
+        let problem: [string, string] | null = null;
+        if (user !== 'ok') problem = ['userSourcedId', `user ${userId} ${user === 'missing' ? 'is not in users.csv' : 'was rejected'}`];
+        else if (classState !== 'ok' && classState !== 'active') {
+          problem = ['classSourcedId', `class ${classId} ${classState === 'missing' ? 'is not in classes.csv' : classState === 'rejected' ? 'was rejected' : 'is marked tobedeleted'}`];
+        }
+        if (problem) {
+          this.reject('enrollments', map, lines[i], id, problem[0], problem[1]);
+          if (slot >= 0) index.markSeen(slot);
+          else index.add(id, hash, 0, true);
+          counts.rejected += 1;
+          continue;
+        }
+        if (r.schoolSourcedId && this.exists('orgs', r.schoolSourcedId) === 'missing') {
+          this.warn('enrollments', map, lines[i], id, 'schoolSourcedId', `org ${r.schoolSourcedId} is not in orgs.csv`);
+        }
+        const values = [r.sourcedId, r.classSourcedId, r.userSourcedId, r.schoolSourcedId, r.role, r.primary ? 1 : 0, r.beginDate, r.endDate, hash];
+        if (slot >= 0) {
+          index.markSeen(slot);
+          updates.push([...values, index.rowIdAt(slot)]);
+          counts.updated += 1;
+        } else {
+          index.add(id, hash, 0, true);
+          inserts.push(values);
+          counts.created += 1;
+        }
+      }
+    }
+    if (this.modes.enrollments === 'bulk' && !this.incomplete.has('enrollments')) {
+      const absent = index.unseenRowIds();
+      counts.removed += absent.length;
+      for (const rowId of absent) deletes.push(rowId);
+    }
+    this.enrollmentDeletes = deletes;
+  }
+
+  /** Counts users disabled for being absent, by role and school, from their stored links. */
+  async countAbsent(): Promise<void> {
+    if (!this.absentUsers.length) return;
+    const links = await this.store.userLinks(this.absentUsers);
+    for (const link of links) this.countUser('disabled', link.role, link.orgIds.split(',')[0] || '(none)');
+    this.absentUsers = [];
+  }
+}
+
+/** undefined: not a OneRoster role; null: a role that is not an account. */
+function mapOneRosterRole(role: string): RosterRole | null | undefined {
+  const known = ONE_ROSTER_ROLE_BY_LOWER.get(role.trim().toLowerCase());
+  return known === undefined ? undefined : mapRole(known);
+}
+
+const ONE_ROSTER_ROLE_BY_LOWER = new Map(
+  (
+    ['administrator', 'aide', 'guardian', 'parent', 'proctor', 'relative', 'student', 'teacher', 'districtAdministrator', 'siteAdministrator', 'systemAdministrator', 'principal'] as const
+  ).map((r) => [r.toLowerCase(), r]),
+);
+
+export { ROSTER_ROLES };
+export type { AccountCounts, EntityCounts };

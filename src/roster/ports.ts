@@ -1,0 +1,92 @@
+import type { KeyIndex } from './key-index.js';
+
+/** What the importer needs from storage; src/store/roster-repo.ts implements it for SQLite and PostgreSQL. */
+
+/** A small roster table's current rows: sourcedId → packed (row_hash × 2 + 1 when active), -1 for rows not from the roster. */
+export type PackedRows = Map<string, number>;
+
+export const USER_DISABLED = 1;
+export const USER_DISABLED_BY_ROSTER = 2;
+export const USER_SEEN = 4;
+/** Users: sourcedId → row_hash × 8 + flags. */
+export const packUser = (hash: number, flags: number) => hash * 8 + flags;
+export const userHash = (packed: number) => Math.floor(packed / 8);
+export const userFlags = (packed: number) => packed % 8;
+
+export interface RosterSnapshot {
+  orgs: PackedRows;
+  orgTypes: Map<string, string | null>;
+  orgNames: Map<string, string>;
+  sessions: PackedRows;
+  courses: PackedRows;
+  classes: PackedRows;
+  users: Map<string, number>;
+  /** Roster-linked accounts that are active now: the mass-disable guard's denominator. */
+  activeUsers: number;
+  enrollmentCount: number;
+}
+
+export interface AccountHit {
+  accountId: string;
+  usernameKey: string;
+  studentId: string | null;
+  /** The roster user linked to the account, if any. */
+  rosterSourcedId: string | null;
+}
+
+export interface RosterUserLink {
+  sourcedId: string;
+  accountId: string;
+  role: string;
+  orgIds: string;
+}
+
+export type Row = (string | number | null)[];
+
+/** Set-based writes inside the apply transaction. */
+export interface BulkOps {
+  insert(table: string, columns: readonly string[], rows: Row[]): Promise<void>;
+  /** Insert, or on a conflict on `key` update the `update` columns from the new row. */
+  upsert(table: string, columns: readonly string[], key: readonly string[], update: readonly string[], rows: Row[]): Promise<void>;
+  /** Updates rows matched on all `key` columns; returns the key rows that matched nothing. */
+  updateByKey(table: string, key: readonly string[], columns: readonly string[], rows: Row[]): Promise<Row[]>;
+  /** `UPDATE table SET … WHERE column IN (values)`. */
+  updateIn(table: string, set: Record<string, string | number | null>, column: string, values: readonly (string | number)[]): Promise<number>;
+  /** `DELETE FROM table WHERE column IN (values)`, optionally only rows whose `only.column` is one of `only.values`. */
+  deleteIn(
+    table: string,
+    column: string,
+    values: readonly (string | number)[],
+    only?: { column: string; values: readonly string[] },
+  ): Promise<number>;
+  /** Runs statements without parameters (index rebuilds). */
+  exec(statements: string): Promise<void>;
+  /** `SELECT columns FROM table WHERE column IN (values)`. */
+  selectIn(table: string, columns: readonly string[], column: string, values: readonly (string | number)[]): Promise<Record<string, unknown>[]>;
+}
+
+export interface RosterRun {
+  id: string;
+  startedAt: number;
+  finishedAt: number | null;
+  source: string;
+  mode: string;
+  status: string;
+  summary: unknown;
+  errors: unknown;
+}
+
+export interface RosterStorePort {
+  loadSnapshot(): Promise<RosterSnapshot>;
+  /** Adds every stored enrollment (id, sourcedId, row_hash) to the index. */
+  loadEnrollments(index: KeyIndex): Promise<void>;
+  findAccounts(usernameKeys: string[], studentIds: string[]): Promise<AccountHit[]>;
+  userLinks(sourcedIds: string[]): Promise<RosterUserLink[]>;
+  /** Runs `work` in one transaction on a connection of its own; rolls back if it throws. */
+  transaction<T>(work: (ops: BulkOps) => Promise<T>): Promise<T>;
+  startRun(run: { id: string; startedAt: number; source: string; mode: string }): Promise<void>;
+  finishRun(run: { id: string; finishedAt: number; status: string; summary: unknown; errors: unknown }, ops?: BulkOps): Promise<void>;
+  /** Marks runs left `running` by a process that died as `interrupted`. */
+  markInterrupted(): Promise<number>;
+  recentRuns(limit: number): Promise<RosterRun[]>;
+}

@@ -1,0 +1,268 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { sql, type Kysely } from 'kysely';
+import type pg from 'pg';
+import type { KeyIndex } from '../roster/key-index.js';
+import {
+  packUser,
+  USER_DISABLED,
+  USER_DISABLED_BY_ROSTER,
+  type AccountHit,
+  type BulkOps,
+  type RosterRun,
+  type RosterSnapshot,
+  type RosterStorePort,
+  type RosterUserLink,
+} from '../roster/ports.js';
+import type { Store } from './database.js';
+import { PgBulkOps } from './roster-repo-pg.js';
+import { SqliteBulkOps } from './roster-repo-sqlite.js';
+import type { Database } from './tables.js';
+
+const LOOKUP_CHUNK = 500;
+const PAGE = 50_000;
+
+function chunks<T>(values: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < values.length; i += size) out.push(values.slice(i, i + size));
+  return out;
+}
+
+const pack = (hash: number | null, status: string | null) => (hash === null ? -1 : Number(hash) * 2 + (status === 'tobedeleted' ? 0 : 1));
+
+/**
+ * The roster's storage. Snapshots and bulk writes go through the raw driver handles (better-sqlite3 statements,
+ * pg arrays with UNNEST): at a district's scale (hundreds of thousands of accounts, millions of enrollments) a query
+ * builder per row would dominate the import's time. Everything else uses Kysely like the other repositories.
+ */
+export class SqlRosterStore implements RosterStorePort {
+  private readonly db: Kysely<Database>;
+  constructor(private readonly store: Store) {
+    this.db = store.db;
+  }
+
+  private get sqlite(): BetterSqlite3.Database | undefined {
+    return this.store.engine === 'sqlite' ? this.store.raw.sqlite : undefined;
+  }
+
+  /** All rows of a query, as arrays, page by page on PostgreSQL (keyset on the first column). */
+  private async *pages(select: string, from: string, key: string): AsyncGenerator<unknown[][]> {
+    const sqlite = this.sqlite;
+    if (sqlite) {
+      const statement = sqlite.prepare(`SELECT ${select} FROM ${from}`).raw(true);
+      let page: unknown[][] = [];
+      for (const row of statement.iterate() as IterableIterator<unknown[]>) {
+        page.push(row);
+        if (page.length >= PAGE) {
+          yield page;
+          page = [];
+        }
+      }
+      if (page.length) yield page;
+      return;
+    }
+    const pool = this.store.raw.pool!;
+    let after: unknown = null;
+    for (;;) {
+      const result: pg.QueryArrayResult = await pool.query({
+        text: `SELECT ${select} FROM ${from} ${after === null ? '' : `WHERE ${key} > $1`} ORDER BY ${key} LIMIT ${PAGE}`,
+        values: after === null ? [] : [after],
+        rowMode: 'array',
+      });
+      if (result.rows.length) yield result.rows;
+      if (result.rows.length < PAGE) return;
+      after = result.rows[result.rows.length - 1][0];
+    }
+  }
+
+  async loadSnapshot(): Promise<RosterSnapshot> {
+    const snapshot: RosterSnapshot = {
+      orgs: new Map(),
+      orgTypes: new Map(),
+      orgNames: new Map(),
+      sessions: new Map(),
+      courses: new Map(),
+      classes: new Map(),
+      users: new Map(),
+      activeUsers: 0,
+      enrollmentCount: 0,
+    };
+    for await (const page of this.pages('id, row_hash, status, type, name', 'schools', 'id')) {
+      for (const [id, hash, status, type, name] of page as [string, number | null, string | null, string | null, string][]) {
+        snapshot.orgs.set(id, pack(hash, status));
+        snapshot.orgTypes.set(id, type);
+        snapshot.orgNames.set(id, name);
+      }
+    }
+    for (const [table, target] of [
+      ['roster_sessions', snapshot.sessions],
+      ['roster_courses', snapshot.courses],
+      ['roster_classes', snapshot.classes],
+    ] as const) {
+      for await (const page of this.pages('sourced_id, row_hash, status', table, 'sourced_id')) {
+        for (const [id, hash, status] of page as [string, number, string][]) target.set(id, pack(Number(hash), status));
+      }
+    }
+    for await (const page of this.pages(
+      'r.sourced_id, r.row_hash, r.disabled_by_roster, a.status',
+      'roster_users r JOIN accounts a ON a.id = r.account_id',
+      'r.sourced_id',
+    )) {
+      for (const [id, hash, byRoster, status] of page as [string, number, number, string][]) {
+        const disabled = status !== 'active';
+        if (!disabled) snapshot.activeUsers += 1;
+        snapshot.users.set(id, packUser(Number(hash), (disabled ? USER_DISABLED : 0) | (Number(byRoster) ? USER_DISABLED_BY_ROSTER : 0)));
+      }
+    }
+    const count = await this.db.selectFrom('roster_enrollments').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    snapshot.enrollmentCount = Number(count.n);
+    return snapshot;
+  }
+
+  async loadEnrollments(index: KeyIndex): Promise<void> {
+    for await (const page of this.pages('id, sourced_id, row_hash', 'roster_enrollments', 'id')) {
+      for (const [id, sourcedId, hash] of page as [number, string, number][]) index.add(sourcedId, Number(hash), Number(id), false);
+    }
+  }
+
+  async findAccounts(usernameKeys: string[], studentIds: string[]): Promise<AccountHit[]> {
+    const hits: AccountHit[] = [];
+    const select = () =>
+      this.db
+        .selectFrom('accounts')
+        .leftJoin('roster_users', 'roster_users.account_id', 'accounts.id')
+        .select(['accounts.id', 'accounts.username_key', 'accounts.student_id', 'roster_users.sourced_id']);
+    const add = (rows: { id: string; username_key: string; student_id: string | null; sourced_id: string | null }[]) => {
+      for (const r of rows) hits.push({ accountId: r.id, usernameKey: r.username_key, studentId: r.student_id, rosterSourcedId: r.sourced_id });
+    };
+    for (const part of chunks(usernameKeys, LOOKUP_CHUNK)) add(await select().where('accounts.username_key', 'in', part).execute());
+    for (const part of chunks(studentIds, LOOKUP_CHUNK)) add(await select().where('accounts.student_id', 'in', part).execute());
+    return hits;
+  }
+
+  async userLinks(sourcedIds: string[]): Promise<RosterUserLink[]> {
+    const links: RosterUserLink[] = [];
+    for (const part of chunks(sourcedIds, LOOKUP_CHUNK)) {
+      const rows = await this.db
+        .selectFrom('roster_users')
+        .select(['sourced_id', 'account_id', 'role', 'org_ids'])
+        .where('sourced_id', 'in', part)
+        .execute();
+      for (const r of rows) links.push({ sourcedId: r.sourced_id, accountId: r.account_id, role: r.role, orgIds: r.org_ids });
+    }
+    return links;
+  }
+
+  async transaction<T>(work: (ops: BulkOps) => Promise<T>): Promise<T> {
+    const sqlite = this.sqlite;
+    if (sqlite) {
+      sqlite.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await work(new SqliteBulkOps(sqlite));
+        sqlite.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        throw error;
+      }
+    }
+    const client = await this.store.raw.pool!.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(new PgBulkOps(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async startRun(run: { id: string; startedAt: number; source: string; mode: string }): Promise<void> {
+    await this.db
+      .insertInto('roster_runs')
+      .values({ id: run.id, started_at: run.startedAt, finished_at: null, source: run.source, mode: run.mode, status: 'running', summary: '{}', errors: '{}' })
+      .execute();
+  }
+
+  async finishRun(run: { id: string; finishedAt: number; status: string; summary: unknown; errors: unknown }, ops?: BulkOps): Promise<void> {
+    const values = { finished_at: run.finishedAt, status: run.status, summary: JSON.stringify(run.summary), errors: JSON.stringify(run.errors) };
+    if (ops) await ops.updateIn('roster_runs', values, 'id', [run.id]);
+    else await this.db.updateTable('roster_runs').set(values).where('id', '=', run.id).execute();
+  }
+
+  async markInterrupted(): Promise<number> {
+    const result = await this.db.updateTable('roster_runs').set({ status: 'interrupted' }).where('status', '=', 'running').executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
+  async recentRuns(limit: number): Promise<RosterRun[]> {
+    const rows = await this.db.selectFrom('roster_runs').selectAll().orderBy('started_at', 'desc').limit(limit).execute();
+    return rows.map((r) => ({
+      id: r.id,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      source: r.source,
+      mode: r.mode,
+      status: r.status,
+      summary: JSON.parse(r.summary),
+      errors: JSON.parse(r.errors),
+    }));
+  }
+}
+
+export interface RosterPerson {
+  accountId: string;
+  username: string;
+  givenName: string;
+  familyName: string;
+  grade: string | null;
+}
+
+/** Read side for the staff and admin areas: who is in a teacher's classes, who is at a school. */
+export class SqlRosterQueries {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /** Active students enrolled in the active classes a teacher (by account id) teaches. */
+  async studentsOfTeacher(teacherAccountId: string): Promise<(RosterPerson & { classId: string })[]> {
+    const rows = await sql<{ account_id: string; username: string; given_name: string; family_name: string; grade: string | null; class_id: string }>`
+      SELECT a.id AS account_id, a.username, a.given_name, a.family_name, a.grade, s.class_id
+      FROM roster_users t
+      JOIN roster_enrollments te ON te.user_id = t.sourced_id AND te.role = 'teacher'
+      JOIN roster_classes c ON c.sourced_id = te.class_id AND c.status = 'active'
+      JOIN roster_enrollments s ON s.class_id = te.class_id AND s.role = 'student'
+      JOIN roster_users su ON su.sourced_id = s.user_id
+      JOIN accounts a ON a.id = su.account_id AND a.status = 'active'
+      WHERE t.account_id = ${teacherAccountId}
+      ORDER BY a.family_name, a.given_name, s.class_id`.execute(this.db);
+    return rows.rows.map((r) => ({ accountId: r.account_id, username: r.username, givenName: r.given_name, familyName: r.family_name, grade: r.grade, classId: r.class_id }));
+  }
+
+  /** Active students of a school (by org sourcedId). */
+  async studentsOfSchool(schoolId: string): Promise<RosterPerson[]> {
+    const rows = await this.db
+      .selectFrom('account_schools')
+      .innerJoin('accounts', 'accounts.id', 'account_schools.account_id')
+      .innerJoin('account_roles', (join) => join.onRef('account_roles.account_id', '=', 'accounts.id').on('account_roles.role', '=', 'student'))
+      .select(['accounts.id', 'accounts.username', 'accounts.given_name', 'accounts.family_name', 'accounts.grade'])
+      .where('account_schools.school_id', '=', schoolId)
+      .where('accounts.status', '=', 'active')
+      .orderBy('accounts.family_name')
+      .orderBy('accounts.given_name')
+      .execute();
+    return rows.map((r) => ({ accountId: r.id, username: r.username, givenName: r.given_name, familyName: r.family_name, grade: r.grade }));
+  }
+
+  /** Classes of an account (teacher or student), by account id. */
+  async classesOf(accountId: string): Promise<{ classId: string; title: string; role: string; schoolId: string }[]> {
+    const rows = await sql<{ class_id: string; title: string; role: string; school_id: string }>`
+      SELECT c.sourced_id AS class_id, c.title, e.role, c.school_id
+      FROM roster_users u
+      JOIN roster_enrollments e ON e.user_id = u.sourced_id
+      JOIN roster_classes c ON c.sourced_id = e.class_id AND c.status = 'active'
+      WHERE u.account_id = ${accountId}
+      ORDER BY c.title`.execute(this.db);
+    return rows.rows.map((r) => ({ classId: r.class_id, title: r.title, role: r.role, schoolId: r.school_id }));
+  }
+}
