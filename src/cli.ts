@@ -212,6 +212,22 @@ accounts
     });
   });
 
+accounts
+  .command('grant <username> <role>')
+  .description(`give an account a role (${ROLES.join(', ')}); a staff member can hold several`)
+  .option('--json', 'print JSON')
+  .action(async (username: string, role: string, opts) => {
+    const [granted] = collectRole(role);
+    await withServices(async (services) => {
+      const account = await services.accounts.findByUsername(username);
+      if (!account) throw new AppError(404, 'ACCOUNT_NOT_FOUND', 'errors.notFound');
+      await services.accounts.grantRole(account.id, granted);
+      await services.events.emit({ type: 'account.role_granted', subjectId: account.id, data: { role: granted, via: 'cli' } });
+      const roles = [...new Set([...account.roles, granted])].sort();
+      print(opts.json, { username: account.username, roles }, `${account.username}: ${roles.join(', ')}`);
+    });
+  });
+
 const roster = program.command('roster').description('the roster from the student information system (OneRoster CSV)');
 
 roster

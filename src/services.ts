@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config/load.js';
 import { Authenticator } from './accounts/authenticate.js';
+import { questionIds } from './accounts/challenge-questions.js';
+import { commonPasswords } from './accounts/common-passwords.js';
+import { PasswordPolicy } from './accounts/password-policy.js';
 import { PasswordHasher } from './accounts/passwords.js';
+import { ClaimService } from './claim/claim-service.js';
 import { EventBus } from './events/bus.js';
 import { createI18n, type I18n } from './i18n/i18n.js';
 import { ClientRegistry } from './oidc/clients.js';
@@ -9,6 +13,7 @@ import { Sealer } from './shared/seal.js';
 import { createLogger, type Logger } from './shared/log.js';
 import { SqlAccountStore } from './store/accounts-repo.js';
 import { SqlAuditLog } from './store/audit-repo.js';
+import { SqlClaimStore } from './store/claim-repo.js';
 import { SqlClientStore } from './store/clients-repo.js';
 import type { Store } from './store/database.js';
 import { SqlFlowStore } from './store/flows-repo.js';
@@ -31,6 +36,9 @@ export interface Services {
   throttle: Throttle;
   clients: ClientRegistry;
   flows: SqlFlowStore;
+  passwordPolicy: PasswordPolicy;
+  claims: SqlClaimStore;
+  claimService: ClaimService;
   rpSessions: SqlRpSessions;
   audit: SqlAuditLog;
   signingKeys: SqlSigningKeys;
@@ -59,6 +67,8 @@ export async function createServices(config: Config, store: Store, log: Logger =
   const accounts = new SqlAccountStore(store.db);
   const throttle = new Throttle(new SqlThrottleStore(store.db));
   const authenticator = new Authenticator(accounts, hasher, throttle, () => config.login, events);
+  const claims = new SqlClaimStore(store.db, accounts);
+  const claimSettings = () => ({ ...config.claim, questionIds: questionIds(config.claim.questions) });
 
   return {
     config,
@@ -72,6 +82,9 @@ export async function createServices(config: Config, store: Store, log: Logger =
     throttle,
     clients: new ClientRegistry(new SqlClientStore(store.db, sealer)),
     flows: new SqlFlowStore(store.db),
+    passwordPolicy: new PasswordPolicy(() => config.passwords, hasher, commonPasswords),
+    claims,
+    claimService: new ClaimService(claims, hasher, throttle, claimSettings, events),
     rpSessions: new SqlRpSessions(store.db),
     audit,
     signingKeys: new SqlSigningKeys(store.db, store.engine),

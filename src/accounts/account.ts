@@ -1,4 +1,5 @@
-export const ROLES = ['student', 'teacher', 'staff', 'admin'] as const;
+/** A staff member can hold several: a teacher may also work the help desk. */
+export const ROLES = ['student', 'teacher', 'staff', 'helpdesk', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface School {
@@ -18,6 +19,8 @@ export interface Account {
   status: 'active' | 'disabled';
   passwordHash: string | null;
   claimedAt: number | null;
+  /** When the family may claim the account (the roster's claim window); null: at once. */
+  claimableAt: number | null;
   lastLoginAt: number | null;
   roles: Role[];
   schools: School[];

@@ -1,4 +1,4 @@
-import type { Account, NewAccount } from './account.js';
+import type { Account, NewAccount, Role } from './account.js';
 
 /** What the accounts domain needs from storage. */
 export interface AccountStore {
@@ -11,6 +11,7 @@ export interface AccountStore {
   /** Replaces the stored hash of the same password (an algorithm upgrade); the history keeps the new form too. */
   upgradeHash(id: string, oldHash: string, newHash: string): Promise<void>;
   recordLogin(id: string, at: number): Promise<void>;
+  grantRole(id: string, role: Role): Promise<void>;
   passwordHistory(id: string): Promise<string[]>;
   count(): Promise<number>;
   list(options?: { limit?: number }): Promise<Account[]>;

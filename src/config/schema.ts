@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ROLES } from '../accounts/account.js';
+import { BUILT_IN_QUESTIONS } from '../accounts/challenge-questions.js';
 import { duration } from './duration.js';
 
 const localized = z.record(z.string(), z.string().min(1));
@@ -7,7 +9,7 @@ const helpLink = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/).describe('stable id of the link'),
   title: localized.describe('title per language, e.g. {"en": "…", "fr": "…"}'),
   url: z.string().min(1).describe('absolute URL, or a path on this server such as /help/login'),
-  roles: z.array(z.enum(['student', 'teacher', 'staff', 'admin'])).optional().describe('roles that see it in the portal; all when absent'),
+  roles: z.array(z.enum(ROLES)).optional().describe('roles that see it in the portal; all when absent'),
   showOnLogin: z.boolean().default(true).describe('also list it on the login page, before sign-in'),
 });
 
@@ -22,7 +24,7 @@ const throttleRule = z.strictObject({
  */
 export const configSchema = z.strictObject({
   server: z
-    .object({
+    .strictObject({
       port: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port to listen on (env PORT)'),
       host: z.string().default('0.0.0.0').describe('address to bind'),
       issuer: z.url().optional().describe('public base URL and OIDC issuer (env HOMEROOM_ISSUER); default http://localhost:PORT'),
@@ -39,7 +41,7 @@ export const configSchema = z.strictObject({
     })
     .default({ port: 3000, host: '0.0.0.0', trustProxy: false, proxyHops: 1 }),
   database: z
-    .object({
+    .strictObject({
       url: z.string().optional().describe('postgres:// URL selects PostgreSQL (env DATABASE_URL); otherwise SQLite'),
       schema: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional().describe('PostgreSQL schema to use (default: the search path)'),
       dataDir: z.string().default('./data').describe('folder of the SQLite database homeroom.db (env HOMEROOM_DATA_DIR)'),
@@ -47,44 +49,84 @@ export const configSchema = z.strictObject({
     })
     .default({ dataDir: './data', poolSize: 10 }),
   demo: z
-    .object({
+    .strictObject({
       enabled: z.boolean().default(true).describe('seed the demo district on start when the database is empty (env HOMEROOM_DEMO=0 disables)'),
     })
     .default({ enabled: true }),
   district: z
-    .object({
+    .strictObject({
       name: localized.default({ en: 'Maple Valley Schools', fr: 'Écoles de Maple Valley' }).describe('district name per language, shown in page titles'),
+      timeZone: z
+        .string()
+        .refine((zone) => {
+          try {
+            new Intl.DateTimeFormat('en', { timeZone: zone });
+            return true;
+          } catch {
+            return false;
+          }
+        }, 'expected an IANA time zone such as America/New_York')
+        .default('UTC')
+        .describe('time zone of dates and times shown to families (e.g. when an account can be claimed)'),
     })
     .default({
       name: { en: 'Maple Valley Schools', fr: 'Écoles de Maple Valley' },
+      timeZone: 'UTC',
     }),
+  claim: z
+    .strictObject({
+      nameMatch: z
+        .enum(['normalized', 'exact'])
+        .default('normalized')
+        .describe('normalized: case, Latin accents, spacing, apostrophe and hyphen variants are forgiven; exact: only surrounding spaces'),
+      flowTtl: duration().default(3600).describe('time allowed to finish claiming or recovering an account'),
+      perAddress: throttleRule.default({ limit: 20, window: 3600 }).describe('failed identity checks allowed per client address per window'),
+      perStudent: throttleRule.default({ limit: 5, window: 3600 }).describe('failed identity checks allowed per student ID per window'),
+      questions: z
+        .array(z.union([z.enum(BUILT_IN_QUESTIONS), z.strictObject({ id: z.string().regex(/^[a-z0-9-]+$/i), text: localized })]))
+        .min(3)
+        .default([...BUILT_IN_QUESTIONS])
+        .describe('challenge-question pool: built-in ids, or {id, text: {en, fr}} for the district’s own'),
+    })
+    .default({ nameMatch: 'normalized', flowTtl: 3600, perAddress: { limit: 20, window: 3600 }, perStudent: { limit: 5, window: 3600 }, questions: [...BUILT_IN_QUESTIONS] }),
+  recovery: z
+    .strictObject({
+      perAccount: throttleRule
+        .default({ limit: 5, window: 86400 })
+        .describe('wrong answer sets allowed per account before recovery is locked (then a teacher opens a ticket)'),
+      perAddress: throttleRule.default({ limit: 30, window: 3600 }).describe('wrong answer sets allowed per client address per window'),
+    })
+    .default({ perAccount: { limit: 5, window: 86400 }, perAddress: { limit: 30, window: 3600 } }),
   i18n: z
-    .object({
+    .strictObject({
       defaultLocale: z.enum(['en', 'fr']).default('en').describe('language when the browser asks for none we ship'),
     })
     .default({ defaultLocale: 'en' }),
   passwords: z
-    .object({
+    .strictObject({
       memoryCost: z.number().int().min(8192).default(19456).describe('argon2id memory in KiB (OWASP minimum 19456)'),
       timeCost: z.number().int().min(1).default(2).describe('argon2id iterations'),
       parallelism: z.number().int().min(1).default(1).describe('argon2id lanes'),
+      minLength: z.number().int().min(8).max(64).default(8).describe('shortest new password, in characters (the letter: 8)'),
+      maxLength: z.number().int().min(64).max(1024).default(128).describe('longest new password; never truncated'),
+      blockCommon: z.boolean().default(true).describe('refuse passwords from the list of common breached passwords'),
     })
-    .default({ memoryCost: 19456, timeCost: 2, parallelism: 1 }),
+    .default({ memoryCost: 19456, timeCost: 2, parallelism: 1, minLength: 8, maxLength: 128, blockCommon: true }),
   login: z
-    .object({
+    .strictObject({
       perAccount: throttleRule.default({ limit: 10, window: 900 }).describe('failed logins allowed per account per window'),
       perAddress: throttleRule.default({ limit: 100, window: 900 }).describe('failed logins allowed per client address per window'),
     })
     .default({ perAccount: { limit: 10, window: 900 }, perAddress: { limit: 100, window: 900 } }),
   session: z
-    .object({
+    .strictObject({
       ttl: duration().default(8 * 3600).describe('sign-in session length; short, since devices are shared'),
       interactionTtl: duration().default(3600).describe('time allowed to finish a login page'),
       portalTtl: duration().default(8 * 3600).describe('portal session length'),
     })
     .default({ ttl: 8 * 3600, interactionTtl: 3600, portalTtl: 8 * 3600 }),
   tokens: z
-    .object({
+    .strictObject({
       accessTokenTtl: duration().default(3600).describe('access token lifetime'),
       idTokenTtl: duration().default(3600).describe('ID token lifetime'),
       refreshTokenTtl: duration().default(14 * 86400).describe('refresh token lifetime'),
@@ -92,7 +134,7 @@ export const configSchema = z.strictObject({
     })
     .default({ accessTokenTtl: 3600, idTokenTtl: 3600, refreshTokenTtl: 14 * 86400, authorizationCodeTtl: 60 }),
   secrets: z
-    .object({
+    .strictObject({
       cookieKeys: z.array(z.string().min(32)).default([]).describe('keys that sign cookies, newest first; generated and stored in the database when empty'),
       sealKey: z
         .string()
@@ -102,7 +144,7 @@ export const configSchema = z.strictObject({
     })
     .default({ cookieKeys: [] }),
   portal: z
-    .object({
+    .strictObject({
       helpLinks: z.array(helpLink).default([]).describe('help tiles for the portal and login page; built-in help pages when empty'),
     })
     .default({ helpLinks: [] }),
@@ -147,7 +189,7 @@ export const configSchema = z.strictObject({
       watchInterval: 60,
     }),
   log: z
-    .object({
+    .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level (env LOG_LEVEL)'),
     })
     .default({ level: 'info' }),

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
+import { claimRoutes } from '../claim/routes.js';
 import { demoAppRoutes, DEMO_APP_CLIENT_ID, DEMO_APP_PATH } from '../demo/app-routes.js';
 import { helpRoutes } from '../help/routes.js';
 import { interactionRoutes } from '../interactions/routes.js';
 import { ensurePortalClient, PORTAL_CLIENT_ID } from '../oidc/built-in-clients.js';
 import { createProvider } from '../oidc/provider.js';
 import { portalRoutes } from '../portal/routes.js';
+import { recoveryRoutes } from '../recovery/routes.js';
 import { BuiltInRelyingParty, builtInClientSecret } from '../rp/relying-party.js';
 import type { Services } from '../services.js';
 import { healthRoutes } from './health.js';
@@ -83,12 +85,15 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   provider.use(healthRoutes(services.store).routes());
   provider.use(async (ctx, next) => {
     // Our pages get a CSRF token; the provider's own endpoints (token, userinfo …) need none.
-    if (/^\/($|interaction\/|portal\/|logout$|signed-out$|help\/|demo-app)/.test(ctx.path)) return issueCsrf(ctx, next);
+    if (/^\/($|interaction\/|portal\/|logout$|signed-out$|help\/|demo-app|claim|recover)/.test(ctx.path)) return issueCsrf(ctx, next);
     return next();
   });
   provider.use(helpRoutes(views).routes());
   provider.use(interactionRoutes(provider, services, views, verifyCsrf).routes());
-  provider.use(portalRoutes(services, views, relyingParty('portal', PORTAL_CLIENT_ID, '/portal/callback', '/'), verifyCsrf).routes());
+  provider.use(claimRoutes(provider, services, views, verifyCsrf).routes());
+  provider.use(recoveryRoutes(provider, services, views, verifyCsrf).routes());
+  const portal = relyingParty('portal', PORTAL_CLIENT_ID, '/portal/callback', '/');
+  provider.use(portalRoutes(services, views, portal, verifyCsrf).routes());
   if (config.demo.enabled) {
     provider.use(demoAppRoutes(services, views, relyingParty('demo_app', DEMO_APP_CLIENT_ID, `${DEMO_APP_PATH}/callback`, DEMO_APP_PATH), verifyCsrf).routes());
   }

@@ -31,6 +31,7 @@ export class SqlAccountStore implements AccountStore {
       status: row.status,
       passwordHash: row.password_hash,
       claimedAt: row.claimed_at,
+      claimableAt: row.claimable_at,
       lastLoginAt: row.last_login_at,
       roles: roles.filter((r) => r.account_id === row.id).map((r) => r.role as Role).sort(),
       schools: schools.filter((s) => s.account_id === row.id).map((s) => ({ id: s.id, name: s.name })),
@@ -118,6 +119,14 @@ export class SqlAccountStore implements AccountStore {
           .execute();
       }
     });
+  }
+
+  async grantRole(id: string, role: Role): Promise<void> {
+    await this.db
+      .insertInto('account_roles')
+      .values({ account_id: id, role })
+      .onConflict((oc) => oc.columns(['account_id', 'role']).doNothing())
+      .execute();
   }
 
   async recordLogin(id: string, at: number): Promise<void> {

@@ -72,6 +72,46 @@ export interface OidcClientsTable {
   enabled: Flag;
   created_at: Millis;
   updated_at: Millis;
+  /** JSON {"en": …, "fr": …}: the tile's name per language (null: `name` everywhere). */
+  names: string | null;
+  /** JSON {"en": …, "fr": …}: the tile's description per language. */
+  descriptions: string | null;
+  /** JSON arrays of school ids and grades that see the tile; null: everyone. */
+  portal_schools: string | null;
+  portal_grades: string | null;
+  /** Version of the app's icon (app_icons.etag); null: no icon. */
+  icon_etag: string | null;
+}
+
+export interface AppIconsTable {
+  client_id: string;
+  content_type: string;
+  data: Buffer;
+  etag: string;
+  updated_at: Millis;
+}
+
+export interface HelpLinksTable {
+  id: string;
+  /** JSON {"en": …, "fr": …}. */
+  title: string;
+  url: string;
+  /** JSON array of roles; null: everyone. */
+  roles: string | null;
+  show_on_login: Flag;
+  position: number;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface PolicyOverridesTable {
+  /** A policy key such as `passwords.minLength` (see src/admin/policies.ts). */
+  key: string;
+  /** JSON value. */
+  value: string;
+  updated_at: Millis;
+  /** Account id of the administrator who saved it. */
+  updated_by: string | null;
 }
 
 export interface OidcPayloadsTable {
@@ -124,6 +164,14 @@ export interface AuditEventsTable {
   subject_id: string | null;
   ip: string | null;
   data: string;
+}
+
+export interface ChallengeAnswersTable {
+  account_id: string;
+  position: number;
+  question_id: string;
+  answer_hash: string;
+  created_at: Millis;
 }
 
 export interface RpSessionsTable {
@@ -239,6 +287,9 @@ export interface Database {
   flows: FlowsTable;
   audit_events: AuditEventsTable;
   rp_sessions: RpSessionsTable;
+  app_icons: AppIconsTable;
+  help_links: HelpLinksTable;
+  policy_overrides: PolicyOverridesTable;
   roster_users: RosterUsersTable;
   roster_sessions: RosterSessionsTable;
   roster_courses: RosterCoursesTable;

@@ -48,7 +48,10 @@ describe('defaults', () => {
     expect(config.database).toEqual({ dataDir: './data', poolSize: 10 });
     expect(config.demo.enabled).toBe(true);
     expect(config.i18n.defaultLocale).toBe('en');
-    expect(config.passwords).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1 });
+    expect(config.passwords).toEqual({ memoryCost: 19456, timeCost: 2, parallelism: 1, minLength: 8, maxLength: 128, blockCommon: true });
+    expect(config.claim).toMatchObject({ nameMatch: 'normalized', flowTtl: 3600, perAddress: { limit: 20, window: 3600 }, perStudent: { limit: 5, window: 3600 } });
+    expect(config.claim.questions).toHaveLength(10);
+    expect(config.district.timeZone).toBe('UTC');
     expect(config.login).toEqual({ perAccount: { limit: 10, window: 900 }, perAddress: { limit: 100, window: 900 } });
     expect(config.session).toEqual({ ttl: 28_800, interactionTtl: 3600, portalTtl: 28_800 });
     expect(config.tokens).toEqual({ accessTokenTtl: 3600, idTokenTtl: 3600, refreshTokenTtl: 1_209_600, authorizationCodeTtl: 60 });

@@ -5,7 +5,7 @@ import type { Sealer } from '../../src/shared/seal.js';
 import { SqlAccountStore } from '../../src/store/accounts-repo.js';
 import { SqlAuditLog } from '../../src/store/audit-repo.js';
 import { SqlClientStore } from '../../src/store/clients-repo.js';
-import { migrateToLatest, openStore, type Store } from '../../src/store/database.js';
+import { MIGRATION_NAMES, migrateToLatest, openStore, type Store } from '../../src/store/database.js';
 import { SqlFlowStore } from '../../src/store/flows-repo.js';
 import { createOidcAdapter, purgeExpiredOidcPayloads, revokeAccountOidcState } from '../../src/store/oidc-adapter.js';
 import { SqlRpSessions } from '../../src/store/rp-sessions-repo.js';
@@ -51,7 +51,7 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
       const database = await freshDatabase(engine);
       const fresh = await openStore(database.options);
       try {
-        expect(await migrateToLatest(fresh, database.options.schema)).toEqual(['001_initial']);
+        expect(await migrateToLatest(fresh, database.options.schema)).toEqual([...MIGRATION_NAMES]);
         expect(await migrateToLatest(fresh, database.options.schema)).toEqual([]);
         // The schema is usable after both runs.
         const row = await fresh.db.selectFrom('accounts').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();

@@ -1,0 +1,18 @@
+import type { Account } from '../accounts/account.js';
+
+export interface ChallengeAnswer {
+  questionId: string;
+  answerHash: string;
+}
+
+/** What claiming (and recovery) need from storage. */
+export interface ClaimStore {
+  /** Accounts whose student ID, without leading zeros and case-folded, is `foldedId`. */
+  findByFoldedStudentId(foldedId: string): Promise<Account[]>;
+  /**
+   * Sets the first password, the challenge answers and claimed_at, in one transaction, only while the account is
+   * still active and unclaimed. Returns false when it was claimed meanwhile (another tab won) or disabled.
+   */
+  completeClaim(accountId: string, passwordHash: string, answers: ChallengeAnswer[]): Promise<boolean>;
+  answers(accountId: string): Promise<ChallengeAnswer[]>;
+}

@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { AppError } from '../shared/errors.js';
+import type { Flow, FlowStore } from './flow.js';
+
+/** What a step needs to judge a submission. */
+export interface StepInput {
+  fields: Record<string, string>;
+  ip: string;
+}
+
+export type StepOutcome<C> =
+  /** Accepted: move to `next` with the new context. */
+  | { next: string; context: C }
+  /** Rejected: show the same step again with a message (an i18n id) and the non-secret fields echoed back. */
+  | { reject: string; params?: Record<string, unknown>; status?: number; echo?: Record<string, string>; context?: C };
+
+export interface StepDefinition<C> {
+  id: string;
+  accept(flow: Flow<C>, input: StepInput): Promise<StepOutcome<C>>;
+}
+
+/** A self-service flow declared as data: an ordered list of steps, each accepting or rejecting its form. */
+export interface FlowDefinition<C> {
+  kind: string;
+  /** Seconds a flow stays usable. */
+  ttl: number;
+  firstStep: string;
+  /** Steps that accept submissions; the final, display-only steps (done) have none. */
+  steps: StepDefinition<C>[];
+}
+
+export type Submission<C> =
+  | { status: 'moved'; flow: Flow<C> }
+  | { status: 'rejected'; flow: Flow<C>; message: string; params: Record<string, unknown>; httpStatus: number; echo: Record<string, string> }
+  /** The form was for a step the flow has already left (Back, a second tab): show the current step instead. */
+  | { status: 'stale'; flow: Flow<C> };
+
+export class FlowRunner<C> {
+  constructor(
+    private readonly definition: FlowDefinition<C>,
+    private readonly store: FlowStore,
+  ) {}
+
+  async start(context: C): Promise<Flow<C>> {
+    return this.store.create<C>({
+      id: randomBytes(18).toString('base64url'),
+      kind: this.definition.kind,
+      step: this.definition.firstStep,
+      context,
+      expiresAt: Date.now() + this.definition.ttl * 1000,
+    });
+  }
+
+  /** The flow, or a 410 "expired, start again" when it is gone or belongs to another kind. */
+  async load(id: string): Promise<Flow<C>> {
+    const flow = /^[A-Za-z0-9_-]{10,64}$/.test(id) ? await this.store.get<C>(id) : undefined;
+    if (!flow || flow.kind !== this.definition.kind) throw new AppError(410, 'FLOW_EXPIRED', 'flows.expired');
+    return flow;
+  }
+
+  async submit(id: string, stepId: string, input: StepInput): Promise<Submission<C>> {
+    const flow = await this.load(id);
+    if (flow.step !== stepId) return { status: 'stale', flow };
+    const step = this.definition.steps.find((s) => s.id === stepId);
+    if (!step) return { status: 'stale', flow };
+    const outcome = await step.accept(flow, input);
+    if ('reject' in outcome) {
+      // The same flow finished in another tab meanwhile (its commit made this one fail): show where it is.
+      const current = await this.load(id);
+      if (current.version !== flow.version) return { status: 'stale', flow: current };
+      if (outcome.context) await this.store.update(flow.id, flow.version, flow.step, outcome.context);
+      return { status: 'rejected', flow, message: outcome.reject, params: outcome.params ?? {}, httpStatus: outcome.status ?? 400, echo: outcome.echo ?? {} };
+    }
+    const moved = await this.store.update(flow.id, flow.version, outcome.next, outcome.context);
+    // Another tab moved the flow on while this submission was checked: its result stands, show where it is.
+    if (!moved) return { status: 'stale', flow: await this.load(id) };
+    return { status: 'moved', flow: { ...flow, step: outcome.next, context: outcome.context, version: flow.version + 1 } };
+  }
+}

@@ -1,0 +1,71 @@
+import Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import type { FlowRunner } from '../flows/engine.js';
+import type { Flow } from '../flows/flow.js';
+import type { Locale } from '../i18n/i18n.js';
+import { formBody } from './middleware/body.js';
+import { seeOther } from './redirect.js';
+import type { Views } from './views.js';
+
+export interface FlowPagesOptions<C> {
+  /** URL prefix, e.g. /claim. */
+  prefix: string;
+  /** View folder, e.g. claim (views/claim/<step>.ejs). */
+  viewFolder: string;
+  runner: FlowRunner<C>;
+  views: Views;
+  verifyCsrf: Middleware;
+  timeZone: string;
+  /** Context of a new flow, from the starting request (e.g. the sign-in it came from). */
+  start(ctx: Context): Promise<C>;
+  /** Extra locals for a step's page. */
+  locals(ctx: Context, flow: Flow<C>): Promise<Record<string, unknown>>;
+}
+
+function formatParams(params: Record<string, unknown>, locale: Locale, timeZone: string): Record<string, unknown> {
+  if (typeof params.at !== 'number') return params;
+  const date = new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short', timeZone }).format(new Date(params.at));
+  return { ...params, date };
+}
+
+/**
+ * The pages of a self-service flow: GET prefix starts one, GET prefix/:id shows its current step, POST
+ * prefix/:id/:step submits a step. Every post ends in a redirect to the current step (Post/Redirect/Get), so Back,
+ * Reload and a second tab always land where the flow really is.
+ */
+export function flowPages<C>(options: FlowPagesOptions<C>): Router {
+  const { prefix, runner, views } = options;
+  const router = new Router();
+
+  async function render(ctx: Context, flow: Flow<C>, extra: Record<string, unknown> = {}, status = 200) {
+    views.render(
+      ctx,
+      `${options.viewFolder}/${flow.step}`,
+      { flow, action: `${prefix}/${flow.id}/${flow.step}`, error: null, errorParams: {}, echo: {}, ...(await options.locals(ctx, flow)), ...extra },
+      { title: `${options.viewFolder}.title`, status, private: true },
+    );
+  }
+
+  router.get(prefix, async (ctx) => {
+    const flow = await runner.start(await options.start(ctx));
+    seeOther(ctx, `${prefix}/${flow.id}`);
+  });
+
+  router.get(`${prefix}/:id`, async (ctx) => {
+    await render(ctx, await runner.load(ctx.params.id));
+  });
+
+  router.post(`${prefix}/:id/:step`, formBody, options.verifyCsrf, async (ctx) => {
+    const fields = ((ctx.request as any).body ?? {}) as Record<string, string>;
+    const result = await runner.submit(ctx.params.id, ctx.params.step, { fields, ip: ctx.state.ip });
+    if (result.status !== 'rejected') return seeOther(ctx, `${prefix}/${result.flow.id}`);
+    await render(
+      ctx,
+      result.flow,
+      { error: result.message, errorParams: formatParams(result.params, ctx.state.locale, options.timeZone), echo: result.echo },
+      result.httpStatus,
+    );
+  });
+
+  return router;
+}

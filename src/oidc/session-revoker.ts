@@ -1,0 +1,38 @@
+import type Provider from 'oidc-provider';
+import type { SessionRevoker } from '../recovery/ports.js';
+import type { Services } from '../services.js';
+import { revokeAccountOidcState } from '../store/oidc-adapter.js';
+
+/**
+ * Ends everything an account is signed in to: apps with a back-channel logout URI are told first (they need the
+ * session ids), then every provider session, grant and token of the account is deleted, and the sessions of
+ * Homeroom's own apps with them.
+ */
+export function createSessionRevoker(provider: Provider, services: Services): SessionRevoker {
+  return {
+    async revokeAll(accountId) {
+      const sessions = await services.store.db
+        .selectFrom('oidc_payloads')
+        .select('payload')
+        .where('kind', '=', 'Session')
+        .where('account_id', '=', accountId)
+        .execute();
+      const notices: Promise<void>[] = [];
+      for (const row of sessions) {
+        const authorizations = (JSON.parse(row.payload).authorizations ?? {}) as Record<string, { sid?: string }>;
+        for (const [clientId, { sid }] of Object.entries(authorizations)) {
+          notices.push(
+            (async () => {
+              const client = await provider.Client.find(clientId);
+              if (client?.backchannelLogoutUri && sid) await (client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> }).backchannelLogout(accountId, sid);
+            })().catch((error: Error) => services.log.warn({ err: { message: error.message }, client: clientId }, 'back-channel logout failed')),
+          );
+        }
+      }
+      await Promise.all(notices);
+      await revokeAccountOidcState(services.store.db, accountId);
+      await services.rpSessions.removeByAccount(accountId);
+      await services.events.emit({ type: 'sessions.revoked', subjectId: accountId, data: { sessions: sessions.length } });
+    },
+  };
+}

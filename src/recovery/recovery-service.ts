@@ -1,0 +1,101 @@
+import { createHmac } from 'node:crypto';
+import { usernameKey, type Account } from '../accounts/account.js';
+import { QUESTIONS_PER_ACCOUNT } from '../accounts/challenge-questions.js';
+import { foldAnswer } from '../accounts/normalize.js';
+import type { PasswordHasher } from '../accounts/passwords.js';
+import type { AccountStore } from '../accounts/ports.js';
+import type { ClaimStore } from '../claim/ports.js';
+import type { EventBus } from '../events/bus.js';
+import type { Throttle, ThrottleRule } from '../throttle/throttle.js';
+import type { SessionRevoker } from './ports.js';
+
+export interface RecoverySettings {
+  perAccount: ThrottleRule;
+  perAddress: ThrottleRule;
+  /** Ids of the district's question pool (fake questions for unknown usernames come from it). */
+  questionIds: string[];
+}
+
+export interface Challenge {
+  /** The account, when the username belongs to one that can recover; never shown to the person. */
+  accountId: string | null;
+  questionIds: string[];
+}
+
+export type AnswersOutcome = { outcome: 'correct'; accountId: string } | { outcome: 'wrong' } | { outcome: 'locked'; retryAfter: number } | { outcome: 'throttled'; retryAfter: number };
+
+/**
+ * "Forgot my Password" through the three challenge questions, without an oracle: a username that cannot recover
+ * (unknown, disabled, never claimed) gets three plausible questions derived from the username with a server secret
+ * (the same ones every time), the same number of hash verifications, and the same failure.
+ */
+export class RecoveryService {
+  constructor(
+    private readonly accounts: AccountStore,
+    private readonly answers: Pick<ClaimStore, 'answers'>,
+    private readonly hasher: PasswordHasher,
+    private readonly throttle: Throttle,
+    private readonly revoker: SessionRevoker,
+    private readonly settings: () => RecoverySettings,
+    private readonly events: EventBus,
+    private readonly secret: string,
+  ) {}
+
+  async challenge(username: string, ip: string): Promise<Challenge> {
+    const account = await this.accounts.findByUsername(username);
+    const stored = account && account.status === 'active' && account.passwordHash ? await this.answers.answers(account.id) : [];
+    await this.events.emit({ type: 'recovery.started', subjectId: account?.id ?? null, ip, data: { username: usernameKey(username) } });
+    if (account && stored.length === QUESTIONS_PER_ACCOUNT) return { accountId: account.id, questionIds: stored.map((a) => a.questionId) };
+    return { accountId: null, questionIds: this.decoyQuestions(username) };
+  }
+
+  /** Three distinct pool questions chosen by HMAC(secret, username): stable for a username, unguessable without the secret. */
+  decoyQuestions(username: string): string[] {
+    const pool = [...this.settings().questionIds];
+    const digest = createHmac('sha256', this.secret).update(`recovery-questions:${usernameKey(username)}`).digest();
+    const chosen: string[] = [];
+    for (let i = 0; chosen.length < QUESTIONS_PER_ACCOUNT && pool.length > 0; i += 1) {
+      const index = digest.readUInt16BE((i * 2) % (digest.length - 1)) % pool.length;
+      chosen.push(...pool.splice(index, 1));
+    }
+    return chosen;
+  }
+
+  /** Checks all three answers at once; never says which one was wrong. */
+  async checkAnswers(username: string, accountId: string | null, given: string[], ip: string): Promise<AnswersOutcome> {
+    const { perAccount, perAddress } = this.settings();
+    const accountKey = `recovery:account:${usernameKey(username)}`;
+    const addressKey = `recovery:address:${ip}`;
+    const [accountWait, addressWait] = await Promise.all([this.throttle.attempt(accountKey, perAccount), this.throttle.attempt(addressKey, perAddress)]);
+    if (accountWait > 0) {
+      await this.events.emit({ type: 'recovery.locked', subjectId: accountId, ip, data: { username: usernameKey(username) } });
+      return { outcome: 'locked', retryAfter: accountWait };
+    }
+    if (addressWait > 0) {
+      await this.events.emit({ type: 'recovery.throttled', subjectId: accountId, ip });
+      return { outcome: 'throttled', retryAfter: addressWait };
+    }
+
+    const stored = accountId ? await this.answers.answers(accountId) : [];
+    const results = await Promise.all(
+      Array.from({ length: QUESTIONS_PER_ACCOUNT }, (_, i) => {
+        const answer = foldAnswer(given[i] ?? '');
+        return stored[i] ? this.hasher.verify(stored[i].answerHash, answer) : this.hasher.verifyDummy(answer);
+      }),
+    );
+    if (!accountId || stored.length !== QUESTIONS_PER_ACCOUNT || results.some((ok) => !ok)) {
+      await this.events.emit({ type: 'recovery.failed', subjectId: accountId, ip, data: { username: usernameKey(username) } });
+      return { outcome: 'wrong' };
+    }
+    await Promise.all([this.throttle.reset(accountKey), this.throttle.release(addressKey)]);
+    await this.events.emit({ type: 'recovery.answers_correct', subjectId: accountId, ip });
+    return { outcome: 'correct', accountId };
+  }
+
+  /** The last step: the new password, then every session and token of the account ends. */
+  async resetPassword(account: Account, passwordHash: string, ip: string): Promise<void> {
+    await this.accounts.setPassword(account.id, passwordHash);
+    await this.revoker.revokeAll(account.id);
+    await this.events.emit({ type: 'password.reset', actorId: account.id, subjectId: account.id, ip, data: { via: 'challenge_questions' } });
+  }
+}

@@ -1,0 +1,69 @@
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import type Provider from 'oidc-provider';
+import { questionIds, questionPool } from '../accounts/challenge-questions.js';
+import { FlowRunner } from '../flows/engine.js';
+import { flowPages } from '../http/flow-pages.js';
+import { seeOther } from '../http/redirect.js';
+import type { Views } from '../http/views.js';
+import { LoginFlows } from '../interactions/login-flow.js';
+import { createSessionRevoker } from '../oidc/session-revoker.js';
+import type { Services } from '../services.js';
+import { recoveryFlow, type RecoveryContext } from './recovery-flow.js';
+import { RecoveryService } from './recovery-service.js';
+
+const INTERACTION_ID = /^[A-Za-z0-9_-]{10,64}$/;
+
+/** "Forgot my Password": /recover starts a flow (keeping the sign-in it came from), /recover/:id shows its step. */
+export function recoveryRoutes(provider: Provider, services: Services, views: Views, verifyCsrf: Middleware): Router {
+  const { config } = services;
+  const service = new RecoveryService(
+    services.accounts,
+    services.claims,
+    services.hasher,
+    services.throttle,
+    createSessionRevoker(provider, services),
+    () => ({ ...config.recovery, questionIds: questionIds(config.claim.questions) }),
+    services.events,
+    services.serverSecret,
+  );
+  const runner = new FlowRunner<RecoveryContext>(
+    recoveryFlow(service, { accounts: services.accounts, policy: services.passwordPolicy, hasher: services.hasher }, config.claim.flowTtl),
+    services.flows,
+  );
+
+  const router = flowPages<RecoveryContext>({
+    prefix: '/recover',
+    viewFolder: 'recovery',
+    runner,
+    views,
+    verifyCsrf,
+    timeZone: config.district.timeZone,
+    async start(ctx) {
+      const uid = typeof ctx.query.interaction === 'string' && INTERACTION_ID.test(ctx.query.interaction) ? ctx.query.interaction : null;
+      return { interactionUid: uid };
+    },
+    async locals(ctx, flow) {
+      const pool = questionPool(config.claim.questions, ctx.state.locale, services.i18n);
+      const text = (id: string) => pool.find((q) => q.id === id)?.text ?? services.i18n.t(ctx.state.locale, `questions.${id}`, { defaultValue: '' });
+      return {
+        questions: (flow.context.questionIds ?? []).map((id, i) => ({ n: i + 1, text: text(id) || services.i18n.t(ctx.state.locale, 'recovery.answers.fallbackQuestion', { n: i + 1 }) })),
+        passwordRules: { min: config.passwords.minLength, max: config.passwords.maxLength },
+        username: flow.context.username ?? null,
+        restartHref: flow.context.interactionUid ? `/recover?interaction=${flow.context.interactionUid}` : '/recover',
+      };
+    },
+  });
+
+  router.get('/recover/:id/continue', async (ctx) => {
+    const flow = await runner.load(ctx.params.id);
+    const uid = flow.step === 'done' ? flow.context.interactionUid : null;
+    if (uid && (await provider.Interaction.find(uid))) {
+      if (flow.context.username) await new LoginFlows(services.flows, config.session.interactionTtl).chooseUsername(uid, flow.context.username);
+      return seeOther(ctx, `/interaction/${uid}`);
+    }
+    seeOther(ctx, '/');
+  });
+
+  return router;
+}
