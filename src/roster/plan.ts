@@ -438,7 +438,7 @@ export class Planner {
           if (user) this.roles.set(user, `!\t\t\t${lines[i]}`);
           continue;
         }
-        if (r.status === 'tobedeleted') continue;
+        // A tobedeleted role still says what the user is (the user row says whether the account stays).
         if (r.orgSourcedId) {
           const org = this.exists('orgs', r.orgSourcedId);
           if (org !== 'ok') {
