@@ -9,11 +9,6 @@ import { lineProgress, terminalProgress } from './roster/progress.js';
 import { reportText } from './roster/report-text.js';
 import { rosterImportDeps } from './roster/service.js';
 import { SqlRosterStore } from './store/roster-repo.js';
-import { EXIT_CODES, importRoster } from './roster/import.js';
-import { lineProgress, terminalProgress } from './roster/progress.js';
-import { reportText } from './roster/report-text.js';
-import { rosterImportDeps } from './roster/service.js';
-import { SqlRosterStore } from './store/roster-repo.js';
 import { launchUrlOf } from './oidc/clients.js';
 import { rotateSigningKey } from './oidc/keys.js';
 import { createServices, type Services } from './services.js';
@@ -230,47 +225,6 @@ accounts
       await services.events.emit({ type: 'account.role_granted', subjectId: account.id, data: { role: granted, via: 'cli' } });
       const roles = [...new Set([...account.roles, granted])].sort();
       print(opts.json, { username: account.username, roles }, `${account.username}: ${roles.join(', ')}`);
-    });
-  });
-
-const roster = program.command('roster').description('the roster from the student information system (OneRoster CSV)');
-
-roster
-  .command('import <path>')
-  .description('import a OneRoster set (a .zip or a folder): creates, updates, disables and re-enables accounts')
-  .option('--dry-run', 'validate and print the summary without changing anything')
-  .option('--allow-partial', 'apply even when some rows are invalid; those rows are skipped and reported')
-  .option('--force', 'apply even when more than roster.maxDisableShare of active accounts would be disabled')
-  .option('--json', 'print the report as JSON')
-  .action(async (path: string, opts) => {
-    const code = await withServices(async (services) => {
-      const progress = process.stderr.isTTY && !opts.json ? terminalProgress(process.stderr) : lineProgress((line) => process.stderr.write(`${line}\n`));
-      const report = await importRoster(rosterImportDeps(services), path, {
-        dryRun: Boolean(opts.dryRun),
-        allowPartial: Boolean(opts.allowPartial),
-        force: Boolean(opts.force),
-        progress,
-      });
-      print(opts.json, report, reportText(report));
-      return EXIT_CODES[report.status];
-    });
-    process.exitCode = code;
-  });
-
-roster
-  .command('status')
-  .description('the result of the last roster imports')
-  .option('--limit <n>', 'how many runs to show', '1')
-  .option('--json', 'print JSON')
-  .action(async (opts) => {
-    await withServices(async (services) => {
-      const runs = await new SqlRosterStore(services.store).recentRuns(Math.max(1, Number(opts.limit) || 1));
-      const text = runs.length
-        ? runs
-            .map((r) => `${new Date(r.startedAt).toISOString()}  ${r.status.padEnd(11)} ${r.mode.padEnd(8)} ${r.source}${(r.summary as { message?: string })?.message ? `\n  ${(r.summary as { message: string }).message}` : ''}`)
-            .join('\n')
-        : 'No roster import yet.';
-      print(opts.json, opts.limit === '1' ? (runs[0] ?? null) : runs, text);
     });
   });
 

@@ -273,95 +273,6 @@ export interface RosterRunsTable {
   errors: string;
 }
 
-/** The roster identity of an account: one OneRoster user, by sourcedId. */
-export interface RosterUsersTable {
-  sourced_id: string;
-  account_id: string;
-  /** The role the username template was chosen by: student, teacher or staff. */
-  role: string;
-  identifier: string | null;
-  user_ids: string | null;
-  /** Comma-separated org sourcedIds. */
-  org_ids: string;
-  grades: string | null;
-  /** The file's own wish: 1 active, 0 tobedeleted or enabledUser=false. */
-  enabled: Flag;
-  /** 1 when the roster disabled the account (so the roster may enable it again). */
-  disabled_by_roster: Flag;
-  row_hash: number;
-  updated_at: Millis;
-}
-
-export interface RosterSessionsTable {
-  sourced_id: string;
-  status: string;
-  title: string;
-  type: string;
-  start_date: string | null;
-  end_date: string | null;
-  parent_id: string | null;
-  school_year: string | null;
-  row_hash: number;
-}
-
-export interface RosterCoursesTable {
-  sourced_id: string;
-  status: string;
-  title: string;
-  course_code: string | null;
-  org_id: string | null;
-  school_year_id: string | null;
-  grades: string | null;
-  subjects: string | null;
-  row_hash: number;
-}
-
-export interface RosterClassesTable {
-  sourced_id: string;
-  status: string;
-  title: string;
-  class_code: string | null;
-  class_type: string | null;
-  location: string | null;
-  school_id: string;
-  course_id: string | null;
-  /** Comma-separated lists, as in the file. */
-  term_ids: string | null;
-  grades: string | null;
-  subjects: string | null;
-  periods: string | null;
-  row_hash: number;
-}
-
-export interface RosterEnrollmentsTable {
-  id: Generated<number>;
-  sourced_id: string;
-  class_id: string;
-  /** The user's sourcedId (roster_users.sourced_id). */
-  user_id: string;
-  school_id: string | null;
-  role: string;
-  is_primary: Flag;
-  begin_date: string | null;
-  end_date: string | null;
-  row_hash: number;
-}
-
-export interface RosterRunsTable {
-  id: string;
-  started_at: Millis;
-  finished_at: Millis | null;
-  source: string;
-  /** 'apply' or 'dry-run'. */
-  mode: string;
-  /** running, applied, dry-run, invalid, refused, failed or interrupted. */
-  status: string;
-  /** JSON: the report's summary. */
-  summary: string;
-  /** JSON: the first errors and warnings, with their counts. */
-  errors: string;
-}
-
 export interface Database {
   accounts: AccountsTable;
   account_roles: AccountRolesTable;
@@ -376,13 +287,6 @@ export interface Database {
   flows: FlowsTable;
   audit_events: AuditEventsTable;
   rp_sessions: RpSessionsTable;
-  roster_users: RosterUsersTable;
-  roster_sessions: RosterSessionsTable;
-  roster_courses: RosterCoursesTable;
-  roster_classes: RosterClassesTable;
-  roster_enrollments: RosterEnrollmentsTable;
-  roster_runs: RosterRunsTable;
-  challenge_answers: ChallengeAnswersTable;
   app_icons: AppIconsTable;
   help_links: HelpLinksTable;
   policy_overrides: PolicyOverridesTable;
