@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, 
 import pg from 'pg';
 import type { Config } from '../config/load.js';
 import * as initial from './migrations/001_initial.js';
+import * as roster from './migrations/002_roster.js';
 import * as claim from './migrations/003_claim.js';
 import type { Database } from './tables.js';
 
@@ -21,6 +22,7 @@ export interface Store {
 /** Migrations in order; new ones are appended, never edited once released. */
 const migrations: Record<string, Migration> = {
   '001_initial': initial,
+  '002_roster': roster,
   '003_claim': claim,
 };
 
