@@ -122,6 +122,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
     cookieKeys: copy.secrets.cookieKeys.length ? `[${copy.secrets.cookieKeys.length} configured]` : '[generated, stored in database]',
     sealKey: copy.secrets.sealKey ? '[configured]' : '[generated, stored in database]',
   };
+  if (copy.metrics?.token) copy.metrics.token = '[configured]';
   return copy;
 }
 

@@ -188,6 +188,17 @@ export const configSchema = z.strictObject({
       maxDisableShare: 0.1,
       watchInterval: 60,
     }),
+  metrics: z
+    .strictObject({
+      enabled: z.boolean().default(false).describe('serve GET /metrics (Prometheus text format); off: 404'),
+      token: z
+        .string()
+        .min(16)
+        .optional()
+        .describe('bearer token Prometheus must send (Authorization: Bearer …); required when metrics are enabled'),
+    })
+    .refine((m) => !m.enabled || Boolean(m.token), { message: 'metrics.token is required when metrics.enabled is true', path: ['token'] })
+    .default({ enabled: false }),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level (env LOG_LEVEL)'),

@@ -7,6 +7,7 @@ import type { Config } from '../config/load.js';
 import * as initial from './migrations/001_initial.js';
 import * as roster from './migrations/002_roster.js';
 import * as claim from './migrations/003_claim.js';
+import * as admin from './migrations/004_admin.js';
 import type { Database } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -24,6 +25,7 @@ const migrations: Record<string, Migration> = {
   '001_initial': initial,
   '002_roster': roster,
   '003_claim': claim,
+  '004_admin': admin,
 };
 
 /** Names of all migrations, in the order they apply. */
