@@ -10,6 +10,10 @@ import { createServices, type Services } from './services.js';
 import { createLogger } from './shared/log.js';
 import { migrateToLatest, openStore, storeOptionsFromConfig, type StoreOptions } from './store/database.js';
 import { purgeExpiredOidcPayloads } from './store/oidc-adapter.js';
+import { importRoster } from './roster/import.js';
+import { lineProgress } from './roster/progress.js';
+import { rosterImportDeps } from './roster/service.js';
+import { startRosterWatcher, type RosterWatcher } from './roster/watch.js';
 
 export interface RunningServer {
   url: string;
@@ -17,6 +21,8 @@ export interface RunningServer {
   services: Services;
   provider: Provider;
   demoLogins: DemoLogin[] | null;
+  /** The roster.watchDir watcher, when configured. */
+  rosterWatcher: RosterWatcher | null;
   close(): Promise<void>;
 }
 
@@ -73,14 +79,31 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }, 10 * 60 * 1000);
   purge.unref();
 
+  // roster.watchDir: imports run on a connection of their own, so their transaction never takes in a request's queries.
+  let rosterWatcher: RosterWatcher | null = null;
+  let rosterStore: Awaited<ReturnType<typeof openStore>> | null = null;
+  if (effective.roster.watchDir) {
+    rosterStore = await openStore(storeOptions);
+    const importStore = rosterStore;
+    rosterWatcher = startRosterWatcher({
+      dir: effective.roster.watchDir,
+      intervalMs: effective.roster.watchInterval * 1000,
+      log,
+      runImport: (path) => importRoster(rosterImportDeps(services, importStore), path, { progress: lineProgress((line) => log.info(line)) }),
+    });
+  }
+
   return {
     url: effective.issuer,
     server,
     services,
     provider,
     demoLogins,
+    rosterWatcher,
     async close() {
       clearInterval(purge);
+      await rosterWatcher?.stop();
+      await rosterStore?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
@@ -182,7 +183,17 @@ export class SqlRosterStore implements RosterStorePort {
   async startRun(run: { id: string; startedAt: number; source: string; mode: string }): Promise<void> {
     await this.db
       .insertInto('roster_runs')
-      .values({ id: run.id, started_at: run.startedAt, finished_at: null, source: run.source, mode: run.mode, status: 'running', summary: '{}', errors: '{}' })
+      .values({
+        id: run.id,
+        started_at: run.startedAt,
+        finished_at: null,
+        source: run.source,
+        mode: run.mode,
+        status: 'running',
+        // Who runs it, so a later import can tell a run whose process died from one still going.
+        summary: JSON.stringify({ host: hostname(), pid: process.pid }),
+        errors: '{}',
+      })
       .execute();
   }
 
@@ -193,7 +204,21 @@ export class SqlRosterStore implements RosterStorePort {
   }
 
   async markInterrupted(): Promise<number> {
-    const result = await this.db.updateTable('roster_runs').set({ status: 'interrupted' }).where('status', '=', 'running').executeTakeFirst();
+    const running = await this.db.selectFrom('roster_runs').select(['id', 'summary']).where('status', '=', 'running').execute();
+    const dead = running
+      .filter((run) => {
+        const { host, pid } = JSON.parse(run.summary) as { host?: string; pid?: number };
+        if (host !== hostname() || !pid) return false; // another machine's import: it may still be running
+        try {
+          process.kill(pid, 0);
+          return false; // alive
+        } catch {
+          return true;
+        }
+      })
+      .map((run) => run.id);
+    if (!dead.length) return 0;
+    const result = await this.db.updateTable('roster_runs').set({ status: 'interrupted', finished_at: Date.now() }).where('id', 'in', dead).executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
 
