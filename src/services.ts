@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from './config/load.js';
 import { Authenticator } from './accounts/authenticate.js';
+import { HelpLinkService } from './admin/help-links.js';
+import { PolicyService } from './admin/policies.js';
 import { questionIds } from './accounts/challenge-questions.js';
 import { commonPasswords } from './accounts/common-passwords.js';
 import { PasswordPolicy } from './accounts/password-policy.js';
@@ -12,6 +14,10 @@ import { ClientRegistry } from './oidc/clients.js';
 import { Sealer } from './shared/seal.js';
 import { createLogger, type Logger } from './shared/log.js';
 import { SqlAccountStore } from './store/accounts-repo.js';
+import { SqlAuditSearch } from './store/admin-audit-repo.js';
+import { SqlAdminDirectory } from './store/admin-directory-repo.js';
+import { SqlHelpLinkStore } from './store/admin-help-links-repo.js';
+import { SqlPolicyStore } from './store/admin-policies-repo.js';
 import { SqlAuditLog } from './store/audit-repo.js';
 import { SqlClaimStore } from './store/claim-repo.js';
 import { SqlClientStore } from './store/clients-repo.js';
@@ -47,6 +53,12 @@ export interface Services {
   cookieKeys: string[];
   /** Keys deriving per-purpose secrets (CSRF, cookies of the built-in relying parties). */
   serverSecret: string;
+  /** Policies set in the admin console over the config file; `policies.current()` is the typed view of those in force. */
+  policies: PolicyService;
+  /** Help-link tiles set in the admin console (they replace portal.helpLinks of the config file). */
+  helpLinks: HelpLinkService;
+  auditSearch: SqlAuditSearch;
+  adminDirectory: SqlAdminDirectory;
 }
 
 export async function createServices(config: Config, store: Store, log: Logger = createLogger(config.log.level)): Promise<Services> {
@@ -69,6 +81,10 @@ export async function createServices(config: Config, store: Store, log: Logger =
   const authenticator = new Authenticator(accounts, hasher, throttle, () => config.login, events);
   const claims = new SqlClaimStore(store.db, accounts);
   const claimSettings = () => ({ ...config.claim, questionIds: questionIds(config.claim.questions) });
+  // Settings saved in the admin console apply to the live config object before anything reads it.
+  const policies = new PolicyService(config, new SqlPolicyStore(store.db), events, log);
+  const helpLinks = new HelpLinkService(config, new SqlHelpLinkStore(store.db), events);
+  await Promise.all([policies.refresh(), helpLinks.refresh()]).catch((error) => log.warn({ err: error }, 'admin settings not loaded (database not migrated yet?)'));
 
   return {
     config,
@@ -92,5 +108,9 @@ export async function createServices(config: Config, store: Store, log: Logger =
     sealer,
     cookieKeys: config.secrets.cookieKeys.length ? config.secrets.cookieKeys : [generatedCookieKey],
     serverSecret,
+    policies,
+    helpLinks,
+    auditSearch: new SqlAuditSearch(store.db),
+    adminDirectory: new SqlAdminDirectory(store.db),
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
+import { adminRoutes, appIconRoutes, liveSettings } from '../admin/routes.js';
 import { claimRoutes } from '../claim/routes.js';
 import { demoAppRoutes, DEMO_APP_CLIENT_ID, DEMO_APP_PATH } from '../demo/app-routes.js';
 import { helpRoutes } from '../help/routes.js';
@@ -12,6 +13,7 @@ import { recoveryRoutes } from '../recovery/routes.js';
 import { BuiltInRelyingParty, builtInClientSecret } from '../rp/relying-party.js';
 import type { Services } from '../services.js';
 import { healthRoutes } from './health.js';
+import { Metrics } from './metrics.js';
 import { clientIp } from './middleware/client-ip.js';
 import { csrf } from './middleware/csrf.js';
 import { errorHandler } from './middleware/errors.js';
@@ -70,12 +72,17 @@ export async function buildApp(services: Services, options: AppOptions): Promise
       scope: 'openid profile email roles school',
       config,
       sessions: services.rpSessions,
-      sessionTtl: config.session.portalTtl,
+      // Read at each sign-in: the session length is a policy the admin console can change while running.
+      get sessionTtl() {
+        return config.session.portalTtl;
+      },
       internalBaseUrl: options.internalBaseUrl,
     });
 
   const { issue: issueCsrf, verify: verifyCsrf } = csrf(services.serverSecret, config.secureCookies);
 
+  const metrics = new Metrics(services.events);
+  provider.use(metrics.timing());
   provider.use(accessLog(services));
   provider.use(securityHeaders(config.secureCookies));
   provider.use(clientIp);
@@ -83,9 +90,12 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   provider.use(errorHandler(views, services.log));
   provider.use(staticAssets());
   provider.use(healthRoutes(services.store).routes());
+  provider.use(metrics.endpoint(() => config.metrics));
+  provider.use(appIconRoutes(services).routes());
+  provider.use(liveSettings(services));
   provider.use(async (ctx, next) => {
     // Our pages get a CSRF token; the provider's own endpoints (token, userinfo …) need none.
-    if (/^\/($|interaction\/|portal\/|logout$|signed-out$|help\/|demo-app|claim|recover)/.test(ctx.path)) return issueCsrf(ctx, next);
+    if (/^\/($|interaction\/|portal\/|logout$|signed-out$|help\/|demo-app|claim|recover|admin)/.test(ctx.path)) return issueCsrf(ctx, next);
     return next();
   });
   provider.use(helpRoutes(views).routes());
@@ -94,6 +104,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   provider.use(recoveryRoutes(provider, services, views, verifyCsrf).routes());
   const portal = relyingParty('portal', PORTAL_CLIENT_ID, '/portal/callback', '/');
   provider.use(portalRoutes(services, views, portal, verifyCsrf).routes());
+  provider.use(adminRoutes(services, views, portal, verifyCsrf).routes());
   if (config.demo.enabled) {
     provider.use(demoAppRoutes(services, views, relyingParty('demo_app', DEMO_APP_CLIENT_ID, `${DEMO_APP_PATH}/callback`, DEMO_APP_PATH), verifyCsrf).routes());
   }

@@ -112,7 +112,8 @@ export async function createProvider(services: Services, views: ProviderViews, i
       IdToken: config.tokens.idTokenTtl,
       RefreshToken: config.tokens.refreshTokenTtl,
       Interaction: config.session.interactionTtl,
-      Session: config.session.ttl,
+      // Read at each save: the session length is a policy the admin console can change while running.
+      Session: () => config.session.ttl,
       Grant: config.tokens.refreshTokenTtl,
     },
     renderError: views.error as any,

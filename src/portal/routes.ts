@@ -5,6 +5,7 @@ import { formBody, formField } from '../http/middleware/body.js';
 import { seeOther } from '../http/redirect.js';
 import type { Views } from '../http/views.js';
 import { helpLinksFor } from '../help/links.js';
+import { iconUrl } from '../admin/apps.js';
 import { launchUrlOf } from '../oidc/clients.js';
 import type { BuiltInRelyingParty } from '../rp/relying-party.js';
 import type { Services } from '../services.js';
@@ -24,13 +25,26 @@ export function portalRoutes(services: Services, views: Views, rp: BuiltInRelyin
       await rp.logout(ctx, `${services.config.issuer}/signed-out`);
       return seeOther(ctx, '/');
     }
-    const apps = await services.clients.portalApps(account.roles as Role[]);
+    // Tiles by role, school and grade, as each app's settings in the admin console say.
+    const apps = await services.clients.portalApps({ roles: account.roles as Role[], schoolIds: account.schools.map((s) => s.id), grade: account.grade });
+    const locale = ctx.state.locale;
     views.render(
       ctx,
       'portal/index',
       {
         account,
-        apps: apps.map((app) => ({ id: app.clientId, name: app.name, url: launchUrlOf(app), initial: app.name.trim().charAt(0).toUpperCase() })),
+        isAdmin: account.roles.includes('admin'),
+        apps: apps.map((app) => {
+          const name = Object.keys(app.names).length ? services.i18n.pick(app.names, locale) : app.name;
+          return {
+            id: app.clientId,
+            name,
+            description: Object.keys(app.descriptions).length ? services.i18n.pick(app.descriptions, locale) : '',
+            url: launchUrlOf(app),
+            icon: iconUrl(app),
+            initial: name.trim().charAt(0).toUpperCase(),
+          };
+        }),
         helpLinks: helpLinksFor(services.config, ctx.state.locale, services.i18n, { roles: account.roles }),
       },
       { title: 'portal.title', private: true },

@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Role } from '../accounts/account.js';
-import type { ClientRecord, ClientStore } from '../oidc/clients.js';
+import type { AppIcon, ClientRecord, ClientStore } from '../oidc/clients.js';
 import type { Sealer } from '../shared/seal.js';
 import type { Database, OidcClientsTable } from './tables.js';
 
@@ -18,7 +19,31 @@ function toRecord(row: Selectable<OidcClientsTable>): ClientRecord {
     firstParty: row.first_party === 1,
     launchUrl: row.launch_url,
     enabled: row.enabled === 1,
-    createdAt: row.created_at,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    names: row.names ? JSON.parse(row.names) : {},
+    descriptions: row.descriptions ? JSON.parse(row.descriptions) : {},
+    scopes: typeof metadata.scope === 'string' ? metadata.scope.split(' ') : null,
+    portalSchools: row.portal_schools ? (JSON.parse(row.portal_schools) as string[]) : null,
+    portalGrades: row.portal_grades ? (JSON.parse(row.portal_grades) as string[]) : null,
+    iconEtag: row.icon_etag,
+  };
+}
+
+/** The columns an app's settings live in (everything but its id, secret, state and icon). */
+function settingsColumns(client: ClientRecord, metadata: Record<string, unknown>) {
+  return {
+    name: client.name,
+    metadata: JSON.stringify(metadata),
+    portal: client.portal ? 1 : 0,
+    portal_roles: client.portalRoles ? JSON.stringify(client.portalRoles) : null,
+    first_party: client.firstParty ? 1 : 0,
+    launch_url: client.launchUrl,
+    names: Object.keys(client.names).length ? JSON.stringify(client.names) : null,
+    descriptions: Object.keys(client.descriptions).length ? JSON.stringify(client.descriptions) : null,
+    portal_schools: client.portalSchools ? JSON.stringify(client.portalSchools) : null,
+    portal_grades: client.portalGrades ? JSON.stringify(client.portalGrades) : null,
+    updated_at: client.updatedAt,
   };
 }
 
@@ -32,19 +57,47 @@ export class SqlClientStore implements ClientStore {
     await this.db
       .insertInto('oidc_clients')
       .values({
+        ...settingsColumns(client, metadata),
         client_id: client.clientId,
-        name: client.name,
-        metadata: JSON.stringify(metadata),
         secret_sealed: secret ? this.sealer.seal(secret) : null,
-        portal: client.portal ? 1 : 0,
-        portal_roles: client.portalRoles ? JSON.stringify(client.portalRoles) : null,
-        first_party: client.firstParty ? 1 : 0,
-        launch_url: client.launchUrl,
         enabled: client.enabled ? 1 : 0,
         created_at: client.createdAt,
-        updated_at: client.createdAt,
+        icon_etag: null,
       })
       .execute();
+  }
+
+  async update(client: ClientRecord, metadata: Record<string, unknown>): Promise<void> {
+    await this.db.updateTable('oidc_clients').set(settingsColumns(client, metadata)).where('client_id', '=', client.clientId).execute();
+  }
+
+  async setEnabled(clientId: string, enabled: boolean): Promise<void> {
+    await this.db.updateTable('oidc_clients').set({ enabled: enabled ? 1 : 0, updated_at: Date.now() }).where('client_id', '=', clientId).execute();
+  }
+
+  async setSecret(clientId: string, secret: string): Promise<void> {
+    await this.db
+      .updateTable('oidc_clients')
+      .set({ secret_sealed: this.sealer.seal(secret), updated_at: Date.now() })
+      .where('client_id', '=', clientId)
+      .execute();
+  }
+
+  async setIcon(clientId: string, icon: { contentType: string; data: Buffer } | null): Promise<string | null> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('app_icons').where('client_id', '=', clientId).execute();
+      const etag = icon ? createHash('sha256').update(icon.contentType).update(icon.data).digest('base64url').slice(0, 22) : null;
+      if (icon && etag) {
+        await trx.insertInto('app_icons').values({ client_id: clientId, content_type: icon.contentType, data: icon.data, etag, updated_at: Date.now() }).execute();
+      }
+      await trx.updateTable('oidc_clients').set({ icon_etag: etag, updated_at: Date.now() }).where('client_id', '=', clientId).execute();
+      return etag;
+    });
+  }
+
+  async icon(clientId: string): Promise<AppIcon | null> {
+    const row = await this.db.selectFrom('app_icons').select(['content_type', 'data', 'etag']).where('client_id', '=', clientId).executeTakeFirst();
+    return row ? { contentType: row.content_type, data: Buffer.from(row.data), etag: row.etag } : null;
   }
 
   async list(): Promise<ClientRecord[]> {

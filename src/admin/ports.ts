@@ -1,0 +1,70 @@
+import type { Role } from '../accounts/account.js';
+
+/** Storage the admin console needs, implemented in src/store/admin-*.ts for SQLite and PostgreSQL. */
+
+export interface PolicyRow {
+  key: string;
+  value: unknown;
+  updatedAt: number;
+  updatedBy: string | null;
+}
+
+export interface PolicyStore {
+  all(): Promise<PolicyRow[]>;
+  /** Writes several keys at once (one transaction). */
+  put(values: Record<string, unknown>, updatedBy: string | null): Promise<void>;
+}
+
+export interface StoredHelpLink {
+  id: string;
+  title: Record<string, string>;
+  url: string;
+  /** null: everyone. */
+  roles: Role[] | null;
+  showOnLogin: boolean;
+  position: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface HelpLinkStore {
+  list(): Promise<StoredHelpLink[]>;
+  find(id: string): Promise<StoredHelpLink | null>;
+  insert(link: StoredHelpLink): Promise<void>;
+  update(link: StoredHelpLink): Promise<void>;
+  remove(id: string): Promise<boolean>;
+}
+
+export interface AuditQuery {
+  /** Username of the person the event concerns. */
+  user?: string;
+  /** Username of the person who acted. */
+  actor?: string;
+  /** An event type (`login.failed`), or a family with a trailing dot or star (`login.`, `login.*`). */
+  type?: string;
+  /** Epoch milliseconds, inclusive start and exclusive end. */
+  from?: number;
+  to?: number;
+}
+
+export interface AuditRow {
+  id: string;
+  at: number;
+  type: string;
+  actorId: string | null;
+  actorUsername: string | null;
+  subjectId: string | null;
+  subjectUsername: string | null;
+  ip: string | null;
+  data: Record<string, unknown>;
+}
+
+/** Read side of the audit log: there is no update or delete anywhere (append-only from the application's side). */
+export interface AuditSearch {
+  /** Newest first; `limit + 1` rows are asked for so the caller knows whether there is a next page. */
+  search(query: AuditQuery, page: { offset: number; limit: number }): Promise<AuditRow[]>;
+  /** Every matching row, newest first, in batches (for the CSV export). */
+  stream(query: AuditQuery, batchSize?: number): AsyncIterable<AuditRow>;
+  /** Distinct event types seen, for the search form. */
+  types(): Promise<string[]>;
+}
