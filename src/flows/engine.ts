@@ -29,6 +29,16 @@ export interface FlowDefinition<C> {
   steps: StepDefinition<C>[];
 }
 
+/** A refused submission's message, kept with the flow until its page has shown it once (Post/Redirect/Get). */
+export interface Notice {
+  message: string;
+  params: Record<string, unknown>;
+  status: number;
+  echo: Record<string, string>;
+}
+
+type WithNotice<C> = C & { notice?: Notice };
+
 export type Submission<C> =
   | { status: 'moved'; flow: Flow<C> }
   | { status: 'rejected'; flow: Flow<C>; message: string; params: Record<string, unknown>; httpStatus: number; echo: Record<string, string> }
@@ -68,12 +78,23 @@ export class FlowRunner<C> {
       // The same flow finished in another tab meanwhile (its commit made this one fail): show where it is.
       const current = await this.load(id);
       if (current.version !== flow.version) return { status: 'stale', flow: current };
-      if (outcome.context) await this.store.update(flow.id, flow.version, flow.step, outcome.context);
-      return { status: 'rejected', flow, message: outcome.reject, params: outcome.params ?? {}, httpStatus: outcome.status ?? 400, echo: outcome.echo ?? {} };
+      const notice: Notice = { message: outcome.reject, params: outcome.params ?? {}, status: outcome.status ?? 400, echo: outcome.echo ?? {} };
+      const context = { ...(outcome.context ?? flow.context), notice } as WithNotice<C>;
+      await this.store.update(flow.id, flow.version, flow.step, context);
+      return { status: 'rejected', flow, message: notice.message, params: notice.params, httpStatus: notice.status, echo: notice.echo };
     }
-    const moved = await this.store.update(flow.id, flow.version, outcome.next, outcome.context);
+    const { notice: _shown, ...context } = outcome.context as WithNotice<C>;
+    const moved = await this.store.update(flow.id, flow.version, outcome.next, context as C);
     // Another tab moved the flow on while this submission was checked: its result stands, show where it is.
     if (!moved) return { status: 'stale', flow: await this.load(id) };
-    return { status: 'moved', flow: { ...flow, step: outcome.next, context: outcome.context, version: flow.version + 1 } };
+    return { status: 'moved', flow: { ...flow, step: outcome.next, context: context as C, version: flow.version + 1 } };
+  }
+
+  /** The refusal waiting to be shown on the flow's page, removed so a reload shows the plain step. */
+  async takeNotice(flow: Flow<C>): Promise<Notice | null> {
+    const { notice, ...rest } = flow.context as WithNotice<C>;
+    if (!notice) return null;
+    await this.store.update(flow.id, flow.version, flow.step, rest as C);
+    return notice;
   }
 }

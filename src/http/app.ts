@@ -9,6 +9,7 @@ import { interactionRoutes } from '../interactions/routes.js';
 import { ensurePortalClient, PORTAL_CLIENT_ID } from '../oidc/built-in-clients.js';
 import { createProvider } from '../oidc/provider.js';
 import { portalRoutes } from '../portal/routes.js';
+import { staffRoutes } from '../staff/routes.js';
 import { recoveryRoutes } from '../recovery/routes.js';
 import { BuiltInRelyingParty, builtInClientSecret } from '../rp/relying-party.js';
 import type { Services } from '../services.js';
@@ -95,7 +96,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   provider.use(liveSettings(services));
   provider.use(async (ctx, next) => {
     // Our pages get a CSRF token; the provider's own endpoints (token, userinfo …) need none.
-    if (/^\/($|interaction\/|portal\/|logout$|signed-out$|help\/|demo-app|claim|recover|admin)/.test(ctx.path)) return issueCsrf(ctx, next);
+    if (/^\/($|interaction\/|portal\/|logout$|signed-out$|help\/|demo-app|claim|recover|admin|staff|helpdesk)/.test(ctx.path)) return issueCsrf(ctx, next);
     return next();
   });
   provider.use(helpRoutes(views).routes());
@@ -105,6 +106,14 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   const portal = relyingParty('portal', PORTAL_CLIENT_ID, '/portal/callback', '/');
   provider.use(portalRoutes(services, views, portal, verifyCsrf).routes());
   provider.use(adminRoutes(services, views, portal, verifyCsrf).routes());
+  provider.use(
+    staffRoutes(provider, services, views, portal, verifyCsrf, () => ({
+      tickets: services.policies.current().tickets,
+      timeZone: config.district.timeZone,
+      loginLimit: config.login.perAccount,
+      recoveryLimit: config.recovery.perAccount,
+    })).routes(),
+  );
   if (config.demo.enabled) {
     provider.use(demoAppRoutes(services, views, relyingParty('demo_app', DEMO_APP_CLIENT_ID, `${DEMO_APP_PATH}/callback`, DEMO_APP_PATH), verifyCsrf).routes());
   }

@@ -30,8 +30,8 @@ function formatParams(params: Record<string, unknown>, locale: Locale, timeZone:
 
 /**
  * The pages of a self-service flow: GET prefix starts one, GET prefix/:id shows its current step, POST
- * prefix/:id/:step submits a step. Every post ends in a redirect to the current step (Post/Redirect/Get), so Back,
- * Reload and a second tab always land where the flow really is.
+ * prefix/:id/:step submits a step. Every post, accepted or refused, ends in a redirect to the current step
+ * (Post/Redirect/Get), so Back, Reload and a second tab always land where the flow really is and never re-send a form.
  */
 export function flowPages<C>(options: FlowPagesOptions<C>): Router {
   const { prefix, runner, views } = options;
@@ -52,19 +52,22 @@ export function flowPages<C>(options: FlowPagesOptions<C>): Router {
   });
 
   router.get(`${prefix}/:id`, async (ctx) => {
-    await render(ctx, await runner.load(ctx.params.id));
+    const flow = await runner.load(ctx.params.id);
+    const notice = await runner.takeNotice(flow);
+    if (!notice) return render(ctx, flow);
+    await render(
+      ctx,
+      flow,
+      { error: notice.message, errorParams: formatParams(notice.params, ctx.state.locale, options.timeZone), echo: notice.echo },
+      notice.status,
+    );
   });
 
   router.post(`${prefix}/:id/:step`, formBody, options.verifyCsrf, async (ctx) => {
     const fields = ((ctx.request as any).body ?? {}) as Record<string, string>;
     const result = await runner.submit(ctx.params.id, ctx.params.step, { fields, ip: ctx.state.ip });
-    if (result.status !== 'rejected') return seeOther(ctx, `${prefix}/${result.flow.id}`);
-    await render(
-      ctx,
-      result.flow,
-      { error: result.message, errorParams: formatParams(result.params, ctx.state.locale, options.timeZone), echo: result.echo },
-      result.httpStatus,
-    );
+    // Refusals too end in a redirect: the message waits in the flow, so Reload and Back never re-send the form.
+    seeOther(ctx, `${prefix}/${result.flow.id}`);
   });
 
   return router;

@@ -8,6 +8,7 @@ import * as initial from './migrations/001_initial.js';
 import * as roster from './migrations/002_roster.js';
 import * as claim from './migrations/003_claim.js';
 import * as admin from './migrations/004_admin.js';
+import * as tickets from './migrations/005_tickets.js';
 import type { Database } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '002_roster': roster,
   '003_claim': claim,
   '004_admin': admin,
+  '005_tickets': tickets,
 };
 
 /** Names of all migrations, in the order they apply. */

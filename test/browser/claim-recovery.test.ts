@@ -352,7 +352,7 @@ test('Forgot my Password with Back and Reload mid-flow, answers typed differentl
  * families should get there (the same Post/Redirect/Get behaviour as after an accepted step) and are marked failing
  * until the flow pages redirect after a refusal too (src/http/flow-pages.ts renders `rejected` results directly).
  */
-describe('after a refused step (known bug: the refusal is not Post/Redirect/Get)', () => {
+describe('after a refused step (Post/Redirect/Get)', () => {
   async function failedIdentify(page: Page, t: Translate, student: Student): Promise<string> {
     await page.goto(`${server.url}/claim`);
     const flowUrl = page.url();
@@ -365,7 +365,7 @@ describe('after a refused step (known bug: the refusal is not Post/Redirect/Get)
   const failedChecks = async (studentId: string) =>
     (await server.services.audit.recent({ type: 'claim.failed' })).filter((event) => event.data.studentId === `${studentId}9`).length;
 
-  test.failing('Reload on "The Claim Account Operation Failed." is a GET: no form is sent again, no attempt is counted again', async () => {
+  test('Reload on "The Claim Account Operation Failed." is a GET: no form is sent again, no attempt is counted again', async () => {
     const t = translators.en;
     const student = await newStudent('Reload', 'Refused');
     const { context, page } = await newContext(browser);
@@ -384,7 +384,7 @@ describe('after a refused step (known bug: the refusal is not Post/Redirect/Get)
     }
   }, 60_000);
 
-  test.failing('Back over a refused attempt shows the current step, not a "Confirm Form Resubmission" (ERR_CACHE_MISS) page', async () => {
+  test('Back over a refused attempt shows the current step, not a "Confirm Form Resubmission" (ERR_CACHE_MISS) page', async () => {
     const t = translators.en;
     const student = await newStudent('Back', 'Refused');
     const { context, page } = await newContext(browser);
@@ -404,7 +404,7 @@ describe('after a refused step (known bug: the refusal is not Post/Redirect/Get)
     }
   }, 60_000);
 
-  test.failing('Reload on "One or more answers are not correct." does not use up another of the account\'s attempts', async () => {
+  test('Reload on "One or more answers are not correct." does not use up another of the account\'s attempts', async () => {
     const t = translators.en;
     const student = await newStudent('Reload', 'Answers');
     const { context, page } = await newContext(browser);

@@ -21,9 +21,11 @@ export const formBody: Middleware = async (ctx, next) => {
     if (size > LIMIT) throw new AppError(413, 'BODY_TOO_LARGE', 'errors.badForm');
     chunks.push(chunk as Buffer);
   }
+  const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
   const body: Record<string, string> = {};
-  for (const [key, value] of new URLSearchParams(Buffer.concat(chunks).toString('utf8'))) body[key] = value;
+  for (const [key, value] of params) body[key] = value;
   (ctx.request as any).body = body;
+  (ctx.request as any).formParams = params;
   await next();
 };
 
@@ -31,4 +33,10 @@ export function formField(ctx: { request: unknown }, name: string): string {
   const body = ((ctx.request as any).body ?? {}) as Record<string, unknown>;
   const value = body[name];
   return typeof value === 'string' ? value : '';
+}
+
+/** Every value of a repeated field (checkboxes), in order. */
+export function formValues(ctx: { request: unknown }, name: string): string[] {
+  const params = (ctx.request as any).formParams as URLSearchParams | undefined;
+  return params ? params.getAll(name) : [];
 }

@@ -1,0 +1,109 @@
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+import type Provider from 'oidc-provider';
+import type { Account } from '../accounts/account.js';
+import { formBody, formField, formValues } from '../http/middleware/body.js';
+import { seeOther } from '../http/redirect.js';
+import { requireSignedIn } from '../http/signed-in.js';
+import type { Views } from '../http/views.js';
+import { createSessionRevoker } from '../oidc/session-revoker.js';
+import type { BuiltInRelyingParty } from '../rp/relying-party.js';
+import type { Services } from '../services.js';
+import { forbidden } from '../shared/errors.js';
+import { SqlStaffStore } from '../store/staff-repo.js';
+import { StaffService, type StaffSettings } from './staff-service.js';
+
+/** Teachers' "My students" and reset requests, and the help desk's queue. Thin: every decision is in StaffService. */
+export function staffRoutes(
+  provider: Provider,
+  services: Services,
+  views: Views,
+  portal: BuiltInRelyingParty,
+  verifyCsrf: Middleware,
+  settings: () => StaffSettings,
+): Router {
+  const service = new StaffService(new SqlStaffStore(services.store.db as any), services.accounts, createSessionRevoker(provider, services), settings, services.events);
+  const teacher = requireSignedIn(services, portal, ['teacher']);
+  const anyStaff = requireSignedIn(services, portal, ['teacher', 'helpdesk', 'admin']);
+  const desk = requireSignedIn(services, portal, ['helpdesk', 'admin']);
+  const router = new Router();
+  const me = (ctx: { state: Record<string, unknown> }) => ctx.state.account as Account;
+  const dateTime = (locale: string, ms: number) =>
+    new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: settings().timeZone }).format(ms);
+  const date = (locale: string, iso: string) =>
+    new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
+
+  router.get('/staff', teacher, async (ctx) => {
+    const notReadyOnly = ctx.query.filter === 'not-ready';
+    const classes = await service.classes(me(ctx));
+    const tickets = await service.ticketsOf(me(ctx));
+    const window = service.windowState();
+    views.render(
+      ctx,
+      'staff/students',
+      {
+        account: me(ctx),
+        classes: classes.map((c) => ({ ...c, students: notReadyOnly ? c.students.filter((s) => !s.ready) : c.students })),
+        notReadyOnly,
+        tickets,
+        windowNotice: window.open ? null : { reason: window.reason, date: date(ctx.state.locale, window.date) },
+        formatTime: (ms: number) => dateTime(ctx.state.locale, ms),
+        isDesk: me(ctx).roles.includes('helpdesk') || me(ctx).roles.includes('admin'),
+      },
+      { title: 'staff.title', private: true },
+    );
+  });
+
+  router.get('/staff/students/:id/reset', teacher, async (ctx) => {
+    const classes = await service.classes(me(ctx));
+    const student = classes.flatMap((c) => c.students).find((s) => s.accountId === ctx.params.id);
+    if (!student) throw forbidden('NOT_YOUR_STUDENT', 'staff.errors.notYourStudent');
+    const window = service.windowState();
+    views.render(
+      ctx,
+      'staff/reset-request',
+      { student, windowNotice: window.open ? null : { reason: window.reason, date: date(ctx.state.locale, window.date) }, direct: settings().tickets.mode === 'direct' },
+      { title: 'staff.reset.title', private: true },
+    );
+  });
+
+  router.post('/staff/tickets', formBody, verifyCsrf, teacher, async (ctx) => {
+    const ticket = await service.openTicket(me(ctx), formField(ctx, 'student'), formField(ctx, 'reason'), ctx.state.ip);
+    seeOther(ctx, `/staff/tickets/${ticket.id}`);
+  });
+
+  router.get('/staff/tickets/:id', anyStaff, async (ctx) => {
+    const { ticket, student } = await service.ticketFor(me(ctx), ctx.params.id);
+    views.render(ctx, 'staff/ticket', { ticket, student, formatTime: (ms: number) => dateTime(ctx.state.locale, ms) }, { title: 'staff.ticket.title', private: true });
+  });
+
+  router.get('/staff/tickets/:id/sheet', anyStaff, async (ctx) => {
+    const { ticket, student } = await service.ticketFor(me(ctx), ctx.params.id);
+    if (ticket.status !== 'approved') throw forbidden('NOT_RESET_YET', 'staff.errors.notResetYet');
+    views.render(ctx, 'staff/sheet', { student, portalUrl: services.config.issuer, resetOn: dateTime(ctx.state.locale, ticket.decidedAt ?? ticket.createdAt) }, { title: 'staff.sheet.title', private: true });
+  });
+
+  router.get('/helpdesk', desk, async (ctx) => {
+    const queue = await service.queue();
+    const approved = Number(ctx.query.approved ?? 0);
+    const skipped = Number(ctx.query.skipped ?? 0);
+    views.render(
+      ctx,
+      'staff/queue',
+      { queue, approved, skipped, rejected: ctx.query.rejected === '1', formatTime: (ms: number) => dateTime(ctx.state.locale, ms) },
+      { title: 'helpdesk.title', private: true },
+    );
+  });
+
+  router.post('/helpdesk/approve', formBody, verifyCsrf, desk, async (ctx) => {
+    const { approved, skipped } = await service.approveMany(me(ctx), formValues(ctx, 'ticket'), ctx.state.ip);
+    seeOther(ctx, `/helpdesk?approved=${approved.length}&skipped=${skipped.length}`);
+  });
+
+  router.post('/helpdesk/tickets/:id/reject', formBody, verifyCsrf, desk, async (ctx) => {
+    const done = await service.decide(me(ctx), ctx.params.id, 'rejected', formField(ctx, 'note').slice(0, 500), ctx.state.ip);
+    seeOther(ctx, done ? '/helpdesk?rejected=1' : '/helpdesk?skipped=1');
+  });
+
+  return router;
+}
