@@ -15,5 +15,6 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
   { username: 'S0100003', givenName: 'Léa', familyName: 'Côté', studentId: '100003', grade: '04', roles: ['student'], password: null, note: 'new student, not claimed yet' },
   { username: 'S0100004', givenName: 'Malik', familyName: "O'Connor-Diallo", studentId: '100004', grade: '04', roles: ['student'], password: null, note: 'new student, not claimed yet' },
   { username: 'mrivera', givenName: 'María', familyName: 'Rivera', email: 'mrivera@maple.example', roles: ['teacher'], password: 'Teach-Lakeside-2026', note: 'teacher' },
+  { username: 'helpdesk', givenName: 'Pat', familyName: 'Lee', email: 'helpdesk@maple.example', roles: ['helpdesk', 'staff'], password: 'Helpdesk-Maple-2026', note: 'help desk (approves account-reset tickets)' },
   { username: 'admin', givenName: 'Dana', familyName: 'Okafor', email: 'admin@maple.example', roles: ['admin', 'staff'], password: 'Admin-Maple-2026', note: 'district administrator' },
 ];
