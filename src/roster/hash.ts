@@ -4,8 +4,6 @@
  * millions of keys in typed arrays (see key-index.ts).
  */
 
-const SEPARATOR = '\u001f';
-
 /** 32-bit FNV-1a over UTF-16 code units, as an unsigned number. */
 export function hash32(text: string, seed = 0x811c9dc5): number {
   let h = seed >>> 0;
@@ -27,12 +25,23 @@ export function hash32b(text: string): number {
   return hash32(text, 0x9747b28c);
 }
 
-/** Content hash of a row's stored values, in a fixed order. */
+/** Content hash of a row's stored values, in a fixed order (hashed in place: no joined string is built). */
 export function rowHash(values: readonly (string | number | null)[]): number {
-  let joined = '';
-  for (let i = 0; i < values.length; i += 1) {
-    const value = values[i];
-    joined += (value === null ? '\u0000' : String(value)) + SEPARATOR;
+  let h = 0x811c9dc5;
+  for (let v = 0; v < values.length; v += 1) {
+    const value = values[v];
+    const text = value === null ? '\u0000' : typeof value === 'string' ? value : String(value);
+    for (let i = 0; i < text.length; i += 1) {
+      h ^= text.charCodeAt(i);
+      h = Math.imul(h, 0x01000193);
+    }
+    h ^= 0x1f; // the separator, so ["ab", "c"] and ["a", "bc"] differ
+    h = Math.imul(h, 0x01000193);
   }
-  return hash32(joined);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }

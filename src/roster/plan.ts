@@ -21,8 +21,10 @@ import {
 import type { Progress } from './progress.js';
 import {
   classRow,
+  CONTROL,
   courseRow,
   enrollmentRow,
+  fastEnrollment,
   issuesOf,
   orgRow,
   roleRow,
@@ -280,6 +282,13 @@ export class Planner {
   /** zod-parses a row; reports every problem and returns null when invalid. */
   private parse<T extends z.ZodType>(schema: T, file: RosterFile, map: ColumnMap, row: string[], line: number): z.output<T> | null {
     const fields = pick(map, row);
+    if (CONTROL.test(row.join(''))) {
+      const field = Object.keys(fields).find((k) => CONTROL.test(fields[k]));
+      if (field) {
+        this.reject(file, map, line, fields.sourcedId?.trim() || undefined, field, `${field} contains control characters`);
+        return null;
+      }
+    }
     const result = schema.safeParse(fields);
     if (result.success) return result.data;
     const sourcedId = fields.sourcedId?.trim() || undefined;
@@ -778,7 +787,9 @@ export class Planner {
           counts.unchanged += 1;
           continue;
         }
-        const r: EnrollmentRecord | null = this.parse(enrollmentRow, 'enrollments', map, row, lines[i]);
+        const r: EnrollmentRecord | null =
+          fastEnrollment(at(row, f.id), at(row, f.status), at(row, f.cls), at(row, f.school), at(row, f.user), at(row, f.role), at(row, f.primary), at(row, f.begin), at(row, f.end)) ??
+          this.parse(enrollmentRow, 'enrollments', map, row, lines[i]);
         if (!r) {
           if (slot >= 0) index.markSeen(slot); // kept as it is, not deleted
           counts.rejected += 1;

@@ -7,46 +7,64 @@ import { z } from 'zod';
  * case-insensitive.
  */
 
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+export const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 
-const text = z.string().refine((v) => !CONTROL.test(v), 'contains control characters');
-const id = text.transform((v) => v.trim()).pipe(z.string().min(1, 'is required').max(255, 'is longer than 255 characters'));
+/*
+ * Each field is one string check and one transform: zod chains of refine/pipe/transform cost tens of microseconds a
+ * row, which a million-row users.csv cannot afford. Control characters are checked once per row (see Planner.parse).
+ */
+type Ctx = z.core.$RefinementCtx<string>;
+const fail = (ctx: Ctx, message: string) => {
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER;
+};
+
+const text = z.string();
+const id = text.transform((v, ctx) => {
+  const t = v.trim();
+  if (!t) return fail(ctx, 'is required');
+  if (t.length > 255) return fail(ctx, 'is longer than 255 characters');
+  return t;
+});
 const optional = text.transform((v) => v.trim() || null);
-const required = text.refine((v) => v.trim().length > 0, 'is required');
+const required = text.transform((v, ctx) => (v.trim() ? v : fail(ctx, 'is required')));
 /** A comma-separated list in one cell ("09,10,11", "Science, Physics"): items trimmed, empties dropped. */
-const list = text.transform((v) =>
-  v
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean),
-);
+const list = text.transform((v) => {
+  if (!v) return [] as string[];
+  const out: string[] = [];
+  for (const item of v.split(',')) {
+    const t = item.trim();
+    if (t) out.push(t);
+  }
+  return out;
+});
 
-const status = text
-  .transform((v) => v.trim().toLowerCase())
-  .pipe(z.enum(['', 'active', 'tobedeleted'], { error: 'must be active or tobedeleted (or empty)' }))
-  .transform((v) => (v === 'tobedeleted' ? 'tobedeleted' : 'active'));
+const status = text.transform((v, ctx): 'active' | 'tobedeleted' => {
+  const t = v.trim().toLowerCase();
+  if (t === '' || t === 'active') return 'active';
+  if (t === 'tobedeleted') return 'tobedeleted';
+  return fail(ctx, 'must be active or tobedeleted (or empty)');
+});
 
-const bool = text
-  .transform((v) => v.trim().toLowerCase())
-  .pipe(z.enum(['', 'true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' }))
-  .transform((v) => (v === '' ? null : v === 'true' || v === '1' || v === 'yes'));
+const BOOLEAN_WORDS: Record<string, boolean | null> = { '': null, true: true, false: false, '1': true, '0': false, yes: true, no: false };
+const bool = text.transform((v, ctx): boolean | null => {
+  const value = BOOLEAN_WORDS[v.trim().toLowerCase()];
+  return value === undefined ? fail(ctx, 'must be true or false') : value;
+});
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/;
-const date = text
-  .transform((v) => v.trim())
-  .refine((v) => v === '' || DATE.test(v), 'must be a date (YYYY-MM-DD)')
-  .transform((v) => (v === '' ? null : v.slice(0, 10)));
+const date = text.transform((v, ctx): string | null => {
+  const t = v.trim();
+  if (t === '') return null;
+  return DATE.test(t) ? t.slice(0, 10) : fail(ctx, 'must be a date (YYYY-MM-DD)');
+});
 
 /** OneRoster enums, case-insensitive on input, canonical on output. */
 function oneOf<const T extends readonly string[]>(values: T, what: string) {
   const byLower = new Map(values.map((v) => [v.toLowerCase(), v]));
-  return text.transform((v, ctx) => {
+  return text.transform((v, ctx): T[number] => {
     const found = byLower.get(v.trim().toLowerCase());
-    if (!found) {
-      ctx.addIssue({ code: 'custom', message: `"${v.trim()}" is not a ${what} (${values.join(', ')})` });
-      return z.NEVER;
-    }
-    return found as T[number];
+    return found ? (found as T[number]) : fail(ctx, `"${v.trim()}" is not a ${what} (${values.join(', ')})`);
   });
 }
 
@@ -100,7 +118,7 @@ export const classRow = z.object({
   grades: list,
   courseSourcedId: optional,
   classCode: optional,
-  classType: optional.transform((v) => v?.toLowerCase() ?? null),
+  classType: text.transform((v) => v.trim().toLowerCase() || null),
   location: optional,
   schoolSourcedId: id,
   termSourcedIds: list,
@@ -113,10 +131,11 @@ export const roleRow = z.object({
   sourcedId: optional,
   status,
   userSourcedId: id,
-  roleType: text
-    .transform((v) => v.trim().toLowerCase())
-    .pipe(z.enum(['', 'primary', 'secondary'], { error: 'must be primary or secondary' }))
-    .transform((v) => (v === 'secondary' ? 'secondary' : 'primary')),
+  roleType: text.transform((v, ctx): 'primary' | 'secondary' => {
+    const t = v.trim().toLowerCase();
+    if (t === '' || t === 'primary') return 'primary';
+    return t === 'secondary' ? 'secondary' : fail(ctx, 'must be primary or secondary');
+  }),
   role: oneOf(ONEROSTER_ROLES, 'OneRoster role'),
   orgSourcedId: optional,
   beginDate: date,
@@ -158,4 +177,51 @@ export type EnrollmentRecord = z.output<typeof enrollmentRow>;
 /** A zod failure as (field, reason) pairs, for the report. */
 export function issuesOf(error: z.ZodError): { field: string; reason: string }[] {
   return error.issues.map((issue) => ({ field: String(issue.path[0] ?? ''), reason: issue.message }));
+}
+
+const ROLE_BY_LOWER = new Map<string, OneRosterRole>(ONEROSTER_ROLES.map((r) => [r.toLowerCase(), r]));
+const BOOLEANS: Record<string, boolean | null> = { '': null, true: true, false: false, '1': true, '0': false, yes: true, no: false };
+const PLAIN_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The enrollment schema's fast path, for the millions of rows of a first import: accepts only rows that
+ * `enrollmentRow` certainly accepts, with the same result, and returns null for anything else, which then goes
+ * through zod (for its verdict and its messages). A test checks the two agree.
+ */
+export function fastEnrollment(
+  sourcedId: string,
+  status: string,
+  classSourcedId: string,
+  schoolSourcedId: string,
+  userSourcedId: string,
+  role: string,
+  primary: string,
+  beginDate: string,
+  endDate: string,
+): EnrollmentRecord | null {
+  for (const value of [sourcedId, status, classSourcedId, schoolSourcedId, userSourcedId, role, primary, beginDate, endDate]) if (CONTROL.test(value)) return null;
+  const id = sourcedId.trim();
+  const cls = classSourcedId.trim();
+  const user = userSourcedId.trim();
+  if (!id || !cls || !user || id.length > 255 || cls.length > 255 || user.length > 255) return null;
+  const state = status.trim().toLowerCase();
+  if (state !== '' && state !== 'active' && state !== 'tobedeleted') return null;
+  const knownRole = ROLE_BY_LOWER.get(role.trim().toLowerCase());
+  if (!knownRole) return null;
+  const flag = BOOLEANS[primary.trim().toLowerCase()];
+  if (flag === undefined) return null;
+  const begin = beginDate.trim();
+  const end = endDate.trim();
+  if ((begin && !PLAIN_DATE.test(begin)) || (end && !PLAIN_DATE.test(end))) return null;
+  return {
+    sourcedId: id,
+    status: state === 'tobedeleted' ? 'tobedeleted' : 'active',
+    classSourcedId: cls,
+    schoolSourcedId: schoolSourcedId.trim() || null,
+    userSourcedId: user,
+    role: knownRole,
+    primary: flag,
+    beginDate: begin || null,
+    endDate: end || null,
+  };
 }

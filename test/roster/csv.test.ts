@@ -71,3 +71,27 @@ describe('CSV reader', () => {
     expect(rows).toEqual([['id', 'name'], ['1', 'Dąbrowski'], ['2', '佐藤']]);
   });
 });
+
+describe('enrollment fast path', () => {
+  test('accepts only what the zod schema accepts, with the same record', async () => {
+    const { enrollmentRow, fastEnrollment } = await import('../../src/roster/rows.js');
+    const random = rng(99);
+    const options: Record<string, string[]> = {
+      sourcedId: ['e1', ' e2 ', '', '\u000be3', 'x'.repeat(256)],
+      status: ['', 'active', 'TOBEDELETED', 'inactive', ' Active '],
+      classSourcedId: ['c1', '', ' c2'],
+      schoolSourcedId: ['', 's1', ' s2 '],
+      userSourcedId: ['u1', '', 'u\u0001'],
+      role: ['student', 'Teacher', 'learner', ' aide ', 'districtAdministrator'],
+      primary: ['', 'true', 'FALSE', '1', 'maybe'],
+      beginDate: ['', '2025-08-25', '2025-08-25T00:00:00Z', '25/08/2025'],
+      endDate: ['', '2026-06-19', 'soon'],
+    };
+    for (let round = 0; round < 3000; round += 1) {
+      const row = Object.fromEntries(Object.entries(options).map(([k, v]) => [k, v[Math.floor(random() * v.length)]])) as Record<string, string>;
+      const fast = fastEnrollment(row.sourcedId, row.status, row.classSourcedId, row.schoolSourcedId, row.userSourcedId, row.role, row.primary, row.beginDate, row.endDate);
+      const slow = enrollmentRow.safeParse(row);
+      if (fast) expect(slow).toEqual({ success: true, data: fast });
+    }
+  });
+});

@@ -84,7 +84,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   // sourcedId is stored (and checked on update) but not indexed: nothing looks enrollments up by it.
   await db.schema
     .createTable('roster_enrollments')
-    .addColumn('id', postgres ? 'bigserial' : 'integer', (c) => (postgres ? c.primaryKey() : c.primaryKey().autoIncrement()))
+    // INTEGER PRIMARY KEY is SQLite's rowid (no AUTOINCREMENT bookkeeping per insert).
+    .addColumn('id', postgres ? 'bigserial' : 'integer', (c) => c.primaryKey())
     .addColumn('sourced_id', 'text', (c) => c.notNull())
     .addColumn('class_id', 'text', (c) => c.notNull())
     .addColumn('user_id', 'text', (c) => c.notNull())

@@ -1,0 +1,141 @@
+/**
+ * Roster import bench (`npm run bench:import -- [--students 200000] [--staff N] [--schools 60] [--enrollments 8]
+ * [--engines sqlite,postgres]`).
+ *
+ * Generates a district with the project's OneRoster generator (names in many scripts, 1.2 layout) into a temporary
+ * folder, then for each engine: imports it into an empty database, re-imports it unchanged, and imports it once
+ * more with about 2 % of the students changed (renamed, grade change, withdrawn, new). Each import runs in a child
+ * process that reports its own peak RSS. PostgreSQL uses TEST_DATABASE_URL (or postgres://postgres@127.0.0.1:5432/test)
+ * in a fresh schema, dropped afterwards. Targets are printed, never asserted (this machine is shared; look at the
+ * load average printed with the results). The last line of output is JSON.
+ */
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import type { StoreOptions } from '../src/store/database.js';
+import { generateDistrict, rowCount, writeRoster } from '../test/helpers/oneroster-generator.js';
+import { withTwoPercentChanges } from './lib/roster-changes.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const TARGET_FIRST_SQLITE = 150_000;
+const TARGET_RSS_MB = 512;
+
+const { values } = parseArgs({
+  options: {
+    students: { type: 'string', default: '200000' },
+    staff: { type: 'string' },
+    schools: { type: 'string', default: '60' },
+    enrollments: { type: 'string', default: '8' },
+    engines: { type: 'string', default: 'sqlite,postgres' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const students = Number(values.students);
+const staff = values.staff ? Number(values.staff) : Math.round(students * 0.06);
+const schools = Number(values.schools);
+const perStudent = Number(values.enrollments);
+const engines = values.engines!.split(',') as ('sqlite' | 'postgres')[];
+
+interface ChildResult {
+  status: string;
+  message: string | null;
+  rows: number;
+  wallMs: number;
+  maxRssMb: number;
+  accounts: Record<string, number> | null;
+  enrollments: Record<string, number> | null;
+  errors: number;
+  firstErrors: unknown[];
+}
+
+function runImport(options: StoreOptions, path: string, force = false): ChildResult {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/lib/roster-import-child.ts'), JSON.stringify(options), path, force ? 'force' : ''], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_OPTIONS: '' },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+  });
+  if (child.status !== 0) throw new Error(`import child failed (${child.status}):\n${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').at(-1)!);
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const work = mkdtempSync(join(tmpdir(), 'bench-import-'));
+const results: Record<string, unknown>[] = [];
+try {
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+  log(`bench:import — ${fmt(students)} students, ${fmt(staff)} staff, ${schools} schools, ${perStudent} enrollments per student (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+  let started = performance.now();
+  const model = generateDistrict({ students, staff, schools, enrollmentsPerStudent: perStudent, seed: 2026 });
+  const first = await writeRoster(model, {}, { dir: join(work, 'first') });
+  const changed = await writeRoster(withTwoPercentChanges(model, students, perStudent), {}, { dir: join(work, 'changed') });
+  log(`generated ${fmt(rowCount(model))} rows (two sets) in ${((performance.now() - started) / 1000).toFixed(1)} s into ${work}`);
+
+  for (const engine of engines) {
+    let options: StoreOptions;
+    let drop = async () => {};
+    if (engine === 'postgres') {
+      const url = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+      const schema = `bench_${randomBytes(4).toString('hex')}`;
+      options = { engine, url, schema, poolSize: 4 };
+      drop = async () => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await client.end();
+      };
+    } else {
+      options = { engine, file: join(work, 'homeroom.db') };
+    }
+    try {
+      for (const [label, path] of [
+        ['first import', first],
+        ['unchanged re-import', first],
+        ['2 % changes', changed],
+      ] as const) {
+        started = performance.now();
+        const result = runImport(options, path);
+        const row = {
+          engine,
+          run: label,
+          status: result.status,
+          rows: result.rows,
+          rowsPerSecond: Math.round((result.rows * 1000) / result.wallMs),
+          wallSeconds: Number((result.wallMs / 1000).toFixed(2)),
+          peakRssMb: Math.round(result.maxRssMb),
+          accounts: result.accounts,
+          enrollments: result.enrollments,
+          errors: result.errors,
+          loadAverage: Number(loadavg()[0].toFixed(2)),
+        };
+        results.push(row);
+        log(
+          `${engine.padEnd(8)} ${label.padEnd(20)} ${result.status.padEnd(8)} ${fmt(row.rows).padStart(10)} rows  ${fmt(row.rowsPerSecond).padStart(9)} rows/s  ${row.wallSeconds.toFixed(1).padStart(6)} s  peak RSS ${String(row.peakRssMb).padStart(4)} MB  ` +
+            `accounts +${result.accounts?.created ?? 0} ~${result.accounts?.updated ?? 0} -${result.accounts?.disabled ?? 0} =${result.accounts?.unchanged ?? 0}  (load ${row.loadAverage})`,
+        );
+        if (result.status !== 'applied') log(`  ${result.message} ${JSON.stringify(result.firstErrors)}`);
+      }
+    } finally {
+      await drop();
+    }
+  }
+
+  const sqliteFirst = results.find((r) => r.engine === 'sqlite' && r.run === 'first import') as { rowsPerSecond: number; wallSeconds: number } | undefined;
+  const sqliteAgain = results.find((r) => r.engine === 'sqlite' && r.run === 'unchanged re-import') as { wallSeconds: number } | undefined;
+  const peak = Math.max(...results.map((r) => r.peakRssMb as number));
+  log('');
+  if (sqliteFirst) log(`target: first import into SQLite ≥ ${fmt(TARGET_FIRST_SQLITE)} rows/s: ${fmt(sqliteFirst.rowsPerSecond)} ${sqliteFirst.rowsPerSecond >= TARGET_FIRST_SQLITE ? 'MET' : 'NOT MET'}`);
+  if (sqliteFirst && sqliteAgain) {
+    const ratio = sqliteFirst.wallSeconds / sqliteAgain.wallSeconds;
+    log(`target: unchanged re-import ≥ 3× faster than the first (SQLite): ${ratio.toFixed(2)}× ${ratio >= 3 ? 'MET' : 'NOT MET'}`);
+  }
+  log(`target: peak RSS ≤ ${TARGET_RSS_MB} MB at 1,000,000 students: ${peak} MB at ${fmt(students)} students${students >= 1_000_000 ? (peak <= TARGET_RSS_MB ? ' MET' : ' NOT MET') : ' (run with --students 1000000 to check)'}`);
+  log(JSON.stringify({ students, staff, schools, perStudent, results }));
+} finally {
+  if (!values.keep) rmSync(work, { recursive: true, force: true });
+}
