@@ -1,8 +1,10 @@
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
+import type Provider from 'oidc-provider';
 import type { FlowRunner } from '../flows/engine.js';
 import type { Flow } from '../flows/flow.js';
 import type { Locale } from '../i18n/i18n.js';
+import type { LoginFlows } from '../interactions/login-flow.js';
 import { formBody } from './middleware/body.js';
 import { seeOther } from './redirect.js';
 import type { Views } from './views.js';
@@ -71,4 +73,34 @@ export function flowPages<C>(options: FlowPagesOptions<C>): Router {
   });
 
   return router;
+}
+
+const INTERACTION_ID = /^[A-Za-z0-9_-]{10,64}$/;
+
+/** The sign-in a self-service flow was started from (`?interaction=<uid>` on the login page's links), if any. */
+export function interactionFromQuery(ctx: Context): string | null {
+  const uid = ctx.query.interaction;
+  return typeof uid === 'string' && INTERACTION_ID.test(uid) ? uid : null;
+}
+
+/**
+ * prefix/:id/continue, after a flow's done page: back to the sign-in it started from, opened on the password step
+ * for the flow's username (then on to the app the student was going to), or to the portal when that sign-in expired.
+ */
+export function continueToSignIn<C extends { interactionUid: string | null; username?: string }>(
+  router: Router,
+  prefix: string,
+  runner: FlowRunner<C>,
+  provider: Provider,
+  loginFlows: LoginFlows,
+): void {
+  router.get(`${prefix}/:id/continue`, async (ctx) => {
+    const flow = await runner.load(ctx.params.id);
+    const uid = flow.step === 'done' ? flow.context.interactionUid : null;
+    if (uid && (await provider.Interaction.find(uid))) {
+      if (flow.context.username) await loginFlows.chooseUsername(uid, flow.context.username);
+      return seeOther(ctx, `/interaction/${uid}`);
+    }
+    seeOther(ctx, '/');
+  });
 }

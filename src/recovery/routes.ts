@@ -3,16 +3,13 @@ import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import { questionIds, questionPool } from '../accounts/challenge-questions.js';
 import { FlowRunner } from '../flows/engine.js';
-import { flowPages } from '../http/flow-pages.js';
-import { seeOther } from '../http/redirect.js';
+import { continueToSignIn, flowPages, interactionFromQuery } from '../http/flow-pages.js';
 import type { Views } from '../http/views.js';
 import { LoginFlows } from '../interactions/login-flow.js';
 import { createSessionRevoker } from '../oidc/session-revoker.js';
 import type { Services } from '../services.js';
 import { recoveryFlow, type RecoveryContext } from './recovery-flow.js';
 import { RecoveryService } from './recovery-service.js';
-
-const INTERACTION_ID = /^[A-Za-z0-9_-]{10,64}$/;
 
 /** "Forgot my Password": /recover starts a flow (keeping the sign-in it came from), /recover/:id shows its step. */
 export function recoveryRoutes(provider: Provider, services: Services, views: Views, verifyCsrf: Middleware): Router {
@@ -40,8 +37,7 @@ export function recoveryRoutes(provider: Provider, services: Services, views: Vi
     verifyCsrf,
     timeZone: config.district.timeZone,
     async start(ctx) {
-      const uid = typeof ctx.query.interaction === 'string' && INTERACTION_ID.test(ctx.query.interaction) ? ctx.query.interaction : null;
-      return { interactionUid: uid };
+      return { interactionUid: interactionFromQuery(ctx) };
     },
     async locals(ctx, flow) {
       const pool = questionPool(config.claim.questions, ctx.state.locale, services.i18n);
@@ -55,15 +51,7 @@ export function recoveryRoutes(provider: Provider, services: Services, views: Vi
     },
   });
 
-  router.get('/recover/:id/continue', async (ctx) => {
-    const flow = await runner.load(ctx.params.id);
-    const uid = flow.step === 'done' ? flow.context.interactionUid : null;
-    if (uid && (await provider.Interaction.find(uid))) {
-      if (flow.context.username) await new LoginFlows(services.flows, config.session.interactionTtl).chooseUsername(uid, flow.context.username);
-      return seeOther(ctx, `/interaction/${uid}`);
-    }
-    seeOther(ctx, '/');
-  });
+  continueToSignIn(router, '/recover', runner, provider, new LoginFlows(services.flows, config.session.interactionTtl));
 
   return router;
 }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { createI18n, type Locale, type Translate } from '../../src/i18n/i18n.js';
-import { axeViolations, focusStop, launchBrowser, newContext, overflowsHorizontally, screenshotDir, type FocusStop } from '../helpers/browser.js';
+import { axeViolations, focusStop, launchBrowser, newContext, overflowsHorizontally, screenshotDir, tabOrder, type FocusStop } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -258,23 +258,6 @@ describe.each<Locale>(['en', 'fr'])('on a phone (375 px wide) in %s', (locale) =
   }, 60_000);
 });
 
-/** Every stop of the keyboard's Tab order, from the top of the page to the end. */
-async function tabOrder(page: Page): Promise<FocusStop[]> {
-  // Back to the top first (the login steps focus their field on load).
-  for (let i = 0; i < 20 && (await focusStop(page)); i += 1) await page.keyboard.press('Shift+Tab');
-  const stops: FocusStop[] = [];
-  for (let i = 0; i < 30; i += 1) {
-    await page.keyboard.press('Tab');
-    const stop = await focusStop(page);
-    if (!stop) {
-      if (stops.length) break;
-      continue;
-    }
-    if (stops.some((s) => s.element === stop.element)) break;
-    stops.push(stop);
-  }
-  return stops;
-}
 
 test('keyboard: the skip link comes first and every control shows a focus ring that stands out (3:1)', async () => {
   const t = translators.en;

@@ -174,3 +174,23 @@ export async function focusStop(page: Page): Promise<FocusStop | null> {
     };
   });
 }
+
+/**
+ * Every stop of the keyboard's Tab order, from the top of the page to the end: Shift+Tab back to the top first
+ * (pages focus their first field on load), then Tab until the focus comes round again.
+ */
+export async function tabOrder(page: Page, maxStops = 40): Promise<FocusStop[]> {
+  for (let i = 0; i < maxStops && (await focusStop(page)); i += 1) await page.keyboard.press('Shift+Tab');
+  const stops: FocusStop[] = [];
+  for (let i = 0; i < maxStops; i += 1) {
+    await page.keyboard.press('Tab');
+    const stop = await focusStop(page);
+    if (!stop) {
+      if (stops.length) break;
+      continue;
+    }
+    if (stops.some((s) => s.element === stop.element)) break;
+    stops.push(stop);
+  }
+  return stops;
+}

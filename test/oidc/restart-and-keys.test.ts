@@ -1,17 +1,9 @@
-import { createServer } from 'node:net';
 import { decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
 import { rotateSigningKey } from '../../src/oidc/keys.js';
+import { freePort } from '../helpers/process-server.js';
 import { freshDatabase, startTestServer, type TestDatabase } from '../helpers/server.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 describe('restarts and signing keys (sqlite)', () => {
   let database: TestDatabase;
