@@ -146,6 +146,7 @@ export async function importRoster(deps: RosterImportDeps, path: string, options
         status,
         source,
         rows: report.rows,
+        durationMs: report.durationMs,
         errors: report.errors.count,
         accounts: report.summary ? countsOnly(report.summary.accounts) : null,
         sessionsRevoked,

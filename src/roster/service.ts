@@ -3,11 +3,15 @@ import type { Store } from '../store/database.js';
 import { SqlRosterStore } from '../store/roster-repo.js';
 import type { RosterImportDeps } from './import.js';
 
-/** The importer's dependencies from the services (optionally on a store of its own, as the server's watcher uses). */
+/**
+ * The importer's dependencies from the services (optionally on a store of its own, as the server's watcher uses).
+ * The claim delay an administrator set in the console (policies) wins over the configuration file.
+ */
 export function rosterImportDeps(services: Services, store: Store = services.store, overrides: { claimDelay?: number } = {}): RosterImportDeps {
+  const claimDelay = services.policies?.current().claimDelay ?? services.config.roster.claimDelay;
   return {
     store: new SqlRosterStore(store),
     events: services.events,
-    settings: { ...services.config.roster, ...overrides },
+    settings: { ...services.config.roster, claimDelay, ...overrides },
   };
 }
