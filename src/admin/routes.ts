@@ -22,7 +22,13 @@ const PAGE_SIZE = 50;
 const CLIENT_ID = /^[A-Za-z0-9._-]{3,100}$/;
 const LINK_ID = /^[a-z0-9-]{1,64}$/;
 
-/** Sections of the console, in the order of its navigation. */
+/** What a finished action says on the next page (?done=…), translated under admin.notices. */
+const NOTICES = ['saved', 'deleted', 'enabled', 'disabled', 'unchanged'];
+
+/**
+ * Sections of the console, in the order of its navigation. The readiness dashboard (issue 7, part 4) adds its own
+ * section here, a card on the home page (views/admin/home.ejs) and its routes below, behind the same `admin` check.
+ */
 const SECTIONS = ['apps', 'helpLinks', 'policies', 'audit'] as const;
 type Section = (typeof SECTIONS)[number] | 'home';
 const SECTION_PATHS: Record<(typeof SECTIONS)[number], string> = { apps: '/admin/apps', helpLinks: '/admin/help-links', policies: '/admin/policies', audit: '/admin/audit' };
@@ -74,7 +80,7 @@ export function adminRoutes(services: Services, views: Views, portal: BuiltInRel
         nav: SECTIONS.map((s) => ({ id: s, href: SECTION_PATHS[s], current: s === section })),
         admin: ctx.state.account,
         errors: [] as FieldError[],
-        notice: typeof ctx.query.done === 'string' && /^[a-zA-Z]{1,30}$/.test(ctx.query.done) ? ctx.query.done : null,
+        notice: typeof ctx.query.done === 'string' && NOTICES.includes(ctx.query.done) ? ctx.query.done : null,
         ...data,
       },
       { title, status, private: true },
