@@ -38,6 +38,10 @@ export interface StartOptions {
  */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const server = createServer();
+  // Longer than the idle timeouts of load balancers and HTTP clients, so an idle kept-alive connection is closed by
+  // them, never by us in the moment they reuse it (which shows up as a reset request).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   let effective = config;
   if (options.configForPort) {
     await new Promise<void>((resolve) => server.listen(config.server.port, config.server.host, resolve));

@@ -15,4 +15,6 @@ export interface ClaimStore {
    */
   completeClaim(accountId: string, passwordHash: string, answers: ChallengeAnswer[]): Promise<boolean>;
   answers(accountId: string): Promise<ChallengeAnswer[]>;
+  /** Every question id some account has chosen. */
+  questionIdsInUse(): Promise<string[]>;
 }

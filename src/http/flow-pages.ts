@@ -3,6 +3,7 @@ import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { FlowRunner } from '../flows/engine.js';
 import type { Flow } from '../flows/flow.js';
+import { dateTimeFormat } from '../i18n/format.js';
 import type { Locale } from '../i18n/i18n.js';
 import type { LoginFlows } from '../interactions/login-flow.js';
 import { formBody } from './middleware/body.js';
@@ -26,7 +27,7 @@ export interface FlowPagesOptions<C> {
 
 function formatParams(params: Record<string, unknown>, locale: Locale, timeZone: string): Record<string, unknown> {
   if (typeof params.at !== 'number') return params;
-  const date = new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short', timeZone }).format(new Date(params.at));
+  const date = dateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short', timeZone }).format(new Date(params.at));
   return { ...params, date };
 }
 

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import i18next, { type TFunction } from 'i18next';
 
 export const LOCALES = ['en', 'fr'] as const;
 export type Locale = (typeof LOCALES)[number];
@@ -24,22 +23,42 @@ export interface I18n {
   pick(values: Record<string, string>, locale: Locale): string;
 }
 
+/** Flattens a nested catalog into dotted ids: {"login": {"go": "Go"}} → login.go. */
+function flatten(tree: Record<string, unknown>, prefix = '', into = new Map<string, string>()): Map<string, string> {
+  for (const [key, value] of Object.entries(tree)) {
+    const id = prefix ? `${prefix}.${key}` : key;
+    if (typeof value === 'string') into.set(id, value);
+    else if (value && typeof value === 'object') flatten(value as Record<string, unknown>, id, into);
+  }
+  return into;
+}
+
+const PLACEHOLDER = /\{\{\s*([\w.]+)\s*\}\}/g;
+
+/**
+ * Message lookup: ids are looked up in flat maps, `{{name}}` placeholders filled in, and a `count` parameter picks
+ * the plural form (id_one, id_other, id_many …) by the language's own rules. A page with a few hundred rows calls
+ * this thousands of times, so it is a map lookup and a replace, nothing more.
+ */
 export async function createI18n(defaultLocale: Locale = 'en'): Promise<I18n> {
-  const instance = i18next.createInstance();
-  await instance.init({
-    resources: Object.fromEntries(LOCALES.map((l) => [l, { translation: loadCatalog(l) }])),
-    lng: defaultLocale,
-    fallbackLng: false,
-    supportedLngs: [...LOCALES],
-    // EJS escapes on output; escaping here too would show &amp; to people.
-    interpolation: { escapeValue: false },
-    returnNull: false,
-    showSupportNotice: false,
-  } as any);
-  const fixed = new Map<Locale, TFunction>(LOCALES.map((l) => [l, instance.getFixedT(l)]));
+  const catalogs = new Map(LOCALES.map((l) => [l, flatten(loadCatalog(l))]));
+  const plurals = new Map(LOCALES.map((l) => [l, new Intl.PluralRules(l)]));
+
+  function t(locale: Locale, id: string, params?: Record<string, unknown>): string {
+    const catalog = catalogs.get(locale) ?? catalogs.get(defaultLocale)!;
+    let message: string | undefined;
+    if (params && typeof params.count === 'number') {
+      message = catalog.get(`${id}_${plurals.get(locale)!.select(params.count)}`) ?? catalog.get(`${id}_other`);
+    }
+    message ??= catalog.get(id);
+    if (message === undefined) return typeof params?.defaultValue === 'string' ? params.defaultValue : id;
+    if (!params || !message.includes('{{')) return message;
+    return message.replace(PLACEHOLDER, (whole, name: string) => (params[name] === undefined ? whole : String(params[name])));
+  }
+
   return {
-    t: (locale, id, params) => fixed.get(locale)!(id, params as any) as string,
-    translator: (locale) => (id, params) => fixed.get(locale)!(id, params as any) as string,
+    t,
+    translator: (locale) => (id, params) => t(locale, id, params),
     pick: (values, locale) => values[locale] ?? values[defaultLocale] ?? Object.values(values)[0] ?? '',
   };
 }

@@ -32,7 +32,7 @@ export type AnswersOutcome = { outcome: 'correct'; accountId: string } | { outco
 export class RecoveryService {
   constructor(
     private readonly accounts: AccountStore,
-    private readonly answers: Pick<ClaimStore, 'answers'>,
+    private readonly answers: Pick<ClaimStore, 'answers' | 'questionIdsInUse'>,
     private readonly hasher: PasswordHasher,
     private readonly throttle: Throttle,
     private readonly revoker: SessionRevoker,
@@ -46,12 +46,16 @@ export class RecoveryService {
     const stored = account && account.status === 'active' && account.passwordHash ? await this.answers.answers(account.id) : [];
     await this.events.emit({ type: 'recovery.started', subjectId: account?.id ?? null, ip, data: { username: usernameKey(username) } });
     if (account && stored.length === QUESTIONS_PER_ACCOUNT) return { accountId: account.id, questionIds: stored.map((a) => a.questionId) };
-    return { accountId: null, questionIds: this.decoyQuestions(username) };
+    return { accountId: null, questionIds: await this.decoyQuestions(username) };
   }
 
-  /** Three distinct pool questions chosen by HMAC(secret, username): stable for a username, unguessable without the secret. */
-  decoyQuestions(username: string): string[] {
-    const pool = [...this.settings().questionIds];
+  /**
+   * Three distinct questions chosen by HMAC(secret, username): stable for a username, unguessable without the secret.
+   * They come from the questions real accounts actually chose, not from the current pool: when a district changes its
+   * pool, real accounts keep their old questions, and decoys drawn from the new pool alone would stand out.
+   */
+  async decoyQuestions(username: string): Promise<string[]> {
+    const pool = await this.decoyPool();
     const digest = createHmac('sha256', this.secret).update(`recovery-questions:${usernameKey(username)}`).digest();
     const chosen: string[] = [];
     for (let i = 0; chosen.length < QUESTIONS_PER_ACCOUNT && pool.length > 0; i += 1) {
@@ -59,6 +63,19 @@ export class RecoveryService {
       chosen.push(...pool.splice(index, 1));
     }
     return chosen;
+  }
+
+  private poolCache: { ids: string[]; until: number } | null = null;
+
+  /** Question ids in use by real accounts (cached for ten minutes), topped up from the configured pool. */
+  private async decoyPool(): Promise<string[]> {
+    const now = Date.now();
+    if (!this.poolCache || this.poolCache.until < now) {
+      const inUse = await this.answers.questionIdsInUse();
+      const ids = [...new Set([...inUse, ...this.settings().questionIds])].sort();
+      this.poolCache = { ids, until: now + 10 * 60 * 1000 };
+    }
+    return [...this.poolCache.ids];
   }
 
   /** Checks all three answers at once; never says which one was wrong. */

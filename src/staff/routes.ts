@@ -3,6 +3,7 @@ import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { Account } from '../accounts/account.js';
 import { formBody, formField, formValues } from '../http/middleware/body.js';
+import { dateTimeFormat } from '../i18n/format.js';
 import { seeOther } from '../http/redirect.js';
 import { requireSignedIn } from '../http/signed-in.js';
 import type { Views } from '../http/views.js';
@@ -29,9 +30,9 @@ export function staffRoutes(
   const router = new Router();
   const me = (ctx: { state: Record<string, unknown> }) => ctx.state.account as Account;
   const dateTime = (locale: string, ms: number) =>
-    new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: settings().timeZone }).format(ms);
+    dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: settings().timeZone }).format(ms);
   const date = (locale: string, iso: string) =>
-    new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
+    dateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
 
   router.get('/staff', teacher, async (ctx) => {
     const notReadyOnly = ctx.query.filter === 'not-ready';

@@ -3,6 +3,7 @@ import { usernameKey, type Account } from '../accounts/account.js';
 import { foldStudentId } from '../accounts/normalize.js';
 import type { AccountStore } from '../accounts/ports.js';
 import type { EventBus } from '../events/bus.js';
+import { dateTimeFormat } from '../i18n/format.js';
 import type { SessionRevoker } from '../recovery/ports.js';
 import { AppError, badRequest, forbidden } from '../shared/errors.js';
 import type { ThrottleRule } from '../throttle/throttle.js';
@@ -87,7 +88,7 @@ export class StaffService {
   windowState(now = Date.now()): WindowState {
     const { tickets, timeZone } = this.settings();
     if (!tickets.window) return { open: true };
-    const today = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+    const today = dateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
     if (today < tickets.window.start) return { open: false, reason: 'notYet', date: tickets.window.start };
     if (today > tickets.window.end) return { open: false, reason: 'closed', date: tickets.window.end };
     return { open: true };

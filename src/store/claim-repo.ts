@@ -44,6 +44,11 @@ export class SqlClaimStore implements ClaimStore {
     });
   }
 
+  async questionIdsInUse(): Promise<string[]> {
+    const rows = await this.db.selectFrom('challenge_answers').select('question_id').distinct().execute();
+    return rows.map((r) => r.question_id);
+  }
+
   async answers(accountId: string): Promise<ChallengeAnswer[]> {
     const rows = await this.db
       .selectFrom('challenge_answers')

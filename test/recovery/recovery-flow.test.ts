@@ -137,6 +137,28 @@ describe.each(ENGINES)('forgot my password (%s)', (engine) => {
     expect(questionsOn(other.html)).toHaveLength(3);
   });
 
+  test('decoys keep drawing on the questions real accounts chose, even after the district changes its pool', async () => {
+    await claimedStudent();
+    const before = server.services.config.claim.questions;
+    await server.services.policies.save(
+      { 'claim.questions': [
+        { id: 'custom-a', text: { en: 'Custom question A?', fr: 'Question A ?' } },
+        { id: 'custom-b', text: { en: 'Custom question B?', fr: 'Question B ?' } },
+        { id: 'custom-c', text: { en: 'Custom question C?', fr: 'Question C ?' } },
+      ] },
+      { id: 'test', ip: null },
+    );
+    try {
+      const seen = new Set<string>();
+      for (let i = 0; i < 20; i += 1) {
+        for (const q of questionsOn((await answersPage(new WebClient(), `nobody-${i}-x`)).html)) seen.add(q);
+      }
+      expect(seen.has('What was the name of your first pet?') || seen.has('What is your favorite food?') || seen.has('In what city or town were you born?')).toBe(true);
+    } finally {
+      await server.services.policies.save({ 'claim.questions': before }, { id: 'test', ip: null });
+    }
+  });
+
   test('after 3 wrong answer sets recovery is locked for the account (even with the right answers), and says whom to contact', async () => {
     const account = await claimedStudent();
     for (let i = 0; i < 3; i += 1) {
