@@ -4,6 +4,7 @@ import type Provider from 'oidc-provider';
 import type { Account } from '../accounts/account.js';
 import { formBody, formField, formValues } from '../http/middleware/body.js';
 import { dateTimeFormat } from '../i18n/format.js';
+import { isLocale } from '../i18n/i18n.js';
 import { seeOther } from '../http/redirect.js';
 import { requireSignedIn } from '../http/signed-in.js';
 import type { Views } from '../http/views.js';
@@ -79,6 +80,11 @@ export function staffRoutes(
   });
 
   router.get('/staff/tickets/:id/sheet', anyStaff, async (ctx) => {
+    // The sheet is in the family's language (?in=fr) without changing the language of the teacher's own pages.
+    if (isLocale(ctx.query.in)) {
+      ctx.state.locale = ctx.query.in;
+      ctx.state.t = services.i18n.translator(ctx.query.in);
+    }
     const { ticket, student } = await service.ticketFor(me(ctx), ctx.params.id);
     if (ticket.status !== 'approved') throw forbidden('NOT_RESET_YET', 'staff.errors.notResetYet');
     views.render(ctx, 'staff/sheet', { student, portalUrl: services.config.issuer, resetOn: dateTime(ctx.state.locale, ticket.decidedAt ?? ticket.createdAt) }, { title: 'staff.sheet.title', private: true });

@@ -97,7 +97,7 @@ describe.each(ENGINES)('teachers and the help desk (%s)', (engine) => {
 
     const ticket = await browser.get(`${server.url}/staff/tickets/${id}`);
     expect(ticket.html).toContain('Account reset');
-    const sheet = await browser.get(`${server.url}/staff/tickets/${id}/sheet?lang=fr`);
+    const sheet = await browser.get(`${server.url}/staff/tickets/${id}/sheet?in=fr`);
     expect(sheet.html).toContain('Réclamez de nouveau votre compte, Noah Tremblay');
     expect(sheet.html).toContain('S0100002');
     expect(sheet.html).toContain(server.url);
