@@ -10,6 +10,12 @@ import { SqlRosterStore } from '../../src/store/roster-repo.js';
 
 const [optionsJson, path, force] = process.argv.slice(2);
 
+const mb = (n: number) => `${Math.round(n / 1048576)}`;
+const memory = () => {
+  const m = process.memoryUsage();
+  return `rss ${mb(m.rss)} heap ${mb(m.heapUsed)}/${mb(m.heapTotal)} external ${mb(m.external)} MB`;
+};
+
 /** With BENCH_PHASES=1, prints how long each phase took (CPU and wall) on stderr. */
 function phaseTimer() {
   let name = 'start';
@@ -17,7 +23,7 @@ function phaseTimer() {
   let cpu = process.cpuUsage();
   const lap = (next: string) => {
     const c = process.cpuUsage(cpu);
-    if (process.env.BENCH_PHASES) process.stderr.write(`${name.padEnd(32)} wall ${(performance.now() - wall).toFixed(0).padStart(6)} ms  cpu ${((c.user + c.system) / 1000).toFixed(0).padStart(6)} ms\n`);
+    if (process.env.BENCH_PHASES) process.stderr.write(`${name.padEnd(32)} wall ${(performance.now() - wall).toFixed(0).padStart(6)} ms  cpu ${((c.user + c.system) / 1000).toFixed(0).padStart(6)} ms  ${memory()}\n`);
     name = next;
     wall = performance.now();
     cpu = process.cpuUsage();

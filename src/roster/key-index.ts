@@ -3,7 +3,7 @@ import { hash32, hash32b } from './hash.js';
 /**
  * A compact hash set of string keys for millions of rows (enrollments at state scale: 8 million), in typed arrays:
  * 17 bytes a slot instead of the ~90 bytes a JavaScript Map spends on each string key. Keys are stored as a 64-bit
- * hash; two different sourcedIds sharing one is about a one-in-a-million event for eight million rows, and its only
+ * hash (17 bytes a slot at most 80 % full: about 170 MB for eight million); two different sourcedIds sharing one is about a one-in-a-million event for eight million rows, and its only
  * effect is the one documented where it is used (a row absent from a bulk file may be kept, or a new row reported
  * as a duplicate), never a wrong update, since updates also match on the real sourcedId.
  *
@@ -14,7 +14,7 @@ export class KeyIndex {
   private hi: Uint32Array;
   private lo: Uint32Array;
   private content: Uint32Array;
-  private rowIds: Float64Array;
+  private rowIds: Uint32Array;
   private flags: Uint8Array;
   size = 0;
 
@@ -23,12 +23,12 @@ export class KeyIndex {
     this.hi = new Uint32Array(this.capacity);
     this.lo = new Uint32Array(this.capacity);
     this.content = new Uint32Array(this.capacity);
-    this.rowIds = new Float64Array(this.capacity);
+    this.rowIds = new Uint32Array(this.capacity);
     this.flags = new Uint8Array(this.capacity);
   }
 
   private static capacityFor(n: number): number {
-    return Math.max(1024, Math.ceil(n / 0.75) | 1);
+    return Math.max(1024, Math.ceil(n / 0.8) | 1);
   }
 
   static keyOf(key: string): [number, number] {
@@ -60,7 +60,7 @@ export class KeyIndex {
 
   /** Adds a key (not present yet) and returns its slot. */
   add(key: string, contentHash: number, rowId: number, seen: boolean): number {
-    if ((this.size + 1) / this.capacity > 0.75) this.grow();
+    if ((this.size + 1) / this.capacity > 0.8) this.grow();
     const [hi, lo] = KeyIndex.keyOf(key);
     const slot = this.slotOf(hi, lo);
     if (this.hi[slot] === 0 && this.lo[slot] === 0) this.size += 1;
@@ -97,13 +97,18 @@ export class KeyIndex {
     return ids;
   }
 
-  private grow(): void {
+  /** Makes room for `n` keys in all (one resize now rather than several doublings later). */
+  reserve(n: number): void {
+    if (n / this.capacity > 0.8) this.grow(n);
+  }
+
+  private grow(target = this.size * 2): void {
     const old = { hi: this.hi, lo: this.lo, content: this.content, rowIds: this.rowIds, flags: this.flags, capacity: this.capacity };
-    this.capacity = KeyIndex.capacityFor(this.size * 2);
+    this.capacity = KeyIndex.capacityFor(Math.max(target, this.size * 1.5));
     this.hi = new Uint32Array(this.capacity);
     this.lo = new Uint32Array(this.capacity);
     this.content = new Uint32Array(this.capacity);
-    this.rowIds = new Float64Array(this.capacity);
+    this.rowIds = new Uint32Array(this.capacity);
     this.flags = new Uint8Array(this.capacity);
     for (let i = 0; i < old.capacity; i += 1) {
       if (old.hi[i] === 0 && old.lo[i] === 0) continue;

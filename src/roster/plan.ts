@@ -259,7 +259,11 @@ export class Planner {
     } finally {
       this.summary.files[file] = { mode: this.modes[file], rows: count, ...(map?.ignored.length ? { ignoredColumns: map.ignored } : {}) };
     }
-    if (!map) this.summary.files[file] = { mode: this.modes[file], rows: 0 };
+    if (!map) {
+      this.summary.files[file] = { mode: this.modes[file], rows: 0 };
+      // Not even a header: an export that broke off. Treating it as "no rows" would make everyone absent.
+      if (!this.incomplete.has(file)) this.fileError(file, 'the file is empty (not even a header line)');
+    }
   }
 
   private fileError(file: RosterFile, reason: string): void {
@@ -739,13 +743,13 @@ export class Planner {
     const counts = this.summary.entities.enrollments;
     const progress = this.options.progress;
     progress.phase('loading current enrollments');
-    let expected = this.snapshot.enrollmentCount;
+    const index = new KeyIndex(this.snapshot.enrollmentCount + 1024);
+    let fileBytes = 0;
     try {
-      expected += Math.ceil(this.source.size('enrollments.csv') / 60);
+      fileBytes = this.source.size('enrollments.csv');
     } catch {
-      /* size unknown: the index grows */
+      /* size unknown: the index grows as needed */
     }
-    const index = new KeyIndex(expected);
     if (this.snapshot.enrollmentCount) await this.store.loadEnrollments(index);
     const inserts = this.spool.file('enrollments-new');
     const updates = this.spool.file('enrollments-update');
@@ -755,6 +759,13 @@ export class Planner {
     const at = (row: string[], position: number) => (position >= 0 && position < row.length ? row[position] : '');
     for await (const { map, rows, lines } of this.read('enrollments')) {
       const ix = map.index;
+      if (!fields && fileBytes && rows.length) {
+        // Size the index once (stored rows, or the file's rows estimated from the first rows' length, whichever is more;
+        // a nightly file mostly repeats the stored rows) rather than growing it several times.
+        let chars = 0;
+        for (const row of rows) chars += row.join(',').length + 1;
+        index.reserve(Math.max(this.snapshot.enrollmentCount, Math.ceil((fileBytes / chars) * rows.length)) * 1.05);
+      }
       fields ??= {
         id: ix.sourcedId, status: ix.status, cls: ix.classSourcedId, school: ix.schoolSourcedId, user: ix.userSourcedId, role: ix.role,
         primary: ix.primary, begin: ix.beginDate, end: ix.endDate,

@@ -16,30 +16,36 @@ const NULL = '\u0000';
 
 export class SpoolFile {
   private fd: number;
-  private buffer = '';
+  /** Rows are encoded into this buffer at once, so their strings die young (a long string rope would survive GCs). */
+  private buffer = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
+  private closed = false;
   count = 0;
   constructor(private readonly path: string) {
     this.fd = openSync(path, 'w');
   }
 
   push(values: readonly SpoolValue[]): void {
-    let line = '';
+    const parts: string[] = new Array(values.length);
     for (let i = 0; i < values.length; i += 1) {
       const value = values[i];
-      if (i) line += FIELD;
-      line += value === null ? NULL : String(value);
+      parts[i] = value === null ? NULL : typeof value === 'string' ? value : String(value);
     }
-    this.buffer += line + RECORD;
+    const line = parts.join(FIELD) + RECORD;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    if (this.used + line.length * 3 > this.buffer.length) {
+      this.flush();
+      if (line.length * 3 > this.buffer.length) this.buffer = Buffer.allocUnsafe(line.length * 3);
+    }
+    this.used += this.buffer.write(line, this.used, 'utf8');
     this.count += 1;
-    if (this.buffer.length > 1 << 20) this.flush();
   }
 
   private flush(): void {
-    if (this.buffer) writeSync(this.fd, this.buffer);
-    this.buffer = '';
+    if (this.used) writeSync(this.fd, this.buffer, 0, this.used);
+    this.used = 0;
   }
 
-  private closed = false;
   finish(): void {
     if (this.closed) return;
     this.closed = true;

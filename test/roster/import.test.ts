@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SqlAccountStore } from '../../src/store/accounts-repo.js';
 import { SqlRosterQueries } from '../../src/store/roster-repo.js';
 import type { Store } from '../../src/store/database.js';
@@ -248,6 +249,18 @@ describe.each(ENGINES)('roster import (%s)', (engine) => {
     // A rejected row is kept as it was: neither changed nor treated as absent.
     expect(accounts.get(usernameOf(5))!.status).toBe('active');
     expect(await count(store, 'roster_enrollments')).toBe(model.enrollments.length - 2);
+  });
+
+  test('an empty users.csv (not even a header) is an error, never "everyone left"', async () => {
+    const model = district();
+    await run(await write(model));
+    const digest = await rosterDigest(store);
+    const path = await write(model);
+    writeFileSync(join(path, 'users.csv'), '');
+    const report = await run(path, { allowPartial: true, force: true });
+    expect(report.errors.items[0]).toEqual({ file: 'users.csv', line: 1, reason: 'the file is empty (not even a header line)' });
+    expect(report.summary!.accounts.disabled).toBe(0);
+    expect(await rosterDigest(store)).toBe(digest);
   });
 
   test('a delta file changes what it lists and never implies that absent rows are gone', async () => {
