@@ -393,7 +393,6 @@ export class Planner {
 
   /** Validates a row of a small file and returns its stored values (status last), or null. */
   private entityValues(file: EntityFile, map: ColumnMap, row: string[], line: number): (string | null)[] | null {
-    const joinList = (items: string[]) => (items.length ? items.join(',') : null);
     switch (file) {
       case 'orgs': {
         const r: OrgRecord | null = this.parse(orgRow, file, map, row, line);
@@ -463,7 +462,6 @@ export class Planner {
         const previous = this.roles.get(r.userSourcedId);
         if (previous?.startsWith('!')) continue;
         const [primary = '', others = '', orgs = '', line = String(lines[i])] = previous ? previous.split('\t') : [];
-        const add = (list: string, item: string | null) => (!item || list.split(',').includes(item) ? list : list ? `${list},${item}` : item);
         this.roles.set(
           r.userSourcedId,
           [r.roleType === 'primary' && !primary ? r.role : primary, r.roleType === 'primary' && !primary ? others : add(others, r.role), add(orgs, r.orgSourcedId), line].join('\t'),
@@ -557,7 +555,8 @@ export class Planner {
         }
 
         // Orgs and schools.
-        const orgIds = [...new Set([...(r.primaryOrgSourcedId ? [r.primaryOrgSourcedId] : []), ...r.orgSourcedIds, ...roleOrgs])];
+        const orgIds: string[] = r.primaryOrgSourcedId ? [r.primaryOrgSourcedId] : [];
+        for (const list of [r.orgSourcedIds, roleOrgs]) for (const org of list) if (!orgIds.includes(org)) orgIds.push(org);
         let badOrg: string | null = null;
         for (const org of orgIds) {
           const state = this.exists('orgs', org);
@@ -743,7 +742,7 @@ export class Planner {
     const counts = this.summary.entities.enrollments;
     const progress = this.options.progress;
     progress.phase('loading current enrollments');
-    const index = new KeyIndex(this.snapshot.enrollmentCount + 1024);
+    const index = new KeyIndex(Math.ceil(this.snapshot.enrollmentCount * 1.05) + 1024);
     let fileBytes = 0;
     try {
       fileBytes = this.source.size('enrollments.csv');
@@ -860,6 +859,10 @@ export class Planner {
     this.absentUsers = [];
   }
 }
+
+const joinList = (items: string[]) => (items.length ? items.join(',') : null);
+/** Adds an item to a comma-separated list once. */
+const add = (list: string, item: string | null) => (!item || list.split(',').includes(item) ? list : list ? `${list},${item}` : item);
 
 /** undefined: not a OneRoster role; null: a role that is not an account. */
 function mapOneRosterRole(role: string): RosterRole | null | undefined {

@@ -21,6 +21,8 @@ import type { Database } from './tables.js';
 
 const LOOKUP_CHUNK = 500;
 const PAGE = 50_000;
+/** SQLite hands rows over synchronously: small pages keep the heap small. */
+const SQLITE_PAGE = 2_000;
 
 function chunks<T>(values: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -53,7 +55,7 @@ export class SqlRosterStore implements RosterStorePort {
       let page: unknown[][] = [];
       for (const row of statement.iterate() as IterableIterator<unknown[]>) {
         page.push(row);
-        if (page.length >= PAGE) {
+        if (page.length >= SQLITE_PAGE) {
           yield page;
           page = [];
         }
