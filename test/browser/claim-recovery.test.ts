@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { createI18n, type Locale, type Translate } from '../../src/i18n/i18n.js';
-import { axeViolations, focusStop, launchBrowser, newContext, overflowsHorizontally, screenshotDir, tabOrder, type FocusStop } from '../helpers/browser.js';
+import { alertText, axeViolations, clickAndLoad, focusStop, heading, launchBrowser, newContext, overflowsHorizontally, screenshotDir, tabOrder, type FocusStop } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -65,19 +65,8 @@ async function auditCount(type: string, username: string): Promise<number> {
   return (await server.services.audit.recent({ type, subjectId: account!.id })).length;
 }
 
-/** Clicks something that submits or navigates, and waits until the next page has loaded. */
-async function clickAndLoad(page: Page, target: Locator): Promise<void> {
-  await Promise.all([page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()), target.click()]);
-  await page.waitForLoadState('load');
-}
 
-async function heading(page: Page): Promise<string> {
-  return (await page.locator('h1').innerText()).trim();
-}
 
-async function alertText(page: Page): Promise<string> {
-  return (await page.getByRole('alert').innerText()).trim();
-}
 
 /**
  * Records what the browser asks the server for while the person moves through history: every main-frame document

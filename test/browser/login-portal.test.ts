@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { createI18n, type Locale, type Translate } from '../../src/i18n/i18n.js';
-import { axeViolations, focusStop, launchBrowser, newContext, overflowsHorizontally, screenshotDir, tabOrder, type FocusStop } from '../helpers/browser.js';
+import { axeViolations, clickAndLoad, focusStop, launchBrowser, newContext, overflowsHorizontally, screenshotDir, tabOrder, type FocusStop } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -32,11 +32,6 @@ afterAll(async () => {
   if (shots) process.stderr.write(`browser test screenshots: ${shots}\n`);
 });
 
-/** Clicks something that submits or navigates, and waits until the next page has loaded. */
-async function clickAndLoad(page: Page, target: Locator): Promise<void> {
-  await Promise.all([page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()), target.click()]);
-  await page.waitForLoadState('load');
-}
 
 /** Waits for the load event of the page being shown now. */
 async function settled(page: Page): Promise<void> {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { foldAnswer } from '../../src/accounts/normalize.js';
 import { createI18n, type Locale, type Translate } from '../../src/i18n/i18n.js';
-import { axeViolations, focusStop, launchBrowser, newContext, overflowsHorizontally, screenshotDir, type FocusStop } from '../helpers/browser.js';
+import { alertText, axeViolations, clickAndLoad, focusStop, heading, launchBrowser, newContext, overflowsHorizontally, screenshotDir, type FocusStop } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /**
@@ -93,19 +93,8 @@ async function claimQuietly(student: Student): Promise<void> {
   expect(await server.services.claims.completeClaim(account.id, hash, answers)).toBe(true);
 }
 
-/** Clicks something that submits or navigates, and waits until the next page has loaded. */
-async function clickAndLoad(page: Page, target: Locator): Promise<void> {
-  await Promise.all([page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()), target.click()]);
-  await page.waitForLoadState('load');
-}
 
-async function heading(page: Page): Promise<string> {
-  return (await page.locator('h1').innerText()).trim();
-}
 
-async function alertText(page: Page): Promise<string> {
-  return (await page.getByRole('alert').innerText()).trim();
-}
 
 async function statusText(page: Page): Promise<string> {
   return (await page.getByRole('status').innerText()).trim();

@@ -2,7 +2,7 @@ import { accessSync, constants, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 
 /**
  * The browser tests drive the distribution's Chromium (Debian package `chromium`) with playwright-core. They never
@@ -193,4 +193,20 @@ export async function tabOrder(page: Page, maxStops = 40): Promise<FocusStop[]> 
     stops.push(stop);
   }
   return stops;
+}
+
+/** Clicks something that submits or navigates, and waits until the next page has loaded. */
+export async function clickAndLoad(page: Page, target: Locator): Promise<void> {
+  await Promise.all([page.waitForEvent('framenavigated', (frame) => frame === page.mainFrame()), target.click()]);
+  await page.waitForLoadState('load');
+}
+
+/** The page's main heading. */
+export async function heading(page: Page): Promise<string> {
+  return (await page.locator('h1').innerText()).trim();
+}
+
+/** The text of the page's alert. */
+export async function alertText(page: Page): Promise<string> {
+  return (await page.getByRole('alert').innerText()).trim();
 }
