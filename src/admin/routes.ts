@@ -26,12 +26,23 @@ const LINK_ID = /^[a-z0-9-]{1,64}$/;
 const NOTICES = ['saved', 'deleted', 'enabled', 'disabled', 'unchanged'];
 
 /**
- * Sections of the console, in the order of its navigation. The readiness dashboard (issue 7, part 4) adds its own
- * section here, a card on the home page (views/admin/home.ejs) and its routes below, behind the same `admin` check.
+ * Sections of the console, in the order of its navigation. The readiness dashboard's routes live in
+ * src/readiness/routes.ts, behind the same `admin` check, and use `adminNav` for this navigation.
  */
-const SECTIONS = ['apps', 'helpLinks', 'policies', 'audit'] as const;
+const SECTIONS = ['readiness', 'apps', 'helpLinks', 'policies', 'audit'] as const;
 type Section = (typeof SECTIONS)[number] | 'home';
-const SECTION_PATHS: Record<(typeof SECTIONS)[number], string> = { apps: '/admin/apps', helpLinks: '/admin/help-links', policies: '/admin/policies', audit: '/admin/audit' };
+const SECTION_PATHS: Record<(typeof SECTIONS)[number], string> = {
+  readiness: '/admin/readiness',
+  apps: '/admin/apps',
+  helpLinks: '/admin/help-links',
+  policies: '/admin/policies',
+  audit: '/admin/audit',
+};
+
+/** The console's navigation, for the sections whose routes live in their own module (src/readiness/routes.ts). */
+export function adminNav(current: Section): { id: string; href: string; current: boolean }[] {
+  return SECTIONS.map((s) => ({ id: s, href: SECTION_PATHS[s], current: s === current }));
+}
 
 function timeZoneOf(services: Services): string {
   return (services.config as { district: { timeZone?: string } }).district.timeZone ?? 'UTC';
@@ -93,7 +104,7 @@ export function adminRoutes(services: Services, views: Views, portal: BuiltInRel
     return client;
   }
 
-  // Home: what each section is for. (The readiness dashboard will add its own section here.)
+  // Home: what each section is for.
   router.get('/admin', admin, async (ctx) => {
     const counts = await services.adminDirectory.counts();
     render(ctx, 'home', 'home', { counts }, 'admin.home.title');

@@ -9,6 +9,7 @@ import { interactionRoutes } from '../interactions/routes.js';
 import { ensurePortalClient, PORTAL_CLIENT_ID } from '../oidc/built-in-clients.js';
 import { createProvider } from '../oidc/provider.js';
 import { portalRoutes } from '../portal/routes.js';
+import { readinessRoutes } from '../readiness/routes.js';
 import { staffRoutes } from '../staff/routes.js';
 import { recoveryRoutes } from '../recovery/routes.js';
 import { BuiltInRelyingParty, builtInClientSecret } from '../rp/relying-party.js';
@@ -106,6 +107,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   const portal = relyingParty('portal', PORTAL_CLIENT_ID, '/portal/callback', '/');
   provider.use(portalRoutes(services, views, portal, verifyCsrf).routes());
   provider.use(adminRoutes(services, views, portal, verifyCsrf).routes());
+  provider.use(readinessRoutes(services, views, portal, verifyCsrf).routes());
   provider.use(
     staffRoutes(provider, services, views, portal, verifyCsrf, () => ({
       tickets: services.policies.current().tickets,

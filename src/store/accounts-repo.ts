@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { usernameKey, type Account, type NewAccount, type Role } from '../accounts/account.js';
 import type { AccountStore } from '../accounts/ports.js';
 import type { AccountsTable, Database } from './tables.js';
@@ -130,7 +130,12 @@ export class SqlAccountStore implements AccountStore {
   }
 
   async recordLogin(id: string, at: number): Promise<void> {
-    await this.db.updateTable('accounts').set({ last_login_at: at }).where('id', '=', id).execute();
+    // first_login_at is written once (the readiness dashboard's "signed in at least once", and its date).
+    await this.db
+      .updateTable('accounts')
+      .set({ last_login_at: at, first_login_at: sql<number>`coalesce(first_login_at, ${at})` })
+      .where('id', '=', id)
+      .execute();
   }
 
   async passwordHistory(id: string): Promise<string[]> {

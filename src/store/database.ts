@@ -9,6 +9,7 @@ import * as roster from './migrations/002_roster.js';
 import * as claim from './migrations/003_claim.js';
 import * as admin from './migrations/004_admin.js';
 import * as tickets from './migrations/005_tickets.js';
+import * as readiness from './migrations/006_readiness.js';
 import type { Database } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '003_claim': claim,
   '004_admin': admin,
   '005_tickets': tickets,
+  '006_readiness': readiness,
 };
 
 /** Names of all migrations, in the order they apply. */

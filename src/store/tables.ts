@@ -25,6 +25,8 @@ export interface AccountsTable {
   updated_at: Millis;
   /** When the roster first listed the account (claimable_at counts from here); null for accounts made otherwise. */
   first_seen_at: Millis | null;
+  /** The first successful sign-in (set once; kept through resets): "signed in at least once" and its date. */
+  first_login_at: Millis | null;
 }
 
 export interface AccountRolesTable {
