@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { ROSTER_ROLES } from './accounts-mapping.js';
-import { ENROLLMENT_COLUMNS, ENTITY_COLUMNS, ENTITY_TABLES, USER_COLUMNS, type ImportPlan } from './plan.js';
+import { orderedIds } from './ordered-id.js';
+import { ENROLLMENT_COLUMNS, ENTITY_COLUMNS, ENTITY_TABLES, USER_COLUMNS, type EntityFile, type ImportPlan } from './plan.js';
 import type { BulkOps, Row } from './ports.js';
 import type { Progress } from './progress.js';
 
@@ -20,45 +20,80 @@ export interface ApplyResult {
 }
 
 const AUDIT_COLUMNS = ['id', 'at', 'type', 'actor_id', 'subject_id', 'ip', 'data'] as const;
-/** Above this many new enrollments (and more than are stored), the two secondary indexes are rebuilt after the load. */
-const REBUILD_INDEXES_ABOVE = 50_000;
+const ACCOUNT_COLUMNS = [
+  'id', 'username', 'username_key', 'given_name', 'family_name', 'email', 'student_id', 'grade', 'status', 'claimable_at', 'first_seen_at',
+  'created_at', 'updated_at',
+] as const;
+const ROSTER_USER_COLUMNS = ['sourced_id', 'account_id', 'role', 'identifier', 'user_ids', 'org_ids', 'grades', 'enabled', 'disabled_by_roster', 'row_hash', 'updated_at'] as const;
+/**
+ * A load that adds more rows than a table holds, and at least this many, goes into the table without its secondary
+ * indexes, which are built once at the end by sorting: several times faster than growing them row by row.
+ */
+const REBUILD_INDEXES_ABOVE = 20_000;
+/** Tables written when users are created, whose secondary indexes a first load rebuilds. */
+const USER_TABLES = ['accounts', 'account_roles', 'account_schools', 'audit_events'] as const;
 
 const U = Object.fromEntries(USER_COLUMNS.map((c, i) => [c, i])) as Record<(typeof USER_COLUMNS)[number], number>;
 
-function audit(type: string, at: number, subjectId: string, data: Record<string, unknown>): Row {
-  return [randomUUID(), at, type, null, subjectId, null, JSON.stringify(data)];
-}
-
 /**
- * Writes a plan. Runs inside one transaction (see SqlRosterStore.transaction): if the process dies at any point,
- * the database keeps the previous roster. Per-account audit events are written here in bulk, in the same
- * transaction, rather than through the event bus one by one: a first import creates hundreds of thousands.
+ * Writes an import's changes as the planner decides them, inside the one transaction that `importRoster` commits
+ * only when the whole set is valid and allowed (and rolls back otherwise): if the process dies at any point, the
+ * database keeps the previous roster. Per-account audit events are written here in bulk, in the same transaction,
+ * rather than through the event bus one by one: a first import creates hundreds of thousands.
  */
-export async function applyPlan(plan: ImportPlan, ops: BulkOps, ctx: ApplyContext): Promise<ApplyResult> {
-  const { now, progress } = ctx;
-  const result: ApplyResult = { accountsCreated: 0, accountsDisabled: 0, accountsReenabled: 0, sessionsRevoked: 0 };
+export class RosterWriter {
+  readonly result: ApplyResult = { accountsCreated: 0, accountsDisabled: 0, accountsReenabled: 0, sessionsRevoked: 0 };
+  /** CREATE INDEX statements of the indexes dropped for a large load, run again by finish(). */
+  private readonly rebuild: string[] = [];
+  private readonly considered = new Set<string>();
+  private readonly auditIds = orderedIds();
 
-  // Orgs, academic sessions, courses, classes.
-  for (const file of ['orgs', 'academicSessions', 'courses', 'classes'] as const) {
-    progress.phase(`applying ${file}`);
-    const table = ENTITY_TABLES[file];
+  constructor(
+    private readonly ops: BulkOps,
+    private readonly ctx: ApplyContext,
+  ) {}
+
+  private audit(type: string, subjectId: string, data: Record<string, unknown>): Row {
+    return [this.auditIds(), this.ctx.now, type, null, subjectId, null, JSON.stringify(data)];
+  }
+
+  /**
+   * Called before the first rows of a large file: drops the secondary indexes of `tables` that this load would
+   * more than double (a first import), to build them once at the end.
+   */
+  async expect(tables: readonly string[], rows: number): Promise<void> {
+    if (rows < REBUILD_INDEXES_ABOVE) return;
+    for (const table of tables) {
+      if (this.considered.has(table)) continue;
+      this.considered.add(table);
+      if ((await this.ops.count(table)) * 2 >= rows) continue;
+      this.rebuild.push(...(await this.ops.dropSecondaryIndexes(table)));
+    }
+  }
+
+  async expectUsers(rows: number): Promise<void> {
+    await this.expect(USER_TABLES, rows);
+  }
+
+  async expectEnrollments(rows: number): Promise<void> {
+    await this.expect(['roster_enrollments'], rows);
+  }
+
+  async entities(file: EntityFile, batch: Row[]): Promise<void> {
+    if (!batch.length) return;
+    const { now } = this.ctx;
     const key = file === 'orgs' ? 'id' : 'sourced_id';
     const columns = file === 'orgs' ? [...ENTITY_COLUMNS.orgs, 'updated_at'] : ENTITY_COLUMNS[file];
     const update = columns.filter((c) => c !== key);
-    for (const batch of plan.spool.file(file).batches()) {
-      await ops.upsert(table, columns, [key], update, file === 'orgs' ? batch.map((row) => [...row, now]) : batch);
-    }
-    const removed = plan.removed[file];
-    if (!removed.length) continue;
-    if (file === 'orgs') await ops.updateIn('schools', { status: 'tobedeleted', updated_at: now }, 'id', removed);
-    else await ops.deleteIn(table, 'sourced_id', removed);
-    if (file === 'classes') await ops.deleteIn('roster_enrollments', 'class_id', removed);
+    if (file === 'orgs') for (const row of batch) row.push(now);
+    await this.ops.upsert(ENTITY_TABLES[file], columns, [key], update, batch);
   }
 
-  // Users → accounts.
-  progress.phase('applying users');
-  const claimableAt = now + ctx.claimDelay * 1000;
-  for (const batch of plan.spool.file('users').batches()) {
+  /** New and changed users (rows in USER_COLUMNS order), in file order. */
+  async users(batch: Row[]): Promise<void> {
+    if (!batch.length) return;
+    const { ops } = this;
+    const { now } = this.ctx;
     const existing = batch.filter((row) => row[U.op] === 'update').map((row) => row[U.sourced_id] as string);
     if (existing.length) {
       const links = await ops.selectIn('roster_users', ['sourced_id', 'account_id'], 'sourced_id', existing);
@@ -68,12 +103,13 @@ export async function applyPlan(plan: ImportPlan, ops: BulkOps, ctx: ApplyContex
     const rows = batch.filter((row) => row[U.account_id]);
     const creates = rows.filter((row) => row[U.op] === 'create');
     const changes = rows.filter((row) => row[U.op] !== 'create');
+    const claimableAt = now + this.ctx.claimDelay * 1000;
     await ops.insert(
       'accounts',
-      ['id', 'username', 'username_key', 'given_name', 'family_name', 'email', 'student_id', 'grade', 'status', 'claimable_at', 'first_seen_at', 'created_at', 'updated_at'],
+      ACCOUNT_COLUMNS,
       creates.map((r) => [
         r[U.account_id], r[U.username], r[U.username_key], r[U.given_name], r[U.family_name], r[U.email], r[U.student_id], r[U.grade],
-        r[U.enabled] === '1' ? 'active' : 'disabled', claimableAt, now, now, now,
+        r[U.enabled] === 1 || r[U.enabled] === '1' ? 'active' : 'disabled', claimableAt, now, now, now,
       ]),
     );
     await ops.updateByKey(
@@ -86,13 +122,13 @@ export async function applyPlan(plan: ImportPlan, ops: BulkOps, ctx: ApplyContex
     if (adopted.length) await ops.updateIn('accounts', { first_seen_at: now }, 'id', adopted);
     await ops.upsert(
       'roster_users',
-      ['sourced_id', 'account_id', 'role', 'identifier', 'user_ids', 'org_ids', 'grades', 'enabled', 'disabled_by_roster', 'row_hash', 'updated_at'],
+      ROSTER_USER_COLUMNS,
       ['sourced_id'],
       ['role', 'identifier', 'user_ids', 'org_ids', 'grades', 'enabled', 'row_hash', 'updated_at'],
-      rows.map((r) => [
-        r[U.sourced_id], r[U.account_id], r[U.role], r[U.identifier], r[U.user_ids], r[U.org_ids] ?? '', r[U.grades], r[U.enabled],
-        r[U.op] === 'create' && r[U.enabled] !== '1' ? 1 : 0, r[U.row_hash], now,
-      ]),
+      rows.map((r) => {
+        const enabled = r[U.enabled] === 1 || r[U.enabled] === '1' ? 1 : 0;
+        return [r[U.sourced_id], r[U.account_id], r[U.role], r[U.identifier], r[U.user_ids], r[U.org_ids] ?? '', r[U.grades], enabled, r[U.op] === 'create' && !enabled ? 1 : 0, r[U.row_hash], now];
+      }),
     );
     const changedIds = changes.map((r) => r[U.account_id] as string);
     if (changedIds.length) {
@@ -102,8 +138,8 @@ export async function applyPlan(plan: ImportPlan, ops: BulkOps, ctx: ApplyContex
     const roleRows: Row[] = [];
     const schoolRows: Row[] = [];
     for (const r of rows) {
-      for (const role of String(r[U.roles] ?? '').split(',').filter(Boolean)) roleRows.push([r[U.account_id], role]);
-      for (const school of String(r[U.schools] ?? '').split(',').filter(Boolean)) schoolRows.push([r[U.account_id], school]);
+      for (const role of String(r[U.roles] ?? '').split(',')) if (role) roleRows.push([r[U.account_id], role]);
+      for (const school of String(r[U.schools] ?? '').split(',')) if (school) schoolRows.push([r[U.account_id], school]);
     }
     // ON CONFLICT: an adopted account may already hold one of these roles or schools.
     await ops.upsert('account_roles', ['account_id', 'role'], ['account_id', 'role'], [], roleRows);
@@ -111,67 +147,77 @@ export async function applyPlan(plan: ImportPlan, ops: BulkOps, ctx: ApplyContex
     await ops.insert(
       'audit_events',
       AUDIT_COLUMNS,
-      creates.map((r) => audit('account.created', now, r[U.account_id] as string, { via: 'roster', run: ctx.runId, sourcedId: r[U.sourced_id], role: r[U.role] })),
+      creates.map((r) => this.audit('account.created', r[U.account_id] as string, { via: 'roster', run: this.ctx.runId, sourcedId: r[U.sourced_id], role: r[U.role] })),
     );
-    result.accountsCreated += creates.length;
+    this.result.accountsCreated += creates.length;
   }
 
-  // Leaving and returning.
-  if (plan.disable.length) {
-    progress.phase('disabling accounts');
-    const links = await ops.selectIn('roster_users', ['sourced_id', 'account_id'], 'sourced_id', plan.disable);
-    const ids = links.map((l) => l.account_id as string);
-    await ops.updateIn('accounts', { status: 'disabled', updated_at: now }, 'id', ids);
-    await ops.updateIn('roster_users', { disabled_by_roster: 1 }, 'sourced_id', plan.disable);
-    // Sessions and tokens end now, in the same transaction: a withdrawn student is signed out everywhere at once.
-    result.sessionsRevoked += await ops.deleteIn('oidc_payloads', 'account_id', ids);
-    result.sessionsRevoked += await ops.deleteIn('rp_sessions', 'account_sub', ids);
-    await ops.insert(
-      'audit_events',
-      AUDIT_COLUMNS,
-      links.map((l) => audit('account.disabled', now, l.account_id as string, { via: 'roster', run: ctx.runId, sourcedId: l.sourced_id })),
-    );
-    result.accountsDisabled = ids.length;
-  }
-  if (plan.reenable.length) {
-    progress.phase('re-enabling accounts');
-    const links = await ops.selectIn('roster_users', ['sourced_id', 'account_id'], 'sourced_id', plan.reenable);
-    const ids = links.map((l) => l.account_id as string);
-    await ops.updateIn('accounts', { status: 'active', updated_at: now }, 'id', ids);
-    await ops.updateIn('roster_users', { disabled_by_roster: 0 }, 'sourced_id', plan.reenable);
-    await ops.insert(
-      'audit_events',
-      AUDIT_COLUMNS,
-      links.map((l) => audit('account.reenabled', now, l.account_id as string, { via: 'roster', run: ctx.runId, sourcedId: l.sourced_id })),
-    );
-    result.accountsReenabled = ids.length;
+  async enrollmentInserts(batch: Row[]): Promise<void> {
+    if (batch.length) await this.ops.insert('roster_enrollments', ENROLLMENT_COLUMNS, batch);
   }
 
-  // Enrollments.
-  progress.phase('applying enrollments');
-  if (plan.enrollmentDeletes.length) await ops.deleteIn('roster_enrollments', 'id', plan.enrollmentDeletes);
-  const inserts = plan.spool.file('enrollments-new');
-  const rebuild = inserts.count > REBUILD_INDEXES_ABOVE && inserts.count > plan.summary.entities.enrollments.unchanged;
-  // A first load is faster into a table without its secondary indexes, built once at the end by sorting.
-  if (rebuild) await ops.exec('DROP INDEX roster_enrollments_class; DROP INDEX roster_enrollments_user');
-  for (const batch of inserts.batches(5000)) await ops.insert('roster_enrollments', ENROLLMENT_COLUMNS, batch);
-  if (rebuild) {
-    progress.phase('indexing enrollments');
-    await ops.exec('CREATE INDEX roster_enrollments_class ON roster_enrollments (class_id, role, user_id)');
-    await ops.exec('CREATE INDEX roster_enrollments_user ON roster_enrollments (user_id)');
-  }
-  const updateColumns = ENROLLMENT_COLUMNS.filter((c) => c !== 'sourced_id');
-  for (const batch of plan.spool.file('enrollments-update').batches(5000)) {
-    // Spooled as [sourced_id, …values, row id]; matched on (id, sourced_id) so a key-hash collision can never update another row.
-    const missed = await ops.updateByKey(
+  /** Rows as [...ENROLLMENT_COLUMNS values, stored row id]. */
+  async enrollmentUpdates(batch: Row[]): Promise<void> {
+    if (!batch.length) return;
+    const updateColumns = ENROLLMENT_COLUMNS.filter((c) => c !== 'sourced_id');
+    // Matched on (id, sourced_id) so a key-hash collision can never update another row.
+    const missed = await this.ops.updateByKey(
       'roster_enrollments',
       ['id', 'sourced_id'],
       updateColumns,
       batch.map((r) => [...r.slice(1, ENROLLMENT_COLUMNS.length), r[ENROLLMENT_COLUMNS.length], r[0]]),
     );
     if (missed.length) {
-      await ops.insert('roster_enrollments', ENROLLMENT_COLUMNS, missed.map((r) => [r[r.length - 1], ...r.slice(0, updateColumns.length)]));
+      await this.ops.insert('roster_enrollments', ENROLLMENT_COLUMNS, missed.map((r) => [r[r.length - 1], ...r.slice(0, updateColumns.length)]));
     }
   }
-  return result;
+
+  /** What can only be decided once every file is read: removals, leaving and returning users, index rebuilds. */
+  async finish(plan: ImportPlan): Promise<ApplyResult> {
+    const { ops, result } = this;
+    const { now, progress, runId } = this.ctx;
+    for (const file of ['classes', 'courses', 'academicSessions', 'orgs'] as const) {
+      const removed = plan.removed[file];
+      if (!removed.length) continue;
+      if (file === 'orgs') await ops.updateIn('schools', { status: 'tobedeleted', updated_at: now }, 'id', removed);
+      else await ops.deleteIn(ENTITY_TABLES[file], 'sourced_id', removed);
+      if (file === 'classes') await ops.deleteIn('roster_enrollments', 'class_id', removed);
+    }
+
+    if (plan.disable.length) {
+      progress.phase('disabling accounts');
+      const links = await ops.selectIn('roster_users', ['sourced_id', 'account_id'], 'sourced_id', plan.disable);
+      const ids = links.map((l) => l.account_id as string);
+      await ops.updateIn('accounts', { status: 'disabled', updated_at: now }, 'id', ids);
+      await ops.updateIn('roster_users', { disabled_by_roster: 1 }, 'sourced_id', plan.disable);
+      // Sessions and tokens end now, in the same transaction: a withdrawn student is signed out everywhere at once.
+      result.sessionsRevoked += await ops.deleteIn('oidc_payloads', 'account_id', ids);
+      result.sessionsRevoked += await ops.deleteIn('rp_sessions', 'account_sub', ids);
+      await ops.insert(
+        'audit_events',
+        AUDIT_COLUMNS,
+        links.map((l) => this.audit('account.disabled', l.account_id as string, { via: 'roster', run: runId, sourcedId: l.sourced_id })),
+      );
+      result.accountsDisabled = ids.length;
+    }
+    if (plan.reenable.length) {
+      progress.phase('re-enabling accounts');
+      const links = await ops.selectIn('roster_users', ['sourced_id', 'account_id'], 'sourced_id', plan.reenable);
+      const ids = links.map((l) => l.account_id as string);
+      await ops.updateIn('accounts', { status: 'active', updated_at: now }, 'id', ids);
+      await ops.updateIn('roster_users', { disabled_by_roster: 0 }, 'sourced_id', plan.reenable);
+      await ops.insert(
+        'audit_events',
+        AUDIT_COLUMNS,
+        links.map((l) => this.audit('account.reenabled', l.account_id as string, { via: 'roster', run: runId, sourcedId: l.sourced_id })),
+      );
+      result.accountsReenabled = ids.length;
+    }
+    if (plan.enrollmentDeletes.length) await ops.deleteIn('roster_enrollments', 'id', plan.enrollmentDeletes);
+    if (this.rebuild.length) {
+      progress.phase('indexing');
+      for (const statement of this.rebuild) await ops.exec(statement);
+    }
+    return result;
+  }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { EventBus } from '../events/bus.js';
-import { applyPlan } from './apply.js';
+import { RosterWriter } from './apply.js';
 import { IssueList, type IssueSummary } from './issues.js';
 import type { RosterFile } from './columns.js';
 import type { ProcessingMode } from './manifest.js';
@@ -69,16 +69,18 @@ export async function importRoster(deps: RosterImportDeps, path: string, options
   await deps.store.markInterrupted();
   await deps.store.startRun({ id, startedAt, source, mode: options.dryRun ? 'dry-run' : 'apply' });
 
-  let plan: ImportPlan | null = null;
-  let planner: Planner | null = null;
-  let status: ImportStatus = 'failed';
+  let plan = null as ImportPlan | null;
+  let status = 'failed' as ImportStatus;
   let message: string | null = null;
   let sessionsRevoked = 0;
   const failure = new IssueList();
-  try {
+  const now = Date.now();
+
+  /** Plans (and, unless a dry run, writes as it goes), then decides whether the changes may stay. */
+  const run = async (writer: RosterWriter | null): Promise<boolean> => {
     const roster = await openRosterSource(source);
     try {
-      planner = new Planner(roster, deps.store, { settings: deps.settings, forceDelta: options.forceDelta, progress });
+      const planner = new Planner(roster, deps.store, { settings: deps.settings, forceDelta: options.forceDelta, progress, sink: writer });
       plan = await planner.plan();
       await planner.countAbsent();
     } finally {
@@ -88,30 +90,42 @@ export async function importRoster(deps: RosterImportDeps, path: string, options
     if (errors.count > 0 && !options.allowPartial) {
       status = 'invalid';
       message = `${errors.count} error${errors.count === 1 ? '' : 's'}: nothing was changed (fix the file, or use --allow-partial to skip the rows in error)`;
-    } else if (guard.activeBefore > 0 && guard.share > guard.limit && !options.force) {
+      return false;
+    }
+    if (guard.activeBefore > 0 && guard.share > guard.limit && !options.force) {
       status = 'refused';
       message = `this import would disable ${guard.wouldDisable} of ${guard.activeBefore} active accounts (${(guard.share * 100).toFixed(1)} %, more than the ${(guard.limit * 100).toFixed(1)} % allowed by roster.maxDisableShare): nothing was changed; check the export, or use --force`;
-    } else if (options.dryRun) {
+      return false;
+    }
+    if (!writer) {
       status = 'dry-run';
       message = 'dry run: nothing was changed';
+      return false;
+    }
+    sessionsRevoked = (await writer.finish(plan)).sessionsRevoked;
+    status = 'applied';
+    return true;
+  };
+
+  try {
+    if (options.dryRun) {
+      await run(null);
     } else {
-      const applied = plan;
-      const now = Date.now();
-      const result = await deps.store.transaction(async (ops) => {
-        const outcome = await applyPlan(applied, ops, { now, claimDelay: deps.settings.claimDelay, runId: id, progress });
-        const finishedAt = Date.now();
-        await deps.store.finishRun({ id, finishedAt, status: 'applied', summary: runSummary(applied, 'applied', null, startedAt, finishedAt), errors: runIssues(applied) }, ops);
-        return outcome;
+      // One transaction from the first row written to the report: it commits only an import that is valid and allowed.
+      await deps.store.transaction(async (ops) => {
+        const commit = await run(new RosterWriter(ops, { now, claimDelay: deps.settings.claimDelay, runId: id, progress }));
+        if (commit) {
+          const finishedAt = Date.now();
+          await deps.store.finishRun({ id, finishedAt, status: 'applied', summary: runSummary(plan!, 'applied', null, startedAt, finishedAt), errors: runIssues(plan!) }, ops);
+        }
+        return { commit, value: undefined };
       });
-      sessionsRevoked = result.sessionsRevoked;
-      status = 'applied';
     }
   } catch (error) {
     status = 'failed';
     message = (error as Error).message;
     failure.add({ file: '', line: 0, reason: message });
   } finally {
-    planner?.discard();
     progress.done();
   }
 

@@ -34,7 +34,11 @@ export class KeyIndex {
   // The two halves of the last key hashed (no array allocated per lookup: millions of lookups a run).
   private keyHi = 0;
   private keyLo = 0;
+  private lastKey: string | null = null;
   private hashKey(key: string): void {
+    // add() right after find() of the same key (the common case) does not hash it again.
+    if (key === this.lastKey) return;
+    this.lastKey = key;
     this.keyHi = hash32b(key);
     this.keyLo = hash32(key);
     if (this.keyHi === 0 && this.keyLo === 0) this.keyLo = 1; // (0, 0) marks an empty slot

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { mapRole, ROSTER_ROLES, renderUsername, studentNumberOf, templateRole, usernameKey, type RosterRole } from './accounts-mapping.js';
 import { columnName, mapColumns, pick, type ColumnMap, type RosterFile } from './columns.js';
@@ -6,6 +5,7 @@ import { CsvSyntaxError, readCsv } from './csv.js';
 import { rowHash } from './hash.js';
 import { IssueList, type RowIssue } from './issues.js';
 import { KeyIndex } from './key-index.js';
+import { orderedIds } from './ordered-id.js';
 import { readManifest, type Manifest, type ProcessingMode } from './manifest.js';
 import {
   packUser,
@@ -17,6 +17,7 @@ import {
   type PackedRows,
   type RosterSnapshot,
   type RosterStorePort,
+  type Row,
 } from './ports.js';
 import type { Progress } from './progress.js';
 import {
@@ -24,7 +25,10 @@ import {
   CONTROL,
   courseRow,
   enrollmentRow,
+  fastClass,
   fastEnrollment,
+  fastRole,
+  fastUser,
   issuesOf,
   orgRow,
   roleRow,
@@ -38,7 +42,7 @@ import {
   type UserRecord,
 } from './rows.js';
 import type { RosterSource } from './source.js';
-import { Spool } from './spool.js';
+import { ChangeQueue, type ChangeSink } from './changes.js';
 import { emptyCounts, emptyEntityCounts, type AccountCounts, type AccountOutcome, type EntityCounts, type ImportSummary } from './summary.js';
 
 export interface RosterSettings {
@@ -52,13 +56,15 @@ export interface PlanOptions {
   settings: RosterSettings;
   /** Process every file as delta (the demo district loaded into an existing database must disable nobody). */
   forceDelta?: boolean;
+  /** Receives the changes as they are decided; none in a dry run. */
+  sink?: ChangeSink | null;
   progress: Progress;
 }
 
 /** Orgs of these types are not "schools" in the `schools` claim. */
 const NOT_SCHOOLS = new Set(['district', 'local', 'state', 'national']);
 const ENTITY_FILES = ['orgs', 'academicSessions', 'courses', 'classes'] as const;
-type EntityFile = (typeof ENTITY_FILES)[number];
+export type EntityFile = (typeof ENTITY_FILES)[number];
 
 export const USER_COLUMNS = [
   'op', 'sourced_id', 'account_id', 'username', 'username_key', 'given_name', 'family_name', 'email', 'student_id', 'grade', 'roles',
@@ -85,7 +91,6 @@ export const ENTITY_TABLES: Record<EntityFile, string> = {
 export interface ImportPlan {
   manifest: Manifest;
   modes: Record<RosterFile, ProcessingMode>;
-  spool: Spool;
   /** Users whose account becomes disabled (sourcedIds of users already in the database). */
   disable: string[];
   reenable: string[];
@@ -116,11 +121,28 @@ interface UserCandidate {
   changed: boolean;
 }
 
-/** Reads, validates and diffs a OneRoster set against the database; writes nothing but the spool. */
+/**
+ * Reads, validates and diffs a OneRoster set against the database, streaming: each batch of changes goes to the sink
+ * (the writer inside the import's transaction) as soon as it is decided, so nothing grows with the file but indexes.
+ */
 export class Planner {
   private readonly errors = new IssueList();
   private readonly warnings = new IssueList();
-  private readonly spool = new Spool();
+  /**
+   * New accounts get time-ordered ids (UUIDv7): every index keyed by account id (accounts, roster_users, roles,
+   * schools) then grows at its end instead of at random places, which halves the cost of creating a district's
+   * accounts. The id says no more than when the account was created.
+   */
+  private readonly newAccountId = orderedIds();
+  private readonly queues = {
+    orgs: new ChangeQueue(),
+    academicSessions: new ChangeQueue(),
+    courses: new ChangeQueue(),
+    classes: new ChangeQueue(),
+    users: new ChangeQueue(),
+    enrollmentInserts: new ChangeQueue(),
+    enrollmentUpdates: new ChangeQueue(),
+  };
   private readonly summary: ImportSummary;
   private modes!: Record<RosterFile, ProcessingMode>;
   private snapshot!: RosterSnapshot;
@@ -195,13 +217,12 @@ export class Planner {
     await this.readUsers();
     await this.readEnrollments();
 
-    this.spool.finish();
+    await this.flush();
     const wouldDisable = this.disable.length;
     const activeBefore = this.snapshot.activeUsers;
     return {
       manifest,
       modes: this.modes,
-      spool: this.spool,
       disable: this.disable,
       reenable: this.reenable,
       removed: {
@@ -219,8 +240,20 @@ export class Planner {
     };
   }
 
-  discard(): void {
-    this.spool.remove();
+  /** Hands the changes decided so far to the sink, parents before children. */
+  private async flush(): Promise<void> {
+    const sink = this.options.sink;
+    const q = this.queues;
+    for (const file of ENTITY_FILES) {
+      const rows = q[file].take();
+      if (sink && rows.length) await sink.entities(file, rows);
+    }
+    const users = q.users.take();
+    if (sink && users.length) await sink.users(users);
+    const inserts = q.enrollmentInserts.take();
+    if (sink && inserts.length) await sink.enrollmentInserts(inserts);
+    const updates = q.enrollmentUpdates.take();
+    if (sink && updates.length) await sink.enrollmentUpdates(updates);
   }
 
   // ---- reading -------------------------------------------------------------------------------------------------
@@ -230,7 +263,7 @@ export class Planner {
     if (this.modes[file] === 'absent') return;
     const name = `${file}.csv`;
     const progress = this.options.progress;
-    progress.phase(`reading ${name}`);
+    progress.phase(`${this.options.sink ? 'applying' : 'reading'} ${name}`);
     let map: ColumnMap | null = null;
     let count = 0;
     try {
@@ -246,6 +279,7 @@ export class Planner {
           }
           rows = rows.slice(1);
           lines = lines.slice(1);
+          await this.announce(file, rows);
         }
         count += rows.length;
         this.rows += rows.length;
@@ -266,6 +300,23 @@ export class Planner {
     }
   }
 
+  /** Tells the sink how many rows a big file holds, about (from its size and its first rows' length), before any is written. */
+  private async announce(file: RosterFile, rows: string[][]): Promise<void> {
+    const sink = this.options.sink;
+    if (!sink || (file !== 'users' && file !== 'enrollments') || !rows.length) return;
+    let bytes = 0;
+    try {
+      bytes = this.source.size(`${file}.csv`);
+    } catch {
+      return;
+    }
+    let chars = 0;
+    for (const row of rows) chars += row.join(',').length + 1;
+    const estimate = Math.round((bytes / chars) * rows.length);
+    if (file === 'users') await sink.expectUsers(estimate);
+    else await sink.expectEnrollments(estimate);
+  }
+
   private fileError(file: RosterFile, reason: string): void {
     this.errors.add({ file: `${file}.csv`, line: 1, reason });
     this.incomplete.add(file);
@@ -284,7 +335,14 @@ export class Planner {
   }
 
   /** zod-parses a row; reports every problem and returns null when invalid. */
-  private parse<T extends z.ZodType>(schema: T, file: RosterFile, map: ColumnMap, row: string[], line: number): z.output<T> | null {
+  private parse<T extends z.ZodType>(
+    schema: T,
+    file: RosterFile,
+    map: ColumnMap,
+    row: string[],
+    line: number,
+    fast?: (fields: Record<string, string>) => z.output<T> | null,
+  ): z.output<T> | null {
     const fields = pick(map, row);
     if (CONTROL.test(row.join(''))) {
       const field = Object.keys(fields).find((k) => CONTROL.test(fields[k]));
@@ -292,6 +350,10 @@ export class Planner {
         this.reject(file, map, line, fields.sourcedId?.trim() || undefined, field, `${field} contains control characters`);
         return null;
       }
+    }
+    if (fast) {
+      const record = fast(fields);
+      if (record) return record;
     }
     const result = schema.safeParse(fields);
     if (result.success) return result.data;
@@ -352,7 +414,7 @@ export class Planner {
 
   private async readEntities(file: EntityFile): Promise<void> {
     const counts = this.summary.entities[file];
-    const out = this.spool.file(file);
+    const out = this.queues[file];
     const stored = this.snapshotOf(file);
     const seen = this.fileRows[file];
     for await (const { map, rows, lines } of this.read(file)) {
@@ -385,8 +447,11 @@ export class Planner {
         }
         if (existing === undefined) counts.created += 1;
         else counts.updated += 1;
-        out.push([...values, hash]);
+        const row: Row = values;
+        row.push(hash);
+        out.push(row);
       }
+      await this.flush();
     }
     this.checkParents();
   }
@@ -415,7 +480,7 @@ export class Planner {
         return [r.sourcedId, r.title, r.courseCode, r.orgSourcedId, r.schoolYearSourcedId, joinList(r.grades), joinList(r.subjects), r.status];
       }
       case 'classes': {
-        const r: ClassRecord | null = this.parse(classRow, file, map, row, line);
+        const r: ClassRecord | null = this.parse(classRow, file, map, row, line, fastClass);
         if (!r) return null;
         const school = this.exists('orgs', r.schoolSourcedId);
         if (school !== 'ok' && r.status === 'active') {
@@ -443,7 +508,7 @@ export class Planner {
   private async readRoles(): Promise<void> {
     for await (const { map, rows, lines } of this.read('roles')) {
       for (let i = 0; i < rows.length; i += 1) {
-        const r = this.parse(roleRow, 'roles', map, rows[i], lines[i]);
+        const r = this.parse(roleRow, 'roles', map, rows[i], lines[i], fastRole);
         if (!r) {
           const user = (pick(map, rows[i]).userSourcedId ?? '').trim();
           // A user whose role cannot be read cannot be given an account correctly.
@@ -483,12 +548,12 @@ export class Planner {
   private async readUsers(): Promise<void> {
     const settings = this.options.settings;
     const users = this.snapshot.users;
-    const out = this.spool.file('users');
+    const out = this.queues.users;
     for await (const { map, rows, lines } of this.read('users')) {
       const candidates: UserCandidate[] = [];
       for (let i = 0; i < rows.length; i += 1) {
         const line = lines[i];
-        const r: UserRecord | null = this.parse(userRow, 'users', map, rows[i], line);
+        const r: UserRecord | null = this.parse(userRow, 'users', map, rows[i], line, fastUser);
         if (!r) {
           const id = (pick(map, rows[i]).sourcedId ?? '').trim();
           this.rejectUser(id, null);
@@ -629,6 +694,7 @@ export class Planner {
         candidates.push(candidate);
       }
       await this.settleCandidates(candidates, map, out);
+      await this.flush();
     }
     this.afterUsers();
   }
@@ -639,7 +705,7 @@ export class Planner {
   }
 
   /** Checks new and changed users' usernames and student numbers against the accounts already stored. */
-  private async settleCandidates(candidates: UserCandidate[], map: ColumnMap, out: ReturnType<Spool['file']>): Promise<void> {
+  private async settleCandidates(candidates: UserCandidate[], map: ColumnMap, out: ChangeQueue): Promise<void> {
     if (!candidates.length) return;
     const hits = await this.store.findAccounts(
       candidates.map((c) => c.usernameKey),
@@ -668,7 +734,7 @@ export class Planner {
       if (adoptId) this.adopted.add(adoptId);
       if (!c.existing) this.newUsers.add(c.sourcedId);
       const op = c.existing ? 'update' : adoptId ? 'adopt' : 'create';
-      c.accountId = adoptId ?? (c.existing ? null : randomUUID());
+      c.accountId = adoptId ?? (c.existing ? null : this.newAccountId());
       out.push([op, c.sourcedId, c.accountId, c.values[0], c.usernameKey, ...c.values.slice(1, 6), ...c.values.slice(6)]);
       this.decideStatus(c, true, op === 'adopt');
     }
@@ -750,8 +816,8 @@ export class Planner {
       /* size unknown: the index grows as needed */
     }
     if (this.snapshot.enrollmentCount) await this.store.loadEnrollments(index);
-    const inserts = this.spool.file('enrollments-new');
-    const updates = this.spool.file('enrollments-update');
+    const inserts = this.queues.enrollmentInserts;
+    const updates = this.queues.enrollmentUpdates;
     const classes = this.fileRows.classes;
     const deletes: number[] = [];
     let fields: { id: number; status: number; cls: number; school: number; user: number; role: number; primary: number; begin: number; end: number } | null = null;
@@ -842,6 +908,7 @@ export class Planner {
           counts.created += 1;
         }
       }
+      await this.flush();
     }
     if (this.modes.enrollments === 'bulk' && !this.incomplete.has('enrollments')) {
       const absent = index.unseenRowIds();

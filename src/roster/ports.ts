@@ -61,6 +61,10 @@ export interface BulkOps {
   ): Promise<number>;
   /** Runs statements without parameters (index rebuilds). */
   exec(statements: string): Promise<void>;
+  /** Rows in a table now. */
+  count(table: string): Promise<number>;
+  /** Drops a table's non-unique indexes; returns the statements that create them again. */
+  dropSecondaryIndexes(table: string): Promise<string[]>;
   /** `SELECT columns FROM table WHERE column IN (values)`. */
   selectIn(table: string, columns: readonly string[], column: string, values: readonly (string | number)[]): Promise<Record<string, unknown>[]>;
 }
@@ -82,8 +86,11 @@ export interface RosterStorePort {
   loadEnrollments(index: KeyIndex): Promise<void>;
   findAccounts(usernameKeys: string[], studentIds: string[]): Promise<AccountHit[]>;
   userLinks(sourcedIds: string[]): Promise<RosterUserLink[]>;
-  /** Runs `work` in one transaction on a connection of its own; rolls back if it throws. */
-  transaction<T>(work: (ops: BulkOps) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one transaction on a connection of its own; commits when it returns `{ commit: true }`, rolls
+   * back when it returns `{ commit: false }` or throws.
+   */
+  transaction<T>(work: (ops: BulkOps) => Promise<{ commit: boolean; value: T }>): Promise<T>;
   startRun(run: { id: string; startedAt: number; source: string; mode: string }): Promise<void>;
   finishRun(run: { id: string; finishedAt: number; status: string; summary: unknown; errors: unknown }, ops?: BulkOps): Promise<void>;
   /** Marks runs left `running` by a process that died as `interrupted`. */

@@ -99,6 +99,20 @@ export class PgBulkOps implements BulkOps {
     return changed;
   }
 
+  async count(table: string): Promise<number> {
+    const result = await this.client.query(`SELECT count(*)::int AS n FROM ${table}`);
+    return Number(result.rows[0].n);
+  }
+
+  async dropSecondaryIndexes(table: string): Promise<string[]> {
+    const result = await this.client.query<{ indexname: string; indexdef: string }>(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 AND indexdef NOT LIKE 'CREATE UNIQUE %'`,
+      [table],
+    );
+    for (const row of result.rows) await this.client.query(`DROP INDEX "${row.indexname}"`);
+    return result.rows.map((row) => row.indexdef);
+  }
+
   async exec(statements: string): Promise<void> {
     await this.client.query(statements);
   }

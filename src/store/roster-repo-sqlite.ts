@@ -62,6 +62,19 @@ export class SqliteBulkOps implements BulkOps {
     return changed;
   }
 
+  async count(table: string): Promise<number> {
+    return Number(this.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get());
+  }
+
+  async dropSecondaryIndexes(table: string): Promise<string[]> {
+    // Indexes behind UNIQUE and PRIMARY KEY constraints have no sql; explicit unique indexes keep guarding the load.
+    const indexes = this.db
+      .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE %'`)
+      .all(table) as { name: string; sql: string }[];
+    for (const index of indexes) this.db.exec(`DROP INDEX "${index.name}"`);
+    return indexes.map((index) => index.sql);
+  }
+
   async exec(statements: string): Promise<void> {
     this.db.exec(statements);
   }

@@ -155,16 +155,18 @@ export class SqlRosterStore implements RosterStorePort {
     return links;
   }
 
-  async transaction<T>(work: (ops: BulkOps) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (ops: BulkOps) => Promise<{ commit: boolean; value: T }>): Promise<T> {
     const sqlite = this.sqlite;
     if (sqlite) {
-      // A bigger page cache for this connection: index inserts of a large import otherwise thrash the default 2 MB.
+      // A bigger page cache for this connection (index inserts of a large import otherwise thrash the default 2 MB),
+      // and a second thread for the sorts of index builds.
       sqlite.pragma('cache_size = -65536');
+      sqlite.pragma('threads = 2');
       sqlite.exec('BEGIN IMMEDIATE');
       try {
-        const result = await work(new SqliteBulkOps(sqlite));
-        sqlite.exec('COMMIT');
-        return result;
+        const { commit, value } = await work(new SqliteBulkOps(sqlite));
+        sqlite.exec(commit ? 'COMMIT' : 'ROLLBACK');
+        return value;
       } catch (error) {
         if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
         throw error;
@@ -173,9 +175,9 @@ export class SqlRosterStore implements RosterStorePort {
     const client = await this.store.raw.pool!.connect();
     try {
       await client.query('BEGIN');
-      const result = await work(new PgBulkOps(client));
-      await client.query('COMMIT');
-      return result;
+      const { commit, value } = await work(new PgBulkOps(client));
+      await client.query(commit ? 'COMMIT' : 'ROLLBACK');
+      return value;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;

@@ -87,11 +87,108 @@ describe('enrollment fast path', () => {
       beginDate: ['', '2025-08-25', '2025-08-25T00:00:00Z', '25/08/2025'],
       endDate: ['', '2026-06-19', 'soon'],
     };
+    let accepted = 0;
     for (let round = 0; round < 3000; round += 1) {
       const row = Object.fromEntries(Object.entries(options).map(([k, v]) => [k, v[Math.floor(random() * v.length)]])) as Record<string, string>;
       const fast = fastEnrollment(row.sourcedId, row.status, row.classSourcedId, row.schoolSourcedId, row.userSourcedId, row.role, row.primary, row.beginDate, row.endDate);
       const slow = enrollmentRow.safeParse(row);
-      if (fast) expect(slow).toEqual({ success: true, data: fast });
+      if (fast) {
+        accepted += 1;
+        expect(slow).toEqual({ success: true, data: fast });
+      }
     }
+    // The fast path must actually take the rows it can (a fast path that always declines would pass the check above).
+    expect(accepted).toBeGreaterThan(20);
   });
+});
+
+describe('user, class and role fast paths', () => {
+  /** Every combination is checked against zod; plain valid rows must take the fast path (or it would never be used). */
+  const agree = async (schemaName: 'userRow' | 'classRow' | 'roleRow', fastName: 'fastUser' | 'fastClass' | 'fastRole', options: Record<string, string[]>, plain: Record<string, string>) => {
+    const rows = (await import('../../src/roster/rows.js')) as unknown as Record<string, unknown>;
+    const schema = rows[schemaName] as { safeParse(v: unknown): unknown };
+    const fast = rows[fastName] as (fields: Record<string, string>) => unknown;
+    expect(fast(plain)).toEqual((schema.safeParse(plain) as { data: unknown }).data);
+    const random = rng(7);
+    let accepted = 0;
+    let rejected = 0;
+    for (let round = 0; round < 4000; round += 1) {
+      const row = Object.fromEntries(Object.entries(options).map(([k, v]) => [k, v[Math.floor(random() * v.length)]]));
+      const result = fast(row);
+      const slow = schema.safeParse(row) as { success: boolean };
+      if (result) {
+        accepted += 1;
+        expect(slow).toEqual({ success: true, data: result });
+      } else if (!slow.success) rejected += 1;
+    }
+    expect(accepted).toBeGreaterThan(100);
+    expect(rejected).toBeGreaterThan(100);
+  };
+
+  test('users', () =>
+    agree(
+      'userRow',
+      'fastUser',
+      {
+        sourcedId: ['u1', ' u2 ', '', 'x'.repeat(256)],
+        status: ['', 'active', 'TOBEDELETED', 'inactive'],
+        enabledUser: ['', 'true', 'FALSE', ' yes ', 'maybe'],
+        orgSourcedIds: ['', 's1', 's1, s2', ' ,s3,'],
+        role: ['student', ' teacher ', ''],
+        username: ['', ' jdoe ', 'x'],
+        userIds: ['', '{SIS:1}'],
+        givenName: ['Ana', ' Zoë ', '', '  '],
+        familyName: ['Núñez', "O'Brien", ''],
+        middleName: ['', ' M '],
+        identifier: ['', '100001', ' 42 '],
+        email: ['', 'a@b.c', ' x '],
+        grades: ['', '09', '09, 10'],
+        primaryOrgSourcedId: ['', 's1', ' s2 '],
+      },
+      {
+        sourcedId: 'u1', status: 'active', enabledUser: 'true', orgSourcedIds: 's1', role: 'student', username: '', userIds: '', givenName: 'Ana',
+        familyName: 'Núñez', middleName: '', identifier: '100001', email: '', grades: '09', primaryOrgSourcedId: '',
+      },
+    ));
+
+  test('classes', () =>
+    agree(
+      'classRow',
+      'fastClass',
+      {
+        sourcedId: ['c1', ' c2 ', ''],
+        status: ['', 'Active', 'gone'],
+        title: ['Math 7', ' ', ''],
+        grades: ['', '07', '07,08'],
+        courseSourcedId: ['', 'k1'],
+        classCode: ['', ' M7 '],
+        classType: ['', 'Homeroom', ' scheduled '],
+        location: ['', 'Room 4'],
+        schoolSourcedId: ['s1', '', ' s2 '],
+        termSourcedIds: ['', 't1', 't1, t2'],
+        subjects: ['', 'Math'],
+        periods: ['', '1', '1,2'],
+      },
+      {
+        sourcedId: 'c1', status: 'active', title: 'Math 7', grades: '07', courseSourcedId: 'k1', classCode: 'M7', classType: 'scheduled', location: '',
+        schoolSourcedId: 's1', termSourcedIds: 't1', subjects: 'Math', periods: '1',
+      },
+    ));
+
+  test('roles', () =>
+    agree(
+      'roleRow',
+      'fastRole',
+      {
+        sourcedId: ['', 'r1', ' r2 '],
+        status: ['', 'active', 'TOBEDELETED', 'x'],
+        userSourcedId: ['u1', '', ' u2 '],
+        roleType: ['', 'primary', 'Secondary', 'tertiary'],
+        role: ['student', 'Teacher', 'learner', ' aide '],
+        orgSourcedId: ['', 's1'],
+        beginDate: ['', '2025-08-25', '2025-08-25T00:00:00Z', '25/08/2025'],
+        endDate: ['', '2026-06-19', 'soon'],
+      },
+      { sourcedId: 'r1', status: 'active', userSourcedId: 'u1', roleType: 'primary', role: 'student', orgSourcedId: 's1', beginDate: '2025-08-25', endDate: '' },
+    ));
 });
