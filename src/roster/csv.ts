@@ -14,10 +14,24 @@ import type { Readable } from 'node:stream';
  */
 
 export interface CsvBatch {
-  /** Records in file order; each is the list of its fields. */
+  /** Records in file order; each is the list of its fields (empty for a record given as text: see `texts`). */
   rows: string[][];
   /** Physical line number (1-based, the header is line 1) where each record starts. */
   lines: number[];
+  /**
+   * With `{ texts: true }`: a record without quotes comes as its line's text (CR dropped), not split, since a caller
+   * that only needs to recognise an unchanged row can do so without splitting it; null for a record with quotes,
+   * whose fields are in `rows`. `fieldsOf` gives either as fields.
+   */
+  texts?: (string | null)[];
+}
+
+const NO_FIELDS: string[] = [];
+
+/** The fields of a batch's record `i`, whether it came split or as text. */
+export function fieldsOf(batch: CsvBatch, i: number): string[] {
+  const text = batch.texts?.[i];
+  return text == null ? batch.rows[i] : text.split(',');
 }
 
 export class CsvSyntaxError extends Error {
@@ -52,6 +66,11 @@ export class CsvParser {
   private started = false;
   rows: string[][] = [];
   lines: number[] = [];
+  texts: (string | null)[] | null;
+
+  constructor(options: { texts?: boolean } = {}) {
+    this.texts = options.texts ? [] : null;
+  }
 
   push(text: string): void {
     if (!this.started) {
@@ -68,9 +87,13 @@ export class CsvParser {
   }
 
   take(): CsvBatch {
-    const batch = { rows: this.rows, lines: this.lines };
+    const batch: CsvBatch = { rows: this.rows, lines: this.lines };
     this.rows = [];
     this.lines = [];
+    if (this.texts) {
+      batch.texts = this.texts;
+      this.texts = [];
+    }
     return batch;
   }
 
@@ -89,7 +112,12 @@ export class CsvParser {
         let end = lineEnd;
         if (end > pos && text.charCodeAt(end - 1) === CR) end -= 1;
         if (end > pos) {
-          this.rows.push(text.slice(pos, end).split(','));
+          if (this.texts) {
+            this.texts.push(text.slice(pos, end));
+            this.rows.push(NO_FIELDS);
+          } else {
+            this.rows.push(text.slice(pos, end).split(','));
+          }
           this.lines.push(this.line);
         }
         this.line += 1;
@@ -169,6 +197,7 @@ export class CsvParser {
       break;
     }
     this.rows.push(fields);
+    this.texts?.push(null);
     this.lines.push(this.line);
     this.line += 1 + newlines;
     return p;
@@ -185,9 +214,9 @@ export class CsvParser {
 }
 
 /** Reads a CSV stream (bytes or text) in batches of records. The first record is the header. */
-export async function* readCsv(stream: Readable, batchSize = 4096): AsyncGenerator<CsvBatch> {
+export async function* readCsv(stream: Readable, batchSize = 4096, options: { texts?: boolean } = {}): AsyncGenerator<CsvBatch> {
   stream.setEncoding('utf8');
-  const parser = new CsvParser();
+  const parser = new CsvParser(options);
   for await (const chunk of stream as AsyncIterable<string>) {
     parser.push(chunk);
     if (parser.rows.length >= batchSize) yield parser.take();

@@ -4,6 +4,19 @@
  * millions of keys in typed arrays (see key-index.ts).
  */
 
+const FNV_PRIME = 0x01000193;
+const TERMINATOR = 0x1f;
+
+/** Final avalanche (murmur3 fmix32), so that near-identical keys spread over a table. */
+function finish(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 /** 32-bit FNV-1a over UTF-16 code units, as an unsigned number. */
 export function hash32(text: string, seed = 0x811c9dc5): number {
   let h = seed >>> 0;
@@ -11,13 +24,7 @@ export function hash32(text: string, seed = 0x811c9dc5): number {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  // Final avalanche (murmur3 fmix32) so that near-identical keys spread over the table.
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return finish(h);
 }
 
 /** A second, independent 32-bit hash for the high half of a 64-bit key hash. */
@@ -35,13 +42,65 @@ export function rowHash(values: readonly (string | number | null)[]): number {
       h ^= text.charCodeAt(i);
       h = Math.imul(h, 0x01000193);
     }
-    h ^= 0x1f; // the separator, so ["ab", "c"] and ["a", "bc"] differ
-    h = Math.imul(h, 0x01000193);
+    h ^= TERMINATOR; // so ["ab", "c"] and ["a", "bc"] differ
+    h = Math.imul(h, FNV_PRIME);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return finish(h);
+}
+
+/*
+ * Content hash of a CSV record from its raw fields, restricted to the columns that matter (`known[column]` = 1; the
+ * others, such as dateLastModified or a vendor's extension columns, do not make a row "changed"). The seed stands for
+ * the header (which columns, in which order), so the same text under another header hashes differently. The same
+ * value comes from the split fields (`fieldsHash`) and from the line's text (`lineHash`), so an unchanged line is
+ * recognised without being split.
+ */
+
+
+
+export function fieldsHash(fields: readonly string[], known: Uint8Array, seed: number): number {
+  let h = seed >>> 0;
+  const count = Math.min(fields.length, known.length);
+  for (let column = 0; column < count; column += 1) {
+    if (!known[column]) continue;
+    const text = fields[column];
+    for (let i = 0; i < text.length; i += 1) {
+      h ^= text.charCodeAt(i);
+      h = Math.imul(h, FNV_PRIME);
+    }
+    h ^= TERMINATOR;
+    h = Math.imul(h, FNV_PRIME);
+  }
+  return finish(h);
+}
+
+/**
+ * `fieldsHash` of `text.split(',')`, computed on the text (a record without quotes). Also copies the fields whose
+ * column has a slot in `wanted` (slot number, or -1) into `out`.
+ */
+export function lineHash(text: string, known: Uint8Array, seed: number, wanted: Int8Array, out: string[]): number {
+  let h = seed >>> 0;
+  let column = 0;
+  let start = 0;
+  let include = known.length > 0 && known[0] === 1;
+  const length = text.length;
+  for (let i = 0; i <= length; i += 1) {
+    const c = i === length ? 44 : text.charCodeAt(i);
+    if (c !== 44) {
+      if (include) {
+        h ^= c;
+        h = Math.imul(h, FNV_PRIME);
+      }
+      continue;
+    }
+    if (include) {
+      h ^= TERMINATOR;
+      h = Math.imul(h, FNV_PRIME);
+    }
+    if (column < wanted.length && wanted[column] >= 0) out[wanted[column]] = text.slice(start, i);
+    column += 1;
+    start = i + 1;
+    include = column < known.length && known[column] === 1;
+  }
+  return finish(h);
 }

@@ -57,19 +57,18 @@ export class KeyIndex {
     }
   }
 
-  /** The slot holding `key`, or -1. */
-  find(key: string): number {
-    this.hashKey(key);
-    const slot = this.slotOf(this.keyHi, this.keyLo);
-    return this.hi[slot] === 0 && this.lo[slot] === 0 ? -1 : slot;
+  /** The two halves of the 64-bit hash of the key last looked up or added (stored beside the row, see addHashed). */
+  get lastHi(): number {
+    return this.keyHi;
+  }
+  get lastLo(): number {
+    return this.keyLo;
   }
 
-  /** Adds a key (not present yet) and returns its slot. */
-  add(key: string, contentHash: number, rowId: number, seen: boolean): number {
+  /** Adds a key by its stored hash halves (a key not present yet), without the string. */
+  addHashed(hi: number, lo: number, contentHash: number, rowId: number, seen: boolean): void {
     if ((this.size + 1) / this.capacity > 0.8) this.grow();
-    this.hashKey(key);
-    const hi = this.keyHi;
-    const lo = this.keyLo;
+    if (hi === 0 && lo === 0) lo = 1;
     const slot = this.slotOf(hi, lo);
     if (this.hi[slot] === 0 && this.lo[slot] === 0) this.size += 1;
     this.hi[slot] = hi;
@@ -77,7 +76,19 @@ export class KeyIndex {
     this.content[slot] = contentHash >>> 0;
     this.rowIds[slot] = rowId;
     this.flags[slot] = seen ? 1 : 0;
-    return slot;
+  }
+
+  /** The slot holding `key`, or -1. */
+  find(key: string): number {
+    this.hashKey(key);
+    const slot = this.slotOf(this.keyHi, this.keyLo);
+    return this.hi[slot] === 0 && this.lo[slot] === 0 ? -1 : slot;
+  }
+
+  /** Adds a key (not present yet). */
+  add(key: string, contentHash: number, rowId: number, seen: boolean): void {
+    this.hashKey(key);
+    this.addHashed(this.keyHi, this.keyLo, contentHash, rowId, seen);
   }
 
   contentAt(slot: number): number {

@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 import { mapRole, ROSTER_ROLES, renderUsername, studentNumberOf, templateRole, usernameKey, type RosterRole } from './accounts-mapping.js';
 import { columnName, mapColumns, pick, type ColumnMap, type RosterFile } from './columns.js';
-import { CsvSyntaxError, readCsv } from './csv.js';
-import { rowHash } from './hash.js';
+import { CsvSyntaxError, fieldsOf, readCsv, type CsvBatch } from './csv.js';
+import { fieldsHash, hash32, lineHash, rowHash } from './hash.js';
 import { IssueList, type RowIssue } from './issues.js';
 import { KeyIndex } from './key-index.js';
 import { orderedIds } from './ordered-id.js';
@@ -70,7 +70,7 @@ export const USER_COLUMNS = [
   'op', 'sourced_id', 'account_id', 'username', 'username_key', 'given_name', 'family_name', 'email', 'student_id', 'grade', 'roles',
   'schools', 'role', 'identifier', 'user_ids', 'org_ids', 'grades', 'enabled', 'row_hash',
 ] as const;
-export const ENROLLMENT_COLUMNS = ['sourced_id', 'class_id', 'user_id', 'school_id', 'role', 'is_primary', 'begin_date', 'end_date', 'row_hash'] as const;
+export const ENROLLMENT_COLUMNS = ['sourced_id', 'class_id', 'user_id', 'school_id', 'role', 'is_primary', 'begin_date', 'end_date', 'row_hash', 'key_hi', 'key_lo'] as const;
 export const ENTITY_COLUMNS: Record<EntityFile, readonly string[]> = {
   orgs: ['id', 'name', 'type', 'identifier', 'parent_id', 'status', 'row_hash'],
   academicSessions: ['sourced_id', 'title', 'type', 'start_date', 'end_date', 'parent_id', 'school_year', 'status', 'row_hash'],
@@ -259,7 +259,7 @@ export class Planner {
   // ---- reading -------------------------------------------------------------------------------------------------
 
   /** Streams a file's rows with its column map; a file that cannot be read is reported and skipped. */
-  private async *read(file: RosterFile): AsyncGenerator<{ map: ColumnMap; rows: string[][]; lines: number[] }> {
+  private async *read(file: RosterFile, options: { texts?: boolean } = {}): AsyncGenerator<{ map: ColumnMap; rows: string[][]; lines: number[]; texts: (string | null)[] | null }> {
     if (this.modes[file] === 'absent') return;
     const name = `${file}.csv`;
     const progress = this.options.progress;
@@ -267,11 +267,12 @@ export class Planner {
     let map: ColumnMap | null = null;
     let count = 0;
     try {
-      for await (const batch of readCsv(await this.source.open(name))) {
+      for await (const batch of readCsv(await this.source.open(name), 4096, options)) {
         let rows = batch.rows;
         let lines = batch.lines;
+        let texts = batch.texts ?? null;
         if (!map) {
-          map = mapColumns(file, rows[0]);
+          map = mapColumns(file, fieldsOf(batch, 0));
           if (map.ignored.length) this.summary.files[file] = { mode: this.modes[file], rows: 0, ignoredColumns: map.ignored };
           if (map.missing.length) {
             this.fileError(file, `the header has no ${map.missing.join(', ')} column: the file was not read`);
@@ -279,12 +280,13 @@ export class Planner {
           }
           rows = rows.slice(1);
           lines = lines.slice(1);
-          await this.announce(file, rows);
+          texts = texts && texts.slice(1);
+          await this.announce(file, { rows, lines, ...(texts ? { texts } : {}) });
         }
         count += rows.length;
         this.rows += rows.length;
         progress.rows(rows.length);
-        yield { map, rows, lines };
+        yield { map, rows, lines, texts };
       }
     } catch (error) {
       const line = error instanceof CsvSyntaxError ? error.line : 1;
@@ -301,8 +303,9 @@ export class Planner {
   }
 
   /** Tells the sink how many rows a big file holds, about (from its size and its first rows' length), before any is written. */
-  private async announce(file: RosterFile, rows: string[][]): Promise<void> {
+  private async announce(file: RosterFile, batch: CsvBatch): Promise<void> {
     const sink = this.options.sink;
+    const rows = batch.rows;
     if (!sink || (file !== 'users' && file !== 'enrollments') || !rows.length) return;
     let bytes = 0;
     try {
@@ -311,7 +314,7 @@ export class Planner {
       return;
     }
     let chars = 0;
-    for (const row of rows) chars += row.join(',').length + 1;
+    for (let i = 0; i < rows.length; i += 1) chars += (batch.texts?.[i] ?? rows[i].join(',')).length + 1;
     const estimate = Math.round((bytes / chars) * rows.length);
     if (file === 'users') await sink.expectUsers(estimate);
     else await sink.expectEnrollments(estimate);
@@ -807,7 +810,6 @@ export class Planner {
     if (this.modes.enrollments === 'absent') return;
     const counts = this.summary.entities.enrollments;
     const progress = this.options.progress;
-    progress.phase('loading current enrollments');
     const index = new KeyIndex(Math.ceil(this.snapshot.enrollmentCount * 1.05) + 1024);
     let fileBytes = 0;
     try {
@@ -815,34 +817,72 @@ export class Planner {
     } catch {
       /* size unknown: the index grows as needed */
     }
-    if (this.snapshot.enrollmentCount) await this.store.loadEnrollments(index);
+    let loaded = false;
+    // Stored rows are loaded once the index is sized for the file too (growing it would rehash every key).
+    const load = async () => {
+      if (!loaded && this.snapshot.enrollmentCount) await this.store.loadEnrollments(index);
+      loaded = true;
+    };
     const inserts = this.queues.enrollmentInserts;
     const updates = this.queues.enrollmentUpdates;
     const classes = this.fileRows.classes;
     const deletes: number[] = [];
-    let fields: { id: number; status: number; cls: number; school: number; user: number; role: number; primary: number; begin: number; end: number } | null = null;
+    let known: Uint8Array | null = null;
+    let seed = 0;
+    // Where the id, user and class columns are, as slots of `picked` (filled by lineHash without splitting the line).
+    let wanted = new Int8Array(0);
+    const picked = ['', '', ''];
+    let f: { id: number; status: number; cls: number; school: number; user: number; role: number; primary: number; begin: number; end: number } | null = null;
     const at = (row: string[], position: number) => (position >= 0 && position < row.length ? row[position] : '');
-    for await (const { map, rows, lines } of this.read('enrollments')) {
+    for await (const { map, rows, lines, texts } of this.read('enrollments', { texts: true })) {
       const ix = map.index;
-      if (!fields && fileBytes && rows.length) {
-        // Size the index once (stored rows, or the file's rows estimated from the first rows' length, whichever is more;
-        // a nightly file mostly repeats the stored rows) rather than growing it several times.
-        let chars = 0;
-        for (const row of rows) chars += row.join(',').length + 1;
-        index.reserve(Math.max(this.snapshot.enrollmentCount, Math.ceil((fileBytes / chars) * rows.length)) * 1.05);
+      if (!f) {
+        if (fileBytes && rows.length) {
+          // Size the index once (stored rows, or the file's rows estimated from the first rows' length, whichever is
+          // more; a nightly file mostly repeats the stored rows) rather than growing it several times.
+          let chars = 0;
+          for (let i = 0; i < rows.length; i += 1) chars += (texts?.[i] ?? rows[i].join(',')).length + 1;
+          index.reserve(Math.max(this.snapshot.enrollmentCount, Math.ceil((fileBytes / chars) * rows.length)) * 1.05);
+        }
+        await load();
+        f = {
+          id: ix.sourcedId, status: ix.status, cls: ix.classSourcedId, school: ix.schoolSourcedId, user: ix.userSourcedId, role: ix.role,
+          primary: ix.primary, begin: ix.beginDate, end: ix.endDate,
+        };
+        // The columns that make a row changed: the nine Homeroom stores (not dateLastModified, not extension columns).
+        known = new Uint8Array(map.header.length);
+        for (const position of [f.id, f.status, f.cls, f.school, f.user, f.role, f.primary, f.begin, f.end]) if (position >= 0) known[position] = 1;
+        // The seed stands for the order of those columns (by canonical name): extension columns may come and go.
+        seed = hash32(
+          Object.entries(ix)
+            .filter(([, position]) => position >= 0 && known![position])
+            .sort((a, b) => a[1] - b[1])
+            .map(([name]) => name)
+            .join(','),
+        );
+        wanted = new Int8Array(map.header.length).fill(-1);
+        for (const [slot, position] of [f.id, f.user, f.cls].entries()) if (position >= 0) wanted[position] = slot;
       }
-      fields ??= {
-        id: ix.sourcedId, status: ix.status, cls: ix.classSourcedId, school: ix.schoolSourcedId, user: ix.userSourcedId, role: ix.role,
-        primary: ix.primary, begin: ix.beginDate, end: ix.endDate,
-      };
-      const f = fields;
       for (let i = 0; i < rows.length; i += 1) {
-        const row = rows[i];
-        const id = at(row, f.id).trim();
-        const classId = at(row, f.cls).trim();
-        const userId = at(row, f.user).trim();
-        // The raw values decide "unchanged": an identical row was valid when it was stored.
-        const hash = rowHash([id, at(row, f.status), classId, at(row, f.school), userId, at(row, f.role), at(row, f.primary), at(row, f.begin), at(row, f.end)]);
+        const text = texts?.[i] ?? null;
+        let row: string[] | null = text === null ? rows[i] : null;
+        let hash: number;
+        let id: string;
+        let classId: string;
+        let userId: string;
+        if (row === null) {
+          // The raw values decide "unchanged" (an identical row was valid when it was stored): no split needed.
+          picked[0] = picked[1] = picked[2] = '';
+          hash = lineHash(text!, known!, seed, wanted, picked);
+          id = picked[0].trim();
+          userId = picked[1].trim();
+          classId = picked[2].trim();
+        } else {
+          hash = fieldsHash(row, known!, seed);
+          id = at(row, f.id).trim();
+          classId = at(row, f.cls).trim();
+          userId = at(row, f.user).trim();
+        }
         const slot = id ? index.find(id) : -1;
         if (slot >= 0 && index.seenAt(slot)) {
           this.reject('enrollments', map, lines[i], id, 'sourcedId', 'sourcedId appears twice in the file');
@@ -863,6 +903,7 @@ export class Planner {
           counts.unchanged += 1;
           continue;
         }
+        row ??= text!.split(',');
         const r: EnrollmentRecord | null =
           fastEnrollment(at(row, f.id), at(row, f.status), at(row, f.cls), at(row, f.school), at(row, f.user), at(row, f.role), at(row, f.primary), at(row, f.begin), at(row, f.end)) ??
           this.parse(enrollmentRow, 'enrollments', map, row, lines[i]);
@@ -897,7 +938,8 @@ export class Planner {
         if (r.schoolSourcedId && this.exists('orgs', r.schoolSourcedId) === 'missing') {
           this.warn('enrollments', map, lines[i], id, 'schoolSourcedId', `org ${r.schoolSourcedId} is not in orgs.csv`);
         }
-        const values = [r.sourcedId, r.classSourcedId, r.userSourcedId, r.schoolSourcedId, r.role, r.primary ? 1 : 0, r.beginDate, r.endDate, hash];
+        index.find(id); // (a no-op for the key just looked up) leaves its hash halves in lastHi/lastLo
+        const values = [r.sourcedId, r.classSourcedId, r.userSourcedId, r.schoolSourcedId, r.role, r.primary ? 1 : 0, r.beginDate, r.endDate, hash, index.lastHi, index.lastLo];
         if (slot >= 0) {
           index.markSeen(slot);
           updates.push([...values, index.rowIdAt(slot)]);
@@ -910,6 +952,7 @@ export class Planner {
       }
       await this.flush();
     }
+    await load();
     if (this.modes.enrollments === 'bulk' && !this.incomplete.has('enrollments')) {
       const absent = index.unseenRowIds();
       counts.removed += absent.length;

@@ -10,6 +10,7 @@ import * as claim from './migrations/003_claim.js';
 import * as admin from './migrations/004_admin.js';
 import * as tickets from './migrations/005_tickets.js';
 import * as readiness from './migrations/006_readiness.js';
+import * as rosterKeys from './migrations/007_roster_keys.js';
 import type { Database } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -30,6 +31,7 @@ const migrations: Record<string, Migration> = {
   '004_admin': admin,
   '005_tickets': tickets,
   '006_readiness': readiness,
+  '007_roster_keys': rosterKeys,
 };
 
 /** Names of all migrations, in the order they apply. */

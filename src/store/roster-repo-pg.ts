@@ -5,7 +5,7 @@ const BATCH = 5000;
 
 const BIGINT = new Set([
   'row_hash', 'created_at', 'updated_at', 'first_seen_at', 'claimable_at', 'claimed_at', 'password_changed_at', 'last_login_at',
-  'expires_at', 'at', 'started_at', 'finished_at',
+  'expires_at', 'at', 'started_at', 'finished_at', 'key_hi', 'key_lo',
 ]);
 const INTEGER = new Set(['enabled', 'disabled_by_roster', 'is_primary']);
 
@@ -104,13 +104,12 @@ export class PgBulkOps implements BulkOps {
     return Number(result.rows[0].n);
   }
 
-  async dropSecondaryIndexes(table: string): Promise<string[]> {
-    const result = await this.client.query<{ indexname: string; indexdef: string }>(
-      `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1 AND indexdef NOT LIKE 'CREATE UNIQUE %'`,
-      [table],
-    );
-    for (const row of result.rows) await this.client.query(`DROP INDEX "${row.indexname}"`);
-    return result.rows.map((row) => row.indexdef);
+  /**
+   * Never on PostgreSQL: DROP INDEX holds an exclusive lock on the table until the import commits, which would stop
+   * every reader of it — the server's, and the planner's own reads on other connections of the pool (a deadlock).
+   */
+  async dropSecondaryIndexes(_table: string): Promise<string[]> {
+    return [];
   }
 
   async exec(statements: string): Promise<void> {

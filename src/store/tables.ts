@@ -258,6 +258,9 @@ export interface RosterEnrollmentsTable {
   begin_date: string | null;
   end_date: string | null;
   row_hash: number;
+  /** The sourcedId's 64-bit key hash in two halves (null for rows stored before migration 007). */
+  key_hi: number | null;
+  key_lo: number | null;
 }
 
 export interface RosterRunsTable {

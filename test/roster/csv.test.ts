@@ -1,11 +1,12 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse/sync';
-import { CsvParser, readCsv } from '../../src/roster/csv.js';
+import { CsvParser, fieldsOf, readCsv, type CsvBatch } from '../../src/roster/csv.js';
+import { fieldsHash, lineHash } from '../../src/roster/hash.js';
 import { rng } from '../helpers/oneroster-generator.js';
 
 /** All records of a text fed to the parser in pieces of the given sizes (chunk boundaries land anywhere). */
-function parseInPieces(text: string, sizes: number[]): { rows: string[][]; lines: number[] } {
-  const parser = new CsvParser();
+function parseInPieces(text: string, sizes: number[], options: { texts?: boolean } = {}): CsvBatch {
+  const parser = new CsvParser(options);
   let at = 0;
   let i = 0;
   while (at < text.length) {
@@ -53,7 +54,37 @@ describe('CSV reader', () => {
       if (random() < 0.5) text += eol;
       const sizes = [1 + Math.floor(random() * 7), 1 + Math.floor(random() * 50)];
       expect(parseInPieces(text, sizes).rows).toEqual(oracle(text));
+      // Records given as text (quote-free ones) split into the same fields, on the same lines.
+      const withTexts = parseInPieces(text, sizes, { texts: true });
+      expect(withTexts.rows.map((_, i) => fieldsOf(withTexts, i))).toEqual(oracle(text));
+      expect(withTexts.lines).toEqual(parseInPieces(text, sizes).lines);
     }
+  });
+
+  test('a line hashes as its split fields do, over the chosen columns only, and gives the wanted fields', () => {
+    const random = rng(42);
+    const pieces = ['a', 'Zoë', '王', '', ' x ', 'enr-1', '2025-08-25', 'true'];
+    let differing = 0;
+    for (let round = 0; round < 2000; round += 1) {
+      const width = 1 + Math.floor(random() * 10);
+      const fields = Array.from({ length: 1 + Math.floor(random() * 12) }, () => pieces[Math.floor(random() * pieces.length)]);
+      const known = Uint8Array.from({ length: width }, () => (random() < 0.7 ? 1 : 0));
+      const wanted = new Int8Array(width).fill(-1);
+      wanted[0] = 0;
+      if (width > 3) wanted[3] = 1;
+      const out = ['', ''];
+      const text = fields.join(',');
+      expect(lineHash(text, known, 7, wanted, out)).toBe(fieldsHash(fields, known, 7));
+      expect(out).toEqual([fields[0], width > 3 && fields.length > 3 ? fields[3] : '']);
+      // A change in a chosen column changes the hash; one in another column does not.
+      const changed = [...fields];
+      changed[0] += 'z';
+      if (known[0]) expect(fieldsHash(changed, known, 7)).not.toBe(fieldsHash(fields, known, 7));
+      else expect(fieldsHash(changed, known, 7)).toBe(fieldsHash(fields, known, 7));
+      if (fieldsHash(fields, known, 8) !== fieldsHash(fields, known, 7)) differing += 1;
+    }
+    // The seed (the header) matters.
+    expect(differing).toBeGreaterThan(1990);
   });
 
   test('an unterminated quote at the end of the file is reported with its line', async () => {

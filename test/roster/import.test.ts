@@ -125,6 +125,24 @@ describe.each(ENGINES)('roster import (%s)', (engine) => {
     expect(await rosterDigest(store)).toBe(digest);
   });
 
+  test('a re-export with every field quoted, vendor columns added and every dateLastModified changed is unchanged', async () => {
+    const model = district('1.2');
+    expect((await run(await write(model))).status).toBe('applied');
+    const digest = await rosterDigest(store);
+    const restamp = (rows: Row[]) => rows.map((row) => ({ ...row, dateLastModified: '2026-11-29T02:00:00.000Z' }));
+    const reexport = { ...model, users: restamp(model.users), classes: restamp(model.classes), enrollments: restamp(model.enrollments) };
+    const again = await run(await write(reexport, { quoteAll: true, extraColumns: true, crlf: true }));
+    expect(again.status).toBe('applied');
+    expect(again.summary!.accounts).toMatchObject({ created: 0, updated: 0, unchanged: 70 });
+    expect(again.summary!.entities.enrollments).toMatchObject({ created: 0, updated: 0, removed: 0, unchanged: model.enrollments.length });
+    expect(await rosterDigest(store)).toBe(digest);
+
+    // A real change in one enrollment is seen, quoted or not.
+    const moved = { ...model, enrollments: model.enrollments.map((row, i) => (i === 5 ? { ...row, endDate: '2026-03-01' } : row)) };
+    const changed = await run(await write(moved));
+    expect(changed.summary!.entities.enrollments).toMatchObject({ created: 0, updated: 1, removed: 0, unchanged: model.enrollments.length - 1 });
+  });
+
   test('a student who moves schools: account, schools and enrollments follow', async () => {
     const model = district();
     await run(await write(model));
