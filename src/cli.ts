@@ -240,7 +240,7 @@ roster
   .action(async (path: string, opts) => {
     const code = await withServices(async (services) => {
       const progress = process.stderr.isTTY && !opts.json ? terminalProgress(process.stderr) : lineProgress((line) => process.stderr.write(`${line}\n`));
-      const report = await importRoster(rosterImportDeps(services), path, {
+      const report = await importRoster(rosterImportDeps(services, services.store, {}, { writerThread: true }), path, {
         dryRun: Boolean(opts.dryRun),
         allowPartial: Boolean(opts.allowPartial),
         force: Boolean(opts.force),

@@ -38,7 +38,7 @@ const started = performance.now();
 const cpuBefore = process.cpuUsage();
 const report = await importRoster(
   {
-    store: new SqlRosterStore(store),
+    store: new SqlRosterStore(store, { writerThread: true }),
     events,
     settings: {
       studentIdSource: 'identifier',

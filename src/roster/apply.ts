@@ -1,22 +1,11 @@
 import { ROSTER_ROLES } from './accounts-mapping.js';
 import { orderedIds } from './ordered-id.js';
-import { ENROLLMENT_COLUMNS, ENTITY_COLUMNS, ENTITY_TABLES, USER_COLUMNS, type EntityFile, type ImportPlan } from './plan.js';
-import type { BulkOps, Row } from './ports.js';
+import { ENROLLMENT_COLUMNS, ENTITY_COLUMNS, ENTITY_TABLES, USER_COLUMNS, type EntityFile } from './plan.js';
+import type { ApplyResult, BulkOps, FinishPlan, Row, WriterContext } from './ports.js';
 import type { Progress } from './progress.js';
 
-export interface ApplyContext {
-  now: number;
-  /** Seconds between first seen and claimable. */
-  claimDelay: number;
-  runId: string;
+export interface ApplyContext extends WriterContext {
   progress: Progress;
-}
-
-export interface ApplyResult {
-  accountsCreated: number;
-  accountsDisabled: number;
-  accountsReenabled: number;
-  sessionsRevoked: number;
 }
 
 const AUDIT_COLUMNS = ['id', 'at', 'type', 'actor_id', 'subject_id', 'ip', 'data'] as const;
@@ -41,6 +30,8 @@ const U = Object.fromEntries(USER_COLUMNS.map((c, i) => [c, i])) as Record<(type
  * database keeps the previous roster. Per-account audit events are written here in bulk, in the same transaction,
  * rather than through the event bus one by one: a first import creates hundreds of thousands.
  */
+export type { ApplyResult };
+
 export class RosterWriter {
   readonly result: ApplyResult = { accountsCreated: 0, accountsDisabled: 0, accountsReenabled: 0, sessionsRevoked: 0 };
   /** CREATE INDEX statements of the indexes dropped for a large load, run again by finish(). */
@@ -51,6 +42,7 @@ export class RosterWriter {
   constructor(
     private readonly ops: BulkOps,
     private readonly ctx: ApplyContext,
+    private readonly options: { keepEnrollmentIndexes?: boolean } = {},
   ) {}
 
   private audit(type: string, subjectId: string, data: Record<string, unknown>): Row {
@@ -76,7 +68,9 @@ export class RosterWriter {
   }
 
   async expectEnrollments(rows: number): Promise<void> {
-    await this.expect(['roster_enrollments'], rows);
+    // A writer in a thread of its own keeps them: it maintains them while the planner reads the next rows, instead of
+    // building them at the end while everything waits.
+    if (!this.options.keepEnrollmentIndexes) await this.expect(['roster_enrollments'], rows);
   }
 
   async entities(file: EntityFile, batch: Row[]): Promise<void> {
@@ -173,7 +167,7 @@ export class RosterWriter {
   }
 
   /** What can only be decided once every file is read: removals, leaving and returning users, index rebuilds. */
-  async finish(plan: ImportPlan): Promise<ApplyResult> {
+  async finish(plan: FinishPlan): Promise<ApplyResult> {
     const { ops, result } = this;
     const { now, progress, runId } = this.ctx;
     for (const file of ['classes', 'courses', 'academicSessions', 'orgs'] as const) {

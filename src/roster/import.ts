@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { EventBus } from '../events/bus.js';
-import { RosterWriter } from './apply.js';
 import { IssueList, type IssueSummary } from './issues.js';
 import type { RosterFile } from './columns.js';
 import type { ProcessingMode } from './manifest.js';
 import { Planner, type ImportPlan, type RosterSettings } from './plan.js';
-import type { RosterStorePort } from './ports.js';
+import type { RosterStorePort, WriteSession } from './ports.js';
 import { silentProgress, type Progress } from './progress.js';
 import { openRosterSource } from './source.js';
 import type { ImportSummary } from './summary.js';
@@ -77,7 +76,7 @@ export async function importRoster(deps: RosterImportDeps, path: string, options
   const now = Date.now();
 
   /** Plans (and, unless a dry run, writes as it goes), then decides whether the changes may stay. */
-  const run = async (writer: RosterWriter | null): Promise<boolean> => {
+  const run = async (writer: WriteSession | null): Promise<boolean> => {
     const roster = await openRosterSource(source);
     try {
       const planner = new Planner(roster, deps.store, { settings: deps.settings, forceDelta: options.forceDelta, progress, sink: writer });
@@ -103,6 +102,8 @@ export async function importRoster(deps: RosterImportDeps, path: string, options
       return false;
     }
     sessionsRevoked = (await writer.finish(plan)).sessionsRevoked;
+    const finishedAt = Date.now();
+    await writer.finishRun({ id, finishedAt, status: 'applied', summary: runSummary(plan, 'applied', null, startedAt, finishedAt), errors: runIssues(plan) });
     status = 'applied';
     return true;
   };
@@ -112,14 +113,17 @@ export async function importRoster(deps: RosterImportDeps, path: string, options
       await run(null);
     } else {
       // One transaction from the first row written to the report: it commits only an import that is valid and allowed.
-      await deps.store.transaction(async (ops) => {
-        const commit = await run(new RosterWriter(ops, { now, claimDelay: deps.settings.claimDelay, runId: id, progress }));
-        if (commit) {
-          const finishedAt = Date.now();
-          await deps.store.finishRun({ id, finishedAt, status: 'applied', summary: runSummary(plan!, 'applied', null, startedAt, finishedAt), errors: runIssues(plan!) }, ops);
+      const writer = await deps.store.openWriter({ now, claimDelay: deps.settings.claimDelay, runId: id }, progress);
+      let committed = false;
+      try {
+        if (await run(writer)) {
+          await writer.commit();
+          committed = true;
         }
-        return { commit, value: undefined };
-      });
+      } finally {
+        if (!committed) await writer.rollback();
+      }
+      if (!committed && status === 'applied') status = 'failed';
     }
   } catch (error) {
     status = 'failed';

@@ -1,4 +1,6 @@
+import type { ChangeSink } from './changes.js';
 import type { KeyIndex } from './key-index.js';
+import type { Progress } from './progress.js';
 
 /** What the importer needs from storage; src/store/roster-repo.ts implements it for SQLite and PostgreSQL. */
 
@@ -87,13 +89,53 @@ export interface RosterStorePort {
   findAccounts(usernameKeys: string[], studentIds: string[]): Promise<AccountHit[]>;
   userLinks(sourcedIds: string[]): Promise<RosterUserLink[]>;
   /**
-   * Runs `work` in one transaction on a connection of its own; commits when it returns `{ commit: true }`, rolls
-   * back when it returns `{ commit: false }` or throws.
+   * Opens the import's one write transaction (on SQLite, on a connection of its own, possibly in a thread of its
+   * own): nothing it writes is seen by anyone before commit(), and rollback() or the process dying undoes it all.
    */
-  transaction<T>(work: (ops: BulkOps) => Promise<{ commit: boolean; value: T }>): Promise<T>;
+  openWriter(context: WriterContext, progress: Progress): Promise<WriteSession>;
   startRun(run: { id: string; startedAt: number; source: string; mode: string }): Promise<void>;
-  finishRun(run: { id: string; finishedAt: number; status: string; summary: unknown; errors: unknown }, ops?: BulkOps): Promise<void>;
+  /** Records the result of a run that did not apply (an applied run is recorded by its WriteSession). */
+  finishRun(run: RunResult): Promise<void>;
   /** Marks runs left `running` by a process that died as `interrupted`. */
   markInterrupted(): Promise<number>;
   recentRuns(limit: number): Promise<RosterRun[]>;
+}
+
+export interface RunResult {
+  id: string;
+  finishedAt: number;
+  status: string;
+  summary: unknown;
+  errors: unknown;
+}
+
+export interface WriterContext {
+  now: number;
+  /** Seconds between first seen and claimable. */
+  claimDelay: number;
+  runId: string;
+}
+
+/** What only the end of the reading decides (see ImportPlan). */
+export interface FinishPlan {
+  removed: Record<'orgs' | 'academicSessions' | 'courses' | 'classes', string[]>;
+  disable: string[];
+  reenable: string[];
+  enrollmentDeletes: number[];
+}
+
+export interface ApplyResult {
+  accountsCreated: number;
+  accountsDisabled: number;
+  accountsReenabled: number;
+  sessionsRevoked: number;
+}
+
+/** An import's write transaction: the planner's changes as they come, then the end of the apply, then commit. */
+export interface WriteSession extends ChangeSink {
+  finish(plan: FinishPlan): Promise<ApplyResult>;
+  /** Records the applied run, in the same transaction. */
+  finishRun(run: RunResult): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
 }

@@ -57,6 +57,16 @@ export function storeOptionsFromConfig(config: Config): StoreOptions {
   return { engine: 'sqlite', file: join(dir, 'homeroom.db') };
 }
 
+/** A SQLite connection as every part of Homeroom opens it (the roster writer's thread opens its own this way). */
+export function openSqlite(file: string): SQLite.Database {
+  const sqlite = new SQLite(file);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  return sqlite;
+}
+
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.engine === 'postgres') {
     // BIGINT (our epoch-millisecond columns) arrives as a string by default; these values fit a double.
@@ -83,11 +93,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', raw: { pool }, close: () => db.destroy() };
   }
-  const sqlite = new SQLite(options.file ?? ':memory:');
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('foreign_keys = ON');
+  const sqlite = openSqlite(options.file ?? ':memory:');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(sqlite) }) });
   return { db, engine: 'sqlite', raw: { sqlite }, close: () => db.destroy() };
 }

@@ -8,8 +8,10 @@ import {
   USER_DISABLED,
   USER_DISABLED_BY_ROSTER,
   type AccountHit,
-  type BulkOps,
   type RosterRun,
+  type RunResult,
+  type WriteSession,
+  type WriterContext,
   type RosterSnapshot,
   type RosterStorePort,
   type RosterUserLink,
@@ -17,6 +19,9 @@ import {
 import type { Store } from './database.js';
 import { PgBulkOps } from './roster-repo-pg.js';
 import { SqliteBulkOps } from './roster-repo-sqlite.js';
+import { beginRosterTransaction } from './roster-sqlite-transaction.js';
+import { LocalWriteSession, ThreadWriteSession } from './roster-write-session.js';
+import type { Progress } from '../roster/progress.js';
 import type { Database } from './tables.js';
 
 const LOOKUP_CHUNK = 500;
@@ -47,9 +52,21 @@ const pack = (hash: number | null, status: string | null) => (hash === null ? -1
  * pg arrays with UNNEST): at a district's scale (hundreds of thousands of accounts, millions of enrollments) a query
  * builder per row would dominate the import's time. Everything else uses Kysely like the other repositories.
  */
+export interface SqlRosterStoreOptions {
+  /**
+   * SQLite: write in a thread of its own, on a connection of its own, so that reading and checking the files and
+   * writing the changes use both cores (the CLI's imports). Not for an import inside the server: its other
+   * connection would wait on the import's write lock with the event loop blocked.
+   */
+  writerThread?: boolean;
+}
+
 export class SqlRosterStore implements RosterStorePort {
   private readonly db: Kysely<Database>;
-  constructor(private readonly store: Store) {
+  constructor(
+    private readonly store: Store,
+    private readonly options: SqlRosterStoreOptions = {},
+  ) {
     this.db = store.db;
   }
 
@@ -196,35 +213,46 @@ export class SqlRosterStore implements RosterStorePort {
     return links;
   }
 
-  async transaction<T>(work: (ops: BulkOps) => Promise<{ commit: boolean; value: T }>): Promise<T> {
+  async openWriter(context: WriterContext, progress: Progress): Promise<WriteSession> {
     const sqlite = this.sqlite;
     if (sqlite) {
-      // A bigger page cache for this connection (index inserts of a large import otherwise thrash the default 2 MB),
-      // and a second thread for the sorts of index builds.
-      sqlite.pragma('cache_size = -65536');
-      sqlite.pragma('threads = 2');
-      sqlite.exec('BEGIN IMMEDIATE');
-      try {
-        const { commit, value } = await work(new SqliteBulkOps(sqlite));
-        sqlite.exec(commit ? 'COMMIT' : 'ROLLBACK');
-        return value;
-      } catch (error) {
-        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
-        throw error;
-      }
+      if (this.options.writerThread && !sqlite.memory) return ThreadWriteSession.open(sqlite.name, context, progress);
+      beginRosterTransaction(sqlite);
+      return new LocalWriteSession(new SqliteBulkOps(sqlite), context, progress, {
+        commit: async () => {
+          sqlite.exec('COMMIT');
+        },
+        rollback: async () => {
+          if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        },
+      });
     }
     const client = await this.store.raw.pool!.connect();
     try {
       await client.query('BEGIN');
-      const { commit, value } = await work(new PgBulkOps(client));
-      await client.query(commit ? 'COMMIT' : 'ROLLBACK');
-      return value;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
       client.release();
+      throw error;
     }
+    let released = false;
+    const release = () => {
+      if (!released) client.release();
+      released = true;
+    };
+    return new LocalWriteSession(new PgBulkOps(client), context, progress, {
+      commit: async () => {
+        try {
+          await client.query('COMMIT');
+        } finally {
+          release();
+        }
+      },
+      rollback: async () => {
+        if (released) return;
+        await client.query('ROLLBACK').catch(() => undefined);
+        release();
+      },
+    });
   }
 
   async startRun(run: { id: string; startedAt: number; source: string; mode: string }): Promise<void> {
@@ -244,10 +272,9 @@ export class SqlRosterStore implements RosterStorePort {
       .execute();
   }
 
-  async finishRun(run: { id: string; finishedAt: number; status: string; summary: unknown; errors: unknown }, ops?: BulkOps): Promise<void> {
+  async finishRun(run: RunResult): Promise<void> {
     const values = { finished_at: run.finishedAt, status: run.status, summary: JSON.stringify(run.summary), errors: JSON.stringify(run.errors) };
-    if (ops) await ops.updateIn('roster_runs', values, 'id', [run.id]);
-    else await this.db.updateTable('roster_runs').set(values).where('id', '=', run.id).execute();
+    await this.db.updateTable('roster_runs').set(values).where('id', '=', run.id).execute();
   }
 
   async markInterrupted(): Promise<number> {

@@ -6,7 +6,7 @@ import type { Store } from '../../src/store/database.js';
 import { collectingBus, migratedStore, type MigratedStore } from '../helpers/factories.js';
 import { generateDistrict, materialize, studentId, studentNumber, writeRoster, type Format, type RosterModel, type Row } from '../helpers/oneroster-generator.js';
 import { ENGINES } from '../helpers/server.js';
-import { accountsOf, count, importer, rosterDigest, type Importer } from './support.js';
+import { accountsOf, count, importer, rosterDigest, WRITERS, type Importer } from './support.js';
 
 type Model = RosterModel & { enrollments: Row[] };
 
@@ -41,7 +41,7 @@ afterAll(() => {
   for (const path of files) rmSync(path, { recursive: true, force: true });
 });
 
-describe.each(ENGINES)('roster import (%s)', (engine) => {
+describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerThread) => {
   let fixture: MigratedStore;
   let store: Store;
   let run: Importer;
@@ -52,7 +52,7 @@ describe.each(ENGINES)('roster import (%s)', (engine) => {
     store = fixture.store;
     const bus = collectingBus();
     events = bus.events;
-    run = importer(store, bus.bus);
+    run = importer(store, bus.bus, {}, writerThread);
   });
   afterEach(() => fixture.close());
 

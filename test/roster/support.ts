@@ -3,6 +3,7 @@ import { importRoster, type ImportOptions, type ImportReport } from '../../src/r
 import type { RosterSettings } from '../../src/roster/plan.js';
 import type { Store } from '../../src/store/database.js';
 import { SqlRosterStore } from '../../src/store/roster-repo.js';
+import { ENGINES, type Engine } from '../helpers/server.js';
 
 export const SETTINGS: RosterSettings = {
   studentIdSource: 'identifier',
@@ -13,9 +14,13 @@ export const SETTINGS: RosterSettings = {
 
 export type Importer = (path: string, options?: ImportOptions, settings?: Partial<RosterSettings>) => Promise<ImportReport>;
 
-export function importer(store: Store, events: EventBus, base: Partial<RosterSettings> = {}): Importer {
-  return (path, options = {}, settings = {}) => importRoster({ store: new SqlRosterStore(store), events, settings: { ...SETTINGS, ...base, ...settings } }, path, options);
+export function importer(store: Store, events: EventBus, base: Partial<RosterSettings> = {}, writerThread = false): Importer {
+  return (path, options = {}, settings = {}) =>
+    importRoster({ store: new SqlRosterStore(store, { writerThread }), events, settings: { ...SETTINGS, ...base, ...settings } }, path, options);
 }
+
+/** The stores an import writes through: each engine, and SQLite with its writer in a thread of its own (the CLI's). */
+export const WRITERS: [Engine, boolean][] = [...ENGINES.map((engine): [Engine, boolean] => [engine, false]), ['sqlite', true]];
 
 export interface AccountView {
   username: string;

@@ -1,0 +1,190 @@
+import { Worker } from 'node:worker_threads';
+import { RosterWriter } from '../roster/apply.js';
+import type { EntityFile } from '../roster/plan.js';
+import type { ApplyResult, BulkOps, FinishPlan, Row, RunResult, WriteSession, WriterContext } from '../roster/ports.js';
+import type { Progress } from '../roster/progress.js';
+
+/** Records an applied run inside the import's transaction. */
+export async function recordRun(ops: BulkOps, run: RunResult): Promise<void> {
+  const values = { finished_at: run.finishedAt, status: run.status, summary: JSON.stringify(run.summary), errors: JSON.stringify(run.errors) };
+  await ops.updateIn('roster_runs', values, 'id', [run.id]);
+}
+
+/** A write session in this thread: the roster writer over the transaction's bulk operations. */
+export class LocalWriteSession implements WriteSession {
+  private readonly writer: RosterWriter;
+  constructor(
+    private readonly ops: BulkOps,
+    context: WriterContext,
+    progress: Progress,
+    private readonly end: { commit(): Promise<void>; rollback(): Promise<void> },
+  ) {
+    this.writer = new RosterWriter(ops, { ...context, progress });
+  }
+  expectUsers(rows: number): Promise<void> {
+    return this.writer.expectUsers(rows);
+  }
+  expectEnrollments(rows: number): Promise<void> {
+    return this.writer.expectEnrollments(rows);
+  }
+  entities(file: EntityFile, rows: Row[]): Promise<void> {
+    return this.writer.entities(file, rows);
+  }
+  users(rows: Row[]): Promise<void> {
+    return this.writer.users(rows);
+  }
+  enrollmentInserts(rows: Row[]): Promise<void> {
+    return this.writer.enrollmentInserts(rows);
+  }
+  enrollmentUpdates(rows: Row[]): Promise<void> {
+    return this.writer.enrollmentUpdates(rows);
+  }
+  finish(plan: FinishPlan): Promise<ApplyResult> {
+    return this.writer.finish(plan);
+  }
+  finishRun(run: RunResult): Promise<void> {
+    return recordRun(this.ops, run);
+  }
+  commit(): Promise<void> {
+    return this.end.commit();
+  }
+  rollback(): Promise<void> {
+    return this.end.rollback();
+  }
+}
+
+const WORKER_URL = new URL('./roster-writer-thread.mjs', import.meta.url);
+/** Batches sent and not yet written: enough to keep the writer busy, few enough to keep memory flat. */
+const MAX_IN_FLIGHT = 6;
+
+interface Reply {
+  type: 'ready' | 'done' | 'failed' | 'phase';
+  id?: number;
+  value?: unknown;
+  message?: string;
+  name?: string;
+}
+
+/**
+ * A write session whose SQLite transaction lives in a worker thread with a connection of its own
+ * (roster-writer-thread.ts): while the writer inserts one batch and maintains its indexes, this thread already reads
+ * and checks the next, so a large import uses both cores. Batches are sent without waiting for each to be written
+ * (a few at most in flight); a failure surfaces at the next call, and finish/commit wait for everything before them.
+ */
+export class ThreadWriteSession implements WriteSession {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  private readonly inFlight: Promise<unknown>[] = [];
+  private failure: Error | null = null;
+  private closed = false;
+  private exited = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly progress: Progress,
+  ) {
+    worker.on('message', (reply: Reply) => this.onReply(reply));
+    worker.on('error', (error) => this.fail(error));
+    worker.on('exit', (code) => {
+      this.exited = true;
+      if (!this.closed) this.fail(new Error(`the roster writer thread stopped (exit code ${code})`));
+    });
+  }
+
+  /**
+   * Starts the thread, which begins the write transaction as soon as it is up (its start-up, about a second of
+   * compiling, overlaps the first files' reading); a failure to begin surfaces at the first write.
+   */
+  static open(file: string, context: WriterContext, progress: Progress): ThreadWriteSession {
+    const worker = new Worker(WORKER_URL, { workerData: { file, context } });
+    const session = new ThreadWriteSession(worker, progress);
+    void session.send('open', null);
+    return session;
+  }
+
+  private onReply(reply: Reply): void {
+    if (reply.type === 'phase') {
+      this.progress.phase(reply.name!);
+      return;
+    }
+    const waiting = this.pending.get(reply.id!);
+    if (!waiting) return;
+    this.pending.delete(reply.id!);
+    if (reply.type === 'failed') waiting.reject(new Error(reply.message));
+    else waiting.resolve(reply.value);
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    for (const waiting of this.pending.values()) waiting.reject(error);
+    this.pending.clear();
+  }
+
+  private request<T>(op: string, args: unknown): Promise<T> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const reply = new Promise<T>((resolve, reject) => this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject }));
+    this.worker.postMessage({ id, op, args });
+    return reply;
+  }
+
+  /** Sends a batch without waiting for it to be written, unless too many are in flight already. */
+  private async send(op: string, args: unknown): Promise<void> {
+    const written = this.request(op, args);
+    written.catch(() => undefined); // surfaces through the next call (the thread fails every later request too)
+    this.inFlight.push(written);
+    if (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift();
+  }
+
+  private async settle(): Promise<void> {
+    while (this.inFlight.length) await this.inFlight.shift();
+  }
+
+  async expectUsers(rows: number): Promise<void> {
+    await this.settle();
+    await this.request('expectUsers', rows);
+  }
+  async expectEnrollments(rows: number): Promise<void> {
+    await this.settle();
+    await this.request('expectEnrollments', rows);
+  }
+  entities(file: EntityFile, rows: Row[]): Promise<void> {
+    return this.send('entities', { file, rows });
+  }
+  users(rows: Row[]): Promise<void> {
+    return this.send('users', rows);
+  }
+  enrollmentInserts(rows: Row[]): Promise<void> {
+    return this.send('enrollmentInserts', rows);
+  }
+  enrollmentUpdates(rows: Row[]): Promise<void> {
+    return this.send('enrollmentUpdates', rows);
+  }
+  async finish(plan: FinishPlan): Promise<ApplyResult> {
+    await this.settle();
+    return this.request<ApplyResult>('finish', plan);
+  }
+  async finishRun(run: RunResult): Promise<void> {
+    await this.request('finishRun', run);
+  }
+  async commit(): Promise<void> {
+    await this.settle();
+    await this.request('commit', null);
+    await this.stop();
+  }
+  async rollback(): Promise<void> {
+    // Whatever failed before, the transaction must end: a rollback request, else the thread is stopped (which
+    // closes its connection, and SQLite undoes an open transaction).
+    this.inFlight.length = 0;
+    if (!this.exited) {
+      this.failure = null;
+      await this.request('rollback', null).catch(() => undefined);
+    }
+    await this.stop();
+  }
+
+  private async stop(): Promise<void> {
+    this.closed = true;
+    await this.worker.terminate();
+  }
+}

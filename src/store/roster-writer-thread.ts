@@ -1,0 +1,77 @@
+/**
+ * The roster writer thread: holds an import's SQLite write transaction on a connection of its own and writes the
+ * batches the planner sends (see ThreadWriteSession). Requests are handled one after another, in order; after a
+ * failure every later request fails too, until the rollback.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { RosterWriter } from '../roster/apply.js';
+import type { EntityFile } from '../roster/plan.js';
+import type { FinishPlan, Row, RunResult, WriterContext } from '../roster/ports.js';
+import { openSqlite } from './database.js';
+import { SqliteBulkOps } from './roster-repo-sqlite.js';
+import { beginRosterTransaction } from './roster-sqlite-transaction.js';
+import { recordRun } from './roster-write-session.js';
+
+const { file, context } = workerData as { file: string; context: WriterContext };
+const port = parentPort!;
+const db = openSqlite(file);
+const ops = new SqliteBulkOps(db);
+const progress = { phase: (name: string) => port.postMessage({ type: 'phase', name }), rows() {}, done() {} };
+const writer = new RosterWriter(ops, { ...context, progress }, { keepEnrollmentIndexes: true });
+let failure: string | null = null;
+
+type Request = { id: number; op: string; args: unknown };
+
+async function handle({ op, args }: Request): Promise<unknown> {
+  switch (op) {
+    case 'open':
+      beginRosterTransaction(db);
+      return null;
+    case 'expectUsers':
+      return writer.expectUsers(args as number);
+    case 'expectEnrollments':
+      return writer.expectEnrollments(args as number);
+    case 'entities': {
+      const { file: entity, rows } = args as { file: EntityFile; rows: Row[] };
+      return writer.entities(entity, rows);
+    }
+    case 'users':
+      return writer.users(args as Row[]);
+    case 'enrollmentInserts':
+      return writer.enrollmentInserts(args as Row[]);
+    case 'enrollmentUpdates':
+      return writer.enrollmentUpdates(args as Row[]);
+    case 'finish':
+      return writer.finish(args as FinishPlan);
+    case 'finishRun':
+      return recordRun(ops, args as RunResult);
+    case 'commit':
+      db.exec('COMMIT');
+      db.close();
+      return null;
+    default:
+      throw new Error(`unknown request ${op}`);
+  }
+}
+
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (request: Request) => {
+  queue = queue.then(async () => {
+    if (request.op === 'rollback') {
+      if (db.open && db.inTransaction) db.exec('ROLLBACK');
+      if (db.open) db.close();
+      port.postMessage({ type: 'done', id: request.id, value: null });
+      return;
+    }
+    if (failure !== null) {
+      port.postMessage({ type: 'failed', id: request.id, message: failure });
+      return;
+    }
+    try {
+      port.postMessage({ type: 'done', id: request.id, value: await handle(request) });
+    } catch (error) {
+      failure = error instanceof Error ? error.message : String(error);
+      port.postMessage({ type: 'failed', id: request.id, message: failure });
+    }
+  });
+});
