@@ -49,28 +49,34 @@ export class RosterWriter {
     return [this.auditIds(), this.ctx.now, type, null, subjectId, null, JSON.stringify(data)];
   }
 
+  /** Loads announced (expectUsers, expectEnrollments), prepared at the first write that follows. */
+  private readonly announced: { tables: readonly string[]; rows: number }[] = [];
+
   /**
-   * Called before the first rows of a large file: drops the secondary indexes of `tables` that this load would
-   * more than double (a first import), to build them once at the end.
+   * Drops the secondary indexes of `tables` that this load would more than double (a first import), to build them
+   * once at the end.
    */
-  async expect(tables: readonly string[], rows: number): Promise<void> {
-    if (rows < REBUILD_INDEXES_ABOVE) return;
-    for (const table of tables) {
-      if (this.considered.has(table)) continue;
-      this.considered.add(table);
-      if ((await this.ops.count(table)) * 2 >= rows) continue;
-      this.rebuild.push(...(await this.ops.dropSecondaryIndexes(table)));
+  private async prepare(): Promise<void> {
+    for (const { tables, rows } of this.announced.splice(0)) {
+      if (rows < REBUILD_INDEXES_ABOVE) continue;
+      for (const table of tables) {
+        if (this.considered.has(table)) continue;
+        this.considered.add(table);
+        if ((await this.ops.count(table)) * 2 >= rows) continue;
+        this.rebuild.push(...(await this.ops.dropSecondaryIndexes(table)));
+      }
     }
   }
 
+  /** Announces users.csv's size (about), before its first rows: nothing is written until a row changes. */
   async expectUsers(rows: number): Promise<void> {
-    await this.expect(USER_TABLES, rows);
+    this.announced.push({ tables: USER_TABLES, rows });
   }
 
   async expectEnrollments(rows: number): Promise<void> {
     // A writer in a thread of its own keeps them: it maintains them while the planner reads the next rows, instead of
     // building them at the end while everything waits.
-    if (!this.options.keepEnrollmentIndexes) await this.expect(['roster_enrollments'], rows);
+    if (!this.options.keepEnrollmentIndexes) this.announced.push({ tables: ['roster_enrollments'], rows });
   }
 
   async entities(file: EntityFile, batch: Row[]): Promise<void> {
@@ -86,6 +92,7 @@ export class RosterWriter {
   /** New and changed users (rows in USER_COLUMNS order), in file order. */
   async users(batch: Row[]): Promise<void> {
     if (!batch.length) return;
+    await this.prepare();
     const { ops } = this;
     const { now } = this.ctx;
     const existing = batch.filter((row) => row[U.op] === 'update').map((row) => row[U.sourced_id] as string);
@@ -147,12 +154,15 @@ export class RosterWriter {
   }
 
   async enrollmentInserts(batch: Row[]): Promise<void> {
-    if (batch.length) await this.ops.insert('roster_enrollments', ENROLLMENT_COLUMNS, batch);
+    if (!batch.length) return;
+    await this.prepare();
+    await this.ops.insert('roster_enrollments', ENROLLMENT_COLUMNS, batch);
   }
 
   /** Rows as [...ENROLLMENT_COLUMNS values, stored row id]. */
   async enrollmentUpdates(batch: Row[]): Promise<void> {
     if (!batch.length) return;
+    await this.prepare();
     const updateColumns = ENROLLMENT_COLUMNS.filter((c) => c !== 'sourced_id');
     // Matched on (id, sourced_id) so a key-hash collision can never update another row.
     const missed = await this.ops.updateByKey(

@@ -164,13 +164,19 @@ export class Planner {
     users: new Set(),
   };
   /** Users new in this import (not in the database yet). */
-  private readonly newUsers = new Set<string>();
+  private readonly newUsers = new KeyIndex();
   /** Users that are not accounts (guardians …), with the reason. */
   private readonly skippedUsers = new Map<string, string>();
   /** 1.2 roles.csv: userSourcedId → "primaryRole\tother,roles\torg,ids\tline". */
   private roles = new Map<string, string>();
-  private readonly fileUsernames = new Map<string, string>();
-  private readonly fileStudentNumbers = new Map<string, string>();
+  /**
+   * New and changed users' usernames and student numbers → the line that has them, for in-file duplicates. These
+   * three are compact hash sets (KeyIndex: 17 bytes a user instead of about 80 for a Map of strings), as a state's
+   * million users would otherwise take hundreds of megabytes; see KeyIndex for what a (one in billions) hash
+   * collision would do here: report a duplicate that is not one, for a human to look at.
+   */
+  private fileUsernames = new KeyIndex();
+  private fileStudentNumbers = new KeyIndex();
   private readonly adopted = new Set<string>();
   private readonly disable: string[] = [];
   private readonly reenable: string[] = [];
@@ -564,7 +570,7 @@ export class Planner {
         }
         const id = r.sourcedId;
         const stored = users.get(id);
-        if ((stored !== undefined && userFlags(stored) & USER_SEEN) || this.newUsers.has(id) || this.skippedUsers.has(id) || this.rejected.users.has(id)) {
+        if ((stored !== undefined && userFlags(stored) & USER_SEEN) || this.newUsers.find(id) >= 0 || this.skippedUsers.has(id) || this.rejected.users.has(id)) {
           this.reject('users', map, line, id, 'sourcedId', 'sourcedId appears twice in the file');
           this.summary.accounts.rejected += 1;
           continue;
@@ -678,22 +684,22 @@ export class Planner {
           continue;
         }
         // In-file duplicates among new or changed users (unchanged ones are checked against the database below).
-        const sameName = this.fileUsernames.get(candidate.usernameKey);
-        if (sameName !== undefined) {
-          this.reject('users', map, line, id, 'username', `username ${rendered.username} is also the username of user ${sameName}`);
+        const sameName = this.fileUsernames.find(candidate.usernameKey);
+        if (sameName >= 0) {
+          this.reject('users', map, line, id, 'username', `username ${rendered.username} is also the username of the user on line ${this.fileUsernames.contentAt(sameName)}`);
           this.rejectUser(id, role, school);
           continue;
         }
         if (studentNumber) {
-          const sameNumber = this.fileStudentNumbers.get(studentNumber);
-          if (sameNumber !== undefined) {
-            this.reject('users', map, line, id, null, `student number ${studentNumber} is also the student number of user ${sameNumber}`);
+          const sameNumber = this.fileStudentNumbers.find(studentNumber);
+          if (sameNumber >= 0) {
+            this.reject('users', map, line, id, null, `student number ${studentNumber} is also the student number of the user on line ${this.fileStudentNumbers.contentAt(sameNumber)}`);
             this.rejectUser(id, role, school);
             continue;
           }
-          this.fileStudentNumbers.set(studentNumber, id);
+          this.fileStudentNumbers.add(studentNumber, line, 0, true);
         }
-        this.fileUsernames.set(candidate.usernameKey, id);
+        this.fileUsernames.add(candidate.usernameKey, line, 0, true);
         candidates.push(candidate);
       }
       await this.settleCandidates(candidates, map, out);
@@ -735,7 +741,7 @@ export class Planner {
         continue;
       }
       if (adoptId) this.adopted.add(adoptId);
-      if (!c.existing) this.newUsers.add(c.sourcedId);
+      if (!c.existing) this.newUsers.add(c.sourcedId, 0, 0, true);
       const op = c.existing ? 'update' : adoptId ? 'adopt' : 'create';
       c.accountId = adoptId ?? (c.existing ? null : this.newAccountId());
       out.push([op, c.sourcedId, c.accountId, c.values[0], c.usernameKey, ...c.values.slice(1, 6), ...c.values.slice(6)]);
@@ -777,8 +783,8 @@ export class Planner {
       this.errors.add({ file: 'roles.csv', line, sourcedId: user, column: 'userSourcedId', reason: `user ${user} is not in users.csv` });
     }
     this.roles = new Map();
-    this.fileUsernames.clear();
-    this.fileStudentNumbers.clear();
+    this.fileUsernames = new KeyIndex();
+    this.fileStudentNumbers = new KeyIndex();
     if (this.modes.users !== 'bulk' || this.incomplete.has('users')) return;
     // Bulk: every active roster account the file no longer lists is disabled.
     const absent: string[] = [];
@@ -799,7 +805,7 @@ export class Planner {
   private userState(id: string): 'ok' | 'rejected' | 'skipped' | 'missing' {
     if (this.rejected.users.has(id)) return 'rejected';
     if (this.skippedUsers.has(id)) return 'skipped';
-    if (this.newUsers.has(id)) return 'ok';
+    if (this.newUsers.find(id) >= 0) return 'ok';
     const stored = this.snapshot.users.get(id);
     if (stored === undefined) return 'missing';
     if (userFlags(stored) & USER_SEEN) return 'ok';

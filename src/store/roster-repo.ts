@@ -217,10 +217,10 @@ export class SqlRosterStore implements RosterStorePort {
     const sqlite = this.sqlite;
     if (sqlite) {
       if (this.options.writerThread && !sqlite.memory) return ThreadWriteSession.open(sqlite.name, context, progress);
-      beginRosterTransaction(sqlite);
       return new LocalWriteSession(new SqliteBulkOps(sqlite), context, progress, {
+        begin: async () => beginRosterTransaction(sqlite),
         commit: async () => {
-          sqlite.exec('COMMIT');
+          if (sqlite.inTransaction) sqlite.exec('COMMIT');
         },
         rollback: async () => {
           if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
@@ -240,6 +240,7 @@ export class SqlRosterStore implements RosterStorePort {
       released = true;
     };
     return new LocalWriteSession(new PgBulkOps(client), context, progress, {
+      begin: async () => {},
       commit: async () => {
         try {
           await client.query('COMMIT');

@@ -10,16 +10,29 @@ export async function recordRun(ops: BulkOps, run: RunResult): Promise<void> {
   await ops.updateIn('roster_runs', values, 'id', [run.id]);
 }
 
+export interface TransactionControl {
+  /** Called before the first write (an import that changes nothing holds no write lock until its very end). */
+  begin(): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
 /** A write session in this thread: the roster writer over the transaction's bulk operations. */
 export class LocalWriteSession implements WriteSession {
   private readonly writer: RosterWriter;
+  private begun = false;
   constructor(
     private readonly ops: BulkOps,
     context: WriterContext,
     progress: Progress,
-    private readonly end: { commit(): Promise<void>; rollback(): Promise<void> },
+    private readonly control: TransactionControl,
   ) {
     this.writer = new RosterWriter(ops, { ...context, progress });
+  }
+  private async writing(): Promise<RosterWriter> {
+    if (!this.begun) await this.control.begin();
+    this.begun = true;
+    return this.writer;
   }
   expectUsers(rows: number): Promise<void> {
     return this.writer.expectUsers(rows);
@@ -27,29 +40,30 @@ export class LocalWriteSession implements WriteSession {
   expectEnrollments(rows: number): Promise<void> {
     return this.writer.expectEnrollments(rows);
   }
-  entities(file: EntityFile, rows: Row[]): Promise<void> {
-    return this.writer.entities(file, rows);
+  async entities(file: EntityFile, rows: Row[]): Promise<void> {
+    await (await this.writing()).entities(file, rows);
   }
-  users(rows: Row[]): Promise<void> {
-    return this.writer.users(rows);
+  async users(rows: Row[]): Promise<void> {
+    await (await this.writing()).users(rows);
   }
-  enrollmentInserts(rows: Row[]): Promise<void> {
-    return this.writer.enrollmentInserts(rows);
+  async enrollmentInserts(rows: Row[]): Promise<void> {
+    await (await this.writing()).enrollmentInserts(rows);
   }
-  enrollmentUpdates(rows: Row[]): Promise<void> {
-    return this.writer.enrollmentUpdates(rows);
+  async enrollmentUpdates(rows: Row[]): Promise<void> {
+    await (await this.writing()).enrollmentUpdates(rows);
   }
-  finish(plan: FinishPlan): Promise<ApplyResult> {
-    return this.writer.finish(plan);
+  async finish(plan: FinishPlan): Promise<ApplyResult> {
+    return (await this.writing()).finish(plan);
   }
-  finishRun(run: RunResult): Promise<void> {
-    return recordRun(this.ops, run);
+  async finishRun(run: RunResult): Promise<void> {
+    await this.writing();
+    await recordRun(this.ops, run);
   }
   commit(): Promise<void> {
-    return this.end.commit();
+    return this.control.commit();
   }
   rollback(): Promise<void> {
-    return this.end.rollback();
+    return this.control.rollback();
   }
 }
 

@@ -22,10 +22,16 @@ let failure: string | null = null;
 
 type Request = { id: number; op: string; args: unknown };
 
+let begun = false;
+
 async function handle({ op, args }: Request): Promise<unknown> {
+  // The write lock is taken at the first write: an import that changes nothing holds it only to record itself.
+  if (op !== 'open' && op !== 'expectUsers' && op !== 'expectEnrollments' && !begun) {
+    beginRosterTransaction(db);
+    begun = true;
+  }
   switch (op) {
     case 'open':
-      beginRosterTransaction(db);
       return null;
     case 'expectUsers':
       return writer.expectUsers(args as number);

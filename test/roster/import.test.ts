@@ -336,7 +336,7 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     const reasons = report.errors.items.filter((e) => e.file === 'users.csv').map((e) => `${e.sourcedId}: ${e.reason}`);
     expect(reasons.sort()).toEqual([
       `${studentId(11)}: the username template "S0{studentNumber}" needs studentNumber, which is empty`,
-      `${studentId(8)}: username ${usernameOf(0)} is also the username of user ${studentId(0)}`,
+      `${studentId(8)}: username ${usernameOf(0)} is also the username of the user on line 2`,
       `${studentId(9)}: student number ${studentNumber(9)} belongs to another account`,
     ].sort());
     expect(report.summary!.skipped).toEqual({ 'role parent: not an account': 1 });

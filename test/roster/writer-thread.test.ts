@@ -1,8 +1,12 @@
+import Database from 'better-sqlite3';
+import { rmSync } from 'node:fs';
 import { USER_COLUMNS } from '../../src/roster/plan.js';
 import type { Row } from '../../src/roster/ports.js';
 import { silentProgress } from '../../src/roster/progress.js';
 import { SqlRosterStore } from '../../src/store/roster-repo.js';
-import { migratedStore, type MigratedStore } from '../helpers/factories.js';
+import { collectingBus, migratedStore, type MigratedStore } from '../helpers/factories.js';
+import { generateDistrict, materialize, writeRoster } from '../helpers/oneroster-generator.js';
+import { importer } from './support.js';
 
 /** A users batch as the planner sends it (USER_COLUMNS order). */
 function user(sourcedId: string, accountId: string, username: string): Row {
@@ -48,5 +52,60 @@ describe('the roster writer thread (SQLite)', () => {
     await next.users([user('u3', '018f0000-0000-7000-8000-000000000003', 'S0100003')]);
     await next.commit();
     expect(await accounts()).toBe(1);
+  });
+});
+
+describe.each([false, true])('the SQLite write lock during an import (writer thread: %s)', (writerThread) => {
+  let fixture: MigratedStore;
+  const paths: string[] = [];
+  afterAll(() => {
+    for (const path of paths) rmSync(path, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    fixture = await migratedStore('sqlite');
+  });
+  afterEach(() => fixture.close());
+
+  /** Imports `path` and, while enrollments are being read, tries to take the write lock from another connection. */
+  async function lockedWhileReading(path: string): Promise<boolean> {
+    const other = new Database(fixture.store.raw.sqlite!.name, { timeout: 0 });
+    let locked: boolean | null = null;
+    const progress = {
+      phase(name: string) {
+        if (!/enrollments/.test(name) || locked !== null) return;
+        try {
+          other.exec('BEGIN IMMEDIATE');
+          other.exec('ROLLBACK');
+          locked = false;
+        } catch (error) {
+          expect((error as { code?: string }).code).toBe('SQLITE_BUSY');
+          locked = true;
+        }
+      },
+      rows() {},
+      done() {},
+    };
+    try {
+      const report = await importer(fixture.store, collectingBus().bus, {}, writerThread)(path, { progress });
+      expect(report.status).toBe('applied');
+    } finally {
+      other.close();
+    }
+    return locked!;
+  }
+
+  test('an import that changes nothing takes no write lock while it reads; one that changes rows holds it from its first change', async () => {
+    const model = materialize(generateDistrict({ students: 300, staff: 20, schools: 2, enrollmentsPerStudent: 3, seed: 3 }));
+    const first = await writeRoster(model);
+    paths.push(first);
+    // (The writer thread takes the lock when it gets to the first batch, so when exactly depends on the thread.)
+    const locked = await lockedWhileReading(first);
+    if (!writerThread) expect(locked).toBe(true);
+    expect(await lockedWhileReading(first)).toBe(false);
+    model.users[5].givenName = 'Renée';
+    const changed = await writeRoster(model);
+    paths.push(changed);
+    const lockedForChange = await lockedWhileReading(changed);
+    if (!writerThread) expect(lockedForChange).toBe(true);
   });
 });
