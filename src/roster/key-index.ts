@@ -1,13 +1,15 @@
 import { hash32, hash32b } from './hash.js';
 
 /**
- * A compact hash set of string keys for millions of rows (enrollments at state scale: 8 million), in typed arrays:
- * 17 bytes a slot instead of the ~90 bytes a JavaScript Map spends on each string key. Keys are stored as a 64-bit
- * hash (17 bytes a slot at most 80 % full: about 170 MB for eight million); two different sourcedIds sharing one is about a one-in-a-million event for eight million rows, and its only
- * effect is the one documented where it is used (a row absent from a bulk file may be kept, or a new row reported
- * as a duplicate), never a wrong update, since updates also match on the real sourcedId.
+ * A compact hash set of string keys for millions of rows (enrollments at state scale: 8 million; a state's users), in
+ * typed arrays: 17 bytes a slot instead of the ~90 bytes a JavaScript Map spends on each string key. Keys are stored
+ * as a 64-bit hash (at most 80 % full: about 170 MB for eight million); two different keys sharing one is about a
+ * one-in-a-million event for eight million rows, and its only effect is the one documented where it is used (an
+ * enrollment absent from a bulk file may be kept, or a row reported as a duplicate for a human to look at), never a
+ * wrong update, since updates also match on the real sourcedId.
  *
- * Each slot holds the row's content hash, its database row id (0 for a row new in this import) and a "seen" flag.
+ * Each slot holds a content hash (for enrollments, the row's; for other uses, a payload such as a line number), a
+ * database row id (0 for a row new in this import) and a "seen" flag.
  */
 export class KeyIndex {
   private capacity: number;
