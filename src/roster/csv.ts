@@ -1,3 +1,4 @@
+import { isAscii } from 'node:buffer';
 import type { Readable } from 'node:stream';
 
 /**
@@ -213,12 +214,48 @@ export class CsvParser {
   }
 }
 
+/**
+ * Where the complete UTF-8 characters of `bytes` end: before a multi-byte sequence that the next chunk completes.
+ * (Invalid bytes are left to the decoder, which replaces them as Node's string decoder does.)
+ */
+function completeLength(bytes: Buffer): number {
+  const end = bytes.length;
+  for (let back = 1; back <= 3 && back <= end; back += 1) {
+    const byte = bytes[end - back];
+    if (byte < 0x80) return end; // ASCII: everything before is complete
+    if (byte >= 0xc0) {
+      const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+      return needed > back ? end - back : end;
+    }
+  }
+  return end;
+}
+
+/**
+ * Decodes chunks of UTF-8. Exports are mostly ASCII: a chunk that is (checked at memory speed) becomes a one-byte
+ * string directly, about twice as fast as UTF-8 decoding.
+ */
+async function* decodeUtf8(stream: Readable): AsyncGenerator<string> {
+  let carry: Buffer | null = null;
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    if (typeof chunk === 'string') {
+      yield chunk;
+      continue;
+    }
+    const bytes: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+    const cut = completeLength(bytes);
+    carry = cut < bytes.length ? Buffer.from(bytes.subarray(cut)) : null;
+    const whole = bytes.subarray(0, cut);
+    if (whole.length) yield isAscii(whole) ? whole.toString('latin1') : whole.toString('utf8');
+  }
+  if (carry) yield carry.toString('utf8');
+}
+
 /** Reads a CSV stream (bytes or text) in batches of records. The first record is the header. */
 export async function* readCsv(stream: Readable, batchSize = 4096, options: { texts?: boolean } = {}): AsyncGenerator<CsvBatch> {
-  stream.setEncoding('utf8');
   const parser = new CsvParser(options);
-  for await (const chunk of stream as AsyncIterable<string>) {
-    parser.push(chunk);
+  for await (const text of decodeUtf8(stream)) {
+    parser.push(text);
     if (parser.rows.length >= batchSize) yield parser.take();
   }
   parser.end();

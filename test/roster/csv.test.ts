@@ -94,6 +94,29 @@ describe('CSV reader', () => {
     }).rejects.toThrow('unterminated quoted field starting on line 2');
   });
 
+  test('decodes UTF-8 whatever the chunk boundaries: ASCII chunks, 2-, 3- and 4-byte characters split anywhere, a BOM, invalid bytes', async () => {
+    const text = '\uFEFFid,name\n1,Dąbrowski\n2,佐藤\n3,😀 Zoë\n4,plain ascii line\n';
+    const bytes = Buffer.concat([Buffer.from(text, 'utf8'), Buffer.from([0x35, 0x2c, 0xff, 0x0a])]);
+    const expected = (await (async () => {
+      const rows: string[][] = [];
+      for await (const batch of readCsv(Readable.from([bytes]))) rows.push(...batch.rows);
+      return rows;
+    })());
+    expect(expected).toEqual([['id', 'name'], ['1', 'Dąbrowski'], ['2', '佐藤'], ['3', '😀 Zoë'], ['4', 'plain ascii line'], ['5', '\uFFFD']]);
+    const random = rng(5);
+    for (let round = 0; round < 200; round += 1) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < bytes.length; ) {
+        const size = 1 + Math.floor(random() * 9);
+        chunks.push(bytes.subarray(at, at + size));
+        at += size;
+      }
+      const rows: string[][] = [];
+      for await (const batch of readCsv(Readable.from(chunks))) rows.push(...batch.rows);
+      expect(rows).toEqual(expected);
+    }
+  });
+
   test('reads a stream whose multi-byte characters are split across chunks', async () => {
     const bytes = Buffer.from('id,name\n1,Dąbrowski\n2,佐藤\n', 'utf8');
     const chunks = [...bytes].map((b) => Buffer.from([b]));
