@@ -123,7 +123,6 @@ export async function importRoster(deps: RosterImportDeps, path: string, options
       } finally {
         if (!committed) await writer.rollback();
       }
-      if (!committed && status === 'applied') status = 'failed';
     }
   } catch (error) {
     status = 'failed';
