@@ -71,7 +71,11 @@ export class KeyIndex {
   addHashed(hi: number, lo: number, contentHash: number, rowId: number, seen: boolean): void {
     if ((this.size + 1) / this.capacity > 0.8) this.grow();
     if (hi === 0 && lo === 0) lo = 1;
-    const slot = this.slotOf(hi, lo);
+    this.put(this.slotOf(hi, lo), hi, lo, contentHash, rowId, seen);
+  }
+
+  private put(slot: number, hi: number, lo: number, contentHash: number, rowId: number, seen: boolean): void {
+    this.lastSlot = -1;
     if (this.hi[slot] === 0 && this.lo[slot] === 0) this.size += 1;
     this.hi[slot] = hi;
     this.lo[slot] = lo;
@@ -80,17 +84,23 @@ export class KeyIndex {
     this.flags[slot] = seen ? 1 : 0;
   }
 
+  /** Where find() last probed to (the key's slot, or the empty one it would take), until the next change. */
+  private lastSlot = -1;
+
   /** The slot holding `key`, or -1. */
   find(key: string): number {
     this.hashKey(key);
     const slot = this.slotOf(this.keyHi, this.keyLo);
+    this.lastSlot = slot;
     return this.hi[slot] === 0 && this.lo[slot] === 0 ? -1 : slot;
   }
 
-  /** Adds a key (not present yet). */
+  /** Adds a key (not present yet); right after find() of the same key, without probing again. */
   add(key: string, contentHash: number, rowId: number, seen: boolean): void {
+    const slot = key === this.lastKey ? this.lastSlot : -1;
     this.hashKey(key);
-    this.addHashed(this.keyHi, this.keyLo, contentHash, rowId, seen);
+    if (slot >= 0 && (this.size + 1) / this.capacity <= 0.8) this.put(slot, this.keyHi, this.keyLo, contentHash, rowId, seen);
+    else this.addHashed(this.keyHi, this.keyLo, contentHash, rowId, seen);
   }
 
   contentAt(slot: number): number {
@@ -124,6 +134,7 @@ export class KeyIndex {
   }
 
   private grow(target = this.size * 2): void {
+    this.lastSlot = -1;
     const old = { hi: this.hi, lo: this.lo, content: this.content, rowIds: this.rowIds, flags: this.flags, capacity: this.capacity };
     this.capacity = KeyIndex.capacityFor(Math.max(target, this.size * 1.5));
     this.hi = new Uint32Array(this.capacity);

@@ -944,7 +944,7 @@ export class Planner {
         if (r.schoolSourcedId && this.exists('orgs', r.schoolSourcedId) === 'missing') {
           this.warn('enrollments', map, lines[i], id, 'schoolSourcedId', `org ${r.schoolSourcedId} is not in orgs.csv`);
         }
-        index.find(id); // (a no-op for the key just looked up) leaves its hash halves in lastHi/lastLo
+        // The index last hashed this row's id (find above; a valid row has one): its halves are stored with the row.
         const values = [r.sourcedId, r.classSourcedId, r.userSourcedId, r.schoolSourcedId, r.role, r.primary ? 1 : 0, r.beginDate, r.endDate, hash, index.lastHi, index.lastLo];
         if (slot >= 0) {
           index.markSeen(slot);
