@@ -30,8 +30,6 @@ const U = Object.fromEntries(USER_COLUMNS.map((c, i) => [c, i])) as Record<(type
  * database keeps the previous roster. Per-account audit events are written here in bulk, in the same transaction,
  * rather than through the event bus one by one: a first import creates hundreds of thousands.
  */
-export type { ApplyResult };
-
 export class RosterWriter {
   readonly result: ApplyResult = { accountsCreated: 0, accountsDisabled: 0, accountsReenabled: 0, sessionsRevoked: 0 };
   /** CREATE INDEX statements of the indexes dropped for a large load, run again by finish(). */
@@ -110,7 +108,7 @@ export class RosterWriter {
       ACCOUNT_COLUMNS,
       creates.map((r) => [
         r[U.account_id], r[U.username], r[U.username_key], r[U.given_name], r[U.family_name], r[U.email], r[U.student_id], r[U.grade],
-        r[U.enabled] === 1 || r[U.enabled] === '1' ? 'active' : 'disabled', claimableAt, now, now, now,
+        r[U.enabled] === 1 ? 'active' : 'disabled', claimableAt, now, now, now,
       ]),
     );
     await ops.updateByKey(
@@ -127,7 +125,7 @@ export class RosterWriter {
       ['sourced_id'],
       ['role', 'identifier', 'user_ids', 'org_ids', 'grades', 'enabled', 'row_hash', 'updated_at'],
       rows.map((r) => {
-        const enabled = r[U.enabled] === 1 || r[U.enabled] === '1' ? 1 : 0;
+        const enabled = r[U.enabled] === 1 ? 1 : 0;
         return [r[U.sourced_id], r[U.account_id], r[U.role], r[U.identifier], r[U.user_ids], r[U.org_ids] ?? '', r[U.grades], enabled, r[U.op] === 'create' && !enabled ? 1 : 0, r[U.row_hash], now];
       }),
     );
@@ -176,10 +174,26 @@ export class RosterWriter {
     }
   }
 
+  /** Disables or re-enables the accounts of roster users (by sourcedId), audited; returns the account ids. */
+  private async setActive(sourcedIds: string[], active: boolean): Promise<string[]> {
+    const { ops } = this;
+    const links = await ops.selectIn('roster_users', ['sourced_id', 'account_id'], 'sourced_id', sourcedIds);
+    const ids = links.map((l) => l.account_id as string);
+    await ops.updateIn('accounts', { status: active ? 'active' : 'disabled', updated_at: this.ctx.now }, 'id', ids);
+    await ops.updateIn('roster_users', { disabled_by_roster: active ? 0 : 1 }, 'sourced_id', sourcedIds);
+    const type = active ? 'account.reenabled' : 'account.disabled';
+    await ops.insert(
+      'audit_events',
+      AUDIT_COLUMNS,
+      links.map((l) => this.audit(type, l.account_id as string, { via: 'roster', run: this.ctx.runId, sourcedId: l.sourced_id })),
+    );
+    return ids;
+  }
+
   /** What can only be decided once every file is read: removals, leaving and returning users, index rebuilds. */
   async finish(plan: FinishPlan): Promise<ApplyResult> {
     const { ops, result } = this;
-    const { now, progress, runId } = this.ctx;
+    const { now, progress } = this.ctx;
     for (const file of ['classes', 'courses', 'academicSessions', 'orgs'] as const) {
       const removed = plan.removed[file];
       if (!removed.length) continue;
@@ -190,32 +204,15 @@ export class RosterWriter {
 
     if (plan.disable.length) {
       progress.phase('disabling accounts');
-      const links = await ops.selectIn('roster_users', ['sourced_id', 'account_id'], 'sourced_id', plan.disable);
-      const ids = links.map((l) => l.account_id as string);
-      await ops.updateIn('accounts', { status: 'disabled', updated_at: now }, 'id', ids);
-      await ops.updateIn('roster_users', { disabled_by_roster: 1 }, 'sourced_id', plan.disable);
+      const ids = await this.setActive(plan.disable, false);
       // Sessions and tokens end now, in the same transaction: a withdrawn student is signed out everywhere at once.
       result.sessionsRevoked += await ops.deleteIn('oidc_payloads', 'account_id', ids);
       result.sessionsRevoked += await ops.deleteIn('rp_sessions', 'account_sub', ids);
-      await ops.insert(
-        'audit_events',
-        AUDIT_COLUMNS,
-        links.map((l) => this.audit('account.disabled', l.account_id as string, { via: 'roster', run: runId, sourcedId: l.sourced_id })),
-      );
       result.accountsDisabled = ids.length;
     }
     if (plan.reenable.length) {
       progress.phase('re-enabling accounts');
-      const links = await ops.selectIn('roster_users', ['sourced_id', 'account_id'], 'sourced_id', plan.reenable);
-      const ids = links.map((l) => l.account_id as string);
-      await ops.updateIn('accounts', { status: 'active', updated_at: now }, 'id', ids);
-      await ops.updateIn('roster_users', { disabled_by_roster: 0 }, 'sourced_id', plan.reenable);
-      await ops.insert(
-        'audit_events',
-        AUDIT_COLUMNS,
-        links.map((l) => this.audit('account.reenabled', l.account_id as string, { via: 'roster', run: runId, sourcedId: l.sourced_id })),
-      );
-      result.accountsReenabled = ids.length;
+      result.accountsReenabled = (await this.setActive(plan.reenable, true)).length;
     }
     if (plan.enrollmentDeletes.length) await ops.deleteIn('roster_enrollments', 'id', plan.enrollmentDeletes);
     if (this.rebuild.length) {

@@ -16,11 +16,8 @@ export interface ChangeSink {
 /** Changed rows of one kind waiting for the next flush (a batch of a file at most: memory stays flat). */
 export class ChangeQueue {
   rows: Row[] = [];
-  /** Rows pushed in all. */
-  count = 0;
   push(row: Row): void {
     this.rows.push(row);
-    this.count += 1;
   }
   take(): Row[] {
     const rows = this.rows;

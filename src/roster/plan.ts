@@ -308,20 +308,25 @@ export class Planner {
     }
   }
 
-  /** Tells the sink how many rows a big file holds, about (from its size and its first rows' length), before any is written. */
+  /** Rows a file holds, about (from its size and its first rows' length); 0 when unknown. Set when its header is read. */
+  private readonly estimates: Partial<Record<RosterFile, number>> = {};
+
+  /** Estimates a big file's rows from its first batch and tells the sink, before any of them is written. */
   private async announce(file: RosterFile, batch: CsvBatch): Promise<void> {
-    const sink = this.options.sink;
+    if (file !== 'users' && file !== 'enrollments') return;
     const rows = batch.rows;
-    if (!sink || (file !== 'users' && file !== 'enrollments') || !rows.length) return;
     let bytes = 0;
     try {
       bytes = this.source.size(`${file}.csv`);
     } catch {
-      return;
+      /* size unknown: no estimate */
     }
     let chars = 0;
     for (let i = 0; i < rows.length; i += 1) chars += (batch.texts?.[i] ?? rows[i].join(',')).length + 1;
-    const estimate = Math.round((bytes / chars) * rows.length);
+    const estimate = bytes && chars ? Math.ceil((bytes / chars) * rows.length) : 0;
+    this.estimates[file] = estimate;
+    const sink = this.options.sink;
+    if (!sink || !estimate) return;
     if (file === 'users') await sink.expectUsers(estimate);
     else await sink.expectEnrollments(estimate);
   }
@@ -817,12 +822,6 @@ export class Planner {
     const counts = this.summary.entities.enrollments;
     const progress = this.options.progress;
     const index = new KeyIndex(Math.ceil(this.snapshot.enrollmentCount * 1.05) + 1024);
-    let fileBytes = 0;
-    try {
-      fileBytes = this.source.size('enrollments.csv');
-    } catch {
-      /* size unknown: the index grows as needed */
-    }
     let loaded = false;
     // Stored rows are loaded once the index is sized for the file too (growing it would rehash every key).
     const load = async () => {
@@ -843,13 +842,10 @@ export class Planner {
     for await (const { map, rows, lines, texts } of this.read('enrollments', { texts: true })) {
       const ix = map.index;
       if (!f) {
-        if (fileBytes && rows.length) {
-          // Size the index once (stored rows, or the file's rows estimated from the first rows' length, whichever is
-          // more; a nightly file mostly repeats the stored rows) rather than growing it several times.
-          let chars = 0;
-          for (let i = 0; i < rows.length; i += 1) chars += (texts?.[i] ?? rows[i].join(',')).length + 1;
-          index.reserve(Math.max(this.snapshot.enrollmentCount, Math.ceil((fileBytes / chars) * rows.length)) * 1.05);
-        }
+        // Size the index once (stored rows, or the file's rows as estimated, whichever is more; a nightly file mostly
+        // repeats the stored rows) rather than growing it several times. (Unknown size: it grows as needed.)
+        const estimate = this.estimates.enrollments ?? 0;
+        if (estimate) index.reserve(Math.max(this.snapshot.enrollmentCount, estimate) * 1.05);
         await load();
         f = {
           id: ix.sourcedId, status: ix.status, cls: ix.classSourcedId, school: ix.schoolSourcedId, user: ix.userSourcedId, role: ix.role,

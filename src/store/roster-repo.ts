@@ -20,7 +20,7 @@ import type { Store } from './database.js';
 import { PgBulkOps } from './roster-repo-pg.js';
 import { SqliteBulkOps } from './roster-repo-sqlite.js';
 import { beginRosterTransaction } from './roster-sqlite-transaction.js';
-import { LocalWriteSession, ThreadWriteSession } from './roster-write-session.js';
+import { LocalWriteSession, runColumns, ThreadWriteSession } from './roster-write-session.js';
 import type { Progress } from '../roster/progress.js';
 import type { Database } from './tables.js';
 
@@ -274,8 +274,7 @@ export class SqlRosterStore implements RosterStorePort {
   }
 
   async finishRun(run: RunResult): Promise<void> {
-    const values = { finished_at: run.finishedAt, status: run.status, summary: JSON.stringify(run.summary), errors: JSON.stringify(run.errors) };
-    await this.db.updateTable('roster_runs').set(values).where('id', '=', run.id).execute();
+    await this.db.updateTable('roster_runs').set(runColumns(run)).where('id', '=', run.id).execute();
   }
 
   async markInterrupted(): Promise<number> {

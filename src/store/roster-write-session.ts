@@ -4,10 +4,14 @@ import type { EntityFile } from '../roster/plan.js';
 import type { ApplyResult, BulkOps, FinishPlan, Row, RunResult, WriteSession, WriterContext } from '../roster/ports.js';
 import type { Progress } from '../roster/progress.js';
 
+/** A run's result as roster_runs stores it. */
+export function runColumns(run: RunResult) {
+  return { finished_at: run.finishedAt, status: run.status, summary: JSON.stringify(run.summary), errors: JSON.stringify(run.errors) };
+}
+
 /** Records an applied run inside the import's transaction. */
 export async function recordRun(ops: BulkOps, run: RunResult): Promise<void> {
-  const values = { finished_at: run.finishedAt, status: run.status, summary: JSON.stringify(run.summary), errors: JSON.stringify(run.errors) };
-  await ops.updateIn('roster_runs', values, 'id', [run.id]);
+  await ops.updateIn('roster_runs', runColumns(run), 'id', [run.id]);
 }
 
 export interface TransactionControl {
