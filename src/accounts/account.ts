@@ -49,3 +49,13 @@ export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/;
 export function displayName(account: Pick<Account, 'givenName' | 'familyName'>): string {
   return `${account.givenName} ${account.familyName}`.trim();
 }
+
+/** A student as staff lists them (My students, the readiness pages and their exports). */
+export interface StudentListing {
+  accountId: string;
+  username: string;
+  givenName: string;
+  familyName: string;
+  studentId: string | null;
+  grade: string | null;
+}

@@ -1,3 +1,4 @@
+import type { StudentListing } from '../accounts/account.js';
 import type { OffsetPeriod } from './calendar.js';
 import type { Figures } from './figures.js';
 
@@ -75,25 +76,13 @@ export interface ClassInfo {
 }
 
 /** A student of a class page. */
-export interface ClassStudent {
-  accountId: string;
-  username: string;
-  givenName: string;
-  familyName: string;
-  studentId: string | null;
-  grade: string | null;
+export interface ClassStudent extends StudentListing {
   claimed: boolean;
   firstLoginAt: number | null;
 }
 
 /** A student who is not ready, as the export lists them. */
-export interface NotReadyStudent {
-  accountId: string;
-  username: string;
-  givenName: string;
-  familyName: string;
-  studentId: string | null;
-  grade: string | null;
+export interface NotReadyStudent extends StudentListing {
   schoolName: string | null;
   claimed: boolean;
   signedIn: boolean;

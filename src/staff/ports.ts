@@ -1,3 +1,5 @@
+import type { StudentListing } from '../accounts/account.js';
+
 export interface ClassSummary {
   classId: string;
   title: string;
@@ -5,14 +7,8 @@ export interface ClassSummary {
 }
 
 /** One student as a teacher sees them before the first day. */
-export interface StudentStatus {
+export interface StudentStatus extends StudentListing {
   classId: string;
-  accountId: string;
-  username: string;
-  givenName: string;
-  familyName: string;
-  studentId: string | null;
-  grade: string | null;
   status: 'active' | 'disabled';
   claimed: boolean;
   lastLoginAt: number | null;

@@ -1,4 +1,5 @@
 /** Reading the readiness pages back: the figure cards, the tables, the deadline line and the chart's text. */
+import type { FiguresRow } from '../../src/readiness/present.js';
 
 export function decode(value: string): string {
   return value
@@ -12,14 +13,8 @@ export function decode(value: string): string {
     .trim();
 }
 
-export interface Cards {
-  active: string;
-  claimed: string;
-  claimedShare: string;
-  signedIn: string;
-  signedInShare: string;
-  notReady: string;
-}
+/** The figure cards of a page: the figures of a table row, without its name. */
+export type Cards = Omit<FiguresRow, 'name' | 'href' | 'note'>;
 
 export function cards(html: string): Cards {
   const card = (id: string) => {
