@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { createI18n, type Locale, type Translate } from '../../src/i18n/i18n.js';
-import { alertText, axeViolations, clickAndLoad, focusStop, heading, launchBrowser, newContext, overflowsHorizontally, screenshotDir, tabOrder, type FocusStop } from '../helpers/browser.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { Locator, Page } from 'playwright-core';
+import type { Locale, Translate } from '../../src/i18n/i18n.js';
+import { alertText, axeViolations, browserSuite, clickAndLoad, type FocusStop, heading, newContext, overflowsHorizontally, tabOrder } from '../helpers/browser.js';
 
 /**
  * "Claim my Account" and "Forgot my Password" in the distribution's Chromium, as the district letter describes them:
@@ -31,38 +30,21 @@ const CHOICES = [
 /** The same answers as a family types them months later: other case, no accents, other spacing and punctuation. */
 const ANSWERS_LATER = ['  MINOU   calin ', 'creme BRULEE', 'trois rivieres'];
 
-let server: TestServer;
-let browser: Browser;
-let translators: Record<Locale, Translate>;
-let shots: string | undefined;
+const suite = browserSuite();
 let extraStudents = 0;
-
-beforeAll(async () => {
-  // Browser first: when Chromium is missing the suite fails right here, with the install command in the message.
-  browser = await launchBrowser();
-  server = await startTestServer('sqlite');
-  const i18n = await createI18n();
-  translators = { en: i18n.translator('en'), fr: i18n.translator('fr') };
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (shots) process.stderr.write(`browser test screenshots: ${shots}\n`);
-});
 
 /** Another unclaimed student, for tests that need one of their own (the demo district has two). */
 async function newStudent(givenName: string, familyName: string): Promise<Student> {
   extraStudents += 1;
   const studentId = `${700000 + extraStudents}`;
   const student = { username: `S0${studentId}`, givenName, familyName, studentId };
-  await server.services.accounts.create({ ...student, roles: ['student'] });
+  await suite.server.services.accounts.create({ ...student, roles: ['student'] });
   return student;
 }
 
 async function auditCount(type: string, username: string): Promise<number> {
-  const account = await server.services.accounts.findByUsername(username);
-  return (await server.services.audit.recent({ type, subjectId: account!.id })).length;
+  const account = await suite.server.services.accounts.findByUsername(username);
+  return (await suite.server.services.audit.recent({ type, subjectId: account!.id })).length;
 }
 
 
@@ -163,7 +145,7 @@ async function signInFromStart(page: Page, t: Translate, username: string, passw
 
 /** Claims an account from the sign-in page without detours; ends on the done page. */
 async function claimThroughPages(page: Page, t: Translate, student: Student, password: string, typed = student): Promise<void> {
-  await page.goto(`${server.url}/`);
+  await page.goto(`${suite.server.url}/`);
   await clickAndLoad(page, page.getByRole('link', { name: t('login.claimAccount'), exact: true }));
   await fillIdentify(page, typed.familyName, typed.givenName, typed.studentId);
   await next(page, t);
@@ -177,13 +159,13 @@ async function claimThroughPages(page: Page, t: Translate, student: Student, pas
 }
 
 test('a demo student claims her account with Back and Reload pressed at every step, then signs in with the new password', async () => {
-  const t = translators.en;
+  const t = suite.translators.en;
   const password = 'Rainy-Maple-Morning-7';
 
   // Before the claim the account has no password: every sign-in attempt fails the usual way.
-  const before = await newContext(browser);
+  const before = await newContext(suite.browser);
   try {
-    await before.page.goto(`${server.url}/`);
+    await before.page.goto(`${suite.server.url}/`);
     await signInFromStart(before.page, t, LEA.username, password);
     expect(await alertText(before.page)).toBe('Authentication Failed');
     expect(before.problems.list).toEqual([]);
@@ -191,10 +173,10 @@ test('a demo student claims her account with Back and Reload pressed at every st
     await before.context.close();
   }
 
-  const { context, page, problems } = await newContext(browser);
+  const { context, page, problems } = await newContext(suite.browser);
   const watch = watchNavigation(page);
   try {
-    await page.goto(`${server.url}/`);
+    await page.goto(`${suite.server.url}/`);
     const signInUrl = page.url();
     expect(signInUrl).toMatch(/\/interaction\/[^/?]+$/);
     await clickAndLoad(page, page.getByRole('link', { name: 'Claim my Account', exact: true }));
@@ -224,7 +206,7 @@ test('a demo student claims her account with Back and Reload pressed at every st
     expect(await page.locator('.progress').innerText()).toBe('Step 3 of 3');
     await pressBackAndReload(page, watch, flowUrl, 'Choose three challenge questions', 2);
     expect(await page.locator('#password').count()).toBe(0);
-    expect((await server.services.accounts.findByUsername(LEA.username))!.passwordHash).toBeNull();
+    expect((await suite.server.services.accounts.findByUsername(LEA.username))!.passwordHash).toBeNull();
     await fillQuestions(page, CHOICES);
     await next(page, t);
 
@@ -252,7 +234,7 @@ test('a demo student claims her account with Back and Reload pressed at every st
     await page.locator('#password').fill(password);
     await clickAndLoad(page, page.getByRole('button', { name: 'Go', exact: true }));
     await page.getByRole('heading', { level: 1, name: 'Hello, Léa' }).waitFor();
-    expect(page.url()).toBe(`${server.url}/`);
+    expect(page.url()).toBe(`${suite.server.url}/`);
     expect(problems.list).toEqual([]);
   } finally {
     await context.close();
@@ -260,19 +242,19 @@ test('a demo student claims her account with Back and Reload pressed at every st
 }, 90_000);
 
 test('Forgot my Password with Back and Reload mid-flow, answers typed differently than at claim time; the new password signs in', async () => {
-  const t = translators.en;
+  const t = suite.translators.en;
   const first = 'Quiet-Harbor-Lights-3';
   const fresh = 'Bright-Canoe-Summer-9';
-  const { context, page, problems } = await newContext(browser);
+  const { context, page, problems } = await newContext(suite.browser);
   const watch = watchNavigation(page);
   try {
     // Malik claims his account first, typed as families do (curly apostrophe, other case, the S0 prefix on the ID).
     await claimThroughPages(page, t, MALIK, first, { ...MALIK, familyName: 'o’connor-DIALLO', givenName: 'MALIK', studentId: 'S0100004' });
     expect(await page.locator('strong.username').innerText()).toBe('S0100004');
-    const claimedHash = (await server.services.accounts.findByUsername(MALIK.username))!.passwordHash;
+    const claimedHash = (await suite.server.services.accounts.findByUsername(MALIK.username))!.passwordHash;
     expect(claimedHash).toBeTruthy();
 
-    await page.goto(`${server.url}/`);
+    await page.goto(`${suite.server.url}/`);
     const signInUrl = page.url();
     await clickAndLoad(page, page.getByRole('link', { name: 'Forgot my Password', exact: true }));
     const flowUrl = page.url();
@@ -300,7 +282,7 @@ test('Forgot my Password with Back and Reload mid-flow, answers typed differentl
     expect(await heading(page)).toBe('Create a new password');
     await pressBackAndReload(page, watch, flowUrl, 'Create a new password', 2);
     expect(await page.locator('#answer1').count()).toBe(0);
-    expect((await server.services.accounts.findByUsername(MALIK.username))!.passwordHash).toBe(claimedHash);
+    expect((await suite.server.services.accounts.findByUsername(MALIK.username))!.passwordHash).toBe(claimedHash);
     expect(await auditCount('recovery.answers_correct', MALIK.username)).toBe(1);
     expect(await auditCount('recovery.started', MALIK.username)).toBe(1);
     await fillNewPassword(page, fresh);
@@ -325,9 +307,9 @@ test('Forgot my Password with Back and Reload mid-flow, answers typed differentl
   }
 
   // The password from the claim no longer signs in.
-  const old = await newContext(browser);
+  const old = await newContext(suite.browser);
   try {
-    await old.page.goto(`${server.url}/`);
+    await old.page.goto(`${suite.server.url}/`);
     await signInFromStart(old.page, t, MALIK.username, first);
     expect(await alertText(old.page)).toBe('Authentication Failed');
   } finally {
@@ -343,7 +325,7 @@ test('Forgot my Password with Back and Reload mid-flow, answers typed differentl
  */
 describe('after a refused step (Post/Redirect/Get)', () => {
   async function failedIdentify(page: Page, t: Translate, student: Student): Promise<string> {
-    await page.goto(`${server.url}/claim`);
+    await page.goto(`${suite.server.url}/claim`);
     const flowUrl = page.url();
     await fillIdentify(page, student.familyName, student.givenName, `${student.studentId}9`);
     await next(page, t);
@@ -352,12 +334,12 @@ describe('after a refused step (Post/Redirect/Get)', () => {
   }
 
   const failedChecks = async (studentId: string) =>
-    (await server.services.audit.recent({ type: 'claim.failed' })).filter((event) => event.data.studentId === `${studentId}9`).length;
+    (await suite.server.services.audit.recent({ type: 'claim.failed' })).filter((event) => event.data.studentId === `${studentId}9`).length;
 
   test('Reload on "The Claim Account Operation Failed." is a GET: no form is sent again, no attempt is counted again', async () => {
-    const t = translators.en;
+    const t = suite.translators.en;
     const student = await newStudent('Reload', 'Refused');
-    const { context, page } = await newContext(browser);
+    const { context, page } = await newContext(suite.browser);
     const watch = watchNavigation(page);
     try {
       await failedIdentify(page, t, student);
@@ -374,9 +356,9 @@ describe('after a refused step (Post/Redirect/Get)', () => {
   }, 60_000);
 
   test('Back over a refused attempt shows the current step, not a "Confirm Form Resubmission" (ERR_CACHE_MISS) page', async () => {
-    const t = translators.en;
+    const t = suite.translators.en;
     const student = await newStudent('Back', 'Refused');
-    const { context, page } = await newContext(browser);
+    const { context, page } = await newContext(suite.browser);
     try {
       const flowUrl = await failedIdentify(page, t, student);
       await fillIdentify(page, student.familyName, student.givenName, student.studentId);
@@ -394,13 +376,13 @@ describe('after a refused step (Post/Redirect/Get)', () => {
   }, 60_000);
 
   test('Reload on "One or more answers are not correct." does not use up another of the account\'s attempts', async () => {
-    const t = translators.en;
+    const t = suite.translators.en;
     const student = await newStudent('Reload', 'Answers');
-    const { context, page } = await newContext(browser);
+    const { context, page } = await newContext(suite.browser);
     const watch = watchNavigation(page);
     try {
       await claimThroughPages(page, t, student, 'Orchard-Lantern-Pebble-5');
-      await page.goto(`${server.url}/recover`);
+      await page.goto(`${suite.server.url}/recover`);
       await page.locator('#username').fill(student.username);
       await next(page, t);
       await fillAnswers(page, ['wrong one', 'wrong two', 'wrong three']);
@@ -424,12 +406,12 @@ describe('after a refused step (Post/Redirect/Get)', () => {
  * claim uses a student of its own; the recovery then resets that student's new password.
  */
 async function walkBothFlows(page: Page, locale: Locale, check: (name: string) => Promise<void>): Promise<void> {
-  const t = translators[locale];
+  const t = suite.translators[locale];
   const student = await newStudent(locale === 'fr' ? 'Éloïse-Marguerite' : 'Maximilian', locale === 'fr' ? 'Desrochers-Villeneuve' : 'Abernathy-Kowalczyk');
   const firstPassword = 'Orchard-Lantern-Pebble-5';
 
   // Claim my Account, reached from the sign-in page.
-  await page.goto(`${server.url}/?lang=${locale}`);
+  await page.goto(`${suite.server.url}/?lang=${locale}`);
   await clickAndLoad(page, page.getByRole('link', { name: t('login.claimAccount'), exact: true }));
   expect(await heading(page)).toBe(t('claim.identify.heading'));
   await check('claim identify');
@@ -461,13 +443,13 @@ async function walkBothFlows(page: Page, locale: Locale, check: (name: string) =
   await check('claim done');
 
   // An unknown (or expired) flow.
-  const expired = await page.goto(`${server.url}/claim/not-a-real-id`);
+  const expired = await page.goto(`${suite.server.url}/claim/not-a-real-id`);
   expect(expired?.status()).toBe(410);
   expect(await alertText(page)).toBe(t('flows.expired'));
   await check('expired claim flow');
 
   // Forgot my Password for the account just claimed, reached from the sign-in page.
-  await page.goto(`${server.url}/`);
+  await page.goto(`${suite.server.url}/`);
   await clickAndLoad(page, page.getByRole('link', { name: t('login.forgotPassword'), exact: true }));
   expect(await heading(page)).toBe(t('recovery.username.heading'));
   await check('recovery username');
@@ -494,7 +476,7 @@ async function walkBothFlows(page: Page, locale: Locale, check: (name: string) =
   expect(await heading(page)).toBe(t('recovery.done.heading'));
   await check('recovery done');
 
-  const expiredRecovery = await page.goto(`${server.url}/recover/not-a-real-id`);
+  const expiredRecovery = await page.goto(`${suite.server.url}/recover/not-a-real-id`);
   expect(expiredRecovery?.status()).toBe(410);
   await check('expired recovery flow');
 }
@@ -504,7 +486,7 @@ const PAGES = 15;
 
 describe.each<Locale>(['en', 'fr'])('accessibility (axe-core, WCAG 2.1 A and AA) in %s', (locale) => {
   test('every step of Claim my Account and Forgot my Password, with and without error messages, has no violations', async () => {
-    const { context, page, problems } = await newContext(browser);
+    const { context, page, problems } = await newContext(suite.browser);
     const report: Record<string, string[]> = {};
     try {
       await walkBothFlows(page, locale, async (name) => {
@@ -523,10 +505,9 @@ describe.each<Locale>(['en', 'fr'])('accessibility (axe-core, WCAG 2.1 A and AA)
 
 describe.each<Locale>(['en', 'fr'])('on a phone (375 px wide) in %s', (locale) => {
   test('every step of both flows fits the screen without sideways scrolling', async () => {
-    const { context, page, problems } = await newContext(browser, { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const { context, page, problems } = await newContext(suite.browser, { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     const widths: Record<string, Awaited<ReturnType<typeof overflowsHorizontally>>> = {};
-    shots ??= screenshotDir();
-    const dir = shots;
+    const dir = suite.screenshots();
     try {
       await walkBothFlows(page, locale, async (name) => {
         await page.screenshot({ path: join(dir, `${locale}-375-${name.replace(/\W+/g, '-')}.png`), fullPage: true });
@@ -551,11 +532,11 @@ async function isMet(hint: Locator): Promise<boolean> {
 
 describe.each<Locale>(['en', 'fr'])('live password hints (app.js) in %s', (locale) => {
   test('the length rule ticks at 8 characters and the confirmation says whether the passwords match', async () => {
-    const t = translators[locale];
+    const t = suite.translators[locale];
     const student = await newStudent('Hint', `Tester-${locale}`);
-    const { context, page, problems } = await newContext(browser);
+    const { context, page, problems } = await newContext(suite.browser);
     try {
-      await page.goto(`${server.url}/claim?lang=${locale}`);
+      await page.goto(`${suite.server.url}/claim?lang=${locale}`);
       await fillIdentify(page, student.familyName, student.givenName, student.studentId);
       await next(page, t);
       expect(await heading(page)).toBe(t('claim.password.heading'));
@@ -617,12 +598,12 @@ describe.each<Locale>(['en', 'fr'])('live password hints (app.js) in %s', (local
 
 
 test('keyboard: every control of the claim and recovery steps shows a focus ring that stands out (3:1), in reading order', async () => {
-  const t = translators.en;
+  const t = suite.translators.en;
   const student = await newStudent('Keyboard', 'Only');
-  const { context, page, problems } = await newContext(browser);
+  const { context, page, problems } = await newContext(suite.browser);
   const pages: Record<string, FocusStop[]> = {};
   try {
-    await page.goto(`${server.url}/claim`);
+    await page.goto(`${suite.server.url}/claim`);
     pages['claim identify'] = await tabOrder(page);
     await fillIdentify(page, student.familyName, student.givenName, student.studentId);
     await next(page, t);
@@ -638,7 +619,7 @@ test('keyboard: every control of the claim and recovery steps shows a focus ring
     await fillQuestions(page, CHOICES);
     await next(page, t);
     pages['claim done'] = await tabOrder(page);
-    await page.goto(`${server.url}/recover`);
+    await page.goto(`${suite.server.url}/recover`);
     await page.locator('#username').fill(student.username);
     await next(page, t);
     pages['recovery answers'] = await tabOrder(page);

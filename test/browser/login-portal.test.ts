@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { createI18n, type Locale, type Translate } from '../../src/i18n/i18n.js';
-import { axeViolations, clickAndLoad, focusStop, launchBrowser, newContext, overflowsHorizontally, screenshotDir, tabOrder, type FocusStop } from '../helpers/browser.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { Locator, Page } from 'playwright-core';
+import type { Locale, Translate } from '../../src/i18n/i18n.js';
+import { axeViolations, browserSuite, clickAndLoad, focusStop, type FocusStop, newContext, overflowsHorizontally, tabOrder } from '../helpers/browser.js';
 
 /**
  * The login, the portal and the demo app in the distribution's Chromium: what a student on a shared school device
@@ -13,24 +12,7 @@ import { startTestServer, type TestServer } from '../helpers/server.js';
 const ANA = { username: 'S0100001', password: 'Lakeside-Ana-2026' };
 const NOAH = { username: 'S0100002', password: 'Lakeside-Noah-2026' };
 
-let server: TestServer;
-let browser: Browser;
-let translators: Record<Locale, Translate>;
-let shots: string | undefined;
-
-beforeAll(async () => {
-  // Browser first: when Chromium is missing the suite fails right here, with the install command in the message.
-  browser = await launchBrowser();
-  server = await startTestServer('sqlite');
-  const i18n = await createI18n();
-  translators = { en: i18n.translator('en'), fr: i18n.translator('fr') };
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (shots) process.stderr.write(`browser test screenshots: ${shots}\n`);
-});
+const suite = browserSuite();
 
 
 /** Waits for the load event of the page being shown now. */
@@ -55,11 +37,11 @@ async function enterPassword(page: Page, t: Translate, password: string): Promis
 }
 
 test('a student signs in, opens an app without a second password, signs out; Back and the next student never see her portal', async () => {
-  const t = translators.en;
-  const { context, page, problems } = await newContext(browser);
+  const t = suite.translators.en;
+  const { context, page, problems } = await newContext(suite.browser);
   try {
     // Username step.
-    await page.goto(`${server.url}/`);
+    await page.goto(`${suite.server.url}/`);
     expect(page.url()).toMatch(/\/interaction\/[^/?]+$/);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('username');
     await enterUsername(page, t, ANA.username);
@@ -84,7 +66,7 @@ test('a student signs in, opens an app without a second password, signs out; Bac
     await clickAndLoad(page, page.getByRole('button', { name: t('login.go'), exact: true }));
 
     // The portal.
-    expect(page.url()).toBe(`${server.url}/`);
+    expect(page.url()).toBe(`${suite.server.url}/`);
     await page.getByRole('heading', { level: 1, name: 'Hello, Ana' }).waitFor();
 
     // The Maple Learning tile: single sign-on, no login page on the way.
@@ -98,7 +80,7 @@ test('a student signs in, opens an app without a second password, signs out; Bac
     await tile.click();
     await page.getByRole('heading', { level: 1, name: 'Welcome, Ana!' }).waitFor();
     page.off('framenavigated', onNavigation);
-    expect(page.url()).toBe(`${server.url}/demo-app/`);
+    expect(page.url()).toBe(`${suite.server.url}/demo-app/`);
     expect(committed.filter((url) => url.includes('/interaction/'))).toEqual([]);
     expect(await page.locator('input[type="password"]').count()).toBe(0);
 
@@ -131,7 +113,7 @@ test('a student signs in, opens an app without a second password, signs out; Bac
     }
 
     // The next student on the same device (same browser context): first types the wrong name, uses "Not you?".
-    await page.goto(`${server.url}/`);
+    await page.goto(`${suite.server.url}/`);
     await page.locator('#username').waitFor();
     await enterUsername(page, t, ANA.username);
     await page.getByRole('button', { name: t('login.notYou') }).click();
@@ -156,8 +138,8 @@ test('a student signs in, opens an app without a second password, signs out; Bac
 
 describe.each<Locale>(['en', 'fr'])('accessibility (axe-core, WCAG 2.1 A and AA) in %s', (locale) => {
   test('the sign-in steps, the portal, the demo app, the sign-out pages and the help page have no violations', async () => {
-    const t = translators[locale];
-    const { context, page, problems } = await newContext(browser);
+    const t = suite.translators[locale];
+    const { context, page, problems } = await newContext(suite.browser);
     const report: Record<string, string[]> = {};
     const check = async (name: string) => {
       expect(await page.locator('html').getAttribute('lang')).toBe(locale);
@@ -165,7 +147,7 @@ describe.each<Locale>(['en', 'fr'])('accessibility (axe-core, WCAG 2.1 A and AA)
     };
     try {
       // The language switch (?lang=) is remembered by a cookie for every later page.
-      await page.goto(`${server.url}/?lang=${locale}`);
+      await page.goto(`${suite.server.url}/?lang=${locale}`);
       await page.getByRole('heading', { level: 1, name: t('login.heading') }).waitFor();
       await check('username step');
 
@@ -187,7 +169,7 @@ describe.each<Locale>(['en', 'fr'])('accessibility (axe-core, WCAG 2.1 A and AA)
 
       // The provider's end-session page, as people without JavaScript see it (the portal's and the app's sign-out
       // buttons send an id_token_hint, and app.js then submits it by itself), and its "You are signed out" page.
-      await page.goto(`${server.url}/session/end`);
+      await page.goto(`${suite.server.url}/session/end`);
       await page.getByRole('heading', { level: 1, name: t('logout.heading') }).waitFor();
       await check('end-session page');
       await page.getByRole('button', { name: t('logout.confirm') }).click();
@@ -195,11 +177,11 @@ describe.each<Locale>(['en', 'fr'])('accessibility (axe-core, WCAG 2.1 A and AA)
       await check('signed-out page');
 
       // The demo app's own signed-out page (where its Sign out button ends).
-      await page.goto(`${server.url}/demo-app/signed-out`);
+      await page.goto(`${suite.server.url}/demo-app/signed-out`);
       await page.getByRole('heading', { level: 1, name: t('demoApp.signedOutHeading') }).waitFor();
       await check('demo app signed-out page');
 
-      await page.goto(`${server.url}/help/login`);
+      await page.goto(`${suite.server.url}/help/login`);
       await page.getByRole('heading', { level: 1, name: t('help.login.title') }).waitFor();
       await check('help page /help/login');
 
@@ -215,17 +197,16 @@ describe.each<Locale>(['en', 'fr'])('accessibility (axe-core, WCAG 2.1 A and AA)
 
 describe.each<Locale>(['en', 'fr'])('on a phone (375 px wide) in %s', (locale) => {
   test('the sign-in steps and the portal fit the screen without sideways scrolling', async () => {
-    const t = translators[locale];
-    const { context, page, problems } = await newContext(browser, { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    const t = suite.translators[locale];
+    const { context, page, problems } = await newContext(suite.browser, { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     const widths: Record<string, Awaited<ReturnType<typeof overflowsHorizontally>>> = {};
-    shots ??= screenshotDir();
-    const dir = shots;
+    const dir = suite.screenshots();
     const check = async (name: string) => {
       await page.screenshot({ path: join(dir, `${locale}-375-${name.replace(/\W+/g, '-')}.png`), fullPage: true });
       widths[name] = await overflowsHorizontally(page);
     };
     try {
-      await page.goto(`${server.url}/?lang=${locale}`);
+      await page.goto(`${suite.server.url}/?lang=${locale}`);
       await page.locator('#username').waitFor();
       await check('username step');
       await enterUsername(page, t, ANA.username);
@@ -255,11 +236,11 @@ describe.each<Locale>(['en', 'fr'])('on a phone (375 px wide) in %s', (locale) =
 
 
 test('keyboard: the skip link comes first and every control shows a focus ring that stands out (3:1)', async () => {
-  const t = translators.en;
-  const { context, page, problems } = await newContext(browser);
+  const t = suite.translators.en;
+  const { context, page, problems } = await newContext(suite.browser);
   const pages: Record<string, FocusStop[]> = {};
   try {
-    await page.goto(`${server.url}/`);
+    await page.goto(`${suite.server.url}/`);
     await page.locator('#username').waitFor();
     pages['username step'] = await tabOrder(page);
     await enterUsername(page, t, ANA.username);

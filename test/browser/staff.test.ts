@@ -1,9 +1,8 @@
 import { join } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { foldAnswer } from '../../src/accounts/normalize.js';
-import { createI18n, type Locale, type Translate } from '../../src/i18n/i18n.js';
-import { alertText, axeViolations, clickAndLoad, focusStop, heading, launchBrowser, newContext, overflowsHorizontally, screenshotDir, type FocusStop } from '../helpers/browser.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import type { Locale, Translate } from '../../src/i18n/i18n.js';
+import { alertText, axeViolations, browserSuite, clickAndLoad, focusStop, type FocusStop, heading, newContext, overflowsHorizontally } from '../helpers/browser.js';
 
 /**
  * Teachers and the help desk in the distribution's Chromium, as the district letter tells it: "My student does not
@@ -48,49 +47,35 @@ const NOAH_NEW_CHOICES = [
   { question: 'bestFriend', answer: 'Ana' },
 ];
 
-let server: TestServer;
-let browser: Browser;
-let translators: Record<Locale, Translate>;
-let shots: string | undefined;
+const suite = browserSuite();
 
 beforeAll(async () => {
-  // Browser first: when Chromium is missing the suite fails right here, with the install command in the message.
-  browser = await launchBrowser();
-  server = await startTestServer('sqlite');
-  const i18n = await createI18n();
-  translators = { en: i18n.translator('en'), fr: i18n.translator('fr') };
-  await server.services.accounts.create({
+  await suite.server.services.accounts.create({
     username: DESK.username,
     givenName: 'Pat',
     familyName: 'Lee',
     roles: ['helpdesk'],
-    passwordHash: await server.services.hasher.hash(DESK.password),
+    passwordHash: await suite.server.services.hasher.hash(DESK.password),
   });
   // The demo seeds Noah's password but not the challenge answers of his first claim: store them as the claim does
   // (folded, then hashed), so that "Forgot my Password" asks him his own three questions.
-  const noah = (await server.services.accounts.findByUsername(NOAH.username))!;
+  const noah = (await suite.server.services.accounts.findByUsername(NOAH.username))!;
   const now = Date.now();
   for (const [position, choice] of NOAH_FIRST_CHOICES.entries()) {
-    await server.services.store.db
+    await suite.server.services.store.db
       .insertInto('challenge_answers')
-      .values({ account_id: noah.id, position, question_id: choice.question, answer_hash: await server.services.hasher.hash(foldAnswer(choice.answer)), created_at: now })
+      .values({ account_id: noah.id, position, question_id: choice.question, answer_hash: await suite.server.services.hasher.hash(foldAnswer(choice.answer)), created_at: now })
       .execute();
   }
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  if (shots) process.stderr.write(`browser test screenshots: ${shots}\n`);
-});
-
 /** Claims a demo student's account without the pages (the claim flow has browser tests of its own). */
 async function claimQuietly(student: Student): Promise<void> {
-  const account = (await server.services.accounts.findByUsername(student.username))!;
+  const account = (await suite.server.services.accounts.findByUsername(student.username))!;
   if (account.passwordHash) return;
-  const hash = await server.services.hasher.hash(`${student.givenName}-Claimed-2026!`);
-  const answers = await Promise.all(NOAH_NEW_CHOICES.map(async (c) => ({ questionId: c.question, answerHash: await server.services.hasher.hash(foldAnswer(c.answer)) })));
-  expect(await server.services.claims.completeClaim(account.id, hash, answers)).toBe(true);
+  const hash = await suite.server.services.hasher.hash(`${student.givenName}-Claimed-2026!`);
+  const answers = await Promise.all(NOAH_NEW_CHOICES.map(async (c) => ({ questionId: c.question, answerHash: await suite.server.services.hasher.hash(foldAnswer(c.answer)) })));
+  expect(await suite.server.services.claims.completeClaim(account.id, hash, answers)).toBe(true);
 }
 
 
@@ -115,7 +100,7 @@ async function signInHere(page: Page, t: Translate, username: string, password: 
 
 /** Opens a staff page; without a session it starts a sign-in that comes back to it. */
 async function openAsStaff(page: Page, t: Translate, path: string, who: { username: string; password: string }, expectedHeading: string): Promise<void> {
-  await page.goto(`${server.url}${path}`);
+  await page.goto(`${suite.server.url}${path}`);
   if (await page.locator('#username').count()) await signInHere(page, t, who.username, who.password);
   await page.getByRole('heading', { level: 1, name: expectedHeading }).waitFor();
 }
@@ -164,7 +149,7 @@ async function next(page: Page, t: Translate): Promise<void> {
 
 /** "Forgot my Password" from the sign-in page up to the answers step; returns the three questions asked. */
 async function recoveryQuestions(page: Page, t: Translate, username: string): Promise<string[]> {
-  await page.goto(`${server.url}/`);
+  await page.goto(`${suite.server.url}/`);
   await clickAndLoad(page, page.getByRole('link', { name: t('login.forgotPassword'), exact: true }));
   await page.locator('#username').fill(username);
   await next(page, t);
@@ -173,14 +158,14 @@ async function recoveryQuestions(page: Page, t: Translate, username: string): Pr
 }
 
 test('the letter: Noah forgot his answers; his teacher asks for a reset, the help desk approves, the sheet is printed, Noah claims again and signs in', async () => {
-  const t = translators.en;
+  const t = suite.translators.en;
   const newPassword = 'Noah-Fresh-Start-9';
   const question = (id: string) => t(`questions.${id}`);
 
   // Last spring Noah signed in at school: his teacher will see a last sign-in.
-  const spring = await newContext(browser);
+  const spring = await newContext(suite.browser);
   try {
-    await spring.page.goto(`${server.url}/`);
+    await spring.page.goto(`${suite.server.url}/`);
     await signInHere(spring.page, t, NOAH.username, NOAH_OLD_PASSWORD);
     await spring.page.getByRole('heading', { level: 1, name: 'Hello, Noah' }).waitFor();
     expect(spring.problems.list).toEqual([]);
@@ -189,7 +174,7 @@ test('the letter: Noah forgot his answers; his teacher asks for a reset, the hel
   }
 
   // At home he has forgotten his password, and "Forgot my Password" cannot get him past his own three questions.
-  const home = await newContext(browser);
+  const home = await newContext(suite.browser);
   try {
     const { page } = home;
     expect(await recoveryQuestions(page, t, NOAH.username)).toEqual(NOAH_FIRST_CHOICES.map((c) => question(c.question)));
@@ -207,12 +192,12 @@ test('the letter: Noah forgot his answers; his teacher asks for a reset, the hel
   }
 
   // The teacher signs in, finds Noah in My students, and asks for a reset.
-  const teacher = await newContext(browser);
-  const desk = await newContext(browser);
+  const teacher = await newContext(suite.browser);
+  const desk = await newContext(suite.browser);
   try {
     const { page } = teacher;
     await openAsStaff(page, t, '/staff', TEACHER, 'My students');
-    expect(page.url()).toBe(`${server.url}/staff`);
+    expect(page.url()).toBe(`${suite.server.url}/staff`);
     // Her two classes, each a section named by its heading, with its table in a scrolling region of the same name.
     for (const title of ['5th Grade Homeroom – Ms Rivera', '4th Grade Science – Ms Rivera']) {
       expect(await page.getByRole('heading', { level: 2, name: new RegExp(`^${title}`) }).count()).toBe(1);
@@ -237,7 +222,7 @@ test('the letter: Noah forgot his answers; his teacher asks for a reset, the hel
     expect(await ticketMain.innerText()).toContain(reason);
     expect(await page.getByRole('link', { name: 'Re-claim sheet (English)' }).count()).toBe(0);
     // Back in My students, his row says a reset was asked for and links to the request.
-    await page.goto(`${server.url}/staff`);
+    await page.goto(`${suite.server.url}/staff`);
     expect((await studentRow(page, NOAH).getByRole('cell').nth(3).innerText()).trim()).toBe('Reset requested');
     expect(await studentRow(page, NOAH).getByRole('link', { name: 'View request' }).getAttribute('href')).toBe(new URL(ticketUrl).pathname);
 
@@ -260,7 +245,7 @@ test('the letter: Noah forgot his answers; his teacher asks for a reset, the hel
     await page.goto(ticketUrl);
     expect(await page.locator('main').innerText()).toContain('Account reset');
     // My students: Noah has to claim his account again; nothing to ask for until he has.
-    await page.goto(`${server.url}/staff`);
+    await page.goto(`${suite.server.url}/staff`);
     const afterReset = studentRow(page, NOAH);
     const resetCells = (await afterReset.getByRole('cell').allInnerTexts()).map((c) => c.trim());
     expect([resetCells[1], resetCells[3], resetCells[4]]).toEqual(['No', 'Not ready', '—']);
@@ -277,8 +262,8 @@ test('the letter: Noah forgot his answers; his teacher asks for a reset, the hel
       const sheet = await page.locator('main').innerText();
       expect(sheet).toContain(NOAH.username);
       expect(sheet).toContain(NOAH.studentId);
-      expect(sheet).toContain(server.config.issuer);
-      expect(server.config.issuer).toBe(server.url);
+      expect(sheet).toContain(suite.server.config.issuer);
+      expect(suite.server.config.issuer).toBe(suite.server.url);
       // Printed: the site header, the footer and the Back button stay off the paper; the sheet itself is there.
       expect(await page.locator('.site-header').isVisible()).toBe(true);
       await page.emulateMedia({ media: 'print' });
@@ -298,15 +283,15 @@ test('the letter: Noah forgot his answers; his teacher asks for a reset, the hel
   }
 
   // Noah's old password no longer signs in.
-  const family = await newContext(browser);
+  const family = await newContext(suite.browser);
   try {
     const { page } = family;
-    await page.goto(`${server.url}/`);
+    await page.goto(`${suite.server.url}/`);
     await signInHere(page, t, NOAH.username, NOAH_OLD_PASSWORD);
     expect(await alertText(page)).toBe('Authentication Failed');
 
     // He claims the account again with the same name and student ID, as the sheet says.
-    await page.goto(`${server.url}/`);
+    await page.goto(`${suite.server.url}/`);
     await clickAndLoad(page, page.getByRole('link', { name: 'Claim my Account', exact: true }));
     await fillIdentify(page, NOAH);
     await next(page, t);
@@ -332,14 +317,14 @@ test('the letter: Noah forgot his answers; his teacher asks for a reset, the hel
     await page.locator('#password').fill(newPassword);
     await clickAndLoad(page, page.getByRole('button', { name: 'Go', exact: true }));
     await page.getByRole('heading', { level: 1, name: 'Hello, Noah' }).waitFor();
-    expect(page.url()).toBe(`${server.url}/`);
+    expect(page.url()).toBe(`${suite.server.url}/`);
     expect(family.problems.list).toEqual([]);
   } finally {
     await family.context.close();
   }
 
   // "Forgot my Password" now asks his new questions, not the forgotten ones.
-  const later = await newContext(browser);
+  const later = await newContext(suite.browser);
   try {
     expect(await recoveryQuestions(later.page, t, NOAH.username)).toEqual(NOAH_NEW_CHOICES.map((c) => question(c.question)));
   } finally {
@@ -350,7 +335,7 @@ test('the letter: Noah forgot his answers; his teacher asks for a reset, the hel
   // the language switch. That the sheet's language sticks is reported by a failing test below.)
   try {
     const { page } = teacher;
-    await page.goto(`${server.url}/staff?lang=en`);
+    await page.goto(`${suite.server.url}/staff?lang=en`);
     const cells = (await studentRow(page, NOAH).getByRole('cell').allInnerTexts()).map((c) => c.trim());
     expect([cells[1], cells[3]]).toEqual(['Yes', 'Ready']);
     expect(teacher.problems.list).toEqual([]);
@@ -360,11 +345,11 @@ test('the letter: Noah forgot his answers; his teacher asks for a reset, the hel
 }, 120_000);
 
 test('the French re-claim sheet does not switch the teacher’s own pages to French', async () => {
-  const t = translators.en;
+  const t = suite.translators.en;
   const student: Student = { username: 'S0100007', givenName: 'Mei', familyName: '王', studentId: '100007' };
   await claimQuietly(student);
-  const teacher = await newContext(browser);
-  const desk = await newContext(browser);
+  const teacher = await newContext(suite.browser);
+  const desk = await newContext(suite.browser);
   try {
     const { page } = teacher;
     await openAsStaff(page, t, '/staff?lang=en', TEACHER, 'My students');
@@ -381,7 +366,7 @@ test('the French re-claim sheet does not switch the teacher’s own pages to Fre
     // The teacher, who works in English, goes back to her request and to her students: still in English.
     await page.goto(ticketUrl);
     expect({ lang: await page.locator('html').getAttribute('lang'), heading: await heading(page) }).toEqual({ lang: 'en', heading: 'Reset request' });
-    await page.goto(`${server.url}/staff`);
+    await page.goto(`${suite.server.url}/staff`);
     expect({ lang: await page.locator('html').getAttribute('lang'), heading: await heading(page) }).toEqual({ lang: 'en', heading: 'My students' });
   } finally {
     await teacher.context.close();
@@ -395,14 +380,14 @@ test('the French re-claim sheet does not switch the teacher’s own pages to Fre
  * (reset), and the re-claim sheet. The teacher and the help desk use two browser contexts.
  */
 async function walkStaffPages(teacherPage: Page, deskPage: Page, locale: Locale, student: Student, check: (page: Page, name: string) => Promise<void>): Promise<void> {
-  const t = translators[locale];
+  const t = suite.translators[locale];
   await claimQuietly(student);
 
   await openAsStaff(teacherPage, t, `/staff?lang=${locale}`, TEACHER, t('staff.heading'));
   expect(await studentRow(teacherPage, student).count()).toBe(1);
   await check(teacherPage, 'my students');
   await clickAndLoad(teacherPage, teacherPage.getByRole('link', { name: t('staff.filter.notReady'), exact: true }));
-  expect(teacherPage.url()).toBe(`${server.url}/staff?filter=not-ready`);
+  expect(teacherPage.url()).toBe(`${suite.server.url}/staff?filter=not-ready`);
   // A student claimed but never signed in is not ready.
   expect(await studentRow(teacherPage, student).count()).toBe(1);
   expect(await teacherPage.locator('[aria-current="page"]').innerText()).toBe(t('staff.filter.notReady'));
@@ -422,7 +407,7 @@ async function walkStaffPages(teacherPage: Page, deskPage: Page, locale: Locale,
   expect(await statusText(deskPage)).toMatch(/^\S+/);
   expect(await deskPage.locator('main').innerText()).toContain(t('helpdesk.empty'));
   await check(deskPage, 'queue after approving, with the result');
-  await deskPage.goto(`${server.url}/helpdesk`);
+  await deskPage.goto(`${suite.server.url}/helpdesk`);
   expect(await deskPage.getByRole('checkbox').count()).toBe(0);
   expect(await deskPage.locator('main').innerText()).toContain(t('helpdesk.empty'));
   await check(deskPage, 'queue, empty');
@@ -439,8 +424,8 @@ const STAFF_PAGES = 9;
 
 describe.each<Locale>(['en', 'fr'])('accessibility (axe-core, WCAG 2.1 A and AA) in %s', (locale) => {
   test('My students, the reset request, the ticket, the help-desk queue and the re-claim sheet have no violations', async () => {
-    const teacher = await newContext(browser);
-    const desk = await newContext(browser);
+    const teacher = await newContext(suite.browser);
+    const desk = await newContext(suite.browser);
     const report: Record<string, string[]> = {};
     try {
       await walkStaffPages(teacher.page, desk.page, locale, locale === 'fr' ? JEAN_LUC : SOFIA, async (page, name) => {
@@ -461,12 +446,11 @@ describe.each<Locale>(['en', 'fr'])('accessibility (axe-core, WCAG 2.1 A and AA)
 describe.each<Locale>(['en', 'fr'])('on a phone (375 px wide) in %s', (locale) => {
   test('the staff pages never scroll sideways; wide tables scroll inside a named, focusable region', async () => {
     const phone = { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
-    const teacher = await newContext(browser, phone);
-    const desk = await newContext(browser, phone);
+    const teacher = await newContext(suite.browser, phone);
+    const desk = await newContext(suite.browser, phone);
     const widths: Record<string, Awaited<ReturnType<typeof overflowsHorizontally>>> = {};
     const regions: Record<string, { name: string; tabIndex: number; scrolls: boolean }[]> = {};
-    shots ??= screenshotDir();
-    const dir = shots;
+    const dir = suite.screenshots();
     try {
       await walkStaffPages(teacher.page, desk.page, locale, locale === 'fr' ? SIOBHAN : KWAME, async (page, name) => {
         await page.screenshot({ path: join(dir, `staff-${locale}-375-${name.replace(/\W+/g, '-')}.png`), fullPage: true });
@@ -540,9 +524,9 @@ async function tabTo(page: Page, target: Locator, limit = 60): Promise<boolean> 
 }
 
 test('keyboard: the queue’s checkboxes, notes and Reject buttons are reached in order, have names, show a focus ring (3:1) and work', async () => {
-  const t = translators.en;
-  const teacher = await newContext(browser);
-  const desk = await newContext(browser);
+  const t = suite.translators.en;
+  const teacher = await newContext(suite.browser);
+  const desk = await newContext(suite.browser);
   const pages: Record<string, FocusStop[]> = {};
   try {
     // Two requests from Ms Rivera.
@@ -550,11 +534,11 @@ test('keyboard: the queue’s checkboxes, notes and Reject buttons are reached i
     await openAsStaff(teacher.page, t, '/staff?lang=en', TEACHER, 'My students');
     for (const student of [YUSUF, MARY_ANN]) {
       await claimQuietly(student);
-      await teacher.page.goto(`${server.url}/staff`);
+      await teacher.page.goto(`${suite.server.url}/staff`);
       const url = await requestReset(teacher.page, t, student, `Keyboard test for ${student.givenName}`);
       ticketIds[student.username] = url.split('/').pop()!;
     }
-    await teacher.page.goto(`${server.url}/staff`);
+    await teacher.page.goto(`${suite.server.url}/staff`);
     pages['my students'] = await tabOrder(teacher.page);
 
     const page = desk.page;
@@ -615,11 +599,11 @@ test('keyboard: the queue’s checkboxes, notes and Reject buttons are reached i
     expect(await queueRow(page, MARY_ANN).count()).toBe(0);
 
     // The teacher sees both outcomes, the help desk's note included.
-    await teacher.page.goto(`${server.url}/staff/tickets/${ticketIds[YUSUF.username]}`);
+    await teacher.page.goto(`${suite.server.url}/staff/tickets/${ticketIds[YUSUF.username]}`);
     const rejected = await teacher.page.locator('main').innerText();
     expect(rejected).toContain('Rejected');
     expect(rejected).toContain('Please call the family first');
-    await teacher.page.goto(`${server.url}/staff/tickets/${ticketIds[MARY_ANN.username]}`);
+    await teacher.page.goto(`${suite.server.url}/staff/tickets/${ticketIds[MARY_ANN.username]}`);
     expect(await teacher.page.locator('main').innerText()).toContain('Account reset');
     expect(await bodyText(teacher.page)).not.toContain('Please call the family first');
     expect([...teacher.problems.list, ...desk.problems.list]).toEqual([]);

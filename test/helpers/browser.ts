@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+import { createI18n, type Locale, type Translate } from '../../src/i18n/i18n.js';
+import { startTestServer, type TestServer } from './server.js';
 
 /**
  * The browser tests drive the distribution's Chromium (Debian package `chromium`) with playwright-core. They never
@@ -209,4 +211,32 @@ export async function heading(page: Page): Promise<string> {
 /** The text of the page's alert. */
 export async function alertText(page: Page): Promise<string> {
   return (await page.getByRole('alert').innerText()).trim();
+}
+
+/** What the page-level suites share: Chromium, a server with the demo district, and the translators of both locales. */
+export interface BrowserSuite {
+  browser: Browser;
+  server: TestServer;
+  translators: Record<Locale, Translate>;
+  /** This run's screenshot folder, made on first use and printed when the suite ends. */
+  screenshots(): string;
+}
+
+/** Registers the suite's beforeAll/afterAll; the fields are set once beforeAll has run. */
+export function browserSuite(): BrowserSuite {
+  let shots: string | undefined;
+  const suite = { screenshots: () => (shots ??= screenshotDir()) } as BrowserSuite;
+  beforeAll(async () => {
+    // Browser first: when Chromium is missing the suite fails right here, with the install command in the message.
+    suite.browser = await launchBrowser();
+    suite.server = await startTestServer('sqlite');
+    const i18n = await createI18n();
+    suite.translators = { en: i18n.translator('en'), fr: i18n.translator('fr') };
+  }, 60_000);
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.server?.close();
+    if (shots) process.stderr.write(`browser test screenshots: ${shots}\n`);
+  });
+  return suite;
 }
