@@ -21,12 +21,18 @@ function phaseTimer() {
   let name = 'start';
   let wall = performance.now();
   let cpu = process.cpuUsage();
+  // The highest RSS seen within the phase (sampled between batches: the importer yields after each).
+  let peak = 0;
+  const sampler = process.env.BENCH_PHASES ? setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 50) : null;
+  sampler?.unref();
   const lap = (next: string) => {
     const c = process.cpuUsage(cpu);
-    if (process.env.BENCH_PHASES) process.stderr.write(`${name.padEnd(32)} wall ${(performance.now() - wall).toFixed(0).padStart(6)} ms  cpu ${((c.user + c.system) / 1000).toFixed(0).padStart(6)} ms  ${memory()}\n`);
+    peak = Math.max(peak, process.memoryUsage.rss());
+    if (process.env.BENCH_PHASES) process.stderr.write(`${name.padEnd(32)} wall ${(performance.now() - wall).toFixed(0).padStart(6)} ms  cpu ${((c.user + c.system) / 1000).toFixed(0).padStart(6)} ms  peak ${mb(peak).padStart(5)}  ${memory()}\n`);
     name = next;
     wall = performance.now();
     cpu = process.cpuUsage();
+    peak = 0;
   };
   return { phase: lap, rows() {}, done: () => lap('') };
 }

@@ -1,4 +1,6 @@
+import type { KeyIndex } from './key-index.js';
 import type { EntityFile } from './plan.js';
+import type { StoredUsers } from './stored-users.js';
 import type { Row } from './ports.js';
 
 /** Where the planner sends the changes it decides: the writer inside the import's transaction (none in a dry run). */
@@ -11,6 +13,14 @@ export interface ChangeSink {
   enrollmentInserts(rows: Row[]): Promise<void>;
   /** Rows as [...ENROLLMENT_COLUMNS values, stored row id]. */
   enrollmentUpdates(rows: Row[]): Promise<void>;
+  /**
+   * The stored enrollments in an index sized for `expected` keys, read on another thread while this one reads the
+   * other files (a sink with a thread of its own; without this the planner loads them itself, when it needs them).
+   * Asked before anything is written, so it holds the roster as it was before the import.
+   */
+  loadEnrollments?(expected: number): Promise<KeyIndex>;
+  /** The stored roster users, likewise (asked first: users.csv comes before enrollments.csv). */
+  loadUsers?(expected: number): Promise<StoredUsers>;
 }
 
 /** Changed rows of one kind waiting for the next flush (a batch of a file at most: memory stays flat). */

@@ -9,8 +9,19 @@ import { hash32, hash32b } from './hash.js';
  * wrong update, since updates also match on the real sourcedId.
  *
  * Each slot holds a content hash (for enrollments, the row's; for other uses, a payload such as a line number), a
- * database row id (0 for a row new in this import) and a "seen" flag.
+ * database row id (0 for a row new in this import; for other uses, another payload) and flags: bit 0 is "seen", the
+ * other bits are the user's (see flagsAt).
  */
+/** A KeyIndex's arrays, to hand it to another thread without copying (see KeyIndex.fromParts). */
+export interface KeyIndexParts {
+  size: number;
+  hi: Uint32Array;
+  lo: Uint32Array;
+  content: Uint32Array;
+  rowIds: Uint32Array;
+  flags: Uint8Array;
+}
+
 export class KeyIndex {
   private capacity: number;
   private hi: Uint32Array;
@@ -27,6 +38,25 @@ export class KeyIndex {
     this.content = new Uint32Array(this.capacity);
     this.rowIds = new Uint32Array(this.capacity);
     this.flags = new Uint8Array(this.capacity);
+  }
+
+  /** An index over arrays built elsewhere (by parts()). */
+  static fromParts(parts: KeyIndexParts): KeyIndex {
+    const index = new KeyIndex(0);
+    index.capacity = parts.hi.length;
+    index.hi = parts.hi;
+    index.lo = parts.lo;
+    index.content = parts.content;
+    index.rowIds = parts.rowIds;
+    index.flags = parts.flags;
+    index.size = parts.size;
+    return index;
+  }
+
+  /** The index's arrays and the buffers to transfer with them; the index must not be used afterwards. */
+  parts(): { parts: KeyIndexParts; transfer: ArrayBuffer[] } {
+    const parts = { size: this.size, hi: this.hi, lo: this.lo, content: this.content, rowIds: this.rowIds, flags: this.flags };
+    return { parts, transfer: [this.hi.buffer, this.lo.buffer, this.content.buffer, this.rowIds.buffer, this.flags.buffer] as ArrayBuffer[] };
   }
 
   private static capacityFor(n: number): number {
@@ -68,20 +98,20 @@ export class KeyIndex {
   }
 
   /** Adds a key by its stored hash halves (a key not present yet), without the string. */
-  addHashed(hi: number, lo: number, contentHash: number, rowId: number, seen: boolean): void {
+  addHashed(hi: number, lo: number, contentHash: number, rowId: number, seen: boolean | number): void {
     if ((this.size + 1) / this.capacity > 0.8) this.grow();
     if (hi === 0 && lo === 0) lo = 1;
     this.put(this.slotOf(hi, lo), hi, lo, contentHash, rowId, seen);
   }
 
-  private put(slot: number, hi: number, lo: number, contentHash: number, rowId: number, seen: boolean): void {
+  private put(slot: number, hi: number, lo: number, contentHash: number, rowId: number, seen: boolean | number): void {
     this.lastSlot = -1;
     if (this.hi[slot] === 0 && this.lo[slot] === 0) this.size += 1;
     this.hi[slot] = hi;
     this.lo[slot] = lo;
     this.content[slot] = contentHash >>> 0;
     this.rowIds[slot] = rowId;
-    this.flags[slot] = seen ? 1 : 0;
+    this.flags[slot] = typeof seen === 'number' ? seen : seen ? 1 : 0;
   }
 
   /** Where find() last probed to (the key's slot, or the empty one it would take), until the next change. */
@@ -96,7 +126,8 @@ export class KeyIndex {
   }
 
   /** Adds a key (not present yet); right after find() of the same key, without probing again. */
-  add(key: string, contentHash: number, rowId: number, seen: boolean): void {
+  /** `seen`: the seen flag, or all flags as a number. */
+  add(key: string, contentHash: number, rowId: number, seen: boolean | number): void {
     const slot = key === this.lastKey ? this.lastSlot : -1;
     this.hashKey(key);
     if (slot >= 0 && (this.size + 1) / this.capacity <= 0.8) this.put(slot, this.keyHi, this.keyLo, contentHash, rowId, seen);
@@ -112,18 +143,33 @@ export class KeyIndex {
   }
 
   seenAt(slot: number): boolean {
-    return this.flags[slot] === 1;
+    return (this.flags[slot] & 1) === 1;
   }
 
   markSeen(slot: number): void {
-    this.flags[slot] = 1;
+    this.flags[slot] |= 1;
+  }
+
+  flagsAt(slot: number): number {
+    return this.flags[slot];
+  }
+
+  setFlags(slot: number, flags: number): void {
+    this.flags[slot] = flags;
+  }
+
+  /** Slots whose flags, masked, equal `value`. */
+  count(mask: number, value: number): number {
+    let n = 0;
+    for (let slot = 0; slot < this.capacity; slot += 1) if ((this.flags[slot] & mask) === value && (this.hi[slot] !== 0 || this.lo[slot] !== 0)) n += 1;
+    return n;
   }
 
   /** Row ids of rows that exist in the database and were not seen in this import. */
   unseenRowIds(): number[] {
     const ids: number[] = [];
     for (let slot = 0; slot < this.capacity; slot += 1) {
-      if (this.flags[slot] === 0 && (this.hi[slot] !== 0 || this.lo[slot] !== 0) && this.rowIds[slot] > 0) ids.push(this.rowIds[slot]);
+      if ((this.flags[slot] & 1) === 0 && (this.hi[slot] !== 0 || this.lo[slot] !== 0) && this.rowIds[slot] > 0) ids.push(this.rowIds[slot]);
     }
     return ids;
   }

@@ -7,13 +7,8 @@ import { IssueList, type RowIssue } from './issues.js';
 import { KeyIndex } from './key-index.js';
 import { orderedIds } from './ordered-id.js';
 import { readManifest, type Manifest, type ProcessingMode } from './manifest.js';
+import { USER_DISABLED, USER_DISABLED_BY_ROSTER, USER_REJECTED, USER_SEEN, type StoredUsers } from './stored-users.js';
 import {
-  packUser,
-  USER_DISABLED,
-  USER_DISABLED_BY_ROSTER,
-  USER_SEEN,
-  userFlags,
-  userHash,
   type PackedRows,
   type RosterSnapshot,
   type RosterStorePort,
@@ -216,16 +211,31 @@ export class Planner {
     this.summary.ignoredFiles = this.source.files().filter((f) => !used.has(f.toLowerCase()));
 
     progress.phase('loading the current roster');
-    this.snapshot = await this.store.loadSnapshot();
+    // A sink with a thread of its own reads the stored users and enrollments there, while this thread reads the
+    // other files; it is asked before anything is written, so it reads the roster as it was before the import.
+    const sink = this.options.sink;
+    const threaded = Boolean(sink?.loadUsers && sink.loadEnrollments);
+    this.snapshot = await this.store.loadSnapshot({ users: !threaded });
+    if (threaded) {
+      this.storedUsers = sink!.loadUsers!(this.snapshot.userCount);
+      this.storedUsers.catch(() => undefined); // surfaces where it is awaited
+      if (this.modes.enrollments !== 'absent' && this.snapshot.enrollmentCount) {
+        // Room for the file's new rows too (a nightly file mostly repeats the stored ones): no rehash later.
+        this.storedEnrollments = sink!.loadEnrollments!(Math.ceil(this.snapshot.enrollmentCount * 1.1) + 1024);
+        this.storedEnrollments.catch(() => undefined);
+      }
+    }
 
     for (const file of ENTITY_FILES) await this.readEntities(file);
     await this.readRoles();
+    if (this.storedUsers) this.snapshot.users = await this.storedUsers;
+    this.storedUsers = null;
     await this.readUsers();
     await this.readEnrollments();
 
     await this.flush();
     const wouldDisable = this.disable.length;
-    const activeBefore = this.snapshot.activeUsers;
+    const activeBefore = this.snapshot.users.active;
     return {
       manifest,
       modes: this.modes,
@@ -574,13 +584,15 @@ export class Planner {
           continue;
         }
         const id = r.sourcedId;
-        const stored = users.get(id);
-        if ((stored !== undefined && userFlags(stored) & USER_SEEN) || this.newUsers.find(id) >= 0 || this.skippedUsers.has(id) || this.rejected.users.has(id)) {
+        const handle = users.find(id);
+        const stored = handle !== -1;
+        const storedFlags = stored ? users.flagsAt(handle) : 0;
+        if (storedFlags & USER_SEEN || this.newUsers.find(id) >= 0 || this.skippedUsers.has(id) || this.rejected.users.has(id)) {
           this.reject('users', map, line, id, 'sourcedId', 'sourcedId appears twice in the file');
           this.summary.accounts.rejected += 1;
           continue;
         }
-        if (stored !== undefined) users.set(id, stored + USER_SEEN);
+        if (stored) users.addFlags(handle, USER_SEEN);
 
         // Roles: users.csv (1.1) and roles.csv (1.2).
         const oneRosterRoles: string[] = [];
@@ -672,7 +684,7 @@ export class Planner {
         const candidate: UserCandidate = {
           sourcedId: id,
           line,
-          existing: stored !== undefined,
+          existing: stored,
           accountId: null,
           values,
           usernameKey: usernameKey(rendered.username),
@@ -680,8 +692,8 @@ export class Planner {
           role,
           school,
           enabled,
-          flags: stored === undefined ? 0 : userFlags(stored),
-          changed: stored === undefined || userHash(stored) !== hash,
+          flags: storedFlags,
+          changed: !stored || users.hashAt(handle) !== hash,
         };
         candidate.values.push(hash);
         if (!candidate.changed) {
@@ -710,11 +722,15 @@ export class Planner {
       await this.settleCandidates(candidates, map, out);
       await this.flush();
     }
-    this.afterUsers();
+    await this.afterUsers();
   }
 
   private rejectUser(id: string, role: string | null, school = '(none)'): void {
-    if (id) this.rejected.users.add(id);
+    if (id) {
+      this.rejected.users.add(id);
+      const stored = this.snapshot.users.find(id);
+      if (stored !== -1) this.snapshot.users.addFlags(stored, USER_REJECTED);
+    }
     this.countUser('rejected', role ?? '(unknown)', school);
   }
 
@@ -778,13 +794,12 @@ export class Planner {
     }
   }
 
-  private afterUsers(): void {
+  private async afterUsers(): Promise<void> {
     // roles.csv rows for users that users.csv does not have.
     for (const [user, value] of this.roles) {
       const line = Number(value.split('\t')[3]) || 1;
       if (value.startsWith('!')) continue;
-      const stored = this.snapshot.users.get(user);
-      if (stored !== undefined && this.modes.users !== 'bulk') continue;
+      if (this.snapshot.users.find(user) !== -1 && this.modes.users !== 'bulk') continue;
       this.errors.add({ file: 'roles.csv', line, sourcedId: user, column: 'userSourcedId', reason: `user ${user} is not in users.csv` });
     }
     this.roles = new Map();
@@ -793,14 +808,19 @@ export class Planner {
     if (this.modes.users !== 'bulk' || this.incomplete.has('users')) return;
     // Bulk: every active roster account the file no longer lists is disabled.
     const absent: string[] = [];
-    for (const [id, packed] of this.snapshot.users) {
-      const flags = userFlags(packed);
-      if (flags & USER_SEEN || this.rejected.users.has(id)) continue;
-      if (!(flags & USER_DISABLED)) absent.push(id);
+    const users = this.snapshot.users;
+    // Only their ids are missing from the table: read back from the database when there are any.
+    if (users.countAbsent()) {
+      for await (const ids of this.store.rosterUserIds()) for (const id of ids) if (users.isAbsent(users.find(id))) absent.push(id);
     }
     this.absentUsers = absent;
     for (const id of absent) this.disable.push(id);
   }
+
+  /** The stored users, being read by the sink's thread since the start (see ChangeSink.loadUsers). */
+  private storedUsers: Promise<StoredUsers> | null = null;
+  /** The stored enrollments, being read by the sink's thread since the start (see ChangeSink.loadEnrollments). */
+  private storedEnrollments: Promise<KeyIndex> | null = null;
 
   /** Absent users, counted by role and school once their links are loaded (see countAbsent). */
   absentUsers: string[] = [];
@@ -810,10 +830,11 @@ export class Planner {
   private userState(id: string): 'ok' | 'rejected' | 'skipped' | 'missing' {
     if (this.rejected.users.has(id)) return 'rejected';
     if (this.skippedUsers.has(id)) return 'skipped';
-    if (this.newUsers.find(id) >= 0) return 'ok';
-    const stored = this.snapshot.users.get(id);
-    if (stored === undefined) return 'missing';
-    if (userFlags(stored) & USER_SEEN) return 'ok';
+    // Stored users first: a nightly file's users are nearly all stored ones (and new users never are).
+    const users = this.snapshot.users;
+    const stored = users.find(id);
+    if (stored === -1) return this.newUsers.find(id) >= 0 ? 'ok' : 'missing';
+    if (users.flagsAt(stored) & USER_SEEN) return 'ok';
     return this.modes.users === 'bulk' && !this.incomplete.has('users') ? 'missing' : 'ok';
   }
 
@@ -821,8 +842,9 @@ export class Planner {
     if (this.modes.enrollments === 'absent') return;
     const counts = this.summary.entities.enrollments;
     const progress = this.options.progress;
-    const index = new KeyIndex(Math.ceil(this.snapshot.enrollmentCount * 1.05) + 1024);
-    let loaded = false;
+    const index = this.storedEnrollments ? await this.storedEnrollments : new KeyIndex(Math.ceil(this.snapshot.enrollmentCount * 1.05) + 1024);
+    let loaded = this.storedEnrollments !== null;
+    this.storedEnrollments = null;
     // Stored rows are loaded once the index is sized for the file too (growing it would rehash every key).
     const load = async () => {
       if (!loaded && this.snapshot.enrollmentCount) await this.store.loadEnrollments(index);

@@ -1,19 +1,12 @@
 import type { ChangeSink } from './changes.js';
 import type { KeyIndex } from './key-index.js';
 import type { Progress } from './progress.js';
+import type { StoredUsers } from './stored-users.js';
 
 /** What the importer needs from storage; src/store/roster-repo.ts implements it for SQLite and PostgreSQL. */
 
 /** A small roster table's current rows: sourcedId → packed (row_hash × 2 + 1 when active), -1 for rows not from the roster. */
 export type PackedRows = Map<string, number>;
-
-export const USER_DISABLED = 1;
-export const USER_DISABLED_BY_ROSTER = 2;
-export const USER_SEEN = 4;
-/** Users: sourcedId → row_hash × 8 + flags. */
-export const packUser = (hash: number, flags: number) => hash * 8 + flags;
-export const userHash = (packed: number) => Math.floor(packed / 8);
-export const userFlags = (packed: number) => packed % 8;
 
 export interface RosterSnapshot {
   orgs: PackedRows;
@@ -22,9 +15,10 @@ export interface RosterSnapshot {
   sessions: PackedRows;
   courses: PackedRows;
   classes: PackedRows;
-  users: Map<string, number>;
-  /** Roster-linked accounts that are active now: the mass-disable guard's denominator. */
-  activeUsers: number;
+  /** Stored roster users (empty when loadSnapshot was asked to leave them out); users.active is the guard's denominator. */
+  users: StoredUsers;
+  /** Stored roster users and enrollments, counted. */
+  userCount: number;
   enrollmentCount: number;
 }
 
@@ -83,7 +77,12 @@ export interface RosterRun {
 }
 
 export interface RosterStorePort {
-  loadSnapshot(): Promise<RosterSnapshot>;
+  /** The stored roster; without its users when `users` is false (a sink's thread reads them, see ChangeSink.loadUsers). */
+  loadSnapshot(options?: { users?: boolean }): Promise<RosterSnapshot>;
+  /** Adds every stored roster user (sourcedId, row_hash, disabled flags) to the table. */
+  loadUsers(users: StoredUsers): Promise<void>;
+  /** The sourcedIds of all stored roster users, page by page (to name the users a bulk file leaves out). */
+  rosterUserIds(): AsyncIterable<string[]>;
   /** Adds every stored enrollment (id, sourcedId, row_hash) to the index. */
   loadEnrollments(index: KeyIndex): Promise<void>;
   findAccounts(usernameKeys: string[], studentIds: string[]): Promise<AccountHit[]>;

@@ -11,6 +11,7 @@ import * as admin from './migrations/004_admin.js';
 import * as tickets from './migrations/005_tickets.js';
 import * as readiness from './migrations/006_readiness.js';
 import * as rosterKeys from './migrations/007_roster_keys.js';
+import * as rosterUnhashed from './migrations/008_roster_unhashed.js';
 import type { Database } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '005_tickets': tickets,
   '006_readiness': readiness,
   '007_roster_keys': rosterKeys,
+  '008_roster_unhashed': rosterUnhashed,
 };
 
 /** Names of all migrations, in the order they apply. */

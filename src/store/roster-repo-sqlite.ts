@@ -1,7 +1,76 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import type { KeyIndex } from '../roster/key-index.js';
 import type { BulkOps, Row } from '../roster/ports.js';
+import { USER_DISABLED, USER_DISABLED_BY_ROSTER, type StoredUsers } from '../roster/stored-users.js';
 
 const IN_CHUNK = 500;
+
+/** The number written as 8 hex digits at `at`. */
+const hex8 = (text: string, at: number) => hex(text, at, at + 8);
+
+/**
+ * Adds every stored enrollment (row id, key hash halves, row hash) to the index, as of one read transaction. Millions
+ * of rows: better-sqlite3 spends about a microsecond handing over each row, so SQLite packs each page into one string
+ * of fixed-width hex (32 characters a row), decoded here.
+ */
+export function loadSqliteEnrollments(db: BetterSqlite3.Database, index: KeyIndex): void {
+  const page = db
+    .prepare(
+      `SELECT max(id), group_concat(printf('%08x%08x%08x%08x', id, key_hi, key_lo, row_hash), '')
+       FROM (SELECT id, key_hi, key_lo, row_hash FROM roster_enrollments WHERE id > ? AND id <= 4294967295 AND key_hi IS NOT NULL ORDER BY id LIMIT 20000)`,
+    )
+    .raw(true);
+  // Rows stored before their key hash was (migration 007), or with an id beyond 32 bits: hashed here.
+  const unhashed = db.prepare('SELECT id, sourced_id, row_hash FROM roster_enrollments WHERE key_hi IS NULL OR id > 4294967295').raw(true);
+  db.transaction(() => {
+    let after = 0;
+    for (;;) {
+      const [last, text] = page.get(after) as [number | null, string | null];
+      if (last === null || text === null) break;
+      for (let at = 0; at < text.length; at += 32) index.addHashed(hex8(text, at + 8), hex8(text, at + 16), hex8(text, at + 24), hex8(text, at), false);
+      after = last;
+    }
+    for (const [id, sourcedId, hash] of unhashed.iterate() as IterableIterator<[number, string, number]>) index.add(sourcedId, Number(hash), Number(id), false);
+  })();
+}
+
+/** A roster user's flags as SQL (see stored-users.ts), from roster_users r joined to accounts a. */
+export const USER_FLAGS_SQL = `(CASE WHEN a.status <> 'active' THEN ${USER_DISABLED} ELSE 0 END) + (CASE WHEN r.disabled_by_roster <> 0 THEN ${USER_DISABLED_BY_ROSTER} ELSE 0 END)`;
+
+/**
+ * Adds every stored roster user to the table, as of one read transaction: pages of one string each, a user as 8 hex
+ * digits of row hash, 1 of flags and the sourcedId, separated by U+001F (which no stored field holds: the importer
+ * rejects control characters).
+ */
+export function loadSqliteUsers(db: BetterSqlite3.Database, users: StoredUsers): void {
+  const page = db
+    .prepare(
+      `SELECT max(sourced_id), group_concat(entry, char(31)) FROM (
+         SELECT r.sourced_id, printf('%08x%x', coalesce(r.row_hash, 0), ${USER_FLAGS_SQL}) || r.sourced_id AS entry
+         FROM roster_users r JOIN accounts a ON a.id = r.account_id
+         WHERE r.sourced_id > ? ORDER BY r.sourced_id LIMIT 20000)`,
+    )
+    .raw(true);
+  db.transaction(() => {
+    let after = '';
+    for (;;) {
+      const [last, text] = page.get(after) as [string | null, string | null];
+      if (last === null || text === null) break;
+      for (const entry of text.split('\x1f')) users.add(entry.slice(9), hex(entry, 0, 8), hex(entry, 8, 9));
+      after = last;
+    }
+  })();
+}
+
+/** The number written in hex from `from` to `to`. */
+function hex(text: string, from: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < to; i += 1) {
+    const c = text.charCodeAt(i);
+    value = value * 16 + (c <= 57 ? c - 48 : c - 87);
+  }
+  return value;
+}
 
 /** Bulk writes on SQLite: cached prepared statements run row by row inside the caller's transaction (the fastest way). */
 export class SqliteBulkOps implements BulkOps {

@@ -3,10 +3,8 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
 import type { KeyIndex } from '../roster/key-index.js';
+import { StoredUsers } from '../roster/stored-users.js';
 import {
-  packUser,
-  USER_DISABLED,
-  USER_DISABLED_BY_ROSTER,
   type AccountHit,
   type RosterRun,
   type RunResult,
@@ -18,7 +16,7 @@ import {
 } from '../roster/ports.js';
 import type { Store } from './database.js';
 import { PgBulkOps } from './roster-repo-pg.js';
-import { SqliteBulkOps } from './roster-repo-sqlite.js';
+import { loadSqliteEnrollments, loadSqliteUsers, SqliteBulkOps, USER_FLAGS_SQL } from './roster-repo-sqlite.js';
 import { beginRosterTransaction } from './roster-sqlite-transaction.js';
 import { LocalWriteSession, runColumns, ThreadWriteSession } from './roster-write-session.js';
 import type { Progress } from '../roster/progress.js';
@@ -28,16 +26,6 @@ const LOOKUP_CHUNK = 500;
 const PAGE = 50_000;
 /** SQLite hands rows over synchronously: small pages keep the heap small. */
 const SQLITE_PAGE = 2_000;
-
-/** The number written as 8 hex digits at `at`. */
-function hex8(text: string, at: number): number {
-  let value = 0;
-  for (let i = at; i < at + 8; i += 1) {
-    const c = text.charCodeAt(i);
-    value = value * 16 + (c <= 57 ? c - 48 : c - 87);
-  }
-  return value;
-}
 
 function chunks<T>(values: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -104,7 +92,7 @@ export class SqlRosterStore implements RosterStorePort {
     }
   }
 
-  async loadSnapshot(): Promise<RosterSnapshot> {
+  async loadSnapshot(options: { users?: boolean } = {}): Promise<RosterSnapshot> {
     const snapshot: RosterSnapshot = {
       orgs: new Map(),
       orgTypes: new Map(),
@@ -112,8 +100,8 @@ export class SqlRosterStore implements RosterStorePort {
       sessions: new Map(),
       courses: new Map(),
       classes: new Map(),
-      users: new Map(),
-      activeUsers: 0,
+      users: new StoredUsers(),
+      userCount: 0,
       enrollmentCount: 0,
     };
     for await (const page of this.pages('id, row_hash, status, type, name', 'schools', 'id')) {
@@ -132,55 +120,56 @@ export class SqlRosterStore implements RosterStorePort {
         for (const [id, hash, status] of page as [string, number, string][]) target.set(id, pack(Number(hash), status));
       }
     }
+    const count = async (table: 'roster_users' | 'roster_enrollments') =>
+      Number((await this.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    snapshot.userCount = await count('roster_users');
+    snapshot.enrollmentCount = await count('roster_enrollments');
+    if (options.users !== false) {
+      snapshot.users = new StoredUsers(snapshot.userCount);
+      await this.loadUsers(snapshot.users);
+    }
+    return snapshot;
+  }
+
+  async loadUsers(users: StoredUsers): Promise<void> {
+    const sqlite = this.sqlite;
+    if (sqlite) {
+      loadSqliteUsers(sqlite, users);
+      return;
+    }
     for await (const page of this.pages(
-      'r.sourced_id, r.row_hash, r.disabled_by_roster, a.status',
+      `r.sourced_id, coalesce(r.row_hash, 0), ${USER_FLAGS_SQL}`,
       'roster_users r JOIN accounts a ON a.id = r.account_id',
       'r.sourced_id',
     )) {
-      for (const [id, hash, byRoster, status] of page as [string, number, number, string][]) {
-        const disabled = status !== 'active';
-        if (!disabled) snapshot.activeUsers += 1;
-        snapshot.users.set(id, packUser(Number(hash), (disabled ? USER_DISABLED : 0) | (Number(byRoster) ? USER_DISABLED_BY_ROSTER : 0)));
-      }
+      for (const [id, hash, flags] of page as [string, number, number][]) users.add(id, Number(hash), Number(flags));
     }
-    const count = await this.db.selectFrom('roster_enrollments').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-    snapshot.enrollmentCount = Number(count.n);
-    return snapshot;
+  }
+
+  async *rosterUserIds(): AsyncIterable<string[]> {
+    for await (const page of this.pages('sourced_id', 'roster_users', 'sourced_id')) yield page.map((row) => row[0] as string);
   }
 
   async loadEnrollments(index: KeyIndex): Promise<void> {
     const sqlite = this.sqlite;
     if (sqlite) {
-      // Millions of rows: better-sqlite3 spends about a microsecond handing over each row, so SQLite packs each page
-      // into one string of fixed-width hex (id, key halves, row hash: 32 characters a row), decoded here.
-      const page = sqlite.prepare(
-        `SELECT max(id), group_concat(printf('%08x%08x%08x%08x', id, key_hi, key_lo, row_hash), '')
-         FROM (SELECT id, key_hi, key_lo, row_hash FROM roster_enrollments WHERE id > ? AND id <= 4294967295 AND key_hi IS NOT NULL ORDER BY id LIMIT 20000)`,
-      );
-      let after = 0;
-      for (;;) {
-        const [last, text] = page.raw(true).get(after) as [number | null, string | null];
-        if (last === null || text === null) break;
-        for (let at = 0; at < text.length; at += 32) index.addHashed(hex8(text, at + 8), hex8(text, at + 16), hex8(text, at + 24), hex8(text, at), false);
-        after = last;
-      }
-    } else {
-      const pool = this.store.raw.pool!;
-      let after = 0;
-      for (;;) {
-        const result: pg.QueryArrayResult = await pool.query({
-          text: `SELECT id, key_hi, key_lo, row_hash FROM roster_enrollments WHERE id > $1 AND key_hi IS NOT NULL ORDER BY id LIMIT ${PAGE}`,
-          values: [after],
-          rowMode: 'array',
-        });
-        for (const [id, hi, lo, hash] of result.rows as [number, number, number, number][]) index.addHashed(Number(hi), Number(lo), Number(hash), Number(id), false);
-        if (result.rows.length < PAGE) break;
-        after = Number(result.rows[result.rows.length - 1][0]);
-      }
+      loadSqliteEnrollments(sqlite, index);
+      return;
     }
-    // Rows stored before their key hash was (migration 007), or with an id beyond 32 bits: hashed here.
-    const rest = sqlite ? 'roster_enrollments WHERE key_hi IS NULL OR id > 4294967295' : 'roster_enrollments WHERE key_hi IS NULL';
-    for await (const page of this.pages('id, sourced_id, row_hash', rest, 'id')) {
+    const pool = this.store.raw.pool!;
+    let after = 0;
+    for (;;) {
+      const result: pg.QueryArrayResult = await pool.query({
+        text: `SELECT id, key_hi, key_lo, row_hash FROM roster_enrollments WHERE id > $1 AND key_hi IS NOT NULL ORDER BY id LIMIT ${PAGE}`,
+        values: [after],
+        rowMode: 'array',
+      });
+      for (const [id, hi, lo, hash] of result.rows as [number, number, number, number][]) index.addHashed(Number(hi), Number(lo), Number(hash), Number(id), false);
+      if (result.rows.length < PAGE) break;
+      after = Number(result.rows[result.rows.length - 1][0]);
+    }
+    // Rows stored before their key hash was (migration 007): hashed here.
+    for await (const page of this.pages('id, sourced_id, row_hash', 'roster_enrollments WHERE key_hi IS NULL', 'id')) {
       for (const [id, sourcedId, hash] of page as [number, string, number][]) index.add(sourcedId, Number(hash), Number(id), false);
     }
   }

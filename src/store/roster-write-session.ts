@@ -1,5 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { RosterWriter } from '../roster/apply.js';
+import { KeyIndex, type KeyIndexParts } from '../roster/key-index.js';
+import { StoredUsers, type StoredUsersParts } from '../roster/stored-users.js';
 import type { EntityFile } from '../roster/plan.js';
 import type { ApplyResult, BulkOps, FinishPlan, Row, RunResult, WriteSession, WriterContext } from '../roster/ports.js';
 import type { Progress } from '../roster/progress.js';
@@ -177,6 +179,13 @@ export class ThreadWriteSession implements WriteSession {
   }
   enrollmentUpdates(rows: Row[]): Promise<void> {
     return this.send('enrollmentUpdates', rows);
+  }
+  // Read by the thread before it writes anything (requests run in order), while this thread reads the other files.
+  async loadUsers(expected: number): Promise<StoredUsers> {
+    return StoredUsers.fromParts(await this.request<StoredUsersParts>('loadUsers', expected));
+  }
+  async loadEnrollments(expected: number): Promise<KeyIndex> {
+    return KeyIndex.fromParts(await this.request<KeyIndexParts>('loadEnrollments', expected));
   }
   async finish(plan: FinishPlan): Promise<ApplyResult> {
     await this.settle();

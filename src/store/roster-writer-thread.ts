@@ -5,10 +5,12 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { RosterWriter } from '../roster/apply.js';
+import { KeyIndex } from '../roster/key-index.js';
+import { StoredUsers } from '../roster/stored-users.js';
 import type { EntityFile } from '../roster/plan.js';
 import type { FinishPlan, Row, RunResult, WriterContext } from '../roster/ports.js';
 import { openSqlite } from './database.js';
-import { SqliteBulkOps } from './roster-repo-sqlite.js';
+import { loadSqliteEnrollments, loadSqliteUsers, SqliteBulkOps } from './roster-repo-sqlite.js';
 import { beginRosterTransaction } from './roster-sqlite-transaction.js';
 import { recordRun } from './roster-write-session.js';
 
@@ -22,17 +24,39 @@ let failure: string | null = null;
 
 type Request = { id: number; op: string; args: unknown };
 
+/** A reply whose arrays move to the main thread instead of being copied. */
+class Transfer {
+  constructor(
+    readonly value: unknown,
+    readonly buffers: ArrayBuffer[],
+  ) {}
+}
+
+const READS = new Set(['open', 'expectUsers', 'expectEnrollments', 'loadUsers', 'loadEnrollments']);
+
 let begun = false;
 
 async function handle({ op, args }: Request): Promise<unknown> {
   // The write lock is taken at the first write: an import that changes nothing holds it only to record itself.
-  if (op !== 'open' && op !== 'expectUsers' && op !== 'expectEnrollments' && !begun) {
+  if (!READS.has(op) && !begun) {
     beginRosterTransaction(db);
     begun = true;
   }
   switch (op) {
     case 'open':
       return null;
+    case 'loadUsers': {
+      const users = new StoredUsers(args as number);
+      loadSqliteUsers(db, users);
+      const { parts, transfer } = users.parts();
+      return new Transfer(parts, transfer);
+    }
+    case 'loadEnrollments': {
+      const index = new KeyIndex(args as number);
+      loadSqliteEnrollments(db, index);
+      const { parts, transfer } = index.parts();
+      return new Transfer(parts, transfer);
+    }
     case 'expectUsers':
       return writer.expectUsers(args as number);
     case 'expectEnrollments':
@@ -74,7 +98,9 @@ port.on('message', (request: Request) => {
       return;
     }
     try {
-      port.postMessage({ type: 'done', id: request.id, value: await handle(request) });
+      const value = await handle(request);
+      if (value instanceof Transfer) port.postMessage({ type: 'done', id: request.id, value: value.value }, value.buffers);
+      else port.postMessage({ type: 'done', id: request.id, value });
     } catch (error) {
       failure = error instanceof Error ? error.message : String(error);
       port.postMessage({ type: 'failed', id: request.id, message: failure });

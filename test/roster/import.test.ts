@@ -125,6 +125,26 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     expect(await rosterDigest(store)).toBe(digest);
   });
 
+  test('enrollments stored without a key hash (before migration 007) are still recognised, and a removed one is still removed', async () => {
+    const model = district('1.2');
+    const path = await write(model);
+    expect((await run(path)).status).toBe('applied');
+    const ids = await store.db.selectFrom('roster_enrollments').select('id').orderBy('id').execute();
+    const half = ids.filter((_, i) => i % 2 === 0).map((r) => r.id);
+    await store.db.updateTable('roster_enrollments').set({ key_hi: null, key_lo: null }).where('id', 'in', half).execute();
+
+    const again = await run(path);
+    expect(again.summary!.entities.enrollments).toMatchObject({ created: 0, updated: 0, removed: 0, unchanged: model.enrollments.length });
+    expect(await count(store, 'roster_enrollments')).toBe(model.enrollments.length);
+
+    // The first stored row has no key hash: dropping it from a bulk file removes it, and nothing else.
+    const first = await store.db.selectFrom('roster_enrollments').select('sourced_id').where('id', '=', half[0]).executeTakeFirstOrThrow();
+    const without = { ...model, enrollments: model.enrollments.filter((e) => e.sourcedId !== first.sourced_id) };
+    const removed = await run(await write(without));
+    expect(removed.summary!.entities.enrollments).toMatchObject({ created: 0, updated: 0, removed: 1, unchanged: model.enrollments.length - 1 });
+    expect(await count(store, 'roster_enrollments')).toBe(model.enrollments.length - 1);
+  });
+
   test('a re-export with every field quoted, vendor columns added and every dateLastModified changed is unchanged', async () => {
     const model = district('1.2');
     expect((await run(await write(model))).status).toBe('applied');

@@ -31,4 +31,21 @@ describe('KeyIndex', () => {
     const unseen = [...model.values()].filter((e) => !e.seen).map((e) => e.rowId).sort((a, b) => a - b);
     expect(index.unseenRowIds().sort((a, b) => a - b)).toEqual(unseen);
   });
+
+  test('moves to another thread by its parts and keeps every key, content, row id and seen flag', () => {
+    const index = new KeyIndex(100);
+    for (let i = 0; i < 5000; i += 1) index.add(`key-${i}`, i * 7, i + 1, i % 3 === 0);
+    const { parts, transfer } = index.parts();
+    // As postMessage does with a transfer list: the buffers move, the sender's arrays become empty.
+    const moved = KeyIndex.fromParts(structuredClone(parts, { transfer }));
+    expect(parts.hi.length).toBe(0);
+    expect(moved.size).toBe(5000);
+    for (let i = 0; i < 5000; i += 1) {
+      const slot = moved.find(`key-${i}`);
+      expect([moved.contentAt(slot), moved.rowIdAt(slot), moved.seenAt(slot)]).toEqual([i * 7, i + 1, i % 3 === 0]);
+    }
+    expect(moved.find('key-5000')).toBe(-1);
+    moved.add('key-5000', 1, 0, true);
+    expect(moved.size).toBe(5001);
+  });
 });
