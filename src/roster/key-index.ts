@@ -138,6 +138,10 @@ export class KeyIndex {
     return this.content[slot];
   }
 
+  setContent(slot: number, contentHash: number): void {
+    this.content[slot] = contentHash >>> 0;
+  }
+
   rowIdAt(slot: number): number {
     return this.rowIds[slot];
   }

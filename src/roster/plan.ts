@@ -7,6 +7,7 @@ import { IssueList, type RowIssue } from './issues.js';
 import { KeyIndex } from './key-index.js';
 import { orderedIds } from './ordered-id.js';
 import { readManifest, type Manifest, type ProcessingMode } from './manifest.js';
+import { RolesTable } from './roles-table.js';
 import { USER_DISABLED, USER_DISABLED_BY_ROSTER, USER_REJECTED, USER_SEEN, type StoredUsers } from './stored-users.js';
 import {
   type PackedRows,
@@ -162,8 +163,8 @@ export class Planner {
   private readonly newUsers = new KeyIndex();
   /** Users that are not accounts (guardians …), with the reason. */
   private readonly skippedUsers = new Map<string, string>();
-  /** 1.2 roles.csv: userSourcedId → "primaryRole\tother,roles\torg,ids\tline". */
-  private roles = new Map<string, string>();
+  /** 1.2 roles.csv, per user. */
+  private roles = new RolesTable();
   /**
    * New and changed users' usernames and student numbers → the line that has them, for in-file duplicates. These
    * three are compact hash sets (KeyIndex: 17 bytes a user instead of about 80 for a Map of strings), as a state's
@@ -320,6 +321,24 @@ export class Planner {
 
   /** Rows a file holds, about (from its size and its first rows' length); 0 when unknown. Set when its header is read. */
   private readonly estimates: Partial<Record<RosterFile, number>> = {};
+
+  /** Reads a file again (rarely: to name rows the first reading did not keep), without counting its rows twice. */
+  private async *reread(file: RosterFile): AsyncGenerator<{ map: ColumnMap; rows: string[][]; lines: number[] }> {
+    let map: ColumnMap | null = null;
+    try {
+      for await (const batch of readCsv(await this.source.open(`${file}.csv`), 4096)) {
+        let { rows, lines } = batch;
+        if (!map) {
+          map = mapColumns(file, fieldsOf(batch, 0));
+          rows = rows.slice(1);
+          lines = lines.slice(1);
+        }
+        yield { map, rows, lines };
+      }
+    } catch {
+      // Already reported by the first reading, which stopped at the same place.
+    }
+  }
 
   /** Estimates a big file's rows from its first batch and tells the sink, before any of them is written. */
   private async announce(file: RosterFile, batch: CsvBatch): Promise<void> {
@@ -536,7 +555,7 @@ export class Planner {
         if (!r) {
           const user = (pick(map, rows[i]).userSourcedId ?? '').trim();
           // A user whose role cannot be read cannot be given an account correctly.
-          if (user) this.roles.set(user, `!\t\t\t${lines[i]}`);
+          if (user) this.roles.reject(user);
           continue;
         }
         // A tobedeleted role still says what the user is (the user row says whether the account stays).
@@ -544,17 +563,11 @@ export class Planner {
           const org = this.exists('orgs', r.orgSourcedId);
           if (org !== 'ok') {
             this.reject('roles', map, lines[i], r.sourcedId ?? undefined, 'orgSourcedId', `org ${r.orgSourcedId} ${org === 'missing' ? 'is not in orgs.csv' : `is ${org}`}`);
-            this.roles.set(r.userSourcedId, `!\t\t\t${lines[i]}`);
+            this.roles.reject(r.userSourcedId);
             continue;
           }
         }
-        const previous = this.roles.get(r.userSourcedId);
-        if (previous?.startsWith('!')) continue;
-        const [primary = '', others = '', orgs = '', line = String(lines[i])] = previous ? previous.split('\t') : [];
-        this.roles.set(
-          r.userSourcedId,
-          [r.roleType === 'primary' && !primary ? r.role : primary, r.roleType === 'primary' && !primary ? others : add(others, r.role), add(orgs, r.orgSourcedId), line].join('\t'),
-        );
+        this.roles.add(r.userSourcedId, r.role, r.roleType === 'primary', r.orgSourcedId);
       }
     }
   }
@@ -597,26 +610,24 @@ export class Planner {
         // Roles: users.csv (1.1) and roles.csv (1.2).
         const oneRosterRoles: string[] = [];
         let primary: string | null = null;
-        let roleOrgs: string[] = [];
+        let roleOrgs: readonly string[] = [];
         if (r.role) {
           for (const role of r.role.split(',').map((s) => s.trim()).filter(Boolean)) oneRosterRoles.push(role);
           primary = oneRosterRoles[0] ?? null;
         }
-        const fromRoles = this.roles.get(id);
-        if (fromRoles !== undefined) {
-          this.roles.delete(id);
-          const [p, others, orgs] = fromRoles.split('\t');
-          if (p === '!') {
+        const fromRoles = this.roles.take(id);
+        if (fromRoles) {
+          if (fromRoles.rejected) {
             this.reject('users', map, line, id, null, 'its row in roles.csv was rejected');
             this.rejectUser(id, null);
             continue;
           }
-          if (p) {
-            primary ??= p;
-            oneRosterRoles.push(p);
+          if (fromRoles.primary) {
+            primary ??= fromRoles.primary;
+            oneRosterRoles.push(fromRoles.primary);
           }
-          if (others) oneRosterRoles.push(...others.split(','));
-          roleOrgs = orgs ? orgs.split(',') : [];
+          oneRosterRoles.push(...fromRoles.others);
+          roleOrgs = fromRoles.orgs;
         }
         if (!oneRosterRoles.length) {
           this.reject('users', map, line, id, 'role', this.modes.roles === 'absent' ? 'role is required' : 'the user has no role in users.csv or roles.csv');
@@ -795,14 +806,19 @@ export class Planner {
   }
 
   private async afterUsers(): Promise<void> {
-    // roles.csv rows for users that users.csv does not have.
-    for (const [user, value] of this.roles) {
-      const line = Number(value.split('\t')[3]) || 1;
-      if (value.startsWith('!')) continue;
-      if (this.snapshot.users.find(user) !== -1 && this.modes.users !== 'bulk') continue;
-      this.errors.add({ file: 'roles.csv', line, sourcedId: user, column: 'userSourcedId', reason: `user ${user} is not in users.csv` });
+    // roles.csv rows for users that users.csv does not have: named from a second reading of roles.csv (the table
+    // does not keep ids), at their first row.
+    if (this.roles.unclaimed()) {
+      for await (const { map, rows, lines } of this.reread('roles')) {
+        for (let i = 0; i < rows.length; i += 1) {
+          const user = (pick(map, rows[i]).userSourcedId ?? '').trim();
+          if (!this.roles.claimUnclaimed(user)) continue;
+          if (this.snapshot.users.find(user) !== -1 && this.modes.users !== 'bulk') continue;
+          this.errors.add({ file: 'roles.csv', line: lines[i], sourcedId: user, column: 'userSourcedId', reason: `user ${user} is not in users.csv` });
+        }
+      }
     }
-    this.roles = new Map();
+    this.roles = new RolesTable();
     this.fileUsernames = new KeyIndex();
     this.fileStudentNumbers = new KeyIndex();
     if (this.modes.users !== 'bulk' || this.incomplete.has('users')) return;
@@ -995,8 +1011,6 @@ export class Planner {
 }
 
 const joinList = (items: string[]) => (items.length ? items.join(',') : null);
-/** Adds an item to a comma-separated list once. */
-const add = (list: string, item: string | null) => (!item || list.split(',').includes(item) ? list : list ? `${list},${item}` : item);
 
 /** undefined: not a OneRoster role; null: a role that is not an account. */
 function mapOneRosterRole(role: string): RosterRole | null | undefined {

@@ -1,4 +1,4 @@
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqlAccountStore } from '../../src/store/accounts-repo.js';
 import { SqlRosterQueries } from '../../src/store/roster-repo.js';
@@ -287,6 +287,38 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     // A rejected row is kept as it was: neither changed nor treated as absent.
     expect(accounts.get(usernameOf(5))!.status).toBe('active');
     expect(await count(store, 'roster_enrollments')).toBe(model.enrollments.length - 2);
+  });
+
+  test('roles.csv: roles at two schools add up; a row for a user users.csv lacks is reported once, at its first line; a rejected row rejects its user', async () => {
+    const model = district('1.2');
+    const path = await write(model);
+    const rolesFile = join(path, 'roles.csv');
+    const text = readFileSync(rolesFile, 'utf8');
+    const last = text.trimEnd().split('\n').length; // lines so far, header included
+    const row = (id: string, user: string, type: string, role: string, org: string) => `${id},active,2025-08-01T00:00:00.000Z,${user},${type},${role},,,${org},\n`;
+    writeFileSync(
+      rolesFile,
+      text +
+        row('role-extra', 'stf-000000', 'secondary', 'administrator', 'sch-2') +
+        row('role-ghost-1', 'stf-ghost', 'primary', 'teacher', 'sch-0') +
+        row('role-ghost-2', 'stf-ghost', 'secondary', 'aide', 'sch-1') +
+        row('role-bad-org', model.users[5].sourcedId, 'secondary', 'student', 'sch-nowhere'),
+    );
+    const report = await run(path, { allowPartial: true });
+    expect(report.status).toBe('applied');
+    const rejected = model.users[5].sourcedId;
+    expect(report.errors.items.slice(0, 3)).toEqual([
+      { file: 'roles.csv', line: last + 4, column: 'orgSourcedId', sourcedId: 'role-bad-org', reason: 'org sch-nowhere is not in orgs.csv' },
+      expect.objectContaining({ file: 'users.csv', sourcedId: rejected, reason: 'its row in roles.csv was rejected' }),
+      { file: 'roles.csv', line: last + 2, column: 'userSourcedId', sourcedId: 'stf-ghost', reason: 'user stf-ghost is not in users.csv' },
+    ]);
+    // The rejected user's enrollments follow it.
+    expect(report.errors.items.slice(3).map((e) => `${e.file} ${e.reason}`)).toEqual(Array(3).fill(`enrollments.csv user ${rejected} was rejected`));
+    const accounts = await accountsOf(store);
+    expect(accounts.get('staff0')).toMatchObject({ roles: ['staff', 'teacher'] });
+    expect(accounts.get('staff0')!.schools).toContain('sch-2');
+    expect(accounts.has(usernameOf(5))).toBe(false);
+    expect(report.summary!.accounts).toMatchObject({ created: 69, rejected: 1 });
   });
 
   test('an empty users.csv (not even a header) is an error, never "everyone left"', async () => {

@@ -1,0 +1,87 @@
+import { IdTable } from './id-table.js';
+
+/** What roles.csv says about one user (OneRoster 1.2): the primary role, the other roles, the orgs. */
+export interface UserRoles {
+  /** One of the user's rows was rejected: the user cannot be given an account correctly. */
+  rejected: boolean;
+  primary: string;
+  others: readonly string[];
+  orgs: readonly string[];
+}
+
+const CLAIMED = 1; // KeyIndex's "seen" bit: users.csv's row took it
+const REJECTED = 2;
+
+/**
+ * roles.csv, gathered per user until users.csv claims it. A state's million users each have a row or more, but only a
+ * few hundred different combinations of roles and orgs: the table maps each user (compactly, see IdTable) to one of
+ * those combinations, kept once.
+ */
+export class RolesTable {
+  private readonly users = new IdTable();
+  private readonly combinations: UserRoles[] = [];
+  private readonly numbers = new Map<string, number>();
+
+  private numberOf(roles: UserRoles): number {
+    const key = `${roles.rejected ? '!' : ''}${roles.primary}\t${roles.others.join(',')}\t${roles.orgs.join(',')}`;
+    let n = this.numbers.get(key);
+    if (n === undefined) {
+      n = this.combinations.length;
+      this.combinations.push(roles);
+      this.numbers.set(key, n);
+    }
+    return n;
+  }
+
+  private set(user: string, roles: UserRoles, flags = 0): void {
+    const handle = this.users.find(user);
+    if (handle === -1) this.users.add(user, this.numberOf(roles), flags);
+    else {
+      this.users.setValue(handle, this.numberOf(roles));
+      this.users.addFlags(handle, flags);
+    }
+  }
+
+  /** One of the user's rows could not be used. */
+  reject(user: string): void {
+    this.set(user, { rejected: true, primary: '', others: [], orgs: [] }, REJECTED);
+  }
+
+  /** Adds a row: its role (the first primary one is the user's primary role) and its org. */
+  add(user: string, role: string, isPrimary: boolean, org: string | null): void {
+    const handle = this.users.find(user);
+    const previous = handle === -1 ? null : this.combinations[this.users.valueAt(handle)];
+    if (previous?.rejected) return;
+    const primary = previous?.primary ?? '';
+    const others = previous?.others ?? [];
+    const orgs = previous?.orgs ?? [];
+    const becomesPrimary = isPrimary && !primary;
+    this.set(user, {
+      rejected: false,
+      primary: becomesPrimary ? role : primary,
+      others: becomesPrimary || others.includes(role) ? others : [...others, role],
+      orgs: !org || orgs.includes(org) ? orgs : [...orgs, org],
+    });
+  }
+
+  /** The user's roles, once (users.csv lists a user once); undefined when roles.csv has none. */
+  take(user: string): UserRoles | undefined {
+    const handle = this.users.find(user);
+    if (handle === -1 || this.users.flagsAt(handle) & CLAIMED) return undefined;
+    this.users.addFlags(handle, CLAIMED);
+    return this.combinations[this.users.valueAt(handle)];
+  }
+
+  /** Users with usable roles.csv rows that users.csv did not claim. */
+  unclaimed(): number {
+    return this.users.count(CLAIMED | REJECTED, 0);
+  }
+
+  /** Whether the user is one of those (true once per user: marks it claimed). */
+  claimUnclaimed(user: string): boolean {
+    const handle = this.users.find(user);
+    if (handle === -1 || this.users.flagsAt(handle) & (CLAIMED | REJECTED)) return false;
+    this.users.addFlags(handle, CLAIMED);
+    return true;
+  }
+}
