@@ -4,14 +4,14 @@ import { stringify as stringifyYaml } from 'yaml';
 import { ROLES, USERNAME_PATTERN, type Role } from './accounts/account.js';
 import { ConfigError, insecureConfigWarnings, loadConfig, redactConfig, type Config } from './config/load.js';
 import { seedDemo } from './demo/seed.js';
-import { EXIT_CODES, importRoster } from './roster/import.js';
+import { EXIT_CODES } from './roster/import.js';
+import { cliImport } from './roster/cli-import.js';
 import { lineProgress, terminalProgress } from './roster/progress.js';
 import { reportText } from './roster/report-text.js';
-import { rosterImportDeps } from './roster/service.js';
 import { SqlRosterStore } from './store/roster-repo.js';
 import { launchUrlOf } from './oidc/clients.js';
 import { rotateSigningKey } from './oidc/keys.js';
-import { createServices, type Services } from './services.js';
+import { createServices, withCommandServices, type Services } from './services.js';
 import { AppError } from './shared/errors.js';
 import { createLogger } from './shared/log.js';
 import { migrateToLatest, openStore, storeOptionsFromConfig } from './store/database.js';
@@ -21,18 +21,7 @@ function config(): Config {
 }
 
 /** Opens the store (migrating it) and the services for one command, then closes them. */
-async function withServices<T>(work: (services: Services) => Promise<T>): Promise<T> {
-  const cfg = config();
-  const options = storeOptionsFromConfig(cfg);
-  const store = await openStore(options);
-  try {
-    await migrateToLatest(store, options.schema);
-    const services = await createServices(cfg, store, createLogger(process.env.LOG_LEVEL ?? 'warn'));
-    return await work(services);
-  } finally {
-    await store.close();
-  }
-}
+const withServices = <T>(work: (services: Services) => Promise<T>): Promise<T> => withCommandServices(config(), work);
 
 function print(json: boolean, value: unknown, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
@@ -238,18 +227,11 @@ roster
   .option('--force', 'apply even when more than roster.maxDisableShare of active accounts would be disabled')
   .option('--json', 'print the report as JSON')
   .action(async (path: string, opts) => {
-    const code = await withServices(async (services) => {
-      const progress = process.stderr.isTTY && !opts.json ? terminalProgress(process.stderr) : lineProgress((line) => process.stderr.write(`${line}\n`));
-      const report = await importRoster(rosterImportDeps(services, services.store, {}, { writerThread: true }), path, {
-        dryRun: Boolean(opts.dryRun),
-        allowPartial: Boolean(opts.allowPartial),
-        force: Boolean(opts.force),
-        progress,
-      });
-      print(opts.json, report, reportText(report));
-      return EXIT_CODES[report.status];
-    });
-    process.exitCode = code;
+    const progress = process.stderr.isTTY && !opts.json ? terminalProgress(process.stderr) : lineProgress((line) => process.stderr.write(`${line}\n`));
+    const options = { dryRun: Boolean(opts.dryRun), allowPartial: Boolean(opts.allowPartial), force: Boolean(opts.force) };
+    const report = await cliImport(config(), path, options, progress);
+    print(opts.json, report, reportText(report));
+    process.exitCode = EXIT_CODES[report.status];
   });
 
 roster

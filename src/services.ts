@@ -8,7 +8,8 @@ import { commonPasswords } from './accounts/common-passwords.js';
 import { PasswordPolicy } from './accounts/password-policy.js';
 import { PasswordHasher } from './accounts/passwords.js';
 import { ClaimService } from './claim/claim-service.js';
-import { EventBus } from './events/bus.js';
+import { auditedEvents } from './events/audited.js';
+import type { EventBus } from './events/bus.js';
 import { createI18n, type I18n } from './i18n/i18n.js';
 import { ClientRegistry } from './oidc/clients.js';
 import { Sealer } from './shared/seal.js';
@@ -21,7 +22,7 @@ import { SqlPolicyStore } from './store/admin-policies-repo.js';
 import { SqlAuditLog } from './store/audit-repo.js';
 import { SqlClaimStore } from './store/claim-repo.js';
 import { SqlClientStore } from './store/clients-repo.js';
-import type { Store } from './store/database.js';
+import { migrateToLatest, openStore, storeOptionsFromConfig, type Store } from './store/database.js';
 import { SqlFlowStore } from './store/flows-repo.js';
 import { SqlRpSessions } from './store/rp-sessions-repo.js';
 import { SqlSecrets } from './store/secrets-repo.js';
@@ -70,10 +71,7 @@ export async function createServices(config: Config, store: Store, log: Logger =
     secrets.getOrCreate('server-secret', random),
   ]);
   const sealer = new Sealer(config.secrets.sealKey ?? sealKey);
-  const events = new EventBus(log);
-  const audit = new SqlAuditLog(store.db);
-  events.subscribe((event) => audit.append(event));
-  events.subscribe((event) => log.info({ event: event.type, subject: event.subjectId ?? undefined, ip: event.ip ?? undefined }, 'audit'));
+  const { events, audit } = auditedEvents(store, log);
 
   const hasher = new PasswordHasher(config.passwords);
   const accounts = new SqlAccountStore(store.db);
@@ -113,4 +111,17 @@ export async function createServices(config: Config, store: Store, log: Logger =
     auditSearch: new SqlAuditSearch(store.db),
     adminDirectory: new SqlAdminDirectory(store.db),
   };
+}
+
+/** Opens the store (migrating it) and the services for one command of the CLI, then closes them. */
+export async function withCommandServices<T>(config: Config, work: (services: Services) => Promise<T>): Promise<T> {
+  const options = storeOptionsFromConfig(config);
+  const store = await openStore(options);
+  try {
+    await migrateToLatest(store, options.schema);
+    const services = await createServices(config, store, createLogger(process.env.LOG_LEVEL ?? 'warn'));
+    return await work(services);
+  } finally {
+    await store.close();
+  }
 }

@@ -1,14 +1,17 @@
 /**
  * One roster import in a process of its own, so its peak RSS is the importer's alone:
- * `node --import tsx bench/lib/roster-import-child.ts <store-options-json> <path>`. Prints one JSON line.
+ * `node --import tsx bench/lib/roster-import-child.ts <store-options-json> <path> [force] [importMemory]`. Prints one
+ * JSON line. It runs the import as `homeroom roster import` does (cliImport, configured through the environment: a
+ * SQLite file must be named homeroom.db).
  */
-import { EventBus } from '../../src/events/bus.js';
-import { importRoster } from '../../src/roster/import.js';
-import { createLogger } from '../../src/shared/log.js';
-import { migrateToLatest, openStore, type StoreOptions } from '../../src/store/database.js';
-import { SqlRosterStore } from '../../src/store/roster-repo.js';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { loadConfig } from '../../src/config/load.js';
+import { cliImport } from '../../src/roster/cli-import.js';
+import type { StoreOptions } from '../../src/store/database.js';
 
-const [optionsJson, path, force] = process.argv.slice(2);
+const [optionsJson, path, force, importMemory] = process.argv.slice(2);
 
 const mb = (n: number) => `${Math.round(n / 1048576)}`;
 const memory = () => {
@@ -37,28 +40,23 @@ function phaseTimer() {
   return { phase: lap, rows() {}, done: () => lap('') };
 }
 const options = JSON.parse(optionsJson) as StoreOptions;
-const store = await openStore(options);
-await migrateToLatest(store, options.schema);
-const events = new EventBus(createLogger('silent'));
+if (options.engine === 'sqlite') {
+  if (basename(options.file!) !== 'homeroom.db') throw new Error('the SQLite file must be named homeroom.db');
+  process.env.HOMEROOM_DATA_DIR = dirname(options.file!);
+} else {
+  process.env.DATABASE_URL = options.url;
+  const config = join(tmpdir(), `bench-import-${process.pid}.json`);
+  writeFileSync(config, JSON.stringify({ database: { schema: options.schema, poolSize: options.poolSize ?? 4 } }));
+  process.env.HOMEROOM_CONFIG = config;
+}
+process.env.LOG_LEVEL = 'silent';
 const started = performance.now();
 const cpuBefore = process.cpuUsage();
-const report = await importRoster(
-  {
-    store: new SqlRosterStore(store, { writerThread: true }),
-    events,
-    settings: {
-      studentIdSource: 'identifier',
-      usernameTemplates: { student: 'S0{studentNumber}', teacher: '{username}', staff: '{username}' },
-      claimDelay: 86400,
-      maxDisableShare: 0.1,
-    },
-  },
-  path,
-  { force: force === 'force', progress: phaseTimer() },
-);
+const config = loadConfig(process.env);
+if (importMemory) config.roster.importMemory = Number(importMemory);
+const report = await cliImport(config, path, { force: force === 'force' }, phaseTimer());
 const wallMs = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
-await store.close();
 const { maxRSS } = process.resourceUsage();
 process.stdout.write(
   `${JSON.stringify({

@@ -180,6 +180,12 @@ export const configSchema = z.strictObject({
         .describe('a bulk import that would disable more than this share of active roster accounts is refused unless --force (a half-exported file must not lock a district out)'),
       watchDir: z.string().optional().describe('folder the running server watches for OneRoster zips or folders to import; each is moved to done/ or failed/ with its report beside it'),
       watchInterval: duration().default(60).describe('how often the server looks in roster.watchDir'),
+      importMemory: z
+        .number()
+        .int()
+        .min(64)
+        .optional()
+        .describe('megabytes of JavaScript heap each thread of `homeroom roster import` may use, for state-sized rosters: the import then runs in a thread with that bound and collects its garbage early (under 100 MB are in use at a million students); unset, the heap is not bounded'),
     })
     .default({
       studentIdSource: 'identifier',

@@ -9,7 +9,7 @@ import type { RosterImportDeps } from './import.js';
  * in a thread of its own (see SqlRosterStoreOptions).
  */
 export function rosterImportDeps(
-  services: Services,
+  services: Pick<Services, 'config' | 'events' | 'policies' | 'store'>,
   store: Store = services.store,
   overrides: { claimDelay?: number } = {},
   options: SqlRosterStoreOptions = {},

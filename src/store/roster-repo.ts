@@ -47,6 +47,8 @@ export interface SqlRosterStoreOptions {
    * connection would wait on the import's write lock with the event loop blocked.
    */
   writerThread?: boolean;
+  /** Bounds the writer thread's JavaScript heap, in megabytes (roster.importMemory). */
+  writerHeapMb?: number;
 }
 
 export class SqlRosterStore implements RosterStorePort {
@@ -205,7 +207,7 @@ export class SqlRosterStore implements RosterStorePort {
   async openWriter(context: WriterContext, progress: Progress): Promise<WriteSession> {
     const sqlite = this.sqlite;
     if (sqlite) {
-      if (this.options.writerThread && !sqlite.memory) return ThreadWriteSession.open(sqlite.name, context, progress);
+      if (this.options.writerThread && !sqlite.memory) return ThreadWriteSession.open(sqlite.name, context, progress, this.options.writerHeapMb);
       return new LocalWriteSession(new SqliteBulkOps(sqlite), context, progress, {
         begin: async () => beginRosterTransaction(sqlite),
         commit: async () => {

@@ -115,8 +115,8 @@ export class ThreadWriteSession implements WriteSession {
    * Starts the thread, which begins the write transaction as soon as it is up (its start-up, about a second of
    * compiling, overlaps the first files' reading); a failure to begin surfaces at the first write.
    */
-  static open(file: string, context: WriterContext, progress: Progress): ThreadWriteSession {
-    const worker = new Worker(WORKER_URL, { workerData: { file, context } });
+  static open(file: string, context: WriterContext, progress: Progress, heapMb?: number): ThreadWriteSession {
+    const worker = new Worker(WORKER_URL, { workerData: { file, context }, ...(heapMb ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}) });
     const session = new ThreadWriteSession(worker, progress);
     void session.send('open', null);
     return session;

@@ -1,44 +1,17 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import pg from 'pg';
-import { openStore, type StoreOptions } from '../../src/store/database.js';
+import { openStore } from '../../src/store/database.js';
 import { generateDistrict, writeRoster } from '../helpers/oneroster-generator.js';
 import { ENGINES } from '../helpers/server.js';
-import { rosterDigest } from './support.js';
-
-
+import { cliWorkspace, rosterDigest } from './support.js';
 
 /**
  * `homeroom roster import` as an operator runs it, killed with SIGKILL in the middle of its apply transaction: the
  * database must still hold the previous roster, whole, and the next run must succeed.
  */
 describe.each(ENGINES)('killing the importer mid-apply (%s)', (engine) => {
-  const work = mkdtempSync(join(tmpdir(), 'roster-kill-'));
-  const schema = `t_${randomBytes(6).toString('hex')}`;
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), NODE_OPTIONS: '', HOMEROOM_DEMO: '0', LOG_LEVEL: 'warn', HOMEROOM_DATA_DIR: join(work, 'data') };
-  let storeOptions: StoreOptions;
-  if (engine === 'postgres') {
-    writeFileSync(join(work, 'homeroom.yaml'), `database:\n  schema: ${schema}\n`);
-    Object.assign(env, { DATABASE_URL: process.env.TEST_DATABASE_URL!, HOMEROOM_CONFIG: join(work, 'homeroom.yaml') });
-    storeOptions = { engine, url: process.env.TEST_DATABASE_URL!, schema, poolSize: 2 };
-  } else {
-    storeOptions = { engine, file: join(work, 'data', 'homeroom.db') };
-  }
-
-  afterAll(async () => {
-    rmSync(work, { recursive: true, force: true });
-    if (engine === 'postgres') {
-      const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
-    }
-  });
-
-  const cli = (...args: string[]) => spawnSync(process.execPath, ['bin/homeroom.js', ...args], { env, encoding: 'utf8', timeout: 120_000 });
+  const { work, env, storeOptions, cli, remove } = cliWorkspace(engine);
+  afterAll(remove);
 
   test('SIGKILL during the apply step leaves the previous roster intact, and a rerun succeeds', async () => {
     const before = await writeRoster(generateDistrict({ students: 2000, staff: 80, schools: 4, enrollmentsPerStudent: 4, seed: 1 }), {}, { dir: join(work, 'before') });

@@ -1,7 +1,13 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
 import type { EventBus } from '../../src/events/bus.js';
 import { importRoster, type ImportOptions, type ImportReport } from '../../src/roster/import.js';
 import type { RosterSettings } from '../../src/roster/plan.js';
-import type { Store } from '../../src/store/database.js';
+import type { Store, StoreOptions } from '../../src/store/database.js';
 import { SqlRosterStore } from '../../src/store/roster-repo.js';
 import { ENGINES, type Engine } from '../helpers/server.js';
 
@@ -84,4 +90,44 @@ export async function rosterDigest(store: Store): Promise<string> {
 export async function count(store: Store, table: 'accounts' | 'roster_enrollments' | 'roster_classes' | 'schools' | 'audit_events' | 'roster_users'): Promise<number> {
   const row = await store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * A place to run `homeroom` as an operator does, on one engine: a folder for its files (and SQLite database), a fresh
+ * PostgreSQL schema, the environment and config file (with `config` merged in), and the options to open the same store.
+ */
+export function cliWorkspace(engine: Engine, config: Record<string, unknown> = {}) {
+  const work = mkdtempSync(join(tmpdir(), 'roster-cli-'));
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    NODE_OPTIONS: '',
+    HOMEROOM_DEMO: '0',
+    LOG_LEVEL: 'warn',
+    HOMEROOM_DATA_DIR: join(work, 'data'),
+    HOMEROOM_CONFIG: join(work, 'homeroom.json'),
+  };
+  let storeOptions: StoreOptions;
+  if (engine === 'postgres') {
+    writeFileSync(env.HOMEROOM_CONFIG, JSON.stringify({ ...config, database: { schema } }));
+    env.DATABASE_URL = process.env.TEST_DATABASE_URL!;
+    storeOptions = { engine, url: process.env.TEST_DATABASE_URL!, schema, poolSize: 2 };
+  } else {
+    writeFileSync(env.HOMEROOM_CONFIG, JSON.stringify(config));
+    storeOptions = { engine, file: join(work, 'data', 'homeroom.db') };
+  }
+  return {
+    work,
+    env,
+    storeOptions,
+    cli: (...args: string[]) => spawnSync(process.execPath, ['bin/homeroom.js', ...args], { env, encoding: 'utf8', timeout: 120_000 }),
+    async remove(): Promise<void> {
+      rmSync(work, { recursive: true, force: true });
+      if (engine !== 'postgres') return;
+      const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    },
+  };
 }

@@ -1,0 +1,44 @@
+/**
+ * The CLI's roster import, in a thread whose heap is bounded (see cli-import.ts): opens the store from the same
+ * configuration as the CLI, with only what an import needs (audited events, the console's policies), imports, and
+ * hands back the report. Progress goes to the parent as messages.
+ */
+import { parentPort, resourceLimits, workerData } from 'node:worker_threads';
+import { PolicyService } from '../admin/policies.js';
+import { loadConfig } from '../config/load.js';
+import { auditedEvents } from '../events/audited.js';
+import { createLogger } from '../shared/log.js';
+import { SqlPolicyStore } from '../store/admin-policies-repo.js';
+import { migrateToLatest, openStore, storeOptionsFromConfig } from '../store/database.js';
+import { importRoster, type ImportOptions } from './import.js';
+import type { Progress } from './progress.js';
+import { rosterImportDeps } from './service.js';
+
+const { path, options } = workerData as { path: string; options: Omit<ImportOptions, 'progress'> };
+const port = parentPort!;
+const progress: Progress = {
+  phase: (name) => port.postMessage({ type: 'phase', name }),
+  rows: (count) => port.postMessage({ type: 'rows', count }),
+  done: () => port.postMessage({ type: 'done' }),
+};
+
+// Read back from the thread itself: what the operator sees is the bound actually in force.
+progress.phase(`starting, heap bounded to ${resourceLimits.maxOldGenerationSizeMb} MB`);
+try {
+  const config = loadConfig(process.env);
+  const storeOptions = storeOptionsFromConfig(config);
+  const store = await openStore(storeOptions);
+  try {
+    await migrateToLatest(store, storeOptions.schema);
+    const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+    const { events } = auditedEvents(store, log);
+    const policies = new PolicyService(config, new SqlPolicyStore(store.db), events, log);
+    await policies.refresh();
+    const deps = rosterImportDeps({ config, events, policies, store }, store, {}, { writerThread: true, writerHeapMb: resourceLimits.maxOldGenerationSizeMb });
+    port.postMessage({ type: 'report', report: await importRoster(deps, path, { ...options, progress }) });
+  } finally {
+    await store.close();
+  }
+} catch (error) {
+  port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+}
