@@ -46,7 +46,7 @@ export function loadSqliteUsers(db: BetterSqlite3.Database, users: StoredUsers):
   const page = db
     .prepare(
       `SELECT max(sourced_id), group_concat(entry, char(31)) FROM (
-         SELECT r.sourced_id, printf('%08x%x', coalesce(r.row_hash, 0), ${USER_FLAGS_SQL}) || r.sourced_id AS entry
+         SELECT r.sourced_id, printf('%08x%x', coalesce(r.row_hash, 0) & 4294967295, ${USER_FLAGS_SQL}) || r.sourced_id AS entry
          FROM roster_users r JOIN accounts a ON a.id = r.account_id
          WHERE r.sourced_id > ? ORDER BY r.sourced_id LIMIT 20000)`,
     )
