@@ -23,7 +23,8 @@ export class RolesTable {
   private readonly numbers = new Map<string, number>();
 
   private numberOf(roles: UserRoles): number {
-    const key = `${roles.rejected ? '!' : ''}${roles.primary}\t${roles.others.join(',')}\t${roles.orgs.join(',')}`;
+    // Control characters cannot occur in a field (rows holding one are rejected): unambiguous separators.
+    const key = `${roles.rejected ? '!' : ''}${roles.primary}\x1e${roles.others.join('\x1f')}\x1e${roles.orgs.join('\x1f')}`;
     let n = this.numbers.get(key);
     if (n === undefined) {
       n = this.combinations.length;
