@@ -1,5 +1,15 @@
 import { hash32, hash32b } from './hash.js';
 
+/** A KeyIndex's arrays, to hand it to another thread without copying (see KeyIndex.fromParts). */
+export interface KeyIndexParts {
+  size: number;
+  hi: Uint32Array;
+  lo: Uint32Array;
+  content: Uint32Array;
+  rowIds: Uint32Array;
+  flags: Uint8Array;
+}
+
 /**
  * A compact hash set of string keys for millions of rows (enrollments at state scale: 8 million; a state's users), in
  * typed arrays: 17 bytes a slot instead of the ~90 bytes a JavaScript Map spends on each string key. Keys are stored
@@ -12,16 +22,6 @@ import { hash32, hash32b } from './hash.js';
  * database row id (0 for a row new in this import; for other uses, another payload) and flags: bit 0 is "seen", the
  * other bits are the user's (see flagsAt).
  */
-/** A KeyIndex's arrays, to hand it to another thread without copying (see KeyIndex.fromParts). */
-export interface KeyIndexParts {
-  size: number;
-  hi: Uint32Array;
-  lo: Uint32Array;
-  content: Uint32Array;
-  rowIds: Uint32Array;
-  flags: Uint8Array;
-}
-
 export class KeyIndex {
   private capacity: number;
   private hi: Uint32Array;
@@ -125,8 +125,10 @@ export class KeyIndex {
     return this.hi[slot] === 0 && this.lo[slot] === 0 ? -1 : slot;
   }
 
-  /** Adds a key (not present yet); right after find() of the same key, without probing again. */
-  /** `seen`: the seen flag, or all flags as a number. */
+  /**
+   * Adds a key (not present yet); right after find() of the same key, without probing again. `seen`: the seen flag,
+   * or all the flags as a number.
+   */
   add(key: string, contentHash: number, rowId: number, seen: boolean | number): void {
     const slot = key === this.lastKey ? this.lastSlot : -1;
     this.hashKey(key);

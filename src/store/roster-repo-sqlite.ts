@@ -20,8 +20,12 @@ export function loadSqliteEnrollments(db: BetterSqlite3.Database, index: KeyInde
        FROM (SELECT id, key_hi, key_lo, row_hash FROM roster_enrollments WHERE id > ? AND id <= 4294967295 AND key_hi IS NOT NULL ORDER BY id LIMIT 20000)`,
     )
     .raw(true);
-  // Rows stored before their key hash was (migration 007), or with an id beyond 32 bits: hashed here.
-  const unhashed = db.prepare('SELECT id, sourced_id, row_hash FROM roster_enrollments WHERE key_hi IS NULL OR id > 4294967295').raw(true);
+  // Rows stored before their key hash was (migration 007), or with an id beyond 32 bits: hashed here. Two queries, not
+  // one with OR, which SQLite answers by reading the whole table; each of these reads only its own rows.
+  const unhashed = [
+    db.prepare('SELECT id, sourced_id, row_hash FROM roster_enrollments WHERE key_hi IS NULL').raw(true),
+    db.prepare('SELECT id, sourced_id, row_hash FROM roster_enrollments WHERE id > 4294967295 AND key_hi IS NOT NULL').raw(true),
+  ];
   db.transaction(() => {
     let after = 0;
     for (;;) {
@@ -30,7 +34,9 @@ export function loadSqliteEnrollments(db: BetterSqlite3.Database, index: KeyInde
       for (let at = 0; at < text.length; at += 32) index.addHashed(hex8(text, at + 8), hex8(text, at + 16), hex8(text, at + 24), hex8(text, at), false);
       after = last;
     }
-    for (const [id, sourcedId, hash] of unhashed.iterate() as IterableIterator<[number, string, number]>) index.add(sourcedId, Number(hash), Number(id), false);
+    for (const query of unhashed) {
+      for (const [id, sourcedId, hash] of query.iterate() as IterableIterator<[number, string, number]>) index.add(sourcedId, Number(hash), Number(id), false);
+    }
   })();
 }
 
