@@ -22,7 +22,7 @@ import { SqlPolicyStore } from './store/admin-policies-repo.js';
 import { SqlAuditLog } from './store/audit-repo.js';
 import { SqlClaimStore } from './store/claim-repo.js';
 import { SqlClientStore } from './store/clients-repo.js';
-import { migrateToLatest, openStore, storeOptionsFromConfig, type Store } from './store/database.js';
+import { withMigratedStore, type Store } from './store/database.js';
 import { SqlFlowStore } from './store/flows-repo.js';
 import { SqlRpSessions } from './store/rp-sessions-repo.js';
 import { SqlSecrets } from './store/secrets-repo.js';
@@ -114,14 +114,6 @@ export async function createServices(config: Config, store: Store, log: Logger =
 }
 
 /** Opens the store (migrating it) and the services for one command of the CLI, then closes them. */
-export async function withCommandServices<T>(config: Config, work: (services: Services) => Promise<T>): Promise<T> {
-  const options = storeOptionsFromConfig(config);
-  const store = await openStore(options);
-  try {
-    await migrateToLatest(store, options.schema);
-    const services = await createServices(config, store, createLogger(process.env.LOG_LEVEL ?? 'warn'));
-    return await work(services);
-  } finally {
-    await store.close();
-  }
+export function withCommandServices<T>(config: Config, work: (services: Services) => Promise<T>): Promise<T> {
+  return withMigratedStore(config, async (store) => work(await createServices(config, store, createLogger(process.env.LOG_LEVEL ?? 'warn'))));
 }

@@ -4,7 +4,7 @@
  * JSON line. It runs the import as `homeroom roster import` does (cliImport, configured through the environment: a
  * SQLite file must be named homeroom.db).
  */
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
@@ -45,16 +45,18 @@ if (options.engine === 'sqlite') {
   process.env.HOMEROOM_DATA_DIR = dirname(options.file!);
 } else {
   process.env.DATABASE_URL = options.url;
-  const config = join(tmpdir(), `bench-import-${process.pid}.json`);
-  writeFileSync(config, JSON.stringify({ database: { schema: options.schema, poolSize: options.poolSize ?? 4 } }));
-  process.env.HOMEROOM_CONFIG = config;
+  const file = join(tmpdir(), `bench-import-${process.pid}.json`);
+  writeFileSync(file, JSON.stringify({ database: { schema: options.schema, poolSize: options.poolSize ?? 4 } }));
+  process.env.HOMEROOM_CONFIG = file;
 }
 process.env.LOG_LEVEL = 'silent';
 const started = performance.now();
 const cpuBefore = process.cpuUsage();
 const config = loadConfig(process.env);
 if (importMemory) config.roster.importMemory = Number(importMemory);
-const report = await cliImport(config, path, { force: force === 'force' }, phaseTimer());
+const report = await cliImport(config, path, { force: force === 'force' }, phaseTimer()).finally(() => {
+  if (options.engine === 'postgres') rmSync(process.env.HOMEROOM_CONFIG!, { force: true });
+});
 const wallMs = performance.now() - started;
 const cpu = process.cpuUsage(cpuBefore);
 const { maxRSS } = process.resourceUsage();

@@ -9,7 +9,7 @@ import { loadConfig } from '../config/load.js';
 import { auditedEvents } from '../events/audited.js';
 import { createLogger } from '../shared/log.js';
 import { SqlPolicyStore } from '../store/admin-policies-repo.js';
-import { migrateToLatest, openStore, storeOptionsFromConfig } from '../store/database.js';
+import { withMigratedStore } from '../store/database.js';
 import { importRoster, type ImportOptions } from './import.js';
 import type { Progress } from './progress.js';
 import { rosterImportDeps } from './service.js';
@@ -26,19 +26,15 @@ const progress: Progress = {
 progress.phase(`starting, heap bounded to ${resourceLimits.maxOldGenerationSizeMb} MB`);
 try {
   const config = loadConfig(process.env);
-  const storeOptions = storeOptionsFromConfig(config);
-  const store = await openStore(storeOptions);
-  try {
-    await migrateToLatest(store, storeOptions.schema);
+  const report = await withMigratedStore(config, async (store) => {
     const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
     const { events } = auditedEvents(store, log);
     const policies = new PolicyService(config, new SqlPolicyStore(store.db), events, log);
     await policies.refresh();
     const deps = rosterImportDeps({ config, events, policies, store }, store, {}, { writerThread: true, writerHeapMb: resourceLimits.maxOldGenerationSizeMb });
-    port.postMessage({ type: 'report', report: await importRoster(deps, path, { ...options, progress }) });
-  } finally {
-    await store.close();
-  }
+    return importRoster(deps, path, { ...options, progress });
+  });
+  port.postMessage({ type: 'report', report });
 } catch (error) {
   port.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) });
 }

@@ -319,9 +319,6 @@ export class Planner {
     }
   }
 
-  /** Rows a file holds, about (from its size and its first rows' length); 0 when unknown. Set when its header is read. */
-  private readonly estimates: Partial<Record<RosterFile, number>> = {};
-
   /** Reads a file again (rarely: to name rows the first reading did not keep), without counting its rows twice. */
   private async *reread(file: RosterFile): AsyncGenerator<{ map: ColumnMap; rows: string[][]; lines: number[] }> {
     let map: ColumnMap | null = null;
@@ -339,6 +336,9 @@ export class Planner {
       // Already reported by the first reading, which stopped at the same place.
     }
   }
+
+  /** Rows a file holds, about (from its size and its first rows' length); 0 when unknown. Set when its header is read. */
+  private readonly estimates: Partial<Record<RosterFile, number>> = {};
 
   /** Estimates a big file's rows from its first batch and tells the sink, before any of them is written. */
   private async announce(file: RosterFile, batch: CsvBatch): Promise<void> {

@@ -34,8 +34,7 @@ export class RolesTable {
     return n;
   }
 
-  private set(user: string, roles: UserRoles, flags = 0): void {
-    const handle = this.users.find(user);
+  private set(user: string, roles: UserRoles, flags = 0, handle = this.users.find(user)): void {
     if (handle === -1) this.users.add(user, this.numberOf(roles), flags);
     else {
       this.users.setValue(handle, this.numberOf(roles));
@@ -57,12 +56,13 @@ export class RolesTable {
     const others = previous?.others ?? [];
     const orgs = previous?.orgs ?? [];
     const becomesPrimary = isPrimary && !primary;
-    this.set(user, {
+    const roles = {
       rejected: false,
       primary: becomesPrimary ? role : primary,
       others: becomesPrimary || others.includes(role) ? others : [...others, role],
       orgs: !org || orgs.includes(org) ? orgs : [...orgs, org],
-    });
+    };
+    this.set(user, roles, 0, handle);
   }
 
   /** The user's roles, once (users.csv lists a user once); undefined when roles.csv has none. */

@@ -132,6 +132,18 @@ export async function migrateToLatest(store: Store, schema?: string): Promise<st
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
+/** Opens the configured store, migrates it, runs `work`, and closes it (one command of the CLI, the import thread). */
+export async function withMigratedStore<T>(config: Config, work: (store: Store) => Promise<T>): Promise<T> {
+  const options = storeOptionsFromConfig(config);
+  const store = await openStore(options);
+  try {
+    await migrateToLatest(store, options.schema);
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
 export async function ping(store: Store): Promise<void> {
   await sql`select 1`.execute(store.db);
 }

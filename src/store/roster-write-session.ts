@@ -112,8 +112,8 @@ export class ThreadWriteSession implements WriteSession {
   }
 
   /**
-   * Starts the thread, which begins the write transaction as soon as it is up (its start-up, about a second of
-   * compiling, overlaps the first files' reading); a failure to begin surfaces at the first write.
+   * Starts the thread (its start-up, about a second of compiling, overlaps the first files' reading). It takes the
+   * write lock at the first write, not before; a failure to start or to begin surfaces at the next call.
    */
   static open(file: string, context: WriterContext, progress: Progress, heapMb?: number): ThreadWriteSession {
     const worker = new Worker(WORKER_URL, { workerData: { file, context }, ...(heapMb ? { resourceLimits: { maxOldGenerationSizeMb: heapMb } } : {}) });
