@@ -13,7 +13,9 @@ const ACCOUNT_COLUMNS = [
   'id', 'username', 'username_key', 'given_name', 'family_name', 'email', 'student_id', 'grade', 'status', 'claimable_at', 'first_seen_at',
   'created_at', 'updated_at',
 ] as const;
-const ROSTER_USER_COLUMNS = ['sourced_id', 'account_id', 'role', 'identifier', 'user_ids', 'org_ids', 'grades', 'enabled', 'disabled_by_roster', 'row_hash', 'updated_at'] as const;
+const ROSTER_USER_COLUMNS = [
+  'sourced_id', 'account_id', 'role', 'identifier', 'user_ids', 'org_ids', 'grades', 'enabled', 'disabled_by_roster', 'row_hash', 'line_hash', 'updated_at',
+] as const;
 /**
  * A load that adds more rows than a table holds, and at least this many, goes into the table without its secondary
  * indexes, which are built once at the end by sorting: several times faster than growing them row by row.
@@ -87,11 +89,19 @@ export class RosterWriter {
     await this.ops.upsert(ENTITY_TABLES[file], columns, [key], update, batch);
   }
 
-  /** New and changed users (rows in USER_COLUMNS order), in file order. */
+  /**
+   * New and changed users (rows in USER_COLUMNS order), in file order; op 'line' rows only record an unchanged user's
+   * new line hash.
+   */
   async users(batch: Row[]): Promise<void> {
     if (!batch.length) return;
     await this.prepare();
     const { ops } = this;
+    const lines = batch.filter((row) => row[U.op] === 'line');
+    if (lines.length) {
+      await ops.updateByKey('roster_users', ['sourced_id'], ['line_hash'], lines.map((r) => [r[U.line_hash], r[U.sourced_id]]));
+      batch = batch.filter((row) => row[U.op] !== 'line');
+    }
     const { now } = this.ctx;
     const existing = batch.filter((row) => row[U.op] === 'update').map((row) => row[U.sourced_id] as string);
     if (existing.length) {
@@ -123,10 +133,13 @@ export class RosterWriter {
       'roster_users',
       ROSTER_USER_COLUMNS,
       ['sourced_id'],
-      ['role', 'identifier', 'user_ids', 'org_ids', 'grades', 'enabled', 'row_hash', 'updated_at'],
+      ['role', 'identifier', 'user_ids', 'org_ids', 'grades', 'enabled', 'row_hash', 'line_hash', 'updated_at'],
       rows.map((r) => {
         const enabled = r[U.enabled] === 1 ? 1 : 0;
-        return [r[U.sourced_id], r[U.account_id], r[U.role], r[U.identifier], r[U.user_ids], r[U.org_ids] ?? '', r[U.grades], enabled, r[U.op] === 'create' && !enabled ? 1 : 0, r[U.row_hash], now];
+        return [
+          r[U.sourced_id], r[U.account_id], r[U.role], r[U.identifier], r[U.user_ids], r[U.org_ids] ?? '', r[U.grades], enabled,
+          r[U.op] === 'create' && !enabled ? 1 : 0, r[U.row_hash], r[U.line_hash] || null, now,
+        ];
       }),
     );
     const changedIds = changes.map((r) => r[U.account_id] as string);

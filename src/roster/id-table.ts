@@ -6,7 +6,7 @@ const checkOf = (id: string) => hash32(id, 0x2545f491);
 
 export interface IdTableParts {
   index: KeyIndexParts;
-  overflow: [string, number, number][];
+  overflow: [string, number, number, number[]][];
 }
 
 /**
@@ -19,20 +19,24 @@ export interface IdTableParts {
 export class IdTable {
   protected readonly index: KeyIndex;
   private readonly overflow = new Map<string, number>(); // id → position in overflowList
-  private readonly overflowList: { value: number; flags: number }[] = [];
+  private readonly overflowList: { value: number; flags: number; lanes: number[] }[] = [];
 
-  constructor(expected = 1024, index?: KeyIndex) {
-    this.index = index ?? new KeyIndex(expected);
+  /** `lanes`: further 32-bit values per id (see laneAt). */
+  constructor(expected = 1024, index?: KeyIndex, lanes = 0) {
+    this.index = index ?? new KeyIndex(expected, lanes);
   }
 
   protected load(parts: IdTableParts): void {
-    for (const [id, value, flags] of parts.overflow) this.addOverflow(id, value, flags);
+    for (const [id, value, flags, lanes] of parts.overflow) this.addOverflow(id, value, flags, lanes);
   }
 
   /** The table's arrays and the buffers to transfer with them (see KeyIndex.parts). */
   protected tableParts(): { parts: IdTableParts; transfer: ArrayBuffer[] } {
     const { parts, transfer } = this.index.parts();
-    const overflow = [...this.overflow].map(([id, at]) => [id, this.overflowList[at].value, this.overflowList[at].flags] as [string, number, number]);
+    const overflow = [...this.overflow].map(([id, at]) => {
+      const entry = this.overflowList[at];
+      return [id, entry.value, entry.flags, entry.lanes] as [string, number, number, number[]];
+    });
     return { parts: { index: parts, overflow }, transfer };
   }
 
@@ -40,15 +44,18 @@ export class IdTable {
     return this.index.size + this.overflow.size;
   }
 
-  /** Adds an id that find() does not know. */
-  add(id: string, value: number, flags: number): void {
-    if (this.index.find(id) < 0) this.index.add(id, value, checkOf(id), flags);
-    else this.addOverflow(id, value, flags);
+  /** Adds an id that find() does not know, with its lanes' values (0 for those not given). */
+  add(id: string, value: number, flags: number, lanes: readonly number[] = []): void {
+    if (this.index.find(id) < 0) {
+      this.index.add(id, value, checkOf(id), flags);
+      const slot = this.index.addedSlot;
+      for (let lane = 0; lane < lanes.length; lane += 1) this.index.setLane(lane, slot, lanes[lane]);
+    } else this.addOverflow(id, value, flags, [...lanes]);
   }
 
-  private addOverflow(id: string, value: number, flags: number): void {
+  private addOverflow(id: string, value: number, flags: number, lanes: number[]): void {
     this.overflow.set(id, this.overflowList.length);
-    this.overflowList.push({ value, flags });
+    this.overflowList.push({ value, flags, lanes });
   }
 
   /** A handle on the id's entry (≥ 0 in the index, ≤ -2 in the overflow), or -1 when the id is not in the table. */
@@ -68,6 +75,10 @@ export class IdTable {
   setValue(handle: number, value: number): void {
     if (handle >= 0) this.index.setContent(handle, value);
     else this.overflowList[-2 - handle].value = value;
+  }
+
+  laneAt(handle: number, lane: number): number {
+    return handle >= 0 ? this.index.laneAt(lane, handle) : (this.overflowList[-2 - handle].lanes[lane] ?? 0);
   }
 
   flagsAt(handle: number): number {

@@ -8,6 +8,7 @@ export interface KeyIndexParts {
   content: Uint32Array;
   rowIds: Uint32Array;
   flags: Uint8Array;
+  lanes: Uint32Array[];
 }
 
 /**
@@ -29,15 +30,18 @@ export class KeyIndex {
   private content: Uint32Array;
   private rowIds: Uint32Array;
   private flags: Uint8Array;
+  /** Further 32-bit payloads per slot, for uses that need more than content and row id (see laneAt). */
+  private lanes: Uint32Array[];
   size = 0;
 
-  constructor(expected = 1024) {
+  constructor(expected = 1024, lanes = 0) {
     this.capacity = KeyIndex.capacityFor(expected);
     this.hi = new Uint32Array(this.capacity);
     this.lo = new Uint32Array(this.capacity);
     this.content = new Uint32Array(this.capacity);
     this.rowIds = new Uint32Array(this.capacity);
     this.flags = new Uint8Array(this.capacity);
+    this.lanes = Array.from({ length: lanes }, () => new Uint32Array(this.capacity));
   }
 
   /** An index over arrays built elsewhere (by parts()). */
@@ -49,14 +53,16 @@ export class KeyIndex {
     index.content = parts.content;
     index.rowIds = parts.rowIds;
     index.flags = parts.flags;
+    index.lanes = parts.lanes;
     index.size = parts.size;
     return index;
   }
 
   /** The index's arrays and the buffers to transfer with them; the index must not be used afterwards. */
   parts(): { parts: KeyIndexParts; transfer: ArrayBuffer[] } {
-    const parts = { size: this.size, hi: this.hi, lo: this.lo, content: this.content, rowIds: this.rowIds, flags: this.flags };
-    return { parts, transfer: [this.hi.buffer, this.lo.buffer, this.content.buffer, this.rowIds.buffer, this.flags.buffer] as ArrayBuffer[] };
+    const parts = { size: this.size, hi: this.hi, lo: this.lo, content: this.content, rowIds: this.rowIds, flags: this.flags, lanes: this.lanes };
+    const arrays = [this.hi, this.lo, this.content, this.rowIds, this.flags, ...this.lanes];
+    return { parts, transfer: arrays.map((array) => array.buffer) as ArrayBuffer[] };
   }
 
   private static capacityFor(n: number): number {
@@ -106,6 +112,7 @@ export class KeyIndex {
 
   private put(slot: number, hi: number, lo: number, contentHash: number, rowId: number, seen: boolean | number): void {
     this.lastSlot = -1;
+    this.addedSlot = slot;
     if (this.hi[slot] === 0 && this.lo[slot] === 0) this.size += 1;
     this.hi[slot] = hi;
     this.lo[slot] = lo;
@@ -113,6 +120,9 @@ export class KeyIndex {
     this.rowIds[slot] = rowId;
     this.flags[slot] = typeof seen === 'number' ? seen : seen ? 1 : 0;
   }
+
+  /** The slot of the key added last. */
+  addedSlot = -1;
 
   /** Where find() last probed to (the key's slot, or the empty one it would take), until the next change. */
   private lastSlot = -1;
@@ -160,6 +170,14 @@ export class KeyIndex {
     return this.flags[slot];
   }
 
+  laneAt(lane: number, slot: number): number {
+    return this.lanes[lane][slot];
+  }
+
+  setLane(lane: number, slot: number, value: number): void {
+    this.lanes[lane][slot] = value >>> 0;
+  }
+
   setFlags(slot: number, flags: number): void {
     this.flags[slot] = flags;
   }
@@ -187,13 +205,14 @@ export class KeyIndex {
 
   private grow(target = this.size * 2): void {
     this.lastSlot = -1;
-    const old = { hi: this.hi, lo: this.lo, content: this.content, rowIds: this.rowIds, flags: this.flags, capacity: this.capacity };
+    const old = { hi: this.hi, lo: this.lo, content: this.content, rowIds: this.rowIds, flags: this.flags, lanes: this.lanes, capacity: this.capacity };
     this.capacity = KeyIndex.capacityFor(Math.max(target, this.size * 1.5));
     this.hi = new Uint32Array(this.capacity);
     this.lo = new Uint32Array(this.capacity);
     this.content = new Uint32Array(this.capacity);
     this.rowIds = new Uint32Array(this.capacity);
     this.flags = new Uint8Array(this.capacity);
+    this.lanes = old.lanes.map(() => new Uint32Array(this.capacity));
     for (let i = 0; i < old.capacity; i += 1) {
       if (old.hi[i] === 0 && old.lo[i] === 0) continue;
       const slot = this.slotOf(old.hi[i], old.lo[i]);
@@ -202,6 +221,7 @@ export class KeyIndex {
       this.content[slot] = old.content[i];
       this.rowIds[slot] = old.rowIds[i];
       this.flags[slot] = old.flags[i];
+      for (let lane = 0; lane < this.lanes.length; lane += 1) this.lanes[lane][slot] = old.lanes[lane][i];
     }
   }
 }

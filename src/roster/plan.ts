@@ -64,7 +64,7 @@ export type EntityFile = (typeof ENTITY_FILES)[number];
 
 export const USER_COLUMNS = [
   'op', 'sourced_id', 'account_id', 'username', 'username_key', 'given_name', 'family_name', 'email', 'student_id', 'grade', 'roles',
-  'schools', 'role', 'identifier', 'user_ids', 'org_ids', 'grades', 'enabled', 'row_hash',
+  'schools', 'role', 'identifier', 'user_ids', 'org_ids', 'grades', 'enabled', 'row_hash', 'line_hash',
 ] as const;
 export const ENROLLMENT_COLUMNS = ['sourced_id', 'class_id', 'user_id', 'school_id', 'role', 'is_primary', 'begin_date', 'end_date', 'row_hash', 'key_hi', 'key_lo'] as const;
 export const ENTITY_COLUMNS: Record<EntityFile, readonly string[]> = {
@@ -116,6 +116,12 @@ interface UserCandidate {
   flags: number;
   changed: boolean;
 }
+
+/** What counting and status need of a user (see decideStatus). */
+type UserOutcome = Pick<UserCandidate, 'sourcedId' | 'existing' | 'role' | 'school' | 'enabled' | 'flags'>;
+
+/** Bumped whenever users.csv rows map to accounts differently: every stored line hash then stops matching. */
+const USER_MAPPING_VERSION = 1;
 
 /**
  * Reads, validates and diffs a OneRoster set against the database, streaming: each batch of changes goes to the sink
@@ -582,17 +588,109 @@ export class Planner {
     bySchool[outcome] += 1;
   }
 
+  /**
+   * What a stored user's line hash stands for besides the line: the header's columns (by canonical name, in order),
+   * the username settings, the mapping's version and the orgs a user may reference (with their types). When all of
+   * these and the user's roles.csv rows are as they were, an identical line maps to the identical account: the line
+   * is recognised as unchanged without being parsed. Null when no line may be (an org was rejected or its file could
+   * not be read).
+   */
+  private userLineSeed(map: ColumnMap): { seed: number; known: Uint8Array; idAt: number } | null {
+    if (this.incomplete.has('orgs') || this.rejected.orgs.size) return null;
+    const known = new Uint8Array(map.header.length);
+    const columns = Object.entries(map.index)
+      .filter(([name, position]) => position >= 0 && name !== 'dateLastModified')
+      .sort((a, b) => a[1] - b[1]);
+    for (const [, position] of columns) known[position] = 1;
+    // The orgs exists() accepts, with their types; summed, so their order does not matter.
+    let orgs = 0;
+    const fileOrgs = this.fileRows.orgs;
+    for (const [id, type] of this.fileOrgTypes) orgs = (orgs + hash32(`${id}\x1f${type}`)) >>> 0;
+    if (this.modes.orgs !== 'bulk') {
+      for (const [id, type] of this.snapshot.orgTypes) if (!fileOrgs.has(id)) orgs = (orgs + hash32(`${id}\x1f${type}`)) >>> 0;
+    }
+    const settings = this.options.settings;
+    const context = [
+      USER_MAPPING_VERSION, columns.map(([name]) => name).join(','), settings.studentIdSource,
+      ...ROSTER_ROLES.map((role) => settings.usernameTemplates[role]), orgs,
+    ].join('\x1e');
+    return { seed: hash32(context), known, idAt: map.index.sourcedId ?? -1 };
+  }
+
+  /** Role, school and the file's enabled flag of a stored user whose line is unchanged, from its stored group. */
+  private groupOutcomes: ({ role: RosterRole; school: string; enabled: boolean } | null)[] = [];
+
+  private storedOutcome(users: StoredUsers, handle: number): { role: RosterRole; school: string; enabled: boolean } | null {
+    const n = users.groupNumberAt(handle);
+    if (n === 0) return null;
+    let outcome = this.groupOutcomes[n];
+    if (outcome === undefined) {
+      const [enabled, role, orgList] = users.groupAt(handle)!.split('|');
+      const orgIds = orgList ? orgList.split(',') : [];
+      outcome = ROSTER_ROLES.includes(role as RosterRole)
+        ? { role: role as RosterRole, school: this.schoolsOf(orgIds)[0] ?? orgIds[0] ?? '(none)', enabled: enabled === '1' }
+        : null;
+      this.groupOutcomes[n] = outcome;
+    }
+    return outcome;
+  }
+
+  /** The orgs that are schools (a user is counted under the first, else under its first org). */
+  private schoolsOf(orgIds: readonly string[]): string[] {
+    return orgIds.filter((org) => !NOT_SCHOOLS.has((this.fileOrgTypes.get(org) ?? this.snapshot.orgTypes.get(org) ?? 'school') as string));
+  }
+
   private async readUsers(): Promise<void> {
     const settings = this.options.settings;
     const users = this.snapshot.users;
     const out = this.queues.users;
-    for await (const { map, rows, lines } of this.read('users')) {
+    let lineSeed: ReturnType<Planner['userLineSeed']> | undefined;
+    let wanted = new Int8Array(0);
+    const picked = [''];
+    for await (const { map, rows, lines, texts } of this.read('users', { texts: true })) {
+      if (lineSeed === undefined) {
+        lineSeed = this.userLineSeed(map);
+        if (lineSeed && lineSeed.idAt >= 0) {
+          wanted = new Int8Array(map.header.length).fill(-1);
+          wanted[lineSeed.idAt] = 0;
+        }
+      }
       const candidates: UserCandidate[] = [];
       for (let i = 0; i < rows.length; i += 1) {
         const line = lines[i];
-        const r: UserRecord | null = this.parse(userRow, 'users', map, rows[i], line, fastUser);
+        const text = texts?.[i] ?? null;
+        let row = text === null ? rows[i] : null;
+        // The line's hash in its context (0: none), and the unchanged stored users it identifies without parsing.
+        let userLine = 0;
+        if (lineSeed) {
+          let rawId: string;
+          if (row === null) {
+            picked[0] = '';
+            userLine = lineHash(text!, lineSeed.known, lineSeed.seed, wanted, picked);
+            rawId = picked[0];
+          } else {
+            userLine = fieldsHash(row, lineSeed.known, lineSeed.seed);
+            rawId = lineSeed.idAt >= 0 && lineSeed.idAt < row.length ? row[lineSeed.idAt] : '';
+          }
+          const rawTrimmed = rawId.trim();
+          userLine = ((userLine ^ Math.imul(this.roles.signature(rawTrimmed), 0x9e3779b1)) >>> 0) || 1;
+          const handle = rawTrimmed ? users.find(rawTrimmed) : -1;
+          if (handle !== -1 && users.lineHashAt(handle) === userLine && !(users.flagsAt(handle) & (USER_SEEN | USER_REJECTED))) {
+            const outcome = this.storedOutcome(users, handle);
+            if (outcome) {
+              const flags = users.flagsAt(handle);
+              users.addFlags(handle, USER_SEEN);
+              this.roles.take(rawTrimmed);
+              this.decideStatus({ sourcedId: rawTrimmed, existing: true, flags, ...outcome }, false);
+              continue;
+            }
+          }
+        }
+        row ??= text!.split(',');
+        const warnings = this.warnings.count;
+        const r: UserRecord | null = this.parse(userRow, 'users', map, row, line, fastUser);
         if (!r) {
-          const id = (pick(map, rows[i]).sourcedId ?? '').trim();
+          const id = (pick(map, row).sourcedId ?? '').trim();
           this.rejectUser(id, null);
           continue;
         }
@@ -672,7 +770,7 @@ export class Planner {
           this.rejectUser(id, role);
           continue;
         }
-        const schools = orgIds.filter((org) => !NOT_SCHOOLS.has((this.fileOrgTypes.get(org) ?? this.snapshot.orgTypes.get(org) ?? 'school') as string));
+        const schools = this.schoolsOf(orgIds);
         const school = schools[0] ?? orgIds[0] ?? '(none)';
 
         // Student number and username.
@@ -706,8 +804,11 @@ export class Planner {
           flags: storedFlags,
           changed: !stored || users.hashAt(handle) !== hash,
         };
-        candidate.values.push(hash);
+        // A row that warns (a bad email) keeps warning at every import: it is never taken as unchanged from its line.
+        if (this.warnings.count !== warnings) userLine = 0;
+        candidate.values.push(hash, userLine);
         if (!candidate.changed) {
+          if (userLine && users.lineHashAt(handle) !== userLine) out.push(lineOnly(id, userLine));
           this.decideStatus(candidate, false);
           continue;
         }
@@ -782,7 +883,7 @@ export class Planner {
   }
 
   /** Counts the user once and queues a disable or re-enable when the account's state must follow the file. */
-  private decideStatus(c: UserCandidate, changed: boolean, adopted = false): void {
+  private decideStatus(c: UserOutcome, changed: boolean, adopted = false): void {
     if (!c.existing && !adopted) {
       this.countUser('created', c.role, c.school);
       return;
@@ -877,6 +978,8 @@ export class Planner {
     const picked = ['', '', ''];
     let f: { id: number; status: number; cls: number; school: number; user: number; role: number; primary: number; begin: number; end: number } | null = null;
     const at = (row: string[], position: number) => (position >= 0 && position < row.length ? row[position] : '');
+    let lastUserId: string | null = null;
+    let lastUserState: ReturnType<Planner['userState']> = 'missing';
     for await (const { map, rows, lines, texts } of this.read('enrollments', { texts: true })) {
       const ix = map.index;
       if (!f) {
@@ -929,8 +1032,12 @@ export class Planner {
           counts.rejected += 1;
           continue;
         }
-        // References first: an unchanged row whose user left is not unchanged.
-        const user = this.userState(userId);
+        // References first: an unchanged row whose user left is not unchanged. (A user's rows tend to come together.)
+        if (userId !== lastUserId) {
+          lastUserId = userId;
+          lastUserState = this.userState(userId);
+        }
+        const user = lastUserState;
         if (user === 'skipped') {
           if (slot >= 0) index.markSeen(slot);
           else if (id) index.add(id, hash, 0, true);
@@ -1011,6 +1118,15 @@ export class Planner {
 }
 
 const joinList = (items: string[]) => (items.length ? items.join(',') : null);
+
+/** A users row (USER_COLUMNS) that only records an unchanged user's new line hash. */
+function lineOnly(sourcedId: string, lineHash: number): Row {
+  const row: Row = new Array<string | number | null>(USER_COLUMNS.length).fill(null);
+  row[0] = 'line';
+  row[1] = sourcedId;
+  row[USER_COLUMNS.length - 1] = lineHash;
+  return row;
+}
 
 /** undefined: not a OneRoster role; null: a role that is not an account. */
 function mapOneRosterRole(role: string): RosterRole | null | undefined {

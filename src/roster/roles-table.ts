@@ -1,3 +1,4 @@
+import { hash32 } from './hash.js';
 import { IdTable } from './id-table.js';
 
 /** What roles.csv says about one user (OneRoster 1.2): the primary role, the other roles, the orgs. */
@@ -21,6 +22,8 @@ export class RolesTable {
   private readonly users = new IdTable();
   private readonly combinations: UserRoles[] = [];
   private readonly numbers = new Map<string, number>();
+  /** Per combination, a hash of it (never 0). */
+  private readonly signatures: number[] = [];
 
   private numberOf(roles: UserRoles): number {
     // Control characters cannot occur in a field (rows holding one are rejected): unambiguous separators.
@@ -29,9 +32,16 @@ export class RolesTable {
     if (n === undefined) {
       n = this.combinations.length;
       this.combinations.push(roles);
+      this.signatures.push(hash32(key) || 1);
       this.numbers.set(key, n);
     }
     return n;
+  }
+
+  /** A hash of what roles.csv says about the user (0: nothing), without taking it. */
+  signature(user: string): number {
+    const handle = this.users.find(user);
+    return handle === -1 ? 0 : this.signatures[this.users.valueAt(handle)];
   }
 
   private set(user: string, roles: UserRoles, flags = 0, handle = this.users.find(user)): void {

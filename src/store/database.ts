@@ -12,6 +12,7 @@ import * as tickets from './migrations/005_tickets.js';
 import * as readiness from './migrations/006_readiness.js';
 import * as rosterKeys from './migrations/007_roster_keys.js';
 import * as rosterUnhashed from './migrations/008_roster_unhashed.js';
+import * as rosterLineHash from './migrations/009_roster_line_hash.js';
 import type { Database } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '006_readiness': readiness,
   '007_roster_keys': rosterKeys,
   '008_roster_unhashed': rosterUnhashed,
+  '009_roster_line_hash': rosterLineHash,
 };
 
 /** Names of all migrations, in the order they apply. */

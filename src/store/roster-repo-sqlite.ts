@@ -40,19 +40,24 @@ export function loadSqliteEnrollments(db: BetterSqlite3.Database, index: KeyInde
   })();
 }
 
+/** A roster user's userGroup() as SQL (see stored-users.ts), from roster_users r. */
+export const USER_GROUP_SQL = `CAST(r.enabled AS text) || '|' || r.role || '|' || r.org_ids`;
+
 /** A roster user's flags as SQL (see stored-users.ts), from roster_users r joined to accounts a. */
 export const USER_FLAGS_SQL = `(CASE WHEN a.status <> 'active' THEN ${USER_DISABLED} ELSE 0 END) + (CASE WHEN r.disabled_by_roster <> 0 THEN ${USER_DISABLED_BY_ROSTER} ELSE 0 END)`;
 
 /**
  * Adds every stored roster user to the table, as of one read transaction: pages of one string each, a user as 8 hex
- * digits of row hash, 1 of flags and the sourcedId, separated by U+001F (which no stored field holds: the importer
- * rejects control characters).
+ * digits of row hash, 8 of line hash, 1 of flags, the sourcedId, U+001E and its userGroup(); users separated by U+001F
+ * (no stored field holds either: the importer rejects control characters).
  */
 export function loadSqliteUsers(db: BetterSqlite3.Database, users: StoredUsers): void {
   const page = db
     .prepare(
       `SELECT max(sourced_id), group_concat(entry, char(31)) FROM (
-         SELECT r.sourced_id, printf('%08x%x', coalesce(r.row_hash, 0) & 4294967295, ${USER_FLAGS_SQL}) || r.sourced_id AS entry
+         SELECT r.sourced_id,
+           printf('%08x%08x%x', coalesce(r.row_hash, 0) & 4294967295, coalesce(r.line_hash, 0) & 4294967295, ${USER_FLAGS_SQL})
+             || r.sourced_id || char(30) || ${USER_GROUP_SQL} AS entry
          FROM roster_users r JOIN accounts a ON a.id = r.account_id
          WHERE r.sourced_id > ? ORDER BY r.sourced_id LIMIT 20000)`,
     )
@@ -62,7 +67,10 @@ export function loadSqliteUsers(db: BetterSqlite3.Database, users: StoredUsers):
     for (;;) {
       const [last, text] = page.get(after) as [string | null, string | null];
       if (last === null || text === null) break;
-      for (const entry of text.split('\x1f')) users.add(entry.slice(9), hex(entry, 0, 8), hex(entry, 8, 9));
+      for (const entry of text.split('\x1f')) {
+        const end = entry.indexOf('\x1e', 17);
+        users.addUser(entry.slice(17, end), hex(entry, 0, 8), hex(entry, 16, 17), hex(entry, 8, 16), entry.slice(end + 1));
+      }
       after = last;
     }
   })();

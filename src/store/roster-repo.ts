@@ -16,7 +16,7 @@ import {
 } from '../roster/ports.js';
 import type { Store } from './database.js';
 import { PgBulkOps } from './roster-repo-pg.js';
-import { loadSqliteEnrollments, loadSqliteUsers, SqliteBulkOps, USER_FLAGS_SQL } from './roster-repo-sqlite.js';
+import { loadSqliteEnrollments, loadSqliteUsers, SqliteBulkOps, USER_FLAGS_SQL, USER_GROUP_SQL } from './roster-repo-sqlite.js';
 import { beginRosterTransaction } from './roster-sqlite-transaction.js';
 import { LocalWriteSession, runColumns, ThreadWriteSession } from './roster-write-session.js';
 import type { Progress } from '../roster/progress.js';
@@ -140,11 +140,13 @@ export class SqlRosterStore implements RosterStorePort {
       return;
     }
     for await (const page of this.pages(
-      `r.sourced_id, coalesce(r.row_hash, 0), ${USER_FLAGS_SQL}`,
+      `r.sourced_id, coalesce(r.row_hash, 0), ${USER_FLAGS_SQL}, coalesce(r.line_hash, 0), ${USER_GROUP_SQL}`,
       'roster_users r JOIN accounts a ON a.id = r.account_id',
       'r.sourced_id',
     )) {
-      for (const [id, hash, flags] of page as [string, number, number][]) users.add(id, Number(hash), Number(flags));
+      for (const [id, hash, flags, line, group] of page as [string, number, number, number, string][]) {
+        users.addUser(id, Number(hash), Number(flags), Number(line), group);
+      }
     }
   }
 

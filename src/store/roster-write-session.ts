@@ -160,13 +160,12 @@ export class ThreadWriteSession implements WriteSession {
     while (this.inFlight.length) await this.inFlight.shift();
   }
 
-  async expectUsers(rows: number): Promise<void> {
-    await this.settle();
-    await this.request('expectUsers', rows);
+  // Not awaited: the thread may still be reading the stored enrollments (see loadEnrollments), and requests run in order.
+  expectUsers(rows: number): Promise<void> {
+    return this.send('expectUsers', rows);
   }
-  async expectEnrollments(rows: number): Promise<void> {
-    await this.settle();
-    await this.request('expectEnrollments', rows);
+  expectEnrollments(rows: number): Promise<void> {
+    return this.send('expectEnrollments', rows);
   }
   entities(file: EntityFile, rows: Row[]): Promise<void> {
     return this.send('entities', { file, rows });

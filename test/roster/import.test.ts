@@ -6,7 +6,7 @@ import type { Store } from '../../src/store/database.js';
 import { collectingBus, migratedStore, type MigratedStore } from '../helpers/factories.js';
 import { generateDistrict, materialize, studentId, studentNumber, writeRoster, type Format, type RosterModel, type Row } from '../helpers/oneroster-generator.js';
 import { ENGINES } from '../helpers/server.js';
-import { accountsOf, count, importer, rosterDigest, WRITERS, type Importer } from './support.js';
+import { accountsOf, count, importer, rosterDigest, SETTINGS, WRITERS, type Importer } from './support.js';
 
 type Model = RosterModel & { enrollments: Row[] };
 
@@ -161,6 +161,54 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     const moved = { ...model, enrollments: model.enrollments.map((row, i) => (i === 5 ? { ...row, endDate: '2026-03-01' } : row)) };
     const changed = await run(await write(moved));
     expect(changed.summary!.entities.enrollments).toMatchObject({ created: 0, updated: 1, removed: 0, unchanged: model.enrollments.length - 1 });
+  });
+
+  test('an unchanged user is recognised from its line alone; what changes around the line (roles.csv, an org, the username template) still updates it', async () => {
+    const model = district('1.2');
+    const staff = model.users.find((u) => u.username === 'staff1')!;
+    staff.email = 'not-an-email';
+    const path = await write(model);
+    expect((await run(path)).summary!.accounts.created).toBe(70);
+    // Every user's line hash is stored, but for the line that warns: it must be parsed (and warn) at every import.
+    const withoutLineHash = async () =>
+      (await store.db.selectFrom('roster_users').select('sourced_id').where('line_hash', 'is', null).execute()).map((r) => r.sourced_id);
+    expect(await withoutLineHash()).toEqual([staff.sourcedId]);
+
+    // From its line: the stored row hash, made wrong here, is not even compared.
+    await store.db.updateTable('roster_users').set({ row_hash: 0 }).where('sourced_id', '=', model.users[0].sourcedId).execute();
+    expect((await run(path)).summary!.accounts).toMatchObject({ unchanged: 70, updated: 0 });
+    // Users stored without a line hash (before migration 009) are parsed again, which shows the wrong row hash, and
+    // their lines' hashes are recorded.
+    await store.db.updateTable('roster_users').set({ line_hash: null }).execute();
+    expect((await run(path)).summary!.accounts).toMatchObject({ unchanged: 69, updated: 1 });
+    expect(await withoutLineHash()).toEqual([staff.sourcedId]);
+    const unchanged = await run(path);
+    expect(unchanged.summary!.accounts).toMatchObject({ unchanged: 70, updated: 0 });
+    expect(unchanged.warnings.items).toEqual([expect.objectContaining({ sourcedId: staff.sourcedId, column: 'email' })]);
+
+    // A roles.csv row more: the student's line is the same, its account is not.
+    const student = students(model)[3];
+    const other = student.orgSourcedIds === 'sch-0' ? 'sch-1' : 'sch-0';
+    const rolesFile = join(path, 'roles.csv');
+    writeFileSync(rolesFile, `${readFileSync(rolesFile, 'utf8')}role-extra,active,2025-08-01T00:00:00.000Z,${student.sourcedId},secondary,student,,,${other},\n`);
+    expect((await run(path)).summary!.accounts).toMatchObject({ unchanged: 69, updated: 1 });
+    expect((await accountsOf(store)).get(usernameOf(3))!.schools).toEqual([student.orgSourcedIds, other].sort());
+
+    // An org that becomes a district is no school of its users any more.
+    const orgsFile = join(path, 'orgs.csv');
+    const orgs = readFileSync(orgsFile, 'utf8').split('\n');
+    writeFileSync(orgsFile, orgs.map((line) => (line.startsWith('sch-2,') ? line.replace(',school,', ',district,') : line)).join('\n'));
+    const reorganised = await run(path);
+    const atSch2 = students(model).flatMap((u, i) => (u.orgSourcedIds === 'sch-2' && i !== 3 ? [usernameOf(i)] : []));
+    expect(atSch2.length).toBeGreaterThan(0);
+    expect(reorganised.summary!.accounts.updated).toBeGreaterThanOrEqual(atSch2.length);
+    const accounts = await accountsOf(store);
+    for (const username of atSch2) expect(accounts.get(username)!.schools).toEqual([]);
+
+    // Another username template renames every student.
+    const renamed = await run(path, {}, { usernameTemplates: { ...SETTINGS.usernameTemplates, student: 'S1{studentNumber}' } });
+    expect(renamed.summary!.accounts).toMatchObject({ updated: 60, unchanged: 10 });
+    expect((await accountsOf(store)).get(`S1${studentNumber(0)}`)).toMatchObject({ sourcedId: model.users[0].sourcedId });
   });
 
   test('a student who moves schools: account, schools and enrollments follow', async () => {

@@ -13,7 +13,7 @@ function user(sourcedId: string, accountId: string, username: string): Row {
   const values: Record<(typeof USER_COLUMNS)[number], string | number | null> = {
     op: 'create', sourced_id: sourcedId, account_id: accountId, username, username_key: username.toLowerCase(), given_name: 'Ana', family_name: 'Núñez',
     email: null, student_id: null, grade: null, roles: 'student', schools: '', role: 'student', identifier: null, user_ids: null, org_ids: '', grades: null,
-    enabled: 1, row_hash: 7,
+    enabled: 1, row_hash: 7, line_hash: null,
   };
   return USER_COLUMNS.map((column) => values[column]);
 }
