@@ -100,6 +100,7 @@ export class CsvParser {
 
   private parse(final: boolean): void {
     const text = this.buffer;
+    this.newlineAt = -2;
     const length = text.length;
     let pos = 0;
     let nextQuote = text.indexOf('"');
@@ -204,10 +205,15 @@ export class CsvParser {
     return p;
   }
 
+  /** The next newline parseQuoted's delimiter() found (-1: none; -2: not looked for in this text yet). */
+  private newlineAt = -2;
+
   /** Position of the next comma or newline from `p`, or -1. */
   private delimiter(text: string, p: number): number {
     const comma = text.indexOf(',', p);
-    const newline = text.indexOf('\n', p);
+    // The newline is looked for once per record, not once per field (a record is one line but for quoted newlines).
+    if (this.newlineAt === -2 || (this.newlineAt !== -1 && this.newlineAt < p)) this.newlineAt = text.indexOf('\n', p);
+    const newline = this.newlineAt;
     if (comma === -1) return newline;
     if (newline === -1) return comma;
     return comma < newline ? comma : newline;

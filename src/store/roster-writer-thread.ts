@@ -19,7 +19,7 @@ const port = parentPort!;
 const db = openSqlite(file);
 const ops = new SqliteBulkOps(db);
 const progress = { phase: (name: string) => port.postMessage({ type: 'phase', name }), rows() {}, done() {} };
-const writer = new RosterWriter(ops, { ...context, progress }, { keepEnrollmentIndexes: true });
+const writer = new RosterWriter(ops, { ...context, progress });
 let failure: string | null = null;
 
 type Request = { id: number; op: string; args: unknown };
