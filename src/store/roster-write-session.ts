@@ -75,7 +75,7 @@ export class LocalWriteSession implements WriteSession {
 
 const WORKER_URL = new URL('./roster-writer-thread.mjs', import.meta.url);
 /** Batches sent and not yet written: enough to keep the writer busy, few enough to keep memory flat. */
-const MAX_IN_FLIGHT = 6;
+const MAX_IN_FLIGHT = 16;
 
 interface Reply {
   type: 'ready' | 'done' | 'failed' | 'phase';
