@@ -14,6 +14,10 @@ import { importRoster } from './roster/import.js';
 import { lineProgress } from './roster/progress.js';
 import { rosterImportDeps } from './roster/service.js';
 import { startRosterWatcher, type RosterWatcher } from './roster/watch.js';
+import { createLogoutNoticeSender, type LogoutNoticeSender } from './oidc/logout-notices.js';
+
+/** How often the server looks for back-channel logout notices that imports queued (see src/oidc/logout-notices.ts). */
+const LOGOUT_NOTICE_INTERVAL_MS = 30_000;
 
 export interface RunningServer {
   url: string;
@@ -21,6 +25,8 @@ export interface RunningServer {
   services: Services;
   provider: Provider;
   demoLogins: DemoLogin[] | null;
+  /** Sends the back-channel logout notices that imports queue (every LOGOUT_NOTICE_INTERVAL_MS, and after each watched import). */
+  logoutNotices: LogoutNoticeSender;
   /** The roster.watchDir watcher, when configured. */
   rosterWatcher: RosterWatcher | null;
   close(): Promise<void>;
@@ -83,6 +89,15 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }, 10 * 60 * 1000);
   purge.unref();
 
+  // Notices queued by roster imports (the CLI's run in another process): sent now, then every little while.
+  const logoutNotices = createLogoutNoticeSender(provider, services);
+  const sendNotices = () => {
+    logoutNotices.drain().catch((error) => log.warn({ err: error }, 'sending back-channel logout notices failed'));
+  };
+  sendNotices();
+  const notices = setInterval(sendNotices, LOGOUT_NOTICE_INTERVAL_MS);
+  notices.unref();
+
   // roster.watchDir: imports run on a connection of their own, so their transaction never takes in a request's queries.
   let rosterWatcher: RosterWatcher | null = null;
   let rosterStore: Awaited<ReturnType<typeof openStore>> | null = null;
@@ -93,7 +108,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       dir: effective.roster.watchDir,
       intervalMs: effective.roster.watchInterval * 1000,
       log,
-      runImport: (path) => importRoster(rosterImportDeps(services, importStore), path, { progress: lineProgress((line) => log.info(line)) }),
+      runImport: async (path) => {
+        const report = await importRoster(rosterImportDeps(services, importStore), path, { progress: lineProgress((line) => log.info(line)) });
+        if (report.logoutNotices) sendNotices();
+        return report;
+      },
     });
   }
 
@@ -104,8 +123,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     provider,
     demoLogins,
     rosterWatcher,
+    logoutNotices,
     async close() {
       clearInterval(purge);
+      clearInterval(notices);
+      await logoutNotices.drain().catch(() => undefined); // the last ones due, before the store closes
       await rosterWatcher?.stop();
       await rosterStore?.close();
       server.closeAllConnections();

@@ -2,6 +2,8 @@ import type Provider from 'oidc-provider';
 import type { SessionRevoker } from '../recovery/ports.js';
 import type { Services } from '../services.js';
 import { revokeAccountOidcState } from '../store/oidc-adapter.js';
+import { sendBackchannelLogout } from './logout-notices.js';
+import { sessionSignIns } from './session-payload.js';
 
 /**
  * Ends everything an account is signed in to: apps with a back-channel logout URI are told first (they need the
@@ -19,13 +21,12 @@ export function createSessionRevoker(provider: Provider, services: Services): Se
         .execute();
       const notices: Promise<void>[] = [];
       for (const row of sessions) {
-        const authorizations = (JSON.parse(row.payload).authorizations ?? {}) as Record<string, { sid?: string }>;
-        for (const [clientId, { sid }] of Object.entries(authorizations)) {
+        for (const { clientId, sid } of sessionSignIns(row.payload)) {
           notices.push(
-            (async () => {
-              const client = await provider.Client.find(clientId);
-              if (client?.backchannelLogoutUri && sid) await (client as unknown as { backchannelLogout(sub: string, sid: string): Promise<void> }).backchannelLogout(accountId, sid);
-            })().catch((error: Error) => services.log.warn({ err: { message: error.message }, client: clientId }, 'back-channel logout failed')),
+            sendBackchannelLogout(provider, clientId, accountId, sid).then(
+              () => undefined,
+              (error: Error) => services.log.warn({ err: { message: error.message }, client: clientId }, 'back-channel logout failed'),
+            ),
           );
         }
       }

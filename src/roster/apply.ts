@@ -1,3 +1,4 @@
+import { sessionSignIns } from '../oidc/session-payload.js';
 import { ROSTER_ROLES } from './accounts-mapping.js';
 import { orderedIds } from './ordered-id.js';
 import { ENROLLMENT_COLUMNS, ENTITY_COLUMNS, ENTITY_TABLES, USER_COLUMNS, type EntityFile } from './plan.js';
@@ -33,7 +34,7 @@ const U = Object.fromEntries(USER_COLUMNS.map((c, i) => [c, i])) as Record<(type
  * rather than through the event bus one by one: a first import creates hundreds of thousands.
  */
 export class RosterWriter {
-  readonly result: ApplyResult = { accountsCreated: 0, accountsDisabled: 0, accountsReenabled: 0, sessionsRevoked: 0 };
+  readonly result: ApplyResult = { accountsCreated: 0, accountsDisabled: 0, accountsReenabled: 0, sessionsRevoked: 0, logoutNotices: 0 };
   /** CREATE INDEX statements of the indexes dropped for a large load, run again by finish(). */
   private readonly rebuild: string[] = [];
   private readonly considered = new Set<string>();
@@ -217,6 +218,16 @@ export class RosterWriter {
     if (plan.disable.length) {
       progress.phase('disabling accounts');
       const ids = await this.setActive(plan.disable, false);
+      // The apps the accounts' sessions signed in to are owed a back-channel logout notice: queued in the same
+      // transaction, sent by the running server (this may be another process).
+      const sessions = await ops.selectIn('oidc_payloads', ['account_id', 'kind', 'payload'], 'account_id', ids);
+      const notices: Row[] = [];
+      for (const session of sessions) {
+        if (session.kind !== 'Session') continue;
+        for (const { clientId, sid } of sessionSignIns(session.payload as string)) notices.push([session.account_id as string, clientId, sid, now, now]);
+      }
+      await ops.upsert('logout_notices', ['account_id', 'client_id', 'sid', 'created_at', 'next_at'], ['account_id', 'client_id', 'sid'], [], notices);
+      result.logoutNotices = notices.length;
       // Sessions and tokens end now, in the same transaction: a withdrawn student is signed out everywhere at once.
       result.sessionsRevoked += await ops.deleteIn('oidc_payloads', 'account_id', ids);
       result.sessionsRevoked += await ops.deleteIn('rp_sessions', 'account_sub', ids);

@@ -43,6 +43,8 @@ export interface ImportReport {
   summary: ImportSummary | null;
   guard: ImportPlan['guard'] | null;
   sessionsRevoked: number;
+  /** Back-channel logout notices queued for the apps the disabled accounts were signed in to (the server sends them). */
+  logoutNotices: number;
   errors: IssueSummary;
   warnings: IssueSummary;
 }
@@ -72,6 +74,7 @@ export async function importRoster(deps: RosterImportDeps, path: string, options
   let status = 'failed' as ImportStatus;
   let message: string | null = null;
   let sessionsRevoked = 0;
+  let logoutNotices = 0;
   const failure = new IssueList();
   const now = Date.now();
 
@@ -101,7 +104,7 @@ export async function importRoster(deps: RosterImportDeps, path: string, options
       message = 'dry run: nothing was changed';
       return false;
     }
-    sessionsRevoked = (await writer.finish(plan)).sessionsRevoked;
+    ({ sessionsRevoked, logoutNotices } = await writer.finish(plan));
     const finishedAt = Date.now();
     await writer.finishRun({ id, finishedAt, status: 'applied', summary: runSummary(plan, 'applied', null, startedAt, finishedAt), errors: runIssues(plan) });
     status = 'applied';
@@ -147,6 +150,7 @@ export async function importRoster(deps: RosterImportDeps, path: string, options
     summary: plan?.summary ?? null,
     guard: plan?.guard ?? null,
     sessionsRevoked,
+    logoutNotices,
     errors: plan ? plan.errors.toJSON() : failure.toJSON(),
     warnings: plan ? plan.warnings.toJSON() : { count: 0, items: [] },
   };
@@ -167,6 +171,7 @@ export async function importRoster(deps: RosterImportDeps, path: string, options
         errors: report.errors.count,
         accounts: report.summary ? countsOnly(report.summary.accounts) : null,
         sessionsRevoked,
+        logoutNotices,
         ...(message ? { message } : {}),
       },
     });

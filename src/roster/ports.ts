@@ -128,6 +128,8 @@ export interface ApplyResult {
   accountsDisabled: number;
   accountsReenabled: number;
   sessionsRevoked: number;
+  /** Back-channel logout notices queued for the running server to send (see src/oidc/logout-notices.ts). */
+  logoutNotices: number;
 }
 
 /** An import's write transaction: the planner's changes as they come, then the end of the apply, then commit. */

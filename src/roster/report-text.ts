@@ -33,6 +33,7 @@ export function reportText(report: ImportReport): string {
     for (const [reason, count] of Object.entries(s.skipped)) lines.push(`  skipped (${reason}): ${count}`);
   }
   if (report.sessionsRevoked) lines.push(`  sessions and tokens revoked: ${report.sessionsRevoked}`);
+  if (report.logoutNotices) lines.push(`  apps to be told by back-channel logout: ${report.logoutNotices} (the running server sends them)`);
   for (const [label, list] of [
     ['errors', report.errors],
     ['warnings', report.warnings],

@@ -13,6 +13,7 @@ import * as readiness from './migrations/006_readiness.js';
 import * as rosterKeys from './migrations/007_roster_keys.js';
 import * as rosterUnhashed from './migrations/008_roster_unhashed.js';
 import * as rosterLineHash from './migrations/009_roster_line_hash.js';
+import * as logoutNotices from './migrations/010_logout_notices.js';
 import type { Database } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -36,6 +37,7 @@ const migrations: Record<string, Migration> = {
   '007_roster_keys': rosterKeys,
   '008_roster_unhashed': rosterUnhashed,
   '009_roster_line_hash': rosterLineHash,
+  '010_logout_notices': logoutNotices,
 };
 
 /** Names of all migrations, in the order they apply. */

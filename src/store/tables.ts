@@ -128,6 +128,18 @@ export interface OidcPayloadsTable {
   consumed_at: Millis | null;
 }
 
+/** A back-channel logout notice owed to an app (see migration 010). */
+export interface LogoutNoticesTable {
+  account_id: string;
+  client_id: string;
+  /** The provider session id the app knows the sign-in by. */
+  sid: string;
+  created_at: Millis;
+  attempts: Generated<number>;
+  /** Not sent before this time (a failed notice waits longer after each attempt). */
+  next_at: Millis;
+}
+
 export interface SigningKeysTable {
   kid: string;
   jwk: string;
@@ -288,6 +300,7 @@ export interface Database {
   password_history: PasswordHistoryTable;
   oidc_clients: OidcClientsTable;
   oidc_payloads: OidcPayloadsTable;
+  logout_notices: LogoutNoticesTable;
   signing_keys: SigningKeysTable;
   secrets: SecretsTable;
   throttle_counters: ThrottleCountersTable;

@@ -1,3 +1,4 @@
+import * as oidc from 'openid-client';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { SqlRosterQueries } from '../../src/store/roster-repo.js';
 import { generateDistrict, writeRoster } from '../helpers/oneroster-generator.js';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
+import { startCaptureServer } from '../helpers/capture-server.js';
 import { importer, type Importer } from './support.js';
 
 /** A copy of the demo roster without one user (their rows in users, roles and enrollments). */
@@ -86,6 +88,64 @@ describe.each(ENGINES)('roster and the running server (%s)', (engine) => {
     const returning = new WebClient();
     const page = await signIn(returning, `${server.url}/`, 'S0100001', 'Lakeside-Ana-2026');
     expect(page.html).toContain('Hello, Ana');
+  });
+
+  test('the apps a withdrawn student was signed in to are told by back-channel logout, though the import ran elsewhere; an unreachable app is tried again later', async () => {
+    const backchannel = await startCaptureServer();
+    // The capture server is on loopback, so the district lists it as its own network.
+    (server.config.oidc.privateNetworkHosts as string[]).push('127.0.0.1');
+    try {
+      const browser = new WebClient();
+      expect((await signIn(browser, `${server.url}/`, 'S0100001', 'Lakeside-Ana-2026')).html).toContain('Hello, Ana');
+      const callback = 'http://127.0.0.1:9/cb';
+      const { client, clientSecret } = await server.services.clients.register({
+        name: 'Notes', redirectUris: [callback], backchannelLogoutUri: `${backchannel.url}/logout`, firstParty: true,
+      });
+      const config = await oidc.discovery(new URL(server.url), client.clientId, clientSecret!, undefined, { execute: [oidc.allowInsecureRequests] });
+      const verifier = oidc.randomPKCECodeVerifier();
+      browser.stopAt = callback;
+      const code = await browser.get(
+        oidc.buildAuthorizationUrl(config, { redirect_uri: callback, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }).href,
+      );
+      browser.stopAt = null;
+      const tokens = await oidc.authorizationCodeGrant(config, new URL(code.url), { pkceCodeVerifier: verifier, idTokenExpected: true });
+      const sid = tokens.claims()!.sid;
+      expect(sid).toBeTruthy();
+
+      const withdrawn = demoRosterWithout('stu-100001');
+      try {
+        const report = await run(withdrawn);
+        expect(report.summary!.accounts).toMatchObject({ disabled: 1 });
+        expect(report.logoutNotices).toBeGreaterThanOrEqual(1);
+      } finally {
+        rmSync(withdrawn, { recursive: true, force: true });
+      }
+      // Queued by the import, in its transaction; sent by the server.
+      expect(backchannel.received).toEqual([]);
+      expect((await server.logoutNotices.drain()).sent).toBeGreaterThanOrEqual(1);
+      const notices = backchannel.received.filter((r) => r.url === '/logout');
+      expect(notices).toHaveLength(1);
+      const token = new URLSearchParams(notices[0].body).get('logout_token')!;
+      const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString('utf8'));
+      expect(claims).toMatchObject({ sid, sub: tokens.claims()!.sub, aud: client.clientId });
+      expect(claims.events).toHaveProperty(['http://schemas.openid.net/event/backchannel-logout']);
+      expect(await server.services.store.db.selectFrom('logout_notices').selectAll().execute()).toEqual([]);
+
+      // An app that cannot be reached keeps its notice, to be tried again later.
+      await backchannel.close();
+      const now = Date.now();
+      await server.services.store.db.insertInto('logout_notices').values({ account_id: tokens.claims()!.sub, client_id: client.clientId, sid: 'sid-later', created_at: now, next_at: now }).execute();
+      expect(await server.logoutNotices.drain()).toEqual({ sent: 0, failed: 1 });
+      const waiting = await server.services.store.db.selectFrom('logout_notices').selectAll().execute();
+      expect(waiting).toEqual([expect.objectContaining({ sid: 'sid-later', attempts: 1 })]);
+      expect(Number(waiting[0].next_at)).toBeGreaterThan(Date.now());
+      expect(await server.logoutNotices.drain()).toEqual({ sent: 0, failed: 0 });
+      await server.services.store.db.deleteFrom('logout_notices').execute();
+    } finally {
+      (server.config.oidc.privateNetworkHosts as string[]).pop();
+      await backchannel.close().catch(() => undefined);
+      expect((await run(DEMO_ROSTER_DIR)).summary!.accounts).toMatchObject({ reenabled: 1 });
+    }
   });
 });
 
