@@ -111,14 +111,17 @@ interface UserCandidate {
   usernameKey: string;
   studentNumber: string | null;
   role: RosterRole;
-  school: string;
+  /** The schools the user is counted under in the summary (see countedSchools). */
+  schools: readonly string[];
   enabled: boolean;
   flags: number;
   changed: boolean;
 }
 
 /** What counting and status need of a user (see decideStatus). */
-type UserOutcome = Pick<UserCandidate, 'sourcedId' | 'existing' | 'role' | 'school' | 'enabled' | 'flags'>;
+type UserOutcome = Pick<UserCandidate, 'sourcedId' | 'existing' | 'role' | 'schools' | 'enabled' | 'flags'>;
+
+const NO_SCHOOL = ['(none)'];
 
 /** Bumped whenever users.csv rows map to accounts differently: every stored line hash then stops matching. */
 const USER_MAPPING_VERSION = 1;
@@ -580,12 +583,15 @@ export class Planner {
 
   // ---- users ---------------------------------------------------------------------------------------------------
 
-  private countUser(outcome: AccountOutcome, role: string, school: string): void {
+  /** Counts a user once in all and by role, and under each of its schools (a teacher at two schools counts at both). */
+  private countUser(outcome: AccountOutcome, role: string, schools: readonly string[]): void {
     const accounts = this.summary.accounts;
     accounts[outcome] += 1;
     (accounts.byRole[role] ??= emptyCounts())[outcome] += 1;
-    const bySchool = (accounts.bySchool[school] ??= { ...emptyCounts(), name: this.snapshot.orgNames.get(school) ?? null });
-    bySchool[outcome] += 1;
+    for (const school of schools) {
+      const bySchool = (accounts.bySchool[school] ??= { ...emptyCounts(), name: this.snapshot.orgNames.get(school) ?? null });
+      bySchool[outcome] += 1;
+    }
   }
 
   /**
@@ -617,10 +623,10 @@ export class Planner {
     return { seed: hash32(context), known, idAt: map.index.sourcedId ?? -1 };
   }
 
-  /** Role, school and the file's enabled flag of a stored user whose line is unchanged, from its stored group. */
-  private groupOutcomes: ({ role: RosterRole; school: string; enabled: boolean } | null)[] = [];
+  /** Role, schools and the file's enabled flag of a stored user whose line is unchanged, from its stored group. */
+  private groupOutcomes: ({ role: RosterRole; schools: readonly string[]; enabled: boolean } | null)[] = [];
 
-  private storedOutcome(users: StoredUsers, handle: number): { role: RosterRole; school: string; enabled: boolean } | null {
+  private storedOutcome(users: StoredUsers, handle: number): { role: RosterRole; schools: readonly string[]; enabled: boolean } | null {
     const n = users.groupNumberAt(handle);
     if (n === 0) return null;
     let outcome = this.groupOutcomes[n];
@@ -628,16 +634,21 @@ export class Planner {
       const [enabled, role, orgList] = users.groupAt(handle)!.split('|');
       const orgIds = orgList ? orgList.split(',') : [];
       outcome = ROSTER_ROLES.includes(role as RosterRole)
-        ? { role: role as RosterRole, school: this.schoolsOf(orgIds)[0] ?? orgIds[0] ?? '(none)', enabled: enabled === '1' }
+        ? { role: role as RosterRole, schools: this.countedSchools(orgIds), enabled: enabled === '1' }
         : null;
       this.groupOutcomes[n] = outcome;
     }
     return outcome;
   }
 
-  /** The orgs that are schools (a user is counted under the first, else under its first org). */
+  /** The orgs that are schools. */
   private schoolsOf(orgIds: readonly string[]): string[] {
     return orgIds.filter((org) => !NOT_SCHOOLS.has((this.fileOrgTypes.get(org) ?? this.snapshot.orgTypes.get(org) ?? 'school') as string));
+  }
+
+  /** What a user is counted under in the summary: its schools; else its first org (a district's staff), else none. */
+  private countedSchools(orgIds: readonly string[], schools = this.schoolsOf(orgIds)): readonly string[] {
+    return schools.length ? schools : orgIds.length ? [orgIds[0]] : NO_SCHOOL;
   }
 
   private async readUsers(): Promise<void> {
@@ -771,7 +782,7 @@ export class Planner {
           continue;
         }
         const schools = this.schoolsOf(orgIds);
-        const school = schools[0] ?? orgIds[0] ?? '(none)';
+        const counted = this.countedSchools(orgIds, schools);
 
         // Student number and username.
         const studentNumber = mapped.has('student') ? studentNumberOf(settings.studentIdSource, r) : null;
@@ -780,7 +791,7 @@ export class Planner {
         const rendered = renderUsername(settings.usernameTemplates[role], { studentNumber, identifier: r.identifier, username: r.username, sourcedId: id, email });
         if ('error' in rendered) {
           this.reject('users', map, line, id, role === 'student' ? null : 'username', rendered.error);
-          this.rejectUser(id, role, school);
+          this.rejectUser(id, role, counted);
           continue;
         }
         const enabled = r.status !== 'tobedeleted' && r.enabledUser !== false;
@@ -799,7 +810,7 @@ export class Planner {
           usernameKey: usernameKey(rendered.username),
           studentNumber,
           role,
-          school,
+          schools: counted,
           enabled,
           flags: storedFlags,
           changed: !stored || users.hashAt(handle) !== hash,
@@ -816,14 +827,14 @@ export class Planner {
         const sameName = this.fileUsernames.find(candidate.usernameKey);
         if (sameName >= 0) {
           this.reject('users', map, line, id, 'username', `username ${rendered.username} is also the username of the user on line ${this.fileUsernames.contentAt(sameName)}`);
-          this.rejectUser(id, role, school);
+          this.rejectUser(id, role, counted);
           continue;
         }
         if (studentNumber) {
           const sameNumber = this.fileStudentNumbers.find(studentNumber);
           if (sameNumber >= 0) {
             this.reject('users', map, line, id, null, `student number ${studentNumber} is also the student number of the user on line ${this.fileStudentNumbers.contentAt(sameNumber)}`);
-            this.rejectUser(id, role, school);
+            this.rejectUser(id, role, counted);
             continue;
           }
           this.fileStudentNumbers.add(studentNumber, line, 0, true);
@@ -837,13 +848,13 @@ export class Planner {
     await this.afterUsers();
   }
 
-  private rejectUser(id: string, role: string | null, school = '(none)'): void {
+  private rejectUser(id: string, role: string | null, schools: readonly string[] = NO_SCHOOL): void {
     if (id) {
       this.rejected.users.add(id);
       const stored = this.snapshot.users.find(id);
       if (stored !== -1) this.snapshot.users.addFlags(stored, USER_REJECTED);
     }
-    this.countUser('rejected', role ?? '(unknown)', school);
+    this.countUser('rejected', role ?? '(unknown)', schools);
   }
 
   /** Checks new and changed users' usernames and student numbers against the accounts already stored. */
@@ -863,14 +874,14 @@ export class Planner {
           adoptId = nameHit.accountId; // an account made before the roster (e.g. `homeroom accounts add`): link it
         } else {
           this.reject('users', map, c.line, c.sourcedId, 'username', `username ${c.values[0]} belongs to another account${nameHit.rosterSourcedId ? ` (roster user ${nameHit.rosterSourcedId})` : ''}`);
-          this.rejectUser(c.sourcedId, c.role, c.school);
+          this.rejectUser(c.sourcedId, c.role, c.schools);
           continue;
         }
       }
       const numberHit = c.studentNumber ? byStudentId.get(c.studentNumber) : undefined;
       if (numberHit && numberHit.rosterSourcedId !== c.sourcedId && numberHit.accountId !== adoptId) {
         this.reject('users', map, c.line, c.sourcedId, null, `student number ${c.studentNumber} belongs to another account${numberHit.rosterSourcedId ? ` (roster user ${numberHit.rosterSourcedId})` : ''}`);
-        this.rejectUser(c.sourcedId, c.role, c.school);
+        this.rejectUser(c.sourcedId, c.role, c.schools);
         continue;
       }
       if (adoptId) this.adopted.add(adoptId);
@@ -885,24 +896,24 @@ export class Planner {
   /** Counts the user once and queues a disable or re-enable when the account's state must follow the file. */
   private decideStatus(c: UserOutcome, changed: boolean, adopted = false): void {
     if (!c.existing && !adopted) {
-      this.countUser('created', c.role, c.school);
+      this.countUser('created', c.role, c.schools);
       return;
     }
     const disabled = (c.flags & USER_DISABLED) !== 0;
     const byRoster = (c.flags & USER_DISABLED_BY_ROSTER) !== 0;
     if (adopted) {
       if (!c.enabled) this.disable.push(c.sourcedId);
-      this.countUser(c.enabled ? 'updated' : 'disabled', c.role, c.school);
+      this.countUser(c.enabled ? 'updated' : 'disabled', c.role, c.schools);
       return;
     }
     if (c.enabled && disabled && byRoster) {
       this.reenable.push(c.sourcedId);
-      this.countUser('reenabled', c.role, c.school);
+      this.countUser('reenabled', c.role, c.schools);
     } else if (!c.enabled && !disabled) {
       this.disable.push(c.sourcedId);
-      this.countUser('disabled', c.role, c.school);
+      this.countUser('disabled', c.role, c.schools);
     } else {
-      this.countUser(changed ? 'updated' : 'unchanged', c.role, c.school);
+      this.countUser(changed ? 'updated' : 'unchanged', c.role, c.schools);
     }
   }
 
@@ -1112,7 +1123,7 @@ export class Planner {
   async countAbsent(): Promise<void> {
     if (!this.absentUsers.length) return;
     const links = await this.store.userLinks(this.absentUsers);
-    for (const link of links) this.countUser('disabled', link.role, link.orgIds.split(',')[0] || '(none)');
+    for (const link of links) this.countUser('disabled', link.role, this.countedSchools(link.orgIds ? link.orgIds.split(',') : []));
     this.absentUsers = [];
   }
 }

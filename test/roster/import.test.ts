@@ -367,6 +367,10 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     expect(accounts.get('staff0')!.schools).toContain('sch-2');
     expect(accounts.has(usernameOf(5))).toBe(false);
     expect(report.summary!.accounts).toMatchObject({ created: 69, rejected: 1 });
+    // A user at two schools counts at both.
+    for (const school of ['sch-0', 'sch-1', 'sch-2']) {
+      expect(report.summary!.accounts.bySchool[school].created).toBe([...accounts.values()].filter((a) => a.schools.includes(school)).length);
+    }
   });
 
   test('an empty users.csv (not even a header) is an error, never "everyone left"', async () => {
