@@ -631,7 +631,11 @@ export class Planner {
     if (n === 0) return null;
     let outcome = this.groupOutcomes[n];
     if (outcome === undefined) {
-      const [enabled, role, orgList] = users.groupAt(handle)!.split('|');
+      // enabled|role|orgIds (an org's sourcedId may hold a '|': the orgs are all that follows the second one)
+      const group = users.groupAt(handle)!;
+      const first = group.indexOf('|');
+      const second = group.indexOf('|', first + 1);
+      const [enabled, role, orgList] = [group.slice(0, first), group.slice(first + 1, second), group.slice(second + 1)];
       const orgIds = orgList ? orgList.split(',') : [];
       outcome = ROSTER_ROLES.includes(role as RosterRole)
         ? { role: role as RosterRole, schools: this.countedSchools(orgIds), enabled: enabled === '1' }

@@ -79,7 +79,7 @@ export interface RosterRun {
 export interface RosterStorePort {
   /** The stored roster; without its users when `users` is false (a sink's thread reads them, see ChangeSink.loadUsers). */
   loadSnapshot(options?: { users?: boolean }): Promise<RosterSnapshot>;
-  /** Adds every stored roster user (sourcedId, row_hash, flags, line_hash, userGroup) to the table. */
+  /** Adds every stored roster user (sourcedId, row_hash, flags, line_hash, group) to the table. */
   loadUsers(users: StoredUsers): Promise<void>;
   /** The sourcedIds of all stored roster users, page by page (to name the users a bulk file leaves out). */
   rosterUserIds(): AsyncIterable<string[]>;

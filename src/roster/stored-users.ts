@@ -16,11 +16,6 @@ export interface StoredUsersParts extends IdTableParts {
 const LINE = 0;
 const GROUP = 1;
 
-/**
- * What a stored user's row led to, as `enabled|role|orgIds` (the file's enabled flag, the role its username template
- * was chosen by, its orgs in file order): users share a few hundred of these, each kept once.
- */
-export const userGroup = (enabled: number, role: string, orgIds: string) => `${enabled}|${role}|${orgIds}`;
 
 /**
  * The roster users stored before an import: sourcedId → row hash and flags, compact (see IdTable). The few ids an
@@ -29,7 +24,11 @@ export const userGroup = (enabled: number, role: string, orgIds: string) => `${e
 export class StoredUsers extends IdTable {
   /** Users whose account is active. */
   active = 0;
-  /** The distinct userGroup()s; a user's lane holds its position here plus one (0: unknown). */
+  /**
+   * What stored users' rows led to, as `enabled|role|orgIds` (the file's enabled flag, the role the username template
+   * was chosen by, the orgs in file order; see USER_GROUP_SQL): users share a few hundred of these, each kept once. A
+   * user's lane holds its group's position here plus one (0: unknown).
+   */
   private readonly groups: string[] = [];
   private readonly groupNumbers = new Map<string, number>();
 
@@ -62,7 +61,7 @@ export class StoredUsers extends IdTable {
 
   /**
    * Adds a stored user: its row hash, flags, line hash (see Planner: the hash of its users.csv line in its context,
-   * 0 when unknown) and userGroup().
+   * 0 when unknown) and group (see groups).
    */
   addUser(id: string, rowHash: number, flags: number, lineHash = 0, group: string | null = null): void {
     this.add(id, rowHash, flags, [lineHash, group === null ? 0 : this.groupNumber(group)]);
@@ -81,7 +80,7 @@ export class StoredUsers extends IdTable {
     return this.laneAt(handle, LINE);
   }
 
-  /** The user's userGroup(), or null when unknown. */
+  /** The user's group (see groups), or null when unknown. */
   groupAt(handle: number): string | null {
     const n = this.laneAt(handle, GROUP);
     return n ? this.groups[n - 1] : null;

@@ -40,7 +40,7 @@ export function loadSqliteEnrollments(db: BetterSqlite3.Database, index: KeyInde
   })();
 }
 
-/** A roster user's userGroup() as SQL (see stored-users.ts), from roster_users r. */
+/** A roster user's group as SQL (see StoredUsers.groups), from roster_users r. */
 export const USER_GROUP_SQL = `CAST(r.enabled AS text) || '|' || r.role || '|' || r.org_ids`;
 
 /** A roster user's flags as SQL (see stored-users.ts), from roster_users r joined to accounts a. */
@@ -48,7 +48,7 @@ export const USER_FLAGS_SQL = `(CASE WHEN a.status <> 'active' THEN ${USER_DISAB
 
 /**
  * Adds every stored roster user to the table, as of one read transaction: pages of one string each, a user as 8 hex
- * digits of row hash, 8 of line hash, 1 of flags, the sourcedId, U+001E and its userGroup(); users separated by U+001F
+ * digits of row hash, 8 of line hash, 1 of flags, the sourcedId, U+001E and its group (see StoredUsers); users separated by U+001F
  * (no stored field holds either: the importer rejects control characters).
  */
 export function loadSqliteUsers(db: BetterSqlite3.Database, users: StoredUsers): void {

@@ -44,4 +44,30 @@ describe('StoredUsers', () => {
     const moved = StoredUsers.fromParts(collided.parts().parts);
     expect(moved.hashAt(moved.find('stu-a'))).toBe(222);
   });
+
+  test('keeps the line hash and group of each user, across growth, collisions and a move', () => {
+    const users = new StoredUsers(4); // grows several times
+    for (let i = 0; i < 2000; i += 1) users.addUser(`stu-${i}`, i, 0, 0x80000000 + i, `1|student|sch-${i % 3}`);
+    users.addUser('stu-old', 5, 0); // stored before line hashes: unknown
+    const at = (table: StoredUsers, id: string) => {
+      const h = table.find(id);
+      return [table.lineHashAt(h), table.groupAt(h), table.groupNumberAt(h)];
+    };
+    expect(at(users, 'stu-1999')).toEqual([0x80000000 + 1999, '1|student|sch-1', 2]);
+    expect(at(users, 'stu-old')).toEqual([0, null, 0]);
+
+    // An id in the overflow (see the collision test above) keeps its lanes too.
+    const { parts } = users.parts();
+    const slot = parts.index.rowIds.findIndex((check, i) => check !== 0 && parts.index.lanes[0][i] === 0x80000000 + 7);
+    parts.index.rowIds[slot] ^= 1;
+    const collided = StoredUsers.fromParts(parts);
+    expect(collided.find('stu-7')).toBe(-1);
+    collided.addUser('stu-7', 7, 0, 77, '0|teacher|sch-9');
+    expect(collided.find('stu-7')).toBeLessThan(-1);
+
+    const { parts: moving, transfer } = collided.parts();
+    const moved = StoredUsers.fromParts(structuredClone(moving, { transfer }));
+    expect(at(moved, 'stu-7')).toEqual([77, '0|teacher|sch-9', 4]);
+    expect(at(moved, 'stu-1998')).toEqual([0x80000000 + 1998, '1|student|sch-0', 1]);
+  });
 });
