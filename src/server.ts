@@ -6,6 +6,7 @@ import { seedDemo, type DemoLogin } from './demo/seed.js';
 import { buildApp } from './http/app.js';
 import { DEMO_APP_CLIENT_ID } from './demo/app-routes.js';
 import { ensureDemoAppClient } from './oidc/built-in-clients.js';
+import { createLogoutNoticeSender, type LogoutNoticeSender } from './oidc/logout-notices.js';
 import { createServices, type Services } from './services.js';
 import { createLogger } from './shared/log.js';
 import { migrateToLatest, openStore, storeOptionsFromConfig, type StoreOptions } from './store/database.js';
@@ -14,7 +15,6 @@ import { importRoster } from './roster/import.js';
 import { lineProgress } from './roster/progress.js';
 import { rosterImportDeps } from './roster/service.js';
 import { startRosterWatcher, type RosterWatcher } from './roster/watch.js';
-import { createLogoutNoticeSender, type LogoutNoticeSender } from './oidc/logout-notices.js';
 
 /** How often the server looks for back-channel logout notices that imports queued (see src/oidc/logout-notices.ts). */
 const LOGOUT_NOTICE_INTERVAL_MS = 30_000;

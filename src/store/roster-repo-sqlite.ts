@@ -48,8 +48,8 @@ export const USER_FLAGS_SQL = `(CASE WHEN a.status <> 'active' THEN ${USER_DISAB
 
 /**
  * Adds every stored roster user to the table, as of one read transaction: pages of one string each, a user as 8 hex
- * digits of row hash, 8 of line hash, 1 of flags, the sourcedId, U+001E and its group (see StoredUsers); users separated by U+001F
- * (no stored field holds either: the importer rejects control characters).
+ * digits of row hash, 8 of line hash, 1 of flags, the sourcedId, U+001E and its group (see StoredUsers), users
+ * separated by U+001F (no stored field holds either: the importer rejects control characters).
  */
 export function loadSqliteUsers(db: BetterSqlite3.Database, users: StoredUsers): void {
   const page = db
