@@ -4,8 +4,7 @@ import type Provider from 'oidc-provider';
 import { questionPool } from '../accounts/challenge-questions.js';
 import { MIN_ANSWER_LENGTH } from './claim-service.js';
 import { FlowRunner } from '../flows/engine.js';
-import { continueToSignIn, flowPages, interactionFromQuery } from '../http/flow-pages.js';
-import { LoginFlows } from '../interactions/login-flow.js';
+import { signInFlowPages } from '../http/flow-pages.js';
 import type { Views } from '../http/views.js';
 import type { Services } from '../services.js';
 import { claimFlow, type ClaimContext } from './claim-flow.js';
@@ -18,29 +17,21 @@ export function claimRoutes(provider: Provider, services: Services, views: Views
     services.flows,
   );
 
-  const router = flowPages<ClaimContext>({
+  return signInFlowPages<ClaimContext>({
     prefix: '/claim',
     viewFolder: 'claim',
     runner,
+    provider,
+    services,
     views,
     verifyCsrf,
-    timeZone: config.district.timeZone,
-    async start(ctx) {
-      return { interactionUid: interactionFromQuery(ctx) };
-    },
     async locals(ctx, flow) {
       return {
         questions: questionPool(config.claim.questions, ctx.state.locale, services.i18n),
-        passwordRules: { min: config.passwords.minLength, max: config.passwords.maxLength },
         minAnswer: MIN_ANSWER_LENGTH,
         username: flow.context.username ?? null,
         givenName: flow.context.givenName ?? null,
-        restartHref: flow.context.interactionUid ? `/claim?interaction=${flow.context.interactionUid}` : '/claim',
       };
     },
   });
-
-  continueToSignIn(router, '/claim', runner, provider, new LoginFlows(services.flows, config.session.interactionTtl));
-
-  return router;
 }

@@ -5,7 +5,8 @@ import type { FlowRunner } from '../flows/engine.js';
 import type { Flow } from '../flows/flow.js';
 import { dateTimeFormat } from '../i18n/format.js';
 import type { Locale } from '../i18n/i18n.js';
-import type { LoginFlows } from '../interactions/login-flow.js';
+import { LoginFlows } from '../interactions/login-flow.js';
+import type { Services } from '../services.js';
 import { formBody } from './middleware/body.js';
 import { seeOther } from './redirect.js';
 import type { Views } from './views.js';
@@ -104,4 +105,46 @@ export function continueToSignIn<C extends { interactionUid: string | null; user
     }
     seeOther(ctx, '/');
   });
+}
+
+export interface SignInFlowPagesOptions<C> {
+  prefix: string;
+  viewFolder: string;
+  runner: FlowRunner<C>;
+  provider: Provider;
+  services: Services;
+  views: Views;
+  verifyCsrf: Middleware;
+  /** The flow's own locals for a step's page (the password rules and the restart link are added). */
+  locals(ctx: Context, flow: Flow<C>): Promise<Record<string, unknown>>;
+}
+
+/**
+ * The pages of a self-service flow reached from the sign-in page (claim, recovery): it keeps the sign-in it came from,
+ * can be restarted from there, and continues to that sign-in when done.
+ */
+export function signInFlowPages<C extends { interactionUid: string | null; username?: string }>(options: SignInFlowPagesOptions<C>): Router {
+  const { prefix, runner, services } = options;
+  const { config } = services;
+  const router = flowPages<C>({
+    prefix,
+    viewFolder: options.viewFolder,
+    runner,
+    views: options.views,
+    verifyCsrf: options.verifyCsrf,
+    timeZone: config.district.timeZone,
+    async start(ctx) {
+      // A new flow knows only the sign-in it came from; the rest of its context comes from its steps.
+      return { interactionUid: interactionFromQuery(ctx) } as C;
+    },
+    async locals(ctx, flow) {
+      return {
+        passwordRules: { min: config.passwords.minLength, max: config.passwords.maxLength },
+        restartHref: flow.context.interactionUid ? `${prefix}?interaction=${flow.context.interactionUid}` : prefix,
+        ...(await options.locals(ctx, flow)),
+      };
+    },
+  });
+  continueToSignIn(router, prefix, runner, options.provider, new LoginFlows(services.flows, config.session.interactionTtl));
+  return router;
 }

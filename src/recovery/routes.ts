@@ -3,9 +3,8 @@ import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import { questionIds, questionPool } from '../accounts/challenge-questions.js';
 import { FlowRunner } from '../flows/engine.js';
-import { continueToSignIn, flowPages, interactionFromQuery } from '../http/flow-pages.js';
+import { signInFlowPages } from '../http/flow-pages.js';
 import type { Views } from '../http/views.js';
-import { LoginFlows } from '../interactions/login-flow.js';
 import { createSessionRevoker } from '../oidc/session-revoker.js';
 import type { Services } from '../services.js';
 import { recoveryFlow, type RecoveryContext } from './recovery-flow.js';
@@ -29,29 +28,21 @@ export function recoveryRoutes(provider: Provider, services: Services, views: Vi
     services.flows,
   );
 
-  const router = flowPages<RecoveryContext>({
+  return signInFlowPages<RecoveryContext>({
     prefix: '/recover',
     viewFolder: 'recovery',
     runner,
+    provider,
+    services,
     views,
     verifyCsrf,
-    timeZone: config.district.timeZone,
-    async start(ctx) {
-      return { interactionUid: interactionFromQuery(ctx) };
-    },
     async locals(ctx, flow) {
       const pool = questionPool(config.claim.questions, ctx.state.locale, services.i18n);
       const text = (id: string) => pool.find((q) => q.id === id)?.text ?? services.i18n.t(ctx.state.locale, `questions.${id}`, { defaultValue: '' });
       return {
         questions: (flow.context.questionIds ?? []).map((id, i) => ({ n: i + 1, text: text(id) || services.i18n.t(ctx.state.locale, 'recovery.answers.fallbackQuestion', { n: i + 1 }) })),
-        passwordRules: { min: config.passwords.minLength, max: config.passwords.maxLength },
         username: flow.context.username ?? null,
-        restartHref: flow.context.interactionUid ? `/recover?interaction=${flow.context.interactionUid}` : '/recover',
       };
     },
   });
-
-  continueToSignIn(router, '/recover', runner, provider, new LoginFlows(services.flows, config.session.interactionTtl));
-
-  return router;
 }
