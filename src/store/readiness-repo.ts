@@ -19,6 +19,7 @@ import type {
   SummaryState,
 } from '../readiness/ports.js';
 import type { Engine } from './database.js';
+import { STUDENT_COLUMNS, studentIdentity, type StudentRow } from './student-row.js';
 import type { Database } from './tables.js';
 
 interface ReadinessTables {
@@ -53,18 +54,8 @@ const signedInFlag = sql<number>`case when a.first_login_at is null then 0 else 
 const readyFlag = sql<number>`case when a.password_hash is not null and a.first_login_at is not null then 1 else 0 end`;
 const notReadyCondition = sql<boolean>`(a.password_hash is null or a.first_login_at is null)`;
 
-function toNotReady(row: Record<string, unknown>): NotReadyStudent {
-  return {
-    accountId: String(row.id),
-    username: String(row.username),
-    givenName: String(row.given_name),
-    familyName: String(row.family_name),
-    studentId: (row.student_id as string | null) ?? null,
-    grade: (row.grade as string | null) ?? null,
-    schoolName: (row.school_name as string | null) ?? null,
-    claimed: row.password_hash !== null,
-    signedIn: row.first_login_at !== null,
-  };
+function toNotReady(row: StudentRow & { school_name: string | null; first_login_at: number | null }): NotReadyStudent {
+  return { ...studentIdentity(row), schoolName: row.school_name ?? null, signedIn: row.first_login_at !== null };
 }
 
 /**
@@ -392,26 +383,17 @@ export class SqlReadinessStore implements ReadinessStore {
 
   async classStudents(classId: string): Promise<ClassStudent[]> {
     const rows = await this.classMembers([classId])
-      .select(['a.id', 'a.username', 'a.given_name', 'a.family_name', 'a.student_id', 'a.grade', 'a.password_hash', 'a.first_login_at'])
+      .select([...STUDENT_COLUMNS, 'a.first_login_at'])
       .orderBy('a.family_name')
       .orderBy('a.given_name')
       .orderBy('a.id')
       .execute();
-    return rows.map((r) => ({
-      accountId: r.id,
-      username: r.username,
-      givenName: r.given_name,
-      familyName: r.family_name,
-      studentId: r.student_id,
-      grade: r.grade,
-      claimed: r.password_hash !== null,
-      firstLoginAt: r.first_login_at === null ? null : num(r.first_login_at),
-    }));
+    return rows.map((r) => ({ ...studentIdentity(r), firstLoginAt: r.first_login_at === null ? null : num(r.first_login_at) }));
   }
 
   // ---- The export ---------------------------------------------------------------------------------------------------
 
-  private notReadyColumns = ['a.id', 'a.username', 'a.given_name', 'a.family_name', 'a.student_id', 'a.grade', 'a.password_hash', 'a.first_login_at'] as const;
+  private notReadyColumns = [...STUDENT_COLUMNS, 'a.first_login_at'] as const;
 
   async notReadyOfSchool(schoolId: string, filter: NotReadyFilter): Promise<NotReadyStudent[]> {
     let query = this.db

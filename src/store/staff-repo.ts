@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { ClassSummary, QueueEntry, StaffStore, StudentStatus, Ticket, TicketStatus } from '../staff/ports.js';
+import { STUDENT_COLUMNS, studentIdentity } from './student-row.js';
 import type { Database } from './tables.js';
 
 const TEACHING_ROLES = ['teacher', 'aide'];
@@ -61,14 +62,8 @@ export class SqlStaffStore implements StaffStore {
       .leftJoin('reset_tickets as t', (join) => join.onRef('t.account_id', '=', 'a.id').on('t.status', '=', 'open'))
       .select([
         'e.class_id as classId',
-        'a.id as accountId',
-        'a.username',
-        'a.given_name',
-        'a.family_name',
-        'a.student_id',
-        'a.grade',
+        ...STUDENT_COLUMNS,
         'a.status',
-        'a.password_hash',
         'a.last_login_at',
         'lt.count as loginCount',
         'lt.window_start as loginStart',
@@ -83,14 +78,8 @@ export class SqlStaffStore implements StaffStore {
       .execute();
     return rows.map((r) => ({
       classId: r.classId,
-      accountId: r.accountId,
-      username: r.username,
-      givenName: r.given_name,
-      familyName: r.family_name,
-      studentId: r.student_id,
-      grade: r.grade,
+      ...studentIdentity(r),
       status: r.status,
-      claimed: r.password_hash !== null,
       lastLoginAt: r.last_login_at === null ? null : Number(r.last_login_at),
       loginCounter: r.loginCount === null ? null : { count: Number(r.loginCount), windowStart: Number(r.loginStart) },
       recoveryCounter: r.recoveryCount === null ? null : { count: Number(r.recoveryCount), windowStart: Number(r.recoveryStart) },
