@@ -11,7 +11,7 @@ import { reportText } from './roster/report-text.js';
 import { SqlRosterStore } from './store/roster-repo.js';
 import { launchUrlOf } from './oidc/clients.js';
 import { rotateSigningKey } from './oidc/keys.js';
-import { createServices, withCommandServices, type Services } from './services.js';
+import { withCommandServices, type Services } from './services.js';
 import { AppError } from './shared/errors.js';
 import { createLogger } from './shared/log.js';
 import { migrateToLatest, openStore, storeOptionsFromConfig } from './store/database.js';

@@ -38,21 +38,12 @@ export function createLogoutNoticeSender(provider: Provider, services: Services)
       const now = Date.now();
       const due = await db.selectFrom('logout_notices').selectAll().where('next_at', '<=', now).orderBy('next_at').limit(BATCH).execute();
       for (const notice of due) {
-        const key = db
-          .updateTable('logout_notices')
-          .where('account_id', '=', notice.account_id)
-          .where('client_id', '=', notice.client_id)
-          .where('sid', '=', notice.sid);
+        const key = { account_id: notice.account_id, client_id: notice.client_id, sid: notice.sid };
+        const update = db.updateTable('logout_notices').where((eb) => eb.and(key));
         // Claimed by moving it out of reach: another node that read the same row finds it no longer due.
-        const claimed = await key.set({ next_at: now + CLAIM_MS }).where('next_at', '=', notice.next_at).executeTakeFirst();
+        const claimed = await update.set({ next_at: now + CLAIM_MS }).where('next_at', '=', notice.next_at).executeTakeFirst();
         if (Number(claimed.numUpdatedRows) !== 1) continue;
-        const remove = () =>
-          db
-            .deleteFrom('logout_notices')
-            .where('account_id', '=', notice.account_id)
-            .where('client_id', '=', notice.client_id)
-            .where('sid', '=', notice.sid)
-            .execute();
+        const remove = () => db.deleteFrom('logout_notices').where((eb) => eb.and(key)).execute();
         try {
           if (await sendBackchannelLogout(provider, notice.client_id, notice.account_id, notice.sid)) sent += 1;
           await remove();
@@ -64,7 +55,7 @@ export function createLogoutNoticeSender(provider: Provider, services: Services)
             await remove();
             await services.events.emit({ type: 'logout_notice.abandoned', subjectId: notice.account_id, data: { client: notice.client_id, attempts } });
           } else {
-            await key.set({ attempts, next_at: now + RETRY_AFTER_MS * 2 ** (attempts - 1) }).execute();
+            await update.set({ attempts, next_at: now + RETRY_AFTER_MS * 2 ** (attempts - 1) }).execute();
           }
         }
       }

@@ -13,9 +13,8 @@ type Message = { type: 'phase'; name: string } | { type: 'rows'; count: number }
  * `homeroom roster import`: in this thread, or, with roster.importMemory set, in a thread whose heap (and the writer
  * thread's) is bounded. The import streams and keeps its large tables outside the heap (typed arrays), so what it
  * holds at once is small (under 100 MB at a million students); unbounded, V8 lets garbage pile up to several times
- * that before collecting it. Bounded, it collects early: an unchanged re-import of a million students peaked at 704 MB
- * instead of 909 MB, for 5 % more time (7–22 % at 200,000 students; `npm run bench:import`), hence an operator's
- * choice for state-sized rosters.
+ * that before collecting it. Bounded, it collects early: less memory for some more time (the README's configuration
+ * table has the figures of `npm run bench:import`), hence an operator's choice for state-sized rosters.
  */
 export function cliImport(config: Config, path: string, options: Omit<ImportOptions, 'progress'>, progress: Progress): Promise<ImportReport> {
   const memory = config.roster.importMemory;
