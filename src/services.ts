@@ -16,6 +16,7 @@ import { Sealer } from './shared/seal.js';
 import { createLogger, type Logger } from './shared/log.js';
 import { SqlAccountStore } from './store/accounts-repo.js';
 import { SqlAuditSearch } from './store/admin-audit-repo.js';
+import { SqlRosterRuns } from './store/roster-runs-repo.js';
 import { SqlAdminDirectory } from './store/admin-directory-repo.js';
 import { SqlHelpLinkStore } from './store/admin-help-links-repo.js';
 import { SqlPolicyStore } from './store/admin-policies-repo.js';
@@ -60,6 +61,8 @@ export interface Services {
   helpLinks: HelpLinkService;
   auditSearch: SqlAuditSearch;
   adminDirectory: SqlAdminDirectory;
+  /** The roster imports' records, for the admin console. */
+  rosterRuns: SqlRosterRuns;
 }
 
 export async function createServices(config: Config, store: Store, log: Logger = createLogger(config.log.level)): Promise<Services> {
@@ -110,6 +113,7 @@ export async function createServices(config: Config, store: Store, log: Logger =
     helpLinks,
     auditSearch: new SqlAuditSearch(store.db),
     adminDirectory: new SqlAdminDirectory(store.db),
+    rosterRuns: new SqlRosterRuns(store.db),
   };
 }
 

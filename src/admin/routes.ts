@@ -8,17 +8,21 @@ import { multipartBody, uploadedFile } from '../http/middleware/multipart.js';
 import { seeOther } from '../http/redirect.js';
 import { requireSignedIn } from '../http/signed-in.js';
 import type { Views } from '../http/views.js';
-import { LOCALES } from '../i18n/i18n.js';
+import { LOCALES, type Translate } from '../i18n/i18n.js';
 import { CLIENT_SCOPES, launchUrlOf, type ClientRecord } from '../oidc/clients.js';
 import type { BuiltInRelyingParty } from '../rp/relying-party.js';
+import type { RowIssue } from '../roster/issues.js';
 import type { Services } from '../services.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { AppAdmin, appFormValues, iconUrl, isBuiltIn, MAX_ICON_BYTES, parseAppForm, readIcon } from './apps.js';
 import { auditCsv, formatInstant, parseAuditFilter } from './audit.js';
 import { parseHelpLinkForm } from './help-links.js';
+import { ACCOUNT_OUTCOMES, ENTITY_OUTCOMES, issueText, runDetail, runRow } from './roster-runs.js';
 import { parsePolicyForm, policyFormValues, THROTTLE_FIELDS, type FieldError } from './policies.js';
 
 const PAGE_SIZE = 50;
+const RUNS_PAGE_SIZE = 20;
+const RUN_ID = /^[0-9a-f-]{36}$/;
 const CLIENT_ID = /^[A-Za-z0-9._-]{3,100}$/;
 const LINK_ID = /^[a-z0-9-]{1,64}$/;
 
@@ -29,10 +33,11 @@ const NOTICES = ['saved', 'deleted', 'enabled', 'disabled', 'unchanged'];
  * Sections of the console, in the order of its navigation. The readiness dashboard's routes live in
  * src/readiness/routes.ts, behind the same `admin` check, and use `adminNav` for this navigation.
  */
-const SECTIONS = ['readiness', 'apps', 'helpLinks', 'policies', 'audit'] as const;
+const SECTIONS = ['readiness', 'roster', 'apps', 'helpLinks', 'policies', 'audit'] as const;
 type Section = (typeof SECTIONS)[number] | 'home';
 const SECTION_PATHS: Record<(typeof SECTIONS)[number], string> = {
   readiness: '/admin/readiness',
+  roster: '/admin/roster',
   apps: '/admin/apps',
   helpLinks: '/admin/help-links',
   policies: '/admin/policies',
@@ -315,6 +320,61 @@ export function adminRoutes(services: Services, views: Views, portal: BuiltInRel
     if (errors.length) return policiesPage(ctx, form, errors, 400);
     const changed = await services.policies.save(values, actor(ctx));
     seeOther(ctx, `/admin/policies?done=${changed.length ? 'saved' : 'unchanged'}`);
+  });
+
+  // ---- Roster imports --------------------------------------------------------------------------------------------
+
+  const numbers = (ctx: Context) => {
+    const format = new Intl.NumberFormat(ctx.state.locale as string);
+    return (n: number) => format.format(n);
+  };
+
+  router.get('/admin/roster', admin, async (ctx) => {
+    const timeZone = timeZoneOf(services);
+    const page = Math.min(10_000, Math.max(1, Number.parseInt(String(ctx.query.page ?? '1'), 10) || 1));
+    const runs = await services.rosterRuns.list({ offset: (page - 1) * RUNS_PAGE_SIZE, limit: RUNS_PAGE_SIZE + 1 });
+    // The first page leads with the newest run and, when that one changed nothing, the import the roster comes from.
+    const latest = page === 1 && runs.length ? runDetail(runs[0], timeZone) : null;
+    const applied = latest && latest.status !== 'applied' ? await services.rosterRuns.lastApplied() : null;
+    const { watchDir, watchInterval } = services.config.roster;
+    render(
+      ctx,
+      'roster',
+      'roster/index',
+      {
+        latest,
+        lastApplied: applied ? runRow(applied, timeZone) : null,
+        runs: runs.slice(0, RUNS_PAGE_SIZE).map((r) => runRow(r, timeZone)),
+        page,
+        previous: page > 1 ? `/admin/roster${page > 2 ? `?page=${page - 1}` : ''}` : null,
+        next: runs.length > RUNS_PAGE_SIZE ? `/admin/roster?page=${page + 1}` : null,
+        watch: watchDir ? { dir: watchDir, seconds: watchInterval } : null,
+        accountOutcomes: ACCOUNT_OUTCOMES,
+        timeZone,
+        num: numbers(ctx),
+      },
+      'admin.roster.title',
+    );
+  });
+
+  router.get('/admin/roster/runs/:id', admin, async (ctx) => {
+    const run = RUN_ID.test(ctx.params.id) ? await services.rosterRuns.find(ctx.params.id) : null;
+    if (!run) throw notFound();
+    const timeZone = timeZoneOf(services);
+    render(
+      ctx,
+      'roster',
+      'roster/run',
+      {
+        run: runDetail(run, timeZone),
+        accountOutcomes: ACCOUNT_OUTCOMES,
+        entityOutcomes: ENTITY_OUTCOMES,
+        timeZone,
+        num: numbers(ctx),
+        issueText: (issue: RowIssue) => issueText(ctx.state.t as Translate, issue),
+      },
+      'admin.roster.runTitle',
+    );
   });
 
   // ---- Audit log -------------------------------------------------------------------------------------------------

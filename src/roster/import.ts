@@ -106,7 +106,7 @@ export async function importRoster(deps: RosterImportDeps, path: string, options
     }
     ({ sessionsRevoked, logoutNotices } = await writer.finish(plan));
     const finishedAt = Date.now();
-    await writer.finishRun({ id, finishedAt, status: 'applied', summary: runSummary(plan, 'applied', null, startedAt, finishedAt), errors: runIssues(plan) });
+    await writer.finishRun({ id, finishedAt, status: 'applied', summary: { ...runSummary(plan, 'applied', null, startedAt, finishedAt), sessionsRevoked, logoutNotices }, errors: runIssues(plan) });
     status = 'applied';
     return true;
   };

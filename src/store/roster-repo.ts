@@ -17,6 +17,7 @@ import {
 import type { Store } from './database.js';
 import { PgBulkOps } from './roster-repo-pg.js';
 import { loadSqliteEnrollments, loadSqliteUsers, SqliteBulkOps, USER_FLAGS_SQL, USER_GROUP_SQL } from './roster-repo-sqlite.js';
+import { SqlRosterRuns } from './roster-runs-repo.js';
 import { beginRosterTransaction } from './roster-sqlite-transaction.js';
 import { LocalWriteSession, runColumns, ThreadWriteSession } from './roster-write-session.js';
 import type { Progress } from '../roster/progress.js';
@@ -290,17 +291,7 @@ export class SqlRosterStore implements RosterStorePort {
   }
 
   async recentRuns(limit: number): Promise<RosterRun[]> {
-    const rows = await this.db.selectFrom('roster_runs').selectAll().orderBy('started_at', 'desc').limit(limit).execute();
-    return rows.map((r) => ({
-      id: r.id,
-      startedAt: r.started_at,
-      finishedAt: r.finished_at,
-      source: r.source,
-      mode: r.mode,
-      status: r.status,
-      summary: JSON.parse(r.summary),
-      errors: JSON.parse(r.errors),
-    }));
+    return new SqlRosterRuns(this.db).list({ limit });
   }
 }
 

@@ -139,6 +139,8 @@ test('axe-core finds no WCAG 2.1 A/AA violations on the admin pages, in English 
       `/admin/help-links/${link.id}`,
       '/admin/policies',
       '/admin/audit',
+      '/admin/roster',
+      `/admin/roster/runs/${(await server.services.rosterRuns.lastApplied())!.id}`,
     ];
     for (const locale of ['en', 'fr']) {
       for (const path of paths) {
