@@ -1,4 +1,5 @@
 import type { Translate } from '../i18n/i18n.js';
+import { isIssueCode, ISSUE_MESSAGE_PREFIX } from '../roster/issue-text.js';
 import type { RosterRun } from '../roster/ports.js';
 import type { RowIssue } from '../roster/issues.js';
 import type { AccountCounts, EntityCounts } from '../roster/summary.js';
@@ -175,7 +176,10 @@ export function runDetail(run: RosterRun, timeZone: string): RunDetail {
   };
 }
 
-/** A row issue's problem in the reader's language. */
+/**
+ * A row issue's problem in the reader's language; as recorded (in English) when it has no message id: an unexpected
+ * failure's message, or a run recorded before issues had one.
+ */
 export function issueText(t: Translate, issue: RowIssue): string {
-  return issue.reason;
+  return isIssueCode(issue.code) ? t(`${ISSUE_MESSAGE_PREFIX}${issue.code}`, issue.params) : issue.reason;
 }

@@ -1,3 +1,4 @@
+import type { IssueMessage } from './issue-text.js';
 import { USERNAME_PATTERN, usernameKey } from '../accounts/account.js';
 import type { OneRosterRole } from './rows.js';
 
@@ -60,7 +61,7 @@ export interface UsernameInput {
 }
 
 /** Fills a username template; an error message when a placeholder is empty or the result is not a valid username. */
-export function renderUsername(template: string, input: UsernameInput): { username: string } | { error: string } {
+export function renderUsername(template: string, input: UsernameInput): { username: string } | { error: IssueMessage } {
   const values: Record<string, string | null> = {
     studentNumber: input.studentNumber,
     identifier: input.identifier,
@@ -75,8 +76,8 @@ export function renderUsername(template: string, input: UsernameInput): { userna
     if (!value) empty = name;
     return value;
   });
-  if (empty) return { error: `the username template "${template}" needs ${empty}, which is empty` };
-  if (!USERNAME_PATTERN.test(username)) return { error: `"${username}" (from the template "${template}") is not a valid username: letters, digits, . _ @ - only` };
+  if (empty) return { error: { code: 'templateEmpty', params: { template, part: empty } } };
+  if (!USERNAME_PATTERN.test(username)) return { error: { code: 'usernameInvalid', params: { username, template } } };
   return { username };
 }
 

@@ -1,10 +1,16 @@
+import type { IssueCode, IssueParams } from './issue-text.js';
+
 /** A problem with one row (or a whole file when line is 1 and there is no sourcedId). */
 export interface RowIssue {
   file: string;
   line: number;
   column?: string;
   sourcedId?: string;
+  /** In English (see issue-text.ts). */
   reason: string;
+  /** The reason's message id and values, to show it in another language (absent for an unexpected failure). */
+  code?: IssueCode;
+  params?: IssueParams;
 }
 
 export interface IssueSummary {

@@ -1,3 +1,4 @@
+import type { IssueMessage } from './issue-text.js';
 import type { RosterSource } from './source.js';
 import { readCsv } from './csv.js';
 import { ROSTER_FILES, type RosterFile } from './columns.js';
@@ -9,7 +10,7 @@ export interface Manifest {
   version: string | null;
   modes: Record<RosterFile, ProcessingMode>;
   /** Things worth telling the operator (typo'd keys, empty values); never fatal. */
-  notes: string[];
+  notes: IssueMessage[];
 }
 
 /**
@@ -22,7 +23,7 @@ export async function readManifest(source: RosterSource): Promise<Manifest> {
   const present = new Set(source.files().map((f) => f.toLowerCase()));
   const has = (file: RosterFile) => present.has(`${file.toLowerCase()}.csv`);
   const values = new Map<string, string>();
-  const notes: string[] = [];
+  const notes: IssueMessage[] = [];
   const hasManifest = present.has('manifest.csv');
   if (hasManifest) {
     let header: string[] | null = null;
@@ -40,7 +41,7 @@ export async function readManifest(source: RosterSource): Promise<Manifest> {
       }
     }
   } else {
-    notes.push('manifest.csv is missing: every file present is processed as bulk');
+    notes.push({ code: 'manifestMissing' });
   }
   const modes = {} as Record<RosterFile, ProcessingMode>;
   for (const file of ROSTER_FILES) {
@@ -48,17 +49,17 @@ export async function readManifest(source: RosterSource): Promise<Manifest> {
     let mode: ProcessingMode;
     if (raw === undefined) {
       mode = has(file) ? 'bulk' : 'absent';
-      if (hasManifest && has(file)) notes.push(`manifest.csv does not list file.${file}: ${file}.csv is processed as bulk`);
+      if (hasManifest && has(file)) notes.push({ code: 'manifestUnlisted', params: { file } });
     } else {
       const value = raw.toLowerCase();
       if (value === 'bulk' || value === 'delta' || value === 'absent') mode = value;
       else {
         mode = has(file) ? 'bulk' : 'absent';
-        notes.push(`manifest.csv: file.${file} is "${raw}" (expected bulk, delta or absent): ${has(file) ? 'processed as bulk' : 'treated as absent'}`);
+        notes.push({ code: has(file) ? 'manifestBadMode' : 'manifestBadModeAbsent', params: { file, value: raw } });
       }
     }
     if (mode !== 'absent' && !has(file)) {
-      notes.push(`manifest.csv says file.${file} is ${mode}, but ${file}.csv is not there: treated as absent`);
+      notes.push({ code: 'manifestFileMissing', params: { file, mode } });
       mode = 'absent';
     }
     modes[file] = mode;

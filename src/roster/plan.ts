@@ -3,6 +3,7 @@ import { mapRole, ROSTER_ROLES, renderUsername, studentNumberOf, templateRole, u
 import { columnName, mapColumns, pick, type ColumnMap, type RosterFile } from './columns.js';
 import { CsvSyntaxError, fieldsOf, readCsv, type CsvBatch } from './csv.js';
 import { fieldsHash, hash32, lineHash, rowHash } from './hash.js';
+import { issueFields, type IssueCode, type IssueMessage, type IssueParams } from './issue-text.js';
 import { IssueList, type RowIssue } from './issues.js';
 import { KeyIndex } from './key-index.js';
 import { orderedIds } from './ordered-id.js';
@@ -213,7 +214,7 @@ export class Planner {
   async plan(): Promise<ImportPlan> {
     const progress = this.options.progress;
     const manifest = await readManifest(this.source);
-    for (const note of manifest.notes) this.warnings.add({ file: 'manifest.csv', line: 1, reason: note });
+    for (const note of manifest.notes) this.warnings.add({ file: 'manifest.csv', line: 1, ...issueFields(note.code, note.params) });
     this.modes = { ...manifest.modes };
     if (this.options.forceDelta) for (const file of Object.keys(this.modes) as RosterFile[]) if (this.modes[file] === 'bulk') this.modes[file] = 'delta';
     this.summary.version = manifest.version;
@@ -301,7 +302,7 @@ export class Planner {
           map = mapColumns(file, fieldsOf(batch, 0));
           if (map.ignored.length) this.summary.files[file] = { mode: this.modes[file], rows: 0, ignoredColumns: map.ignored };
           if (map.missing.length) {
-            this.fileError(file, `the header has no ${map.missing.join(', ')} column: the file was not read`);
+            this.fileError(file, 'missingColumns', { columns: map.missing.join(', ') });
             return;
           }
           rows = rows.slice(1);
@@ -316,7 +317,7 @@ export class Planner {
       }
     } catch (error) {
       const line = error instanceof CsvSyntaxError ? error.line : 1;
-      this.errors.add({ file: name, line, reason: (error as Error).message });
+      this.errors.add({ file: name, line, ...(error instanceof CsvSyntaxError ? issueFields('unterminatedQuote', { line }) : issueFields('unreadable', { message: (error as Error).message })) });
       this.incomplete.add(file);
     } finally {
       this.summary.files[file] = { mode: this.modes[file], rows: count, ...(map?.ignored.length ? { ignoredColumns: map.ignored } : {}) };
@@ -324,7 +325,7 @@ export class Planner {
     if (!map) {
       this.summary.files[file] = { mode: this.modes[file], rows: 0 };
       // Not even a header: an export that broke off. Treating it as "no rows" would make everyone absent.
-      if (!this.incomplete.has(file)) this.fileError(file, 'the file is empty (not even a header line)');
+      if (!this.incomplete.has(file)) this.fileError(file, 'emptyFile');
     }
   }
 
@@ -369,21 +370,26 @@ export class Planner {
     else await sink.expectEnrollments(estimate);
   }
 
-  private fileError(file: RosterFile, reason: string): void {
-    this.errors.add({ file: `${file}.csv`, line: 1, reason });
+  private fileError(file: RosterFile, code: IssueCode, params?: IssueParams): void {
+    this.errors.add({ file: `${file}.csv`, line: 1, ...issueFields(code, params) });
     this.incomplete.add(file);
   }
 
-  private rowIssue(file: RosterFile, map: ColumnMap, line: number, sourcedId: string | undefined, field: string | null, reason: string): RowIssue {
-    return { file: `${file}.csv`, line, ...(field ? { column: columnName(map, field) } : {}), ...(sourcedId ? { sourcedId } : {}), reason };
+  /** Where a row issue is: file, line, column (as the file names it) and the row's sourcedId. */
+  private place(file: RosterFile, map: ColumnMap, line: number, sourcedId: string | undefined, field: string | null): Omit<RowIssue, 'reason'> {
+    return { file: `${file}.csv`, line, ...(field ? { column: columnName(map, field) } : {}), ...(sourcedId ? { sourcedId } : {}) };
   }
 
-  private reject(file: RosterFile, map: ColumnMap, line: number, sourcedId: string | undefined, field: string | null, reason: string): void {
-    this.errors.add(this.rowIssue(file, map, line, sourcedId, field, reason));
+  private rowIssue(file: RosterFile, map: ColumnMap, line: number, sourcedId: string | undefined, field: string | null, problem: IssueMessage): RowIssue {
+    return { ...this.place(file, map, line, sourcedId, field), ...issueFields(problem.code, problem.params) };
   }
 
-  private warn(file: RosterFile, map: ColumnMap, line: number, sourcedId: string | undefined, field: string | null, reason: string): void {
-    this.warnings.add(this.rowIssue(file, map, line, sourcedId, field, reason));
+  private reject(file: RosterFile, map: ColumnMap, line: number, sourcedId: string | undefined, field: string | null, code: IssueCode, params?: IssueParams): void {
+    this.errors.add(this.rowIssue(file, map, line, sourcedId, field, { code, params }));
+  }
+
+  private warn(file: RosterFile, map: ColumnMap, line: number, sourcedId: string | undefined, field: string | null, code: IssueCode, params?: IssueParams): void {
+    this.warnings.add(this.rowIssue(file, map, line, sourcedId, field, { code, params }));
   }
 
   /** zod-parses a row; reports every problem and returns null when invalid. */
@@ -399,7 +405,7 @@ export class Planner {
     if (CONTROL.test(row.join(''))) {
       const field = Object.keys(fields).find((k) => CONTROL.test(fields[k]));
       if (field) {
-        this.reject(file, map, line, fields.sourcedId?.trim() || undefined, field, `${field} contains control characters`);
+        this.reject(file, map, line, fields.sourcedId?.trim() || undefined, field, 'controlCharacters', { field });
         return null;
       }
     }
@@ -410,7 +416,10 @@ export class Planner {
     const result = schema.safeParse(fields);
     if (result.success) return result.data;
     const sourcedId = fields.sourcedId?.trim() || undefined;
-    for (const issue of issuesOf(result.error)) this.reject(file, map, line, sourcedId, issue.field || null, `${issue.field ? `${issue.field} ` : ''}${issue.reason}`);
+    for (const issue of issuesOf(result.error)) {
+      if (issue.code) this.reject(file, map, line, sourcedId, issue.field || null, issue.code, { field: issue.field, ...issue.params });
+      else this.errors.add({ ...this.place(file, map, line, sourcedId, issue.field || null), reason: `${issue.field ? `${issue.field} ` : ''}${issue.reason}` });
+    }
     return null;
   }
 
@@ -458,7 +467,7 @@ export class Planner {
   private checkParents(): void {
     for (const p of this.parents) {
       if (this.exists(p.file, p.parent) === 'missing') {
-        this.warnings.add({ file: `${p.file}.csv`, line: p.line, column: p.column, sourcedId: p.id, reason: `parent ${p.parent} is not in ${p.file}.csv` });
+        this.warnings.add({ file: `${p.file}.csv`, line: p.line, column: p.column, sourcedId: p.id, ...issueFields('parentMissing', { parent: p.parent, file: `${p.file}.csv` }) });
       }
     }
     this.parents = [];
@@ -481,7 +490,7 @@ export class Planner {
         }
         const id = values[0] as string;
         if (seen.has(id)) {
-          this.reject(file, map, line, id, 'sourcedId', 'sourcedId appears twice in the file');
+          this.reject(file, map, line, id, 'sourcedId', 'duplicateId');
           counts.rejected += 1;
           continue;
         }
@@ -527,7 +536,7 @@ export class Planner {
         const r: CourseRecord | null = this.parse(courseRow, file, map, row, line);
         if (!r) return null;
         if (r.orgSourcedId && this.exists('orgs', r.orgSourcedId) === 'missing') {
-          this.warn(file, map, line, r.sourcedId, 'orgSourcedId', `org ${r.orgSourcedId} is not in orgs.csv`);
+          this.warn(file, map, line, r.sourcedId, 'orgSourcedId', 'orgMissing', { org: r.orgSourcedId });
         }
         return [r.sourcedId, r.title, r.courseCode, r.orgSourcedId, r.schoolYearSourcedId, joinList(r.grades), joinList(r.subjects), r.status];
       }
@@ -536,15 +545,15 @@ export class Planner {
         if (!r) return null;
         const school = this.exists('orgs', r.schoolSourcedId);
         if (school !== 'ok' && r.status === 'active') {
-          this.reject(file, map, line, r.sourcedId, 'schoolSourcedId', `org ${r.schoolSourcedId} ${school === 'missing' ? 'is not in orgs.csv' : school === 'rejected' ? 'was rejected' : 'is marked tobedeleted'}`);
+          this.reject(file, map, line, r.sourcedId, 'schoolSourcedId', ORG_PROBLEMS[school], { org: r.schoolSourcedId });
           return null;
         }
         if (r.courseSourcedId && this.modes.courses !== 'absent' && this.exists('courses', r.courseSourcedId) === 'missing') {
-          this.warn(file, map, line, r.sourcedId, 'courseSourcedId', `course ${r.courseSourcedId} is not in courses.csv`);
+          this.warn(file, map, line, r.sourcedId, 'courseSourcedId', 'courseMissing', { course: r.courseSourcedId });
         }
         for (const term of r.termSourcedIds) {
           if (this.exists('academicSessions', term) === 'missing') {
-            this.warn(file, map, line, r.sourcedId, 'termSourcedIds', `academic session ${term} is not in academicSessions.csv`);
+            this.warn(file, map, line, r.sourcedId, 'termSourcedIds', 'sessionMissing', { session: term });
           }
         }
         return [
@@ -571,7 +580,7 @@ export class Planner {
         if (r.orgSourcedId) {
           const org = this.exists('orgs', r.orgSourcedId);
           if (org !== 'ok') {
-            this.reject('roles', map, lines[i], r.sourcedId ?? undefined, 'orgSourcedId', `org ${r.orgSourcedId} ${org === 'missing' ? 'is not in orgs.csv' : `is ${org}`}`);
+            this.reject('roles', map, lines[i], r.sourcedId ?? undefined, 'orgSourcedId', ORG_PROBLEMS[org], { org: r.orgSourcedId });
             this.roles.reject(r.userSourcedId);
             continue;
           }
@@ -714,7 +723,7 @@ export class Planner {
         const stored = handle !== -1;
         const storedFlags = stored ? users.flagsAt(handle) : 0;
         if (storedFlags & USER_SEEN || this.newUsers.find(id) >= 0 || this.skippedUsers.has(id) || this.rejected.users.has(id)) {
-          this.reject('users', map, line, id, 'sourcedId', 'sourcedId appears twice in the file');
+          this.reject('users', map, line, id, 'sourcedId', 'duplicateId');
           this.summary.accounts.rejected += 1;
           continue;
         }
@@ -731,7 +740,7 @@ export class Planner {
         const fromRoles = this.roles.take(id);
         if (fromRoles) {
           if (fromRoles.rejected) {
-            this.reject('users', map, line, id, null, 'its row in roles.csv was rejected');
+            this.reject('users', map, line, id, null, 'rolesRowRejected');
             this.rejectUser(id, null);
             continue;
           }
@@ -743,7 +752,7 @@ export class Planner {
           roleOrgs = fromRoles.orgs;
         }
         if (!oneRosterRoles.length) {
-          this.reject('users', map, line, id, 'role', this.modes.roles === 'absent' ? 'role is required' : 'the user has no role in users.csv or roles.csv');
+          this.reject('users', map, line, id, 'role', this.modes.roles === 'absent' ? 'roleRequired' : 'noRole');
           this.rejectUser(id, null);
           continue;
         }
@@ -755,7 +764,7 @@ export class Planner {
           else if (known) mapped.add(known);
         }
         if (unknownRole !== null) {
-          this.reject('users', map, line, id, 'role', `"${unknownRole}" is not a OneRoster role`);
+          this.reject('users', map, line, id, 'role', 'unknownRole', { role: unknownRole });
           this.rejectUser(id, null);
           continue;
         }
@@ -772,16 +781,16 @@ export class Planner {
         // Orgs and schools.
         const orgIds: string[] = r.primaryOrgSourcedId ? [r.primaryOrgSourcedId] : [];
         for (const list of [r.orgSourcedIds, roleOrgs]) for (const org of list) if (!orgIds.includes(org)) orgIds.push(org);
-        let badOrg: string | null = null;
+        let badOrg: IssueMessage | null = null;
         for (const org of orgIds) {
           const state = this.exists('orgs', org);
           if (state === 'missing' || state === 'rejected') {
-            badOrg = `org ${org} ${state === 'missing' ? 'is not in orgs.csv' : 'was rejected'}`;
+            badOrg = { code: ORG_PROBLEMS[state], params: { org } };
             break;
           }
         }
         if (badOrg) {
-          this.reject('users', map, line, id, r.primaryOrgSourcedId ? 'primaryOrgSourcedId' : 'orgSourcedIds', badOrg);
+          this.reject('users', map, line, id, r.primaryOrgSourcedId ? 'primaryOrgSourcedId' : 'orgSourcedIds', badOrg.code, badOrg.params);
           this.rejectUser(id, role);
           continue;
         }
@@ -791,10 +800,10 @@ export class Planner {
         // Student number and username.
         const studentNumber = mapped.has('student') ? studentNumberOf(settings.studentIdSource, r) : null;
         const email = r.email && /^[^\s@]+@[^\s@]+$/.test(r.email) ? r.email : null;
-        if (r.email && !email) this.warn('users', map, line, id, 'email', `"${r.email}" is not an email address: not stored`);
+        if (r.email && !email) this.warn('users', map, line, id, 'email', 'badEmail', { email: r.email });
         const rendered = renderUsername(settings.usernameTemplates[role], { studentNumber, identifier: r.identifier, username: r.username, sourcedId: id, email });
         if ('error' in rendered) {
-          this.reject('users', map, line, id, role === 'student' ? null : 'username', rendered.error);
+          this.reject('users', map, line, id, role === 'student' ? null : 'username', rendered.error.code, rendered.error.params);
           this.rejectUser(id, role, counted);
           continue;
         }
@@ -830,14 +839,14 @@ export class Planner {
         // In-file duplicates among new or changed users (unchanged ones are checked against the database below).
         const sameName = this.fileUsernames.find(candidate.usernameKey);
         if (sameName >= 0) {
-          this.reject('users', map, line, id, 'username', `username ${rendered.username} is also the username of the user on line ${this.fileUsernames.contentAt(sameName)}`);
+          this.reject('users', map, line, id, 'username', 'usernameTwice', { username: rendered.username, line: this.fileUsernames.contentAt(sameName) });
           this.rejectUser(id, role, counted);
           continue;
         }
         if (studentNumber) {
           const sameNumber = this.fileStudentNumbers.find(studentNumber);
           if (sameNumber >= 0) {
-            this.reject('users', map, line, id, null, `student number ${studentNumber} is also the student number of the user on line ${this.fileStudentNumbers.contentAt(sameNumber)}`);
+            this.reject('users', map, line, id, null, 'studentNumberTwice', { number: studentNumber, line: this.fileStudentNumbers.contentAt(sameNumber) });
             this.rejectUser(id, role, counted);
             continue;
           }
@@ -877,14 +886,18 @@ export class Planner {
         if (!c.existing && nameHit.rosterSourcedId === null && !this.adopted.has(nameHit.accountId)) {
           adoptId = nameHit.accountId; // an account made before the roster (e.g. `homeroom accounts add`): link it
         } else {
-          this.reject('users', map, c.line, c.sourcedId, 'username', `username ${c.values[0]} belongs to another account${nameHit.rosterSourcedId ? ` (roster user ${nameHit.rosterSourcedId})` : ''}`);
+          const username = String(c.values[0]);
+          if (nameHit.rosterSourcedId) this.reject('users', map, c.line, c.sourcedId, 'username', 'usernameTakenBy', { username, holder: nameHit.rosterSourcedId });
+          else this.reject('users', map, c.line, c.sourcedId, 'username', 'usernameTaken', { username });
           this.rejectUser(c.sourcedId, c.role, c.schools);
           continue;
         }
       }
       const numberHit = c.studentNumber ? byStudentId.get(c.studentNumber) : undefined;
       if (numberHit && numberHit.rosterSourcedId !== c.sourcedId && numberHit.accountId !== adoptId) {
-        this.reject('users', map, c.line, c.sourcedId, null, `student number ${c.studentNumber} belongs to another account${numberHit.rosterSourcedId ? ` (roster user ${numberHit.rosterSourcedId})` : ''}`);
+        const number = c.studentNumber!;
+        if (numberHit.rosterSourcedId) this.reject('users', map, c.line, c.sourcedId, null, 'studentNumberTakenBy', { number, holder: numberHit.rosterSourcedId });
+        else this.reject('users', map, c.line, c.sourcedId, null, 'studentNumberTaken', { number });
         this.rejectUser(c.sourcedId, c.role, c.schools);
         continue;
       }
@@ -930,7 +943,7 @@ export class Planner {
           const user = (pick(map, rows[i]).userSourcedId ?? '').trim();
           if (!this.roles.claimUnclaimed(user)) continue;
           if (this.snapshot.users.find(user) !== -1 && this.modes.users !== 'bulk') continue;
-          this.errors.add({ file: 'roles.csv', line: lines[i], sourcedId: user, column: 'userSourcedId', reason: `user ${user} is not in users.csv` });
+          this.errors.add({ file: 'roles.csv', line: lines[i], sourcedId: user, column: 'userSourcedId', ...issueFields('userMissing', { user }) });
         }
       }
     }
@@ -1043,7 +1056,7 @@ export class Planner {
         }
         const slot = id ? index.find(id) : -1;
         if (slot >= 0 && index.seenAt(slot)) {
-          this.reject('enrollments', map, lines[i], id, 'sourcedId', 'sourcedId appears twice in the file');
+          this.reject('enrollments', map, lines[i], id, 'sourcedId', 'duplicateId');
           counts.rejected += 1;
           continue;
         }
@@ -1085,20 +1098,20 @@ export class Planner {
           }
           continue;
         }
-        let problem: [string, string] | null = null;
-        if (user !== 'ok') problem = ['userSourcedId', `user ${userId} ${user === 'missing' ? 'is not in users.csv' : 'was rejected'}`];
+        let problem: [string, IssueMessage] | null = null;
+        if (user !== 'ok') problem = ['userSourcedId', { code: user === 'missing' ? 'userMissing' : 'userRejected', params: { user: userId } }];
         else if (classState !== 'ok' && classState !== 'active') {
-          problem = ['classSourcedId', `class ${classId} ${classState === 'missing' ? 'is not in classes.csv' : classState === 'rejected' ? 'was rejected' : 'is marked tobedeleted'}`];
+          problem = ['classSourcedId', { code: classState === 'missing' ? 'classMissing' : classState === 'rejected' ? 'classRejected' : 'classDeleted', params: { class: classId } }];
         }
         if (problem) {
-          this.reject('enrollments', map, lines[i], id, problem[0], problem[1]);
+          this.reject('enrollments', map, lines[i], id, problem[0], problem[1].code, problem[1].params);
           if (slot >= 0) index.markSeen(slot);
           else index.add(id, hash, 0, true);
           counts.rejected += 1;
           continue;
         }
         if (r.schoolSourcedId && this.exists('orgs', r.schoolSourcedId) === 'missing') {
-          this.warn('enrollments', map, lines[i], id, 'schoolSourcedId', `org ${r.schoolSourcedId} is not in orgs.csv`);
+          this.warn('enrollments', map, lines[i], id, 'schoolSourcedId', 'orgMissing', { org: r.schoolSourcedId });
         }
         // The index last hashed this row's id (find above; a valid row has one): its halves are stored with the row.
         const values = [r.sourcedId, r.classSourcedId, r.userSourcedId, r.schoolSourcedId, r.role, r.primary ? 1 : 0, r.beginDate, r.endDate, hash, index.lastHi, index.lastLo];
@@ -1133,6 +1146,9 @@ export class Planner {
 }
 
 const joinList = (items: string[]) => (items.length ? items.join(',') : null);
+
+/** How a reference to an org that cannot be used is reported, by the org's state. */
+const ORG_PROBLEMS: Record<'missing' | 'rejected' | 'tobedeleted', IssueCode> = { missing: 'orgMissing', rejected: 'orgRejected', tobedeleted: 'orgDeleted' };
 
 /** A users row (USER_COLUMNS) that only records an unchanged user's new line hash. */
 function lineOnly(sourcedId: string, lineHash: number): Row {

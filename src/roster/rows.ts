@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isIssueCode, issueReason, type IssueCode, type IssueParams } from './issue-text.js';
 
 /**
  * One zod schema per OneRoster file: a row's fields (strings, by canonical name) in, a typed record out. Rules
@@ -14,20 +15,21 @@ export const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
  * row, which a million-row users.csv cannot afford. Control characters are checked once per row (see Planner.parse).
  */
 type Ctx = z.core.$RefinementCtx<string>;
-const fail = (ctx: Ctx, message: string) => {
-  ctx.addIssue({ code: 'custom', message });
+/** Reports a problem by its message id (see issue-text.ts); the field is added by the planner. */
+const fail = (ctx: Ctx, issue: IssueCode, params: IssueParams = {}) => {
+  ctx.addIssue({ code: 'custom', message: issueReason(issue, { field: '', ...params }).trimStart(), params: { issue, values: params } });
   return z.NEVER;
 };
 
 const text = z.string();
 const id = text.transform((v, ctx) => {
   const t = v.trim();
-  if (!t) return fail(ctx, 'is required');
-  if (t.length > 255) return fail(ctx, 'is longer than 255 characters');
+  if (!t) return fail(ctx, 'required');
+  if (t.length > 255) return fail(ctx, 'tooLong');
   return t;
 });
 const optional = text.transform((v) => v.trim() || null);
-const required = text.transform((v, ctx) => (v.trim() ? v : fail(ctx, 'is required')));
+const required = text.transform((v, ctx) => (v.trim() ? v : fail(ctx, 'required')));
 /** A comma-separated list in one cell ("09,10,11", "Science, Physics"): items trimmed, empties dropped. */
 const list = text.transform((v) => {
   if (!v) return [] as string[];
@@ -43,28 +45,28 @@ const status = text.transform((v, ctx): 'active' | 'tobedeleted' => {
   const t = v.trim().toLowerCase();
   if (t === '' || t === 'active') return 'active';
   if (t === 'tobedeleted') return 'tobedeleted';
-  return fail(ctx, 'must be active or tobedeleted (or empty)');
+  return fail(ctx, 'status');
 });
 
 const BOOLEAN_WORDS: Record<string, boolean | null> = { '': null, true: true, false: false, '1': true, '0': false, yes: true, no: false };
 const bool = text.transform((v, ctx): boolean | null => {
   const value = BOOLEAN_WORDS[v.trim().toLowerCase()];
-  return value === undefined ? fail(ctx, 'must be true or false') : value;
+  return value === undefined ? fail(ctx, 'boolean') : value;
 });
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/;
 const date = text.transform((v, ctx): string | null => {
   const t = v.trim();
   if (t === '') return null;
-  return DATE.test(t) ? t.slice(0, 10) : fail(ctx, 'must be a date (YYYY-MM-DD)');
+  return DATE.test(t) ? t.slice(0, 10) : fail(ctx, 'date');
 });
 
 /** OneRoster enums, case-insensitive on input, canonical on output. */
-function oneOf<const T extends readonly string[]>(values: T, what: string) {
+function oneOf<const T extends readonly string[]>(values: T, issue: IssueCode) {
   const byLower = new Map(values.map((v) => [v.toLowerCase(), v]));
   return text.transform((v, ctx): T[number] => {
     const found = byLower.get(v.trim().toLowerCase());
-    return found ? (found as T[number]) : fail(ctx, `"${v.trim()}" is not a ${what} (${values.join(', ')})`);
+    return found ? (found as T[number]) : fail(ctx, issue, { value: v.trim(), values: values.join(', ') });
   });
 }
 
@@ -81,7 +83,7 @@ export const orgRow = z.object({
   sourcedId: id,
   status,
   name: required,
-  type: oneOf(ORG_TYPES, 'org type'),
+  type: oneOf(ORG_TYPES, 'notOrgType'),
   identifier: optional,
   parentSourcedId: optional,
 });
@@ -91,7 +93,7 @@ export const sessionRow = z.object({
   sourcedId: id,
   status,
   title: required,
-  type: oneOf(SESSION_TYPES, 'session type'),
+  type: oneOf(SESSION_TYPES, 'notSessionType'),
   startDate: date,
   endDate: date,
   parentSourcedId: optional,
@@ -134,9 +136,9 @@ export const roleRow = z.object({
   roleType: text.transform((v, ctx): 'primary' | 'secondary' => {
     const t = v.trim().toLowerCase();
     if (t === '' || t === 'primary') return 'primary';
-    return t === 'secondary' ? 'secondary' : fail(ctx, 'must be primary or secondary');
+    return t === 'secondary' ? 'secondary' : fail(ctx, 'roleType');
   }),
-  role: oneOf(ONEROSTER_ROLES, 'OneRoster role'),
+  role: oneOf(ONEROSTER_ROLES, 'notOneRosterRole'),
   orgSourcedId: optional,
   beginDate: date,
   endDate: date,
@@ -167,7 +169,7 @@ export const enrollmentRow = z.object({
   classSourcedId: id,
   schoolSourcedId: optional,
   userSourcedId: id,
-  role: oneOf(ONEROSTER_ROLES, 'OneRoster role'),
+  role: oneOf(ONEROSTER_ROLES, 'notOneRosterRole'),
   primary: bool,
   beginDate: date,
   endDate: date,
@@ -175,8 +177,13 @@ export const enrollmentRow = z.object({
 export type EnrollmentRecord = z.output<typeof enrollmentRow>;
 
 /** A zod failure as (field, reason) pairs, for the report. */
-export function issuesOf(error: z.ZodError): { field: string; reason: string }[] {
-  return error.issues.map((issue) => ({ field: String(issue.path[0] ?? ''), reason: issue.message }));
+/** Each problem of a row, with its field and, for Homeroom's own checks, its message id and values. */
+export function issuesOf(error: z.ZodError): { field: string; reason: string; code?: IssueCode; params?: IssueParams }[] {
+  return error.issues.map((issue) => {
+    const own = issue.code === 'custom' ? (issue.params as { issue?: unknown; values?: IssueParams } | undefined) : undefined;
+    const field = String(issue.path[0] ?? '');
+    return isIssueCode(own?.issue) ? { field, reason: issue.message, code: own.issue, params: own.values ?? {} } : { field, reason: issue.message };
+  });
 }
 
 const ROLE_BY_LOWER = new Map<string, OneRosterRole>(ONEROSTER_ROLES.map((r) => [r.toLowerCase(), r]));

@@ -83,7 +83,13 @@ describe.each(ENGINES)('admin console: roster imports (%s)', (engine) => {
     const text = textOf(page.html);
     expect(text).toContain('1 error');
     const row = rowWhere(page.html, (inner) => inner.includes('enr-bad'));
-    expect(row).toEqual(['enrollments.csv', '23', 'classSourcedId', 'enr-bad', 'class <script>alert(1)</script> is not in classes.csv'.replace(/</g, '&lt;').replace(/>/g, '&gt;')]);
+    const escaped = (text: string) => text.replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    expect(row).toEqual(['enrollments.csv', '23', 'classSourcedId', 'enr-bad', escaped('class <script>alert(1)</script> is not in classes.csv')]);
+    // In French too: the problem is recorded with its message id.
+    const fr = await admin.get(`${server.url}/admin/roster/runs/${invalidRun}?lang=fr`);
+    await admin.get(`${server.url}/admin/roster?lang=en`);
+    expect(rowWhere(fr.html, (inner) => inner.includes('enr-bad'))[4]).toBe(escaped('la classe <script>alert(1)</script> n’est pas dans classes.csv'));
+    expect(textOf(fr.html)).toContain('Le fichier contient 1 erreur : rien n’a été modifié.');
   });
 
   test('an applied import shows its accounts by role and by school, as the database has them', async () => {

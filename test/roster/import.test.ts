@@ -318,10 +318,17 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     // 1.2: users.csv has no role column, so its header is: sourcedId, status, … (status is column 2, line = row + 1).
     expect(errors).toEqual(
       expect.arrayContaining([
-        { file: 'users.csv', line: 7, column: 'status', sourcedId: studentId(5), reason: 'status must be active or tobedeleted (or empty)' },
-        { file: 'users.csv', line: model.users.length + 1, column: 'sourcedId', sourcedId: studentId(6), reason: 'sourcedId appears twice in the file' },
-        { file: 'enrollments.csv', line: model.enrollments.length, column: 'userSourcedId', sourcedId: 'enr-dangling', reason: 'user stu-nobody is not in users.csv' },
-        { file: 'enrollments.csv', line: model.enrollments.length + 1, column: 'classSourcedId', sourcedId: 'enr-bad-class', reason: 'class cls-none is not in classes.csv' },
+        // Each with its message id and values, for the admin console to show it in another language.
+        { file: 'users.csv', line: 7, column: 'status', sourcedId: studentId(5), reason: 'status must be active or tobedeleted (or empty)', code: 'status', params: { field: 'status' } },
+        { file: 'users.csv', line: model.users.length + 1, column: 'sourcedId', sourcedId: studentId(6), reason: 'sourcedId appears twice in the file', code: 'duplicateId' },
+        {
+          file: 'enrollments.csv', line: model.enrollments.length, column: 'userSourcedId', sourcedId: 'enr-dangling', reason: 'user stu-nobody is not in users.csv',
+          code: 'userMissing', params: { user: 'stu-nobody' },
+        },
+        {
+          file: 'enrollments.csv', line: model.enrollments.length + 1, column: 'classSourcedId', sourcedId: 'enr-bad-class', reason: 'class cls-none is not in classes.csv',
+          code: 'classMissing', params: { class: 'cls-none' },
+        },
       ]),
     );
     // The rejected user's enrollments are rejected too, and say why.
@@ -356,9 +363,9 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     expect(report.status).toBe('applied');
     const rejected = model.users[5].sourcedId;
     expect(report.errors.items.slice(0, 3)).toEqual([
-      { file: 'roles.csv', line: last + 4, column: 'orgSourcedId', sourcedId: 'role-bad-org', reason: 'org sch-nowhere is not in orgs.csv' },
-      expect.objectContaining({ file: 'users.csv', sourcedId: rejected, reason: 'its row in roles.csv was rejected' }),
-      { file: 'roles.csv', line: last + 2, column: 'userSourcedId', sourcedId: 'stf-ghost', reason: 'user stf-ghost is not in users.csv' },
+      { file: 'roles.csv', line: last + 4, column: 'orgSourcedId', sourcedId: 'role-bad-org', reason: 'org sch-nowhere is not in orgs.csv', code: 'orgMissing', params: { org: 'sch-nowhere' } },
+      expect.objectContaining({ file: 'users.csv', sourcedId: rejected, reason: 'its row in roles.csv was rejected', code: 'rolesRowRejected' }),
+      { file: 'roles.csv', line: last + 2, column: 'userSourcedId', sourcedId: 'stf-ghost', reason: 'user stf-ghost is not in users.csv', code: 'userMissing', params: { user: 'stf-ghost' } },
     ]);
     // The rejected user's enrollments follow it.
     expect(report.errors.items.slice(3).map((e) => `${e.file} ${e.reason}`)).toEqual(Array(3).fill(`enrollments.csv user ${rejected} was rejected`));
@@ -380,7 +387,7 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     const path = await write(model);
     writeFileSync(join(path, 'users.csv'), '');
     const report = await run(path, { allowPartial: true, force: true });
-    expect(report.errors.items[0]).toEqual({ file: 'users.csv', line: 1, reason: 'the file is empty (not even a header line)' });
+    expect(report.errors.items[0]).toEqual({ file: 'users.csv', line: 1, reason: 'the file is empty (not even a header line)', code: 'emptyFile' });
     expect(report.summary!.accounts.disabled).toBe(0);
     expect(await rosterDigest(store)).toBe(digest);
   });
