@@ -11,7 +11,7 @@ export interface IdTableParts {
 
 /**
  * sourcedId → a 32-bit value and 8 bits of flags (bit 0: "seen"), for a state's million users: typed arrays (a
- * KeyIndex, about 21 bytes an id, outside the JavaScript heap) instead of a Map of strings (about 90 bytes an id, which
+ * KeyIndex, about 22 bytes an id, outside the JavaScript heap) instead of a Map of strings (about 90 bytes an id, which
  * the garbage collector walks again and again). The index's row-id slot holds a third hash of the id, so two ids
  * whose 64-bit hashes agree (about one chance in ten million at a million ids) are told apart: the second is kept in
  * a small Map. The ids themselves are not kept.

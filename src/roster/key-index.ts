@@ -9,64 +9,77 @@ export interface KeyIndexParts {
   rowIds: Uint32Array;
   flags: Uint8Array;
   lanes: Uint32Array[];
+  /** The hash table: entry number + 1 by slot, 0 for an empty slot. */
+  table: Uint32Array;
 }
 
 /**
  * A compact hash set of string keys for millions of rows (enrollments at state scale: 8 million; a state's users), in
- * typed arrays: 17 bytes a slot instead of the ~90 bytes a JavaScript Map spends on each string key. Keys are stored
- * as a 64-bit hash (at most 80 % full: about 170 MB for eight million); two different keys sharing one is about a
- * one-in-a-million event for eight million rows, and its only effect is the one documented where it is used (an
- * enrollment absent from a bulk file may be kept, or a row reported as a duplicate for a human to look at), never a
- * wrong update, since updates also match on the real sourcedId.
+ * typed arrays: about 22 bytes a key instead of the ~90 bytes a JavaScript Map spends on each string key. Keys are
+ * stored as a 64-bit hash; two different keys sharing one is about a one-in-a-million event for eight million rows,
+ * and its only effect is the one documented where it is used (an enrollment absent from a bulk file may be kept, or a
+ * row reported as a duplicate for a human to look at), never a wrong update, since updates also match on the real
+ * sourcedId.
  *
- * Each slot holds a content hash (for enrollments, the row's; for other uses, a payload such as a line number), a
+ * Entries sit in arrays in the order they were added (for stored rows, the database's order, which is the order of
+ * the file they came from), and a hash table of entry numbers (at most 80 % full) finds them. A lookup first tries
+ * the entry after the last one found: a nightly file lists its rows in the same order as the night before, so most
+ * lookups read the next entry of arrays they are already reading instead of two places at random in tables far
+ * larger than the CPU's caches (about 0.3 µs less a row for an unchanged enrollment).
+ *
+ * Each entry holds a content hash (for enrollments, the row's; for other uses, a payload such as a line number), a
  * database row id (0 for a row new in this import; for other uses, another payload) and flags: bit 0 is "seen", the
- * other bits are the user's (see flagsAt).
+ * other bits are the user's (see flagsAt). An entry's number is its handle ("slot" below).
  */
 export class KeyIndex {
-  private capacity: number;
   private hi: Uint32Array;
   private lo: Uint32Array;
   private content: Uint32Array;
   private rowIds: Uint32Array;
   private flags: Uint8Array;
-  /** Further 32-bit payloads per slot, for uses that need more than content and row id (see laneAt). */
+  /** Further 32-bit payloads per entry, for uses that need more than content and row id (see laneAt). */
   private lanes: Uint32Array[];
+  private table: Uint32Array;
   size = 0;
 
   constructor(expected = 1024, lanes = 0) {
-    this.capacity = KeyIndex.capacityFor(expected);
-    this.hi = new Uint32Array(this.capacity);
-    this.lo = new Uint32Array(this.capacity);
-    this.content = new Uint32Array(this.capacity);
-    this.rowIds = new Uint32Array(this.capacity);
-    this.flags = new Uint8Array(this.capacity);
-    this.lanes = Array.from({ length: lanes }, () => new Uint32Array(this.capacity));
+    const entries = KeyIndex.entriesFor(expected);
+    this.hi = new Uint32Array(entries);
+    this.lo = new Uint32Array(entries);
+    this.content = new Uint32Array(entries);
+    this.rowIds = new Uint32Array(entries);
+    this.flags = new Uint8Array(entries);
+    this.lanes = Array.from({ length: lanes }, () => new Uint32Array(entries));
+    this.table = new Uint32Array(KeyIndex.slotsFor(expected));
   }
 
   /** An index over arrays built elsewhere (by parts()). */
   static fromParts(parts: KeyIndexParts): KeyIndex {
     const index = new KeyIndex(0);
-    index.capacity = parts.hi.length;
     index.hi = parts.hi;
     index.lo = parts.lo;
     index.content = parts.content;
     index.rowIds = parts.rowIds;
     index.flags = parts.flags;
     index.lanes = parts.lanes;
+    index.table = parts.table;
     index.size = parts.size;
     return index;
   }
 
   /** The index's arrays and the buffers to transfer with them; the index must not be used afterwards. */
   parts(): { parts: KeyIndexParts; transfer: ArrayBuffer[] } {
-    const parts = { size: this.size, hi: this.hi, lo: this.lo, content: this.content, rowIds: this.rowIds, flags: this.flags, lanes: this.lanes };
-    const arrays = [this.hi, this.lo, this.content, this.rowIds, this.flags, ...this.lanes];
+    const parts = { size: this.size, hi: this.hi, lo: this.lo, content: this.content, rowIds: this.rowIds, flags: this.flags, lanes: this.lanes, table: this.table };
+    const arrays = [this.hi, this.lo, this.content, this.rowIds, this.flags, ...this.lanes, this.table];
     return { parts, transfer: arrays.map((array) => array.buffer) as ArrayBuffer[] };
   }
 
-  private static capacityFor(n: number): number {
-    return Math.max(1024, Math.ceil(n / 0.8) | 1);
+  private static entriesFor(n: number): number {
+    return Math.max(1024, Math.ceil(n));
+  }
+
+  private static slotsFor(n: number): number {
+    return Math.max(1280, Math.ceil(n / 0.8) | 1);
   }
 
   // The two halves of the last key hashed (no array allocated per lookup: millions of lookups a run).
@@ -79,19 +92,20 @@ export class KeyIndex {
     this.lastKey = key;
     this.keyHi = hash32b(key);
     this.keyLo = hash32(key);
-    if (this.keyHi === 0 && this.keyLo === 0) this.keyLo = 1; // (0, 0) marks an empty slot
+    if (this.keyHi === 0 && this.keyLo === 0) this.keyLo = 1; // (0, 0) is never a key's hash (see addHashed)
   }
 
+  /** The table slot of the key hash (hi, lo): the slot holding its entry, or the empty slot it would take. */
   private slotOf(hi: number, lo: number): number {
-    const capacity = this.capacity;
+    const table = this.table;
+    const slots = table.length;
     let slot = (lo ^ Math.imul(hi, 0x9e3779b1)) >>> 0;
-    slot %= capacity;
+    slot %= slots;
     for (;;) {
-      const h = this.hi[slot];
-      const l = this.lo[slot];
-      if ((h === 0 && l === 0) || (h === hi && l === lo)) return slot;
+      const entry = table[slot];
+      if (entry === 0 || (this.hi[entry - 1] === hi && this.lo[entry - 1] === lo)) return slot;
       slot += 1;
-      if (slot === capacity) slot = 0;
+      if (slot === slots) slot = 0;
     }
   }
 
@@ -105,34 +119,48 @@ export class KeyIndex {
 
   /** Adds a key by its stored hash halves (a key not present yet), without the string. */
   addHashed(hi: number, lo: number, contentHash: number, rowId: number, seen: boolean | number): void {
-    if ((this.size + 1) / this.capacity > 0.8) this.grow();
     if (hi === 0 && lo === 0) lo = 1;
+    if (this.size + 1 > this.hi.length || (this.size + 1) / this.table.length > 0.8) this.grow();
     this.put(this.slotOf(hi, lo), hi, lo, contentHash, rowId, seen);
   }
 
   private put(slot: number, hi: number, lo: number, contentHash: number, rowId: number, seen: boolean | number): void {
     this.lastSlot = -1;
-    this.addedSlot = slot;
-    if (this.hi[slot] === 0 && this.lo[slot] === 0) this.size += 1;
-    this.hi[slot] = hi;
-    this.lo[slot] = lo;
-    this.content[slot] = contentHash >>> 0;
-    this.rowIds[slot] = rowId;
-    this.flags[slot] = typeof seen === 'number' ? seen : seen ? 1 : 0;
+    let entry = this.table[slot] - 1;
+    if (entry < 0) {
+      entry = this.size;
+      this.size += 1;
+      this.table[slot] = entry + 1;
+    }
+    this.addedSlot = entry;
+    this.hi[entry] = hi;
+    this.lo[entry] = lo;
+    this.content[entry] = contentHash >>> 0;
+    this.rowIds[entry] = rowId;
+    this.flags[entry] = typeof seen === 'number' ? seen : seen ? 1 : 0;
   }
 
-  /** The slot of the key added last. */
+  /** The entry of the key added last. */
   addedSlot = -1;
 
-  /** Where find() last probed to (the key's slot, or the empty one it would take), until the next change. */
+  /** Where find() last probed the table to (the key's slot, or the empty one it would take), until the next change. */
   private lastSlot = -1;
+  /** The entry find() returned last: the next lookup tries the entry after it first. */
+  private lastFound = -1;
 
-  /** The slot holding `key`, or -1. */
+  /** The entry holding `key`, or -1. */
   find(key: string): number {
     this.hashKey(key);
+    const next = this.lastFound + 1;
+    if (next < this.size && this.hi[next] === this.keyHi && this.lo[next] === this.keyLo) {
+      this.lastSlot = -1;
+      return (this.lastFound = next);
+    }
     const slot = this.slotOf(this.keyHi, this.keyLo);
     this.lastSlot = slot;
-    return this.hi[slot] === 0 && this.lo[slot] === 0 ? -1 : slot;
+    const entry = this.table[slot] - 1;
+    if (entry >= 0) this.lastFound = entry;
+    return entry;
   }
 
   /**
@@ -142,7 +170,7 @@ export class KeyIndex {
   add(key: string, contentHash: number, rowId: number, seen: boolean | number): void {
     const slot = key === this.lastKey ? this.lastSlot : -1;
     this.hashKey(key);
-    if (slot >= 0 && (this.size + 1) / this.capacity <= 0.8) this.put(slot, this.keyHi, this.keyLo, contentHash, rowId, seen);
+    if (slot >= 0 && this.size + 1 <= this.hi.length && (this.size + 1) / this.table.length <= 0.8) this.put(slot, this.keyHi, this.keyLo, contentHash, rowId, seen);
     else this.addHashed(this.keyHi, this.keyLo, contentHash, rowId, seen);
   }
 
@@ -182,46 +210,45 @@ export class KeyIndex {
     this.flags[slot] = flags;
   }
 
-  /** Slots whose flags, masked, equal `value`. */
+  /** Entries whose flags, masked, equal `value`. */
   count(mask: number, value: number): number {
     let n = 0;
-    for (let slot = 0; slot < this.capacity; slot += 1) if ((this.flags[slot] & mask) === value && (this.hi[slot] !== 0 || this.lo[slot] !== 0)) n += 1;
+    for (let entry = 0; entry < this.size; entry += 1) if ((this.flags[entry] & mask) === value) n += 1;
     return n;
   }
 
   /** Row ids of rows that exist in the database and were not seen in this import. */
   unseenRowIds(): number[] {
     const ids: number[] = [];
-    for (let slot = 0; slot < this.capacity; slot += 1) {
-      if ((this.flags[slot] & 1) === 0 && (this.hi[slot] !== 0 || this.lo[slot] !== 0) && this.rowIds[slot] > 0) ids.push(this.rowIds[slot]);
-    }
+    for (let entry = 0; entry < this.size; entry += 1) if ((this.flags[entry] & 1) === 0 && this.rowIds[entry] > 0) ids.push(this.rowIds[entry]);
     return ids;
   }
 
   /** Makes room for `n` keys in all (one resize now rather than several doublings later). */
   reserve(n: number): void {
-    if (n / this.capacity > 0.8) this.grow(n);
+    if (n > this.hi.length || n / this.table.length > 0.8) this.grow(n);
   }
 
   private grow(target = this.size * 2): void {
     this.lastSlot = -1;
-    const old = { hi: this.hi, lo: this.lo, content: this.content, rowIds: this.rowIds, flags: this.flags, lanes: this.lanes, capacity: this.capacity };
-    this.capacity = KeyIndex.capacityFor(Math.max(target, this.size * 1.5));
-    this.hi = new Uint32Array(this.capacity);
-    this.lo = new Uint32Array(this.capacity);
-    this.content = new Uint32Array(this.capacity);
-    this.rowIds = new Uint32Array(this.capacity);
-    this.flags = new Uint8Array(this.capacity);
-    this.lanes = old.lanes.map(() => new Uint32Array(this.capacity));
-    for (let i = 0; i < old.capacity; i += 1) {
-      if (old.hi[i] === 0 && old.lo[i] === 0) continue;
-      const slot = this.slotOf(old.hi[i], old.lo[i]);
-      this.hi[slot] = old.hi[i];
-      this.lo[slot] = old.lo[i];
-      this.content[slot] = old.content[i];
-      this.rowIds[slot] = old.rowIds[i];
-      this.flags[slot] = old.flags[i];
-      for (let lane = 0; lane < this.lanes.length; lane += 1) this.lanes[lane][slot] = old.lanes[lane][i];
+    const entries = KeyIndex.entriesFor(Math.max(target, this.size * 1.5));
+    if (entries > this.hi.length) {
+      const longer = <T extends Uint32Array | Uint8Array>(array: T): T => {
+        const copy = new (array.constructor as new (n: number) => T)(entries);
+        copy.set(array.subarray(0, this.size));
+        return copy;
+      };
+      this.hi = longer(this.hi);
+      this.lo = longer(this.lo);
+      this.content = longer(this.content);
+      this.rowIds = longer(this.rowIds);
+      this.flags = longer(this.flags);
+      this.lanes = this.lanes.map(longer);
+    }
+    const slots = KeyIndex.slotsFor(entries);
+    if (slots > this.table.length) {
+      this.table = new Uint32Array(slots);
+      for (let entry = 0; entry < this.size; entry += 1) this.table[this.slotOf(this.hi[entry], this.lo[entry])] = entry + 1;
     }
   }
 }

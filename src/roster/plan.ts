@@ -177,8 +177,8 @@ export class Planner {
   private roles = new RolesTable();
   /**
    * New and changed users' usernames and student numbers → the line that has them, for in-file duplicates. These
-   * three are compact hash sets (KeyIndex: 17 bytes a user instead of about 80 for a Map of strings), as a state's
-   * million users would otherwise take hundreds of megabytes; see KeyIndex for what a (one in billions) hash
+   * three are compact hash sets (KeyIndex: about 22 bytes a user instead of about 80 for a Map of strings), as a
+   * state's million users would otherwise take hundreds of megabytes; see KeyIndex for what a (one in billions) hash
    * collision would do here: report a duplicate that is not one, for a human to look at.
    */
   private fileUsernames = new KeyIndex();

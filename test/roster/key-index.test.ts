@@ -48,4 +48,23 @@ describe('KeyIndex', () => {
     moved.add('key-5000', 1, 0, true);
     expect(moved.size).toBe(5001);
   });
+
+  test('finds each key whether it is looked up in the order it was added, in another order, or after keys it lacks', () => {
+    const index = new KeyIndex(100);
+    for (let i = 0; i < 3000; i += 1) index.addHashed(i + 1, i * 31 + 7, i, i + 1, false); // as stored rows are loaded
+    for (let i = 0; i < 3000; i += 1) index.add(`key-${i}`, 10_000 + i, 0, true); // then the file's new rows
+    const at = (slot: number) => (slot < 0 ? null : index.contentAt(slot));
+    // In order (each lookup tries the entry after the last one found), with a missing key in between, and backwards.
+    for (let i = 0; i < 3000; i += 1) {
+      expect(at(index.find(`key-${i}`))).toBe(10_000 + i);
+      if (i % 100 === 0) expect(index.find(`absent-${i}`)).toBe(-1);
+    }
+    for (let i = 2999; i >= 0; i -= 7) expect(at(index.find(`key-${i}`))).toBe(10_000 + i);
+    // A key right after the last one found, added after it: found there; one not there yet: added once.
+    expect(at(index.find('key-1500'))).toBe(11_500);
+    expect(index.find('key-new')).toBe(-1);
+    index.add('key-new', 42, 0, false);
+    expect(at(index.find('key-new'))).toBe(42);
+    expect(index.size).toBe(6001);
+  });
 });
