@@ -72,7 +72,6 @@ export interface CountsLine {
 
 export interface RunDetail extends RunRow {
   finished: string | null;
-  finishedIso: string | null;
   /** What the status means for this run, as a message id and its values. */
   explanation: { id: string; values: Record<string, string | number> } | null;
   /** The technical reason of a failed run (an exception's message), shown as it is. */
@@ -99,13 +98,14 @@ const number = (value: unknown) => (typeof value === 'number' && Number.isFinite
 export function runRow(run: RosterRun, timeZone: string): RunRow {
   const summary = summaryOf(run);
   const durationMs = number(summary.durationMs) ?? (run.finishedAt !== null ? run.finishedAt - run.startedAt : null);
+  const known = Object.hasOwn(STATUS_KINDS, run.status);
   return {
     id: run.id,
     href: `/admin/roster/runs/${encodeURIComponent(run.id)}`,
     when: formatInstant(run.startedAt, timeZone),
     iso: new Date(run.startedAt).toISOString(),
-    status: run.status in STATUS_KINDS ? run.status : 'failed',
-    kind: STATUS_KINDS[run.status] ?? 'problem',
+    status: known ? run.status : 'failed',
+    kind: known ? STATUS_KINDS[run.status] : 'problem',
     dryRun: run.mode === 'dry-run',
     source: run.source,
     rows: number(summary.rows),
@@ -156,7 +156,6 @@ export function runDetail(run: RosterRun, timeZone: string): RunDetail {
   return {
     ...row,
     finished: run.finishedAt === null ? null : formatInstant(run.finishedAt, timeZone),
-    finishedIso: run.finishedAt === null ? null : new Date(run.finishedAt).toISOString(),
     explanation: explanationOf(run, summary, errors.count),
     failure: run.status === 'failed' && summary.message ? summary.message : null,
     rowsPerSecond: row.rows !== null && row.seconds ? Math.round(row.rows / row.seconds) : null,
