@@ -246,7 +246,8 @@ export class KeyIndex {
     if (n > this.hi.length || n / this.table.length > 0.8) this.grow(n);
   }
 
-  private grow(target = this.size * 2): void {
+  /** Makes room for `target` keys (by default half as many again: at a state's scale, doubling is hundreds of MB). */
+  private grow(target = this.size * 1.5): void {
     this.lastSlot = -1;
     const entries = KeyIndex.entriesFor(Math.max(target, this.size * 1.5));
     if (entries > this.hi.length) {

@@ -987,7 +987,7 @@ export class Planner {
     if (this.modes.enrollments === 'absent') return;
     const counts = this.summary.entities.enrollments;
     const progress = this.options.progress;
-    const index = this.storedEnrollments ? await this.storedEnrollments : new KeyIndex(Math.ceil(this.snapshot.enrollmentCount * 1.05) + 1024);
+    const index = this.storedEnrollments ? await this.storedEnrollments : new KeyIndex(Math.ceil(this.snapshot.enrollmentCount * 1.1) + 1024);
     let loaded = this.storedEnrollments !== null;
     this.storedEnrollments = null;
     // Stored rows are loaded once the index is sized for the file too (growing it would rehash every key).
@@ -1011,10 +1011,11 @@ export class Planner {
     for await (const { map, rows, lines, texts } of this.read('enrollments', { texts: true })) {
       const ix = map.index;
       if (!f) {
-        // Size the index once (stored rows, or the file's rows as estimated, whichever is more; a nightly file mostly
-        // repeats the stored rows) rather than growing it several times. (Unknown size: it grows as needed.)
+        // Size the index once rather than growing it several times (each time copies every entry). With stored rows
+        // it has room for them and a tenth more already: a nightly file mostly repeats them, and the estimate (from
+        // the first rows' length) can be a few per cent high. (Unknown size: it grows as needed.)
         const estimate = this.estimates.enrollments ?? 0;
-        if (estimate) index.reserve(Math.max(this.snapshot.enrollmentCount, estimate) * 1.05);
+        if (estimate > this.snapshot.enrollmentCount * 1.5) index.reserve(estimate * 1.05);
         await load();
         f = {
           id: ix.sourcedId, status: ix.status, cls: ix.classSourcedId, school: ix.schoolSourcedId, user: ix.userSourcedId, role: ix.role,
