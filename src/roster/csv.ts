@@ -238,8 +238,16 @@ function completeLength(bytes: Buffer): number {
 }
 
 /**
- * Decodes chunks of UTF-8. Exports are mostly ASCII: a chunk that is (checked at memory speed) becomes a one-byte
- * string directly, about twice as fast as UTF-8 decoding.
+ * Text decoded at once, at most: a longer string would be allocated straight into V8's old generation (as a large
+ * object), where it stays until a full collection even though the parser is done with it a moment later. At a million
+ * students that piled up about 300 MB of file text between collections.
+ */
+const DECODED_PIECE = 32 * 1024;
+
+/**
+ * Decodes chunks of UTF-8 (read a megabyte at a time) in pieces of about DECODED_PIECE bytes, each cut after a line
+ * feed (never inside a character). Exports are mostly ASCII: a piece that is (checked at memory speed) becomes a
+ * one-byte string directly, about twice as fast as UTF-8 decoding.
  */
 async function* decodeUtf8(stream: Readable): AsyncGenerator<string> {
   let carry: Buffer | null = null;
@@ -251,8 +259,17 @@ async function* decodeUtf8(stream: Readable): AsyncGenerator<string> {
     const bytes: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
     const cut = completeLength(bytes);
     carry = cut < bytes.length ? Buffer.from(bytes.subarray(cut)) : null;
-    const whole = bytes.subarray(0, cut);
-    if (whole.length) yield isAscii(whole) ? whole.toString('latin1') : whole.toString('utf8');
+    for (let start = 0; start < cut; ) {
+      let end = start + DECODED_PIECE;
+      if (end >= cut) end = cut;
+      else {
+        const feed = bytes.indexOf(10, end);
+        end = feed === -1 || feed >= cut ? cut : feed + 1;
+      }
+      const piece = bytes.subarray(start, end);
+      yield isAscii(piece) ? piece.toString('latin1') : piece.toString('utf8');
+      start = end;
+    }
   }
   if (carry) yield carry.toString('utf8');
 }

@@ -124,6 +124,23 @@ describe('CSV reader', () => {
     for await (const batch of readCsv(Readable.from(chunks))) rows.push(...batch.rows);
     expect(rows).toEqual([['id', 'name'], ['1', 'Dąbrowski'], ['2', '佐藤']]);
   });
+
+  test('reads a megabyte chunk in pieces: lines and characters across the pieces, a field longer than a piece', async () => {
+    // Several 32 KB pieces of one chunk: multi-byte names on every line, a quoted field of 40,000 characters with line
+    // breaks, and a last line without a line feed.
+    const random = rng(8);
+    const names = ['Dąbrowski', '佐藤', '😀 Zoë', 'Nguyễn', 'plain'];
+    let text = 'id,name,note\n';
+    for (let i = 0; text.length < 300_000; i += 1) {
+      // Padding in 2-byte characters: a cut anywhere but after a line feed would likely split one.
+      text += i === 500 ? `${i},long,"${'é\n'.repeat(20_000)}"\n` : `${i},${names[Math.floor(random() * names.length)]},${'é'.repeat(Math.floor(random() * 90))}\n`;
+    }
+    text += 'last,佐藤,end';
+    const rows: string[][] = [];
+    for await (const batch of readCsv(Readable.from([Buffer.from(text, 'utf8')]))) rows.push(...batch.rows);
+    expect(rows).toEqual(oracle(text));
+    expect(rows[501][2]).toHaveLength(40_000);
+  });
 });
 
 describe('enrollment fast path', () => {
