@@ -98,7 +98,8 @@ export class KeyIndex {
     this.lastKey = key;
     this.keyHi = hash32b(key);
     this.keyLo = hash32(key);
-    if (this.keyHi === 0 && this.keyLo === 0) this.keyLo = 1; // (0, 0) is never a key's hash (see addHashed)
+    // (0, 0) once marked an empty slot and is never a key's hash: stored rows carry their key hash made this way.
+    if (this.keyHi === 0 && this.keyLo === 0) this.keyLo = 1;
   }
 
   /** A slot's tag: the top byte of the key hash's high half, 1 to 255 (0 marks an empty slot). */
