@@ -1003,7 +1003,9 @@ export class Planner {
     let seed = 0;
     // Where the id, user and class columns are, as slots of `picked` (filled by lineHash without splitting the line).
     let wanted = new Int8Array(0);
-    const picked = ['', '', ''];
+    // A first load picks every field the row needs there too: each row is new, and splitting it again costs more.
+    const pickAll = this.snapshot.enrollmentCount === 0;
+    const picked: string[] = new Array<string>(pickAll ? 9 : 3).fill('');
     let f: { id: number; status: number; cls: number; school: number; user: number; role: number; primary: number; begin: number; end: number } | null = null;
     const at = (row: string[], position: number) => (position >= 0 && position < row.length ? row[position] : '');
     let lastUserId: string | null = null;
@@ -1033,7 +1035,8 @@ export class Planner {
             .join(','),
         );
         wanted = new Int8Array(map.header.length).fill(-1);
-        for (const [slot, position] of [f.id, f.user, f.cls].entries()) if (position >= 0) wanted[position] = slot;
+        const pickedFields = pickAll ? [f.id, f.user, f.cls, f.status, f.school, f.role, f.primary, f.begin, f.end] : [f.id, f.user, f.cls];
+        for (const [slot, position] of pickedFields.entries()) if (position >= 0) wanted[position] = slot;
       }
       for (let i = 0; i < rows.length; i += 1) {
         const text = texts?.[i] ?? null;
@@ -1044,7 +1047,7 @@ export class Planner {
         let userId: string;
         if (row === null) {
           // The raw values decide "unchanged" (an identical row was valid when it was stored): no split needed.
-          picked[0] = picked[1] = picked[2] = '';
+          picked.fill('');
           hash = lineHash(text!, known!, seed, wanted, picked);
           id = picked[0].trim();
           userId = picked[1].trim();
@@ -1079,10 +1082,13 @@ export class Planner {
           counts.unchanged += 1;
           continue;
         }
-        row ??= text!.split(',');
-        const r: EnrollmentRecord | null =
-          fastEnrollment(at(row, f.id), at(row, f.status), at(row, f.cls), at(row, f.school), at(row, f.user), at(row, f.role), at(row, f.primary), at(row, f.begin), at(row, f.end)) ??
-          this.parse(enrollmentRow, 'enrollments', map, row, lines[i]);
+        let r: EnrollmentRecord | null = row === null && pickAll ? fastEnrollment(picked[0], picked[3], picked[2], picked[4], picked[1], picked[5], picked[6], picked[7], picked[8]) : null;
+        if (!r) {
+          row ??= text!.split(',');
+          r =
+            fastEnrollment(at(row, f.id), at(row, f.status), at(row, f.cls), at(row, f.school), at(row, f.user), at(row, f.role), at(row, f.primary), at(row, f.begin), at(row, f.end)) ??
+            this.parse(enrollmentRow, 'enrollments', map, row, lines[i]);
+        }
         if (!r) {
           if (slot >= 0) index.markSeen(slot); // kept as it is, not deleted
           counts.rejected += 1;
