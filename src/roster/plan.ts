@@ -1002,8 +1002,8 @@ export class Planner {
     let known: Uint8Array | null = null;
     let seed = 0;
     // Where the id, user and class columns are, as slots of `picked` (filled by lineHash without splitting the line).
+    // A first load picks every field a row needs there (slots 3 to 8): each row is new, and splitting it costs more.
     let wanted = new Int8Array(0);
-    // A first load picks every field the row needs there too: each row is new, and splitting it again costs more.
     const pickAll = this.snapshot.enrollmentCount === 0;
     const picked: string[] = new Array<string>(pickAll ? 9 : 3).fill('');
     let f: { id: number; status: number; cls: number; school: number; user: number; role: number; primary: number; begin: number; end: number } | null = null;
