@@ -49,6 +49,11 @@ export function adminNav(current: Section): { id: string; href: string; current:
   return SECTIONS.map((s) => ({ id: s, href: SECTION_PATHS[s], current: s === current }));
 }
 
+/** The page of a paged list (?page=N): 1 when absent or not a number, at most 10,000. */
+function pageNumber(ctx: Context): number {
+  return Math.min(10_000, Math.max(1, Number.parseInt(String(ctx.query.page ?? '1'), 10) || 1));
+}
+
 function timeZoneOf(services: Services): string {
   return (services.config as { district: { timeZone?: string } }).district.timeZone ?? 'UTC';
 }
@@ -331,7 +336,7 @@ export function adminRoutes(services: Services, views: Views, portal: BuiltInRel
 
   router.get('/admin/roster', admin, async (ctx) => {
     const timeZone = timeZoneOf(services);
-    const page = Math.min(10_000, Math.max(1, Number.parseInt(String(ctx.query.page ?? '1'), 10) || 1));
+    const page = pageNumber(ctx);
     const runs = await services.rosterRuns.list({ offset: (page - 1) * RUNS_PAGE_SIZE, limit: RUNS_PAGE_SIZE + 1 });
     // The first page leads with the newest run and, when that one changed nothing, the import the roster comes from.
     const latest = page === 1 && runs.length ? runDetail(runs[0], timeZone) : null;
@@ -382,7 +387,7 @@ export function adminRoutes(services: Services, views: Views, portal: BuiltInRel
   router.get('/admin/audit', admin, async (ctx) => {
     const timeZone = timeZoneOf(services);
     const { form, query, errors } = parseAuditFilter(ctx.query, timeZone);
-    const page = Math.min(10_000, Math.max(1, Number.parseInt(String(ctx.query.page ?? '1'), 10) || 1));
+    const page = pageNumber(ctx);
     const rows = errors.length ? [] : await services.auditSearch.search(query, { offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE + 1 });
     const params = new URLSearchParams(Object.entries(form).filter(([, v]) => v));
     const pageHref = (n: number) => {

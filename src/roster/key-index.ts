@@ -134,10 +134,15 @@ export class KeyIndex {
     return this.keyLo;
   }
 
+  /** Whether one more key needs room first: an entry past the arrays' end, or a table more than 80 % full. */
+  private full(): boolean {
+    return this.size + 1 > this.hi.length || (this.size + 1) / this.table.length > 0.8;
+  }
+
   /** Adds a key by its stored hash halves (a key not present yet), without the string. */
   addHashed(hi: number, lo: number, contentHash: number, rowId: number, seen: boolean | number): void {
     if (hi === 0 && lo === 0) lo = 1;
-    if (this.size + 1 > this.hi.length || (this.size + 1) / this.table.length > 0.8) this.grow();
+    if (this.full()) this.grow();
     this.put(this.slotOf(hi, lo), hi, lo, contentHash, rowId, seen);
   }
 
@@ -188,7 +193,7 @@ export class KeyIndex {
   add(key: string, contentHash: number, rowId: number, seen: boolean | number): void {
     const slot = key === this.lastKey ? this.lastSlot : -1;
     this.hashKey(key);
-    if (slot >= 0 && this.size + 1 <= this.hi.length && (this.size + 1) / this.table.length <= 0.8) this.put(slot, this.keyHi, this.keyLo, contentHash, rowId, seen);
+    if (slot >= 0 && !this.full()) this.put(slot, this.keyHi, this.keyLo, contentHash, rowId, seen);
     else this.addHashed(this.keyHi, this.keyLo, contentHash, rowId, seen);
   }
 
