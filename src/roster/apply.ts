@@ -240,7 +240,7 @@ export class RosterWriter {
     if (plan.enrollmentDeletes.length) await ops.deleteIn('roster_enrollments', 'id', plan.enrollmentDeletes);
     if (this.rebuild.length) {
       progress.phase('indexing');
-      for (const statement of this.rebuild) await ops.exec(statement);
+      await ops.buildIndexes(this.rebuild);
     }
     return result;
   }

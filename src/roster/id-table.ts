@@ -81,6 +81,16 @@ export class IdTable {
     return handle >= 0 ? this.index.laneAt(lane, handle) : (this.overflowList[-2 - handle].lanes[lane] ?? 0);
   }
 
+  setLane(handle: number, lane: number, value: number): void {
+    if (handle >= 0) this.index.setLane(lane, handle, value);
+    else this.overflowList[-2 - handle].lanes[lane] = value;
+  }
+
+  /** Handles 0 to entries - 1 are those in the index (the others, the overflow's, are negative). */
+  get entries(): number {
+    return this.index.size;
+  }
+
   flagsAt(handle: number): number {
     return handle >= 0 ? this.index.flagsAt(handle) : this.overflowList[-2 - handle].flags;
   }

@@ -5,6 +5,7 @@ import { CsvSyntaxError, fieldsOf, readCsv, type CsvBatch } from './csv.js';
 import { fieldsHash, hash32, lineHash, rowHash } from './hash.js';
 import { issueFields, type IssueCode, type IssueMessage, type IssueParams } from './issue-text.js';
 import { IssueList, type RowIssue } from './issues.js';
+import { FileDigests } from './enrollment-digest.js';
 import { KeyIndex } from './key-index.js';
 import { orderedIds } from './ordered-id.js';
 import { readManifest, type Manifest, type ProcessingMode } from './manifest.js';
@@ -124,6 +125,14 @@ type UserOutcome = Pick<UserCandidate, 'sourcedId' | 'existing' | 'role' | 'scho
 
 const NO_SCHOOL = ['(none)'];
 
+/**
+ * Rows read at a time. A batch is still in use when the young generation is next collected, so it is copied, and at
+ * the collection after that moved to the old generation, where it stays until a full collection: the bigger the
+ * batch, the more garbage piles up there. At a million students an unchanged re-import peaked at 705 MB with batches
+ * of 4,096 rows and at 494 MB with 1,024 (and was no slower).
+ */
+const BATCH_ROWS = 1024;
+
 /** Bumped whenever users.csv rows map to accounts differently: every stored line hash then stops matching. */
 const USER_MAPPING_VERSION = 1;
 
@@ -230,7 +239,7 @@ export class Planner {
     if (threaded) {
       this.storedUsers = sink!.loadUsers!(this.snapshot.userCount);
       this.storedUsers.catch(() => undefined); // surfaces where it is awaited
-      if (this.modes.enrollments !== 'absent' && this.snapshot.enrollmentCount) {
+      if (this.modes.enrollments !== 'absent' && this.snapshot.enrollmentCount && this.snapshot.enrollmentsNeedFullIndex) {
         // Room for the file's new rows too (a nightly file mostly repeats the stored ones): no rehash later.
         this.storedEnrollments = sink!.loadEnrollments!(Math.ceil(this.snapshot.enrollmentCount * 1.1) + 1024);
         this.storedEnrollments.catch(() => undefined);
@@ -294,7 +303,7 @@ export class Planner {
     let map: ColumnMap | null = null;
     let count = 0;
     try {
-      for await (const batch of readCsv(await this.source.open(name), 4096, options)) {
+      for await (const batch of readCsv(await this.source.open(name), BATCH_ROWS, options)) {
         let rows = batch.rows;
         let lines = batch.lines;
         let texts = batch.texts ?? null;
@@ -329,18 +338,25 @@ export class Planner {
     }
   }
 
-  /** Reads a file again (rarely: to name rows the first reading did not keep), without counting its rows twice. */
-  private async *reread(file: RosterFile): AsyncGenerator<{ map: ColumnMap; rows: string[][]; lines: number[] }> {
+  /**
+   * Reads a file again (to name rows the first reading did not keep, or to decide the rows it did not), without
+   * counting its rows twice; stops where the first reading did.
+   */
+  private async *reread(file: RosterFile, options: { texts?: boolean } = {}): AsyncGenerator<{ map: ColumnMap; rows: string[][]; lines: number[]; texts: (string | null)[] | null }> {
+    if (this.modes[file] === 'absent') return;
     let map: ColumnMap | null = null;
     try {
-      for await (const batch of readCsv(await this.source.open(`${file}.csv`), 4096)) {
+      for await (const batch of readCsv(await this.source.open(`${file}.csv`), BATCH_ROWS, options)) {
         let { rows, lines } = batch;
+        let texts = batch.texts ?? null;
         if (!map) {
           map = mapColumns(file, fieldsOf(batch, 0));
+          if (map.missing.length) return;
           rows = rows.slice(1);
           lines = lines.slice(1);
+          texts = texts && texts.slice(1);
         }
-        yield { map, rows, lines };
+        yield { map, rows, lines, texts };
       }
     } catch {
       // Already reported by the first reading, which stopped at the same place.
@@ -983,81 +999,180 @@ export class Planner {
     return this.modes.users === 'bulk' && !this.incomplete.has('users') ? 'missing' : 'ok';
   }
 
+  /**
+   * Enrollments, the biggest file by far (eight rows a student). With nothing stored, or stored rows that only a full
+   * index can match (see RosterSnapshot.enrollmentsNeedFullIndex), each row is decided against an index of every
+   * stored row. Otherwise a first reading sums up each stored user's rows (see enrollment-digest.ts): a user whose
+   * rows are exactly its stored ones (on a nightly file, nearly everyone) is settled by its digest, and only the other
+   * users' rows are decided one by one, in a second reading, against an index of just their stored rows. Memory then
+   * grows with what changed, not with the district: at a million students, the full index alone took about 200 MB.
+   *
+   * One difference with the full index: a sourcedId listed under two users, one of whom the digest settled, is
+   * reported on the other user's line even when that line comes first (the settled row is the one kept).
+   */
   private async readEnrollments(): Promise<void> {
     if (this.modes.enrollments === 'absent') return;
+    const snapshot = this.snapshot;
+    if (!snapshot.enrollmentCount || snapshot.enrollmentsNeedFullIndex || !snapshot.users.enrollments.loaded) {
+      await this.decideEnrollments(this.read('enrollments', { texts: true }), { full: true });
+      return;
+    }
+    const digests = await this.digestEnrollments();
+    const users = snapshot.users;
+    const bulk = this.modes.enrollments === 'bulk' && !this.incomplete.has('enrollments');
+    let unchanged = 0;
+    let flaggedUsers = 0;
+    let flaggedRows = 0;
+    for (let handle = 0; handle < users.entries; handle += 1) {
+      const count = digests.count[handle];
+      if (!digests.flagged[handle]) {
+        const stored = users.enrollmentCountAt(handle);
+        if (count === 0 && stored === 0) continue;
+        if (users.enrollmentsMatch(handle, count, digests.sum[handle], digests.mix[handle])) {
+          unchanged += count;
+          continue;
+        }
+        // A delta file that does not mention a user leaves its enrollments as they are.
+        if (count === 0 && !bulk) continue;
+        digests.flagged[handle] = 1;
+      }
+      flaggedUsers += 1;
+      flaggedRows += users.enrollmentCountAt(handle);
+    }
+    const orphans = bulk ? users.enrollments.orphans : [];
+    if (!flaggedUsers && !this.deferredEnrollments && !orphans.length) {
+      this.summary.entities.enrollments.unchanged += unchanged;
+      return;
+    }
+    this.options.progress.phase('deciding changed enrollments');
+    if (flaggedRows > snapshot.enrollmentCount / 4) {
+      // Most users changed (a new export layout, say): an index of every stored row costs less than finding them.
+      await this.decideEnrollments(this.reread('enrollments', { texts: true }), { full: true });
+      return;
+    }
+    this.summary.entities.enrollments.unchanged += unchanged;
+    // The users whose stored rows are decided one by one: flagged ones, and (never seen in practice) those the table
+    // keeps apart (see IdTable) and the orphans a bulk file removes. Their ids are not kept in memory: read back.
+    const owners = [...orphans];
+    for await (const ids of this.store.rosterUserIds()) {
+      for (const id of ids) {
+        const handle = users.find(id);
+        if (handle >= 0 ? digests.flagged[handle] === 1 : handle !== -1) owners.push(id);
+      }
+    }
+    const index = new KeyIndex(Math.ceil(flaggedRows * 1.1) + this.deferredEnrollments + 1024);
+    await this.store.loadEnrollmentsOf(owners, index);
+    await this.decideEnrollments(this.reread('enrollments', { texts: true }), { full: false, index, digests });
+  }
+
+  /** Rows of users that are not stored (new users, users that are not accounts, unknown ones), left to decideEnrollments. */
+  private deferredEnrollments = 0;
+
+  /** The first reading of enrollments.csv when users' rows can be settled by digest (see readEnrollments). */
+  private async digestEnrollments(): Promise<FileDigests> {
+    const users = this.snapshot.users;
+    const digests = new FileDigests(users.entries);
+    const classes = this.fileRows.classes;
+    let columns: EnrollmentColumns | null = null;
+    let lastUserId: string | null = null;
+    let handle = -1;
+    let userOk = false;
+    for await (const { map, rows, texts } of this.read('enrollments', { texts: true })) {
+      columns ??= enrollmentColumns(map, false);
+      const line = columns.line;
+      for (let i = 0; i < rows.length; i += 1) {
+        takeEnrollment(columns, texts?.[i] ?? null, rows[i]);
+        if (line.userId !== lastUserId) {
+          lastUserId = line.userId;
+          handle = users.find(line.userId);
+          userOk = this.userState(line.userId) === 'ok';
+        }
+        if (handle < 0) {
+          this.deferredEnrollments += 1;
+          continue;
+        }
+        const classId = line.classId;
+        const classState = classes.get(classId) ?? (this.rejected.classes.has(classId) ? 'rejected' : this.exists('classes', classId));
+        if (!line.id || !userOk || (classState !== 'ok' && classState !== 'active')) digests.flagged[handle] = 1;
+        else digests.add(handle, line.hash);
+      }
+    }
+    return digests;
+  }
+
+  /**
+   * Decides enrollments row by row against an index of stored rows: every stored row (`full`, loaded here), or only
+   * those of the users flagged in `digests`, whose rows alone are then decided (the others were settled by digest).
+   */
+  private async decideEnrollments(
+    batches: AsyncIterable<{ map: ColumnMap; rows: string[][]; lines: number[]; texts: (string | null)[] | null }>,
+    scope: { full: true } | { full: false; index: KeyIndex; digests: FileDigests },
+  ): Promise<void> {
     const counts = this.summary.entities.enrollments;
-    const progress = this.options.progress;
-    const index = this.storedEnrollments ? await this.storedEnrollments : new KeyIndex(Math.ceil(this.snapshot.enrollmentCount * 1.1) + 1024);
-    let loaded = this.storedEnrollments !== null;
-    this.storedEnrollments = null;
+    let index: KeyIndex;
+    let loaded = true;
+    if (scope.full) {
+      index = this.storedEnrollments ? await this.storedEnrollments : new KeyIndex(Math.ceil(this.snapshot.enrollmentCount * 1.1) + 1024);
+      loaded = this.storedEnrollments !== null;
+      this.storedEnrollments = null;
+    } else {
+      index = scope.index;
+    }
     // Stored rows are loaded once the index is sized for the file too (growing it would rehash every key).
     const load = async () => {
       if (!loaded && this.snapshot.enrollmentCount) await this.store.loadEnrollments(index);
       loaded = true;
     };
+    const users = this.snapshot.users;
+    const digests = scope.full ? null : scope.digests;
     const inserts = this.queues.enrollmentInserts;
     const updates = this.queues.enrollmentUpdates;
     const classes = this.fileRows.classes;
     const deletes: number[] = [];
-    let known: Uint8Array | null = null;
-    let seed = 0;
-    // Where the id, user and class columns are, as slots of `picked` (filled by lineHash without splitting the line).
-    // A first load picks every field a row needs there (slots 3 to 8): each row is new, and splitting it costs more.
-    let wanted = new Int8Array(0);
+    // A first load picks every field a row needs where it hashes the line (slots 3 to 8 of line.picked): each row is
+    // new, and splitting it costs more.
     const pickAll = this.snapshot.enrollmentCount === 0;
-    const picked: string[] = new Array<string>(pickAll ? 9 : 3).fill('');
-    let f: { id: number; status: number; cls: number; school: number; user: number; role: number; primary: number; begin: number; end: number } | null = null;
-    const at = (row: string[], position: number) => (position >= 0 && position < row.length ? row[position] : '');
+    let columns: EnrollmentColumns | null = null;
     let lastUserId: string | null = null;
     let lastUserState: ReturnType<Planner['userState']> = 'missing';
-    for await (const { map, rows, lines, texts } of this.read('enrollments', { texts: true })) {
-      const ix = map.index;
-      if (!f) {
-        // Size the index once rather than growing it several times (each time copies every entry). With stored rows
-        // it has room for them and a tenth more already: a nightly file mostly repeats them, and the estimate (from
-        // the first rows' length) can be a few per cent high. (Unknown size: it grows as needed.)
-        const estimate = this.estimates.enrollments ?? 0;
-        if (estimate > this.snapshot.enrollmentCount * 1.5) index.reserve(estimate * 1.05);
-        await load();
-        f = {
-          id: ix.sourcedId, status: ix.status, cls: ix.classSourcedId, school: ix.schoolSourcedId, user: ix.userSourcedId, role: ix.role,
-          primary: ix.primary, begin: ix.beginDate, end: ix.endDate,
-        };
-        // The columns that make a row changed: the nine Homeroom stores (not dateLastModified, not extension columns).
-        known = new Uint8Array(map.header.length);
-        for (const position of [f.id, f.status, f.cls, f.school, f.user, f.role, f.primary, f.begin, f.end]) if (position >= 0) known[position] = 1;
-        // The seed stands for the order of those columns (by canonical name): extension columns may come and go.
-        seed = hash32(
-          Object.entries(ix)
-            .filter(([, position]) => position >= 0 && known![position])
-            .sort((a, b) => a[1] - b[1])
-            .map(([name]) => name)
-            .join(','),
-        );
-        wanted = new Int8Array(map.header.length).fill(-1);
-        const pickedFields = pickAll ? [f.id, f.user, f.cls, f.status, f.school, f.role, f.primary, f.begin, f.end] : [f.id, f.user, f.cls];
-        for (const [slot, position] of pickedFields.entries()) if (position >= 0) wanted[position] = slot;
+    let lastHandle = -1;
+    const at = (row: string[], position: number) => (position >= 0 && position < row.length ? row[position] : '');
+    for await (const { map, rows, lines, texts } of batches) {
+      if (!columns) {
+        columns = enrollmentColumns(map, pickAll);
+        if (!loaded) {
+          // Size the index once rather than growing it several times (each time copies every entry). With stored rows
+          // it has room for them and a tenth more already: a nightly file mostly repeats them, and the estimate (from
+          // the first rows' length) can be a few per cent high. (Unknown size: it grows as needed.)
+          const estimate = this.estimates.enrollments ?? 0;
+          if (estimate > this.snapshot.enrollmentCount * 1.5) index.reserve(estimate * 1.05);
+          await load();
+        }
       }
-      for (let i = 0; i < rows.length; i += 1) {
+      const { f, line } = columns;
+      // Which rows to decide: all, or those of users the digests did not settle.
+      let chosen: number[] | null = null;
+      if (digests) {
+        chosen = [];
+        for (let i = 0; i < rows.length; i += 1) {
+          takeEnrollment(columns, texts?.[i] ?? null, rows[i]);
+          if (line.userId !== lastUserId) {
+            lastUserId = line.userId;
+            lastHandle = users.find(line.userId);
+          }
+          if (lastHandle < 0 || digests.flagged[lastHandle]) chosen.push(i);
+        }
+        lastUserId = null;
+        await this.findMovedEnrollments(columns, index, digests, chosen, rows, texts);
+      }
+      const n = chosen ? chosen.length : rows.length;
+      for (let k = 0; k < n; k += 1) {
+        const i = chosen ? chosen[k] : k;
         const text = texts?.[i] ?? null;
         let row: string[] | null = text === null ? rows[i] : null;
-        let hash: number;
-        let id: string;
-        let classId: string;
-        let userId: string;
-        if (row === null) {
-          // The raw values decide "unchanged" (an identical row was valid when it was stored): no split needed.
-          picked.fill('');
-          hash = lineHash(text!, known!, seed, wanted, picked);
-          id = picked[0].trim();
-          userId = picked[1].trim();
-          classId = picked[2].trim();
-        } else {
-          hash = fieldsHash(row, known!, seed);
-          id = at(row, f.id).trim();
-          classId = at(row, f.cls).trim();
-          userId = at(row, f.user).trim();
-        }
+        // The raw values decide "unchanged" (an identical row was valid when it was stored): no split needed.
+        takeEnrollment(columns, text, rows[i]);
+        const { hash, id, userId, classId, picked } = line;
         const slot = id ? index.find(id) : -1;
         if (slot >= 0 && index.seenAt(slot)) {
           this.reject('enrollments', map, lines[i], id, 'sourcedId', 'duplicateId');
@@ -1082,7 +1197,8 @@ export class Planner {
           counts.unchanged += 1;
           continue;
         }
-        let r: EnrollmentRecord | null = row === null && pickAll ? fastEnrollment(picked[0], picked[3], picked[2], picked[4], picked[1], picked[5], picked[6], picked[7], picked[8]) : null;
+        let r: EnrollmentRecord | null =
+          text !== null && pickAll ? fastEnrollment(picked[0], picked[3], picked[2], picked[4], picked[1], picked[5], picked[6], picked[7], picked[8]) : null;
         if (!r) {
           row ??= text!.split(',');
           r =
@@ -1143,6 +1259,37 @@ export class Planner {
     this.enrollmentDeletes = deletes;
   }
 
+  /**
+   * Before a batch's chosen rows are decided against an index of only some users' stored rows: finds the stored rows
+   * of the other sourcedIds they list, which belong to other users. A row the digests settled (its user's file rows
+   * are its stored rows) is taken: listing it again is a duplicate. Any other is free: the row moved to this user.
+   */
+  private async findMovedEnrollments(
+    columns: EnrollmentColumns,
+    index: KeyIndex,
+    digests: FileDigests,
+    chosen: number[],
+    rows: string[][],
+    texts: (string | null)[] | null,
+  ): Promise<void> {
+    const wanted = new Set<string>();
+    const his: number[] = [];
+    for (const i of chosen) {
+      takeEnrollment(columns, texts?.[i] ?? null, rows[i]);
+      if (!columns.line.id || index.find(columns.line.id) >= 0) continue;
+      wanted.add(`${index.lastHi},${index.lastLo}`);
+      his.push(index.lastHi);
+    }
+    if (!his.length) return;
+    const users = this.snapshot.users;
+    for (const stored of await this.store.findEnrollmentKeys(his)) {
+      if (!wanted.has(`${stored.hi},${stored.lo}`)) continue;
+      const owner = users.find(stored.userId);
+      const settled = owner >= 0 && !digests.flagged[owner] && digests.count[owner] > 0;
+      index.addHashed(stored.hi, stored.lo, stored.hash, stored.rowId, settled);
+    }
+  }
+
   /** Counts users disabled for being absent, by role and school, from their stored links. */
   async countAbsent(): Promise<void> {
     if (!this.absentUsers.length) return;
@@ -1153,6 +1300,57 @@ export class Planner {
 }
 
 const joinList = (items: string[]) => (items.length ? items.join(',') : null);
+
+/** Where an enrollments file's columns are, what its line hashes are seeded with, and the row last taken. */
+interface EnrollmentColumns {
+  f: { id: number; status: number; cls: number; school: number; user: number; role: number; primary: number; begin: number; end: number };
+  /** The columns that make a row changed: the nine Homeroom stores (not dateLastModified, not extension columns). */
+  known: Uint8Array;
+  /** Stands for the order of those columns (by canonical name): extension columns may come and go. */
+  seed: number;
+  /** Where the id, user and class columns are (and with pickAll, the six others), as slots of `line.picked`. */
+  wanted: Int8Array;
+  /** The row last taken (see takeEnrollment), its fields trimmed. */
+  line: { hash: number; id: string; userId: string; classId: string; picked: string[] };
+}
+
+function enrollmentColumns(map: ColumnMap, pickAll: boolean): EnrollmentColumns {
+  const ix = map.index;
+  const f = {
+    id: ix.sourcedId, status: ix.status, cls: ix.classSourcedId, school: ix.schoolSourcedId, user: ix.userSourcedId, role: ix.role,
+    primary: ix.primary, begin: ix.beginDate, end: ix.endDate,
+  };
+  const known = new Uint8Array(map.header.length);
+  for (const position of Object.values(f)) if (position >= 0) known[position] = 1;
+  const seed = hash32(
+    Object.entries(ix)
+      .filter(([, position]) => position >= 0 && known[position])
+      .sort((a, b) => a[1] - b[1])
+      .map(([name]) => name)
+      .join(','),
+  );
+  const wanted = new Int8Array(map.header.length).fill(-1);
+  const pickedFields = pickAll ? [f.id, f.user, f.cls, f.status, f.school, f.role, f.primary, f.begin, f.end] : [f.id, f.user, f.cls];
+  for (const [slot, position] of pickedFields.entries()) if (position >= 0) wanted[position] = slot;
+  return { f, known, seed, wanted, line: { hash: 0, id: '', userId: '', classId: '', picked: new Array<string>(pickedFields.length).fill('') } };
+}
+
+/** Hashes a row (from its text when it has one: no split) and takes its id, user and class into `columns.line`. */
+function takeEnrollment(columns: EnrollmentColumns, text: string | null, row: string[]): void {
+  const { line, f } = columns;
+  if (text !== null) {
+    line.picked.fill('');
+    line.hash = lineHash(text, columns.known, columns.seed, columns.wanted, line.picked);
+    line.id = line.picked[0].trim();
+    line.userId = line.picked[1].trim();
+    line.classId = line.picked[2].trim();
+  } else {
+    line.hash = fieldsHash(row, columns.known, columns.seed);
+    line.id = (f.id >= 0 && f.id < row.length ? row[f.id] : '').trim();
+    line.userId = (f.user >= 0 && f.user < row.length ? row[f.user] : '').trim();
+    line.classId = (f.cls >= 0 && f.cls < row.length ? row[f.cls] : '').trim();
+  }
+}
 
 /** How a reference to an org that cannot be used is reported, by the org's state. */
 const ORG_PROBLEMS: Record<'missing' | 'rejected' | 'tobedeleted', IssueCode> = { missing: 'orgMissing', rejected: 'orgRejected', tobedeleted: 'orgDeleted' };

@@ -20,6 +20,20 @@ export interface RosterSnapshot {
   /** Stored roster users and enrollments, counted. */
   userCount: number;
   enrollmentCount: number;
+  /**
+   * Stored enrollments that only a full index of them can match: rows without a key hash (stored before migration 007)
+   * or, on SQLite, with a row id beyond 32 bits. Then every stored enrollment is loaded, as before digests.
+   */
+  enrollmentsNeedFullIndex: boolean;
+}
+
+/** A stored enrollment found by its key hash (see RosterStorePort.findEnrollmentKeys). */
+export interface StoredEnrollmentKey {
+  rowId: number;
+  hi: number;
+  lo: number;
+  hash: number;
+  userId: string;
 }
 
 export interface AccountHit {
@@ -55,8 +69,8 @@ export interface BulkOps {
     values: readonly (string | number)[],
     only?: { column: string; values: readonly string[] },
   ): Promise<number>;
-  /** Runs statements without parameters (index rebuilds). */
-  exec(statements: string): Promise<void>;
+  /** Creates indexes again (the CREATE INDEX statements dropSecondaryIndexes returned). */
+  buildIndexes(statements: readonly string[]): Promise<void>;
   /** Rows in a table now. */
   count(table: string): Promise<number>;
   /** Drops a table's non-unique indexes; returns the statements that create them again. */
@@ -79,12 +93,19 @@ export interface RosterRun {
 export interface RosterStorePort {
   /** The stored roster; without its users when `users` is false (a sink's thread reads them, see ChangeSink.loadUsers). */
   loadSnapshot(options?: { users?: boolean }): Promise<RosterSnapshot>;
-  /** Adds every stored roster user (sourcedId, row_hash, flags, line_hash, group) to the table. */
+  /**
+   * Adds every stored roster user (sourcedId, row_hash, flags, line_hash, group) to the table, then each one's
+   * enrollment digest (see enrollment-digest.ts).
+   */
   loadUsers(users: StoredUsers): Promise<void>;
   /** The sourcedIds of all stored roster users, page by page (to name the users a bulk file leaves out). */
   rosterUserIds(): AsyncIterable<string[]>;
   /** Adds every stored enrollment (id, sourcedId, row_hash) to the index. */
   loadEnrollments(index: KeyIndex): Promise<void>;
+  /** Adds the stored enrollments of these users to the index, likewise. */
+  loadEnrollmentsOf(userIds: readonly string[], index: KeyIndex): Promise<void>;
+  /** The stored enrollments whose key hash's high half is one of these (the caller checks the low half). */
+  findEnrollmentKeys(his: readonly number[]): Promise<StoredEnrollmentKey[]>;
   findAccounts(usernameKeys: string[], studentIds: string[]): Promise<AccountHit[]>;
   userLinks(sourcedIds: string[]): Promise<RosterUserLink[]>;
   /**

@@ -1,4 +1,5 @@
 import { IdTable, type IdTableParts } from './id-table.js';
+import { DIGEST_MODULUS } from './enrollment-digest.js';
 import { KeyIndex } from './key-index.js';
 
 /** Flags of a stored user (bit 0 is KeyIndex's "seen": the user is in this import's users.csv). */
@@ -11,10 +12,14 @@ export const USER_REJECTED = 8;
 export interface StoredUsersParts extends IdTableParts {
   active: number;
   groups: string[];
+  enrollments: { loaded: boolean; orphans: string[] };
 }
 
 const LINE = 0;
 const GROUP = 1;
+const ENROLLED = 2;
+const ENROLLED_SUM = 3;
+const ENROLLED_MIX = 4;
 
 
 /**
@@ -31,22 +36,28 @@ export class StoredUsers extends IdTable {
    */
   private readonly groups: string[] = [];
   private readonly groupNumbers = new Map<string, number>();
+  /**
+   * Whether each user's stored enrollments are summed up in its lanes (see addEnrollmentDigest), and the users that
+   * stored enrollments name but that are not stored roster users (none, unless the database was edited by hand).
+   */
+  enrollments = { loaded: false, orphans: [] as string[] };
 
   constructor(expected = 1024, index?: KeyIndex) {
-    super(expected, index, 2);
+    super(expected, index, 5);
   }
 
   static fromParts(parts: StoredUsersParts): StoredUsers {
     const users = new StoredUsers(0, KeyIndex.fromParts(parts.index));
     users.load(parts);
     users.active = parts.active;
+    users.enrollments = parts.enrollments;
     for (const group of parts.groups) users.groupNumber(group);
     return users;
   }
 
   parts(): { parts: StoredUsersParts; transfer: ArrayBuffer[] } {
     const { parts, transfer } = this.tableParts();
-    return { parts: { ...parts, active: this.active, groups: this.groups }, transfer };
+    return { parts: { ...parts, active: this.active, groups: this.groups, enrollments: this.enrollments }, transfer };
   }
 
   private groupNumber(group: string): number {
@@ -89,6 +100,30 @@ export class StoredUsers extends IdTable {
   /** The number of the user's group (0: unknown), to cache what is derived from it. */
   groupNumberAt(handle: number): number {
     return this.laneAt(handle, GROUP);
+  }
+
+  /**
+   * Records a user's stored enrollments as summed up by the database (see enrollment-digest.ts): how many, and their
+   * two sums. A user id that is not a stored user is kept as an orphan.
+   */
+  addEnrollmentDigest(userId: string, count: number, sum: number, mix: number): void {
+    const handle = this.find(userId);
+    if (handle === -1) {
+      this.enrollments.orphans.push(userId);
+      return;
+    }
+    this.setLane(handle, ENROLLED, count);
+    this.setLane(handle, ENROLLED_SUM, sum % DIGEST_MODULUS);
+    this.setLane(handle, ENROLLED_MIX, mix % DIGEST_MODULUS);
+  }
+
+  /** Whether the file's digest of a user's enrollments equals that of its stored ones. */
+  enrollmentsMatch(handle: number, count: number, sum: number, mix: number): boolean {
+    return this.laneAt(handle, ENROLLED) === count && this.laneAt(handle, ENROLLED_SUM) === sum && this.laneAt(handle, ENROLLED_MIX) === mix;
+  }
+
+  enrollmentCountAt(handle: number): number {
+    return this.laneAt(handle, ENROLLED);
   }
 
   /** Active users that this import's users.csv neither listed nor rejected: those a bulk file disables. */

@@ -14,6 +14,7 @@ import * as rosterKeys from './migrations/007_roster_keys.js';
 import * as rosterUnhashed from './migrations/008_roster_unhashed.js';
 import * as rosterLineHash from './migrations/009_roster_line_hash.js';
 import * as logoutNotices from './migrations/010_logout_notices.js';
+import * as rosterEnrollmentKeys from './migrations/011_roster_enrollment_keys.js';
 import type { Database } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '008_roster_unhashed': rosterUnhashed,
   '009_roster_line_hash': rosterLineHash,
   '010_logout_notices': logoutNotices,
+  '011_roster_enrollment_keys': rosterEnrollmentKeys,
 };
 
 /** Names of all migrations, in the order they apply. */

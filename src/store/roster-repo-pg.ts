@@ -112,8 +112,8 @@ export class PgBulkOps implements BulkOps {
     return [];
   }
 
-  async exec(statements: string): Promise<void> {
-    await this.client.query(statements);
+  async buildIndexes(statements: readonly string[]): Promise<void> {
+    for (const statement of statements) await this.client.query(statement);
   }
 
   async selectIn(table: string, columns: readonly string[], column: string, values: readonly (string | number)[]): Promise<Record<string, unknown>[]> {

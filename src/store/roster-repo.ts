@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
+import { DIGEST_SQL } from '../roster/enrollment-digest.js';
 import type { KeyIndex } from '../roster/key-index.js';
 import { StoredUsers } from '../roster/stored-users.js';
 import {
@@ -13,10 +14,11 @@ import {
   type RosterSnapshot,
   type RosterStorePort,
   type RosterUserLink,
+  type StoredEnrollmentKey,
 } from '../roster/ports.js';
 import type { Store } from './database.js';
 import { PgBulkOps } from './roster-repo-pg.js';
-import { loadSqliteEnrollments, loadSqliteUsers, SqliteBulkOps, USER_FLAGS_SQL, USER_GROUP_SQL } from './roster-repo-sqlite.js';
+import { loadSqliteEnrollmentDigests, loadSqliteEnrollments, loadSqliteUsers, SqliteBulkOps, USER_FLAGS_SQL, USER_GROUP_SQL } from './roster-repo-sqlite.js';
 import { SqlRosterRuns } from './roster-runs-repo.js';
 import { beginRosterTransaction } from './roster-sqlite-transaction.js';
 import { LocalWriteSession, runColumns, ThreadWriteSession } from './roster-write-session.js';
@@ -106,6 +108,7 @@ export class SqlRosterStore implements RosterStorePort {
       users: new StoredUsers(),
       userCount: 0,
       enrollmentCount: 0,
+      enrollmentsNeedFullIndex: false,
     };
     for await (const page of this.pages('id, row_hash, status, type, name', 'schools', 'id')) {
       for (const [id, hash, status, type, name] of page as [string, number | null, string | null, string | null, string][]) {
@@ -127,6 +130,12 @@ export class SqlRosterStore implements RosterStorePort {
       Number((await this.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
     snapshot.userCount = await count('roster_users');
     snapshot.enrollmentCount = await count('roster_enrollments');
+    if (snapshot.enrollmentCount) {
+      // The partial index roster_enrollments_unhashed holds the rows without a key hash: this reads only those.
+      const unhashed = await this.db.selectFrom('roster_enrollments').select('id').where('key_hi', 'is', null).limit(1).executeTakeFirst();
+      const last = await this.db.selectFrom('roster_enrollments').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow();
+      snapshot.enrollmentsNeedFullIndex = unhashed !== undefined || (this.sqlite !== undefined && Number(last.id) > 4294967295);
+    }
     if (options.users !== false) {
       snapshot.users = new StoredUsers(snapshot.userCount);
       await this.loadUsers(snapshot.users);
@@ -138,6 +147,7 @@ export class SqlRosterStore implements RosterStorePort {
     const sqlite = this.sqlite;
     if (sqlite) {
       loadSqliteUsers(sqlite, users);
+      loadSqliteEnrollmentDigests(sqlite, users);
       return;
     }
     for await (const page of this.pages(
@@ -149,6 +159,48 @@ export class SqlRosterStore implements RosterStorePort {
         users.addUser(id, Number(hash), Number(flags), Number(line), group);
       }
     }
+    // Page by page, by user (the sums come as text: PostgreSQL sums bigints as numeric).
+    const pool = this.store.raw.pool!;
+    let after = '';
+    for (;;) {
+      const result: pg.QueryArrayResult = await pool.query({
+        text: `${DIGEST_SQL} WHERE user_id > $1 GROUP BY user_id ORDER BY user_id LIMIT ${PAGE}`,
+        values: [after],
+        rowMode: 'array',
+      });
+      for (const [user, count, sum, mix] of result.rows as [string, string, string, string][]) users.addEnrollmentDigest(user, Number(count), Number(sum), Number(mix));
+      if (result.rows.length < PAGE) break;
+      after = result.rows[result.rows.length - 1][0] as string;
+    }
+    users.enrollments.loaded = true;
+  }
+
+  async loadEnrollmentsOf(userIds: readonly string[], index: KeyIndex): Promise<void> {
+    for (const part of chunks(userIds, LOOKUP_CHUNK)) {
+      const rows = await this.db
+        .selectFrom('roster_enrollments')
+        .select(['id', 'sourced_id', 'key_hi', 'key_lo', 'row_hash'])
+        .where('user_id', 'in', part)
+        .orderBy('id')
+        .execute();
+      for (const r of rows) {
+        if (r.key_hi === null || r.key_lo === null) index.add(r.sourced_id, Number(r.row_hash), Number(r.id), false);
+        else index.addHashed(Number(r.key_hi), Number(r.key_lo), Number(r.row_hash), Number(r.id), false);
+      }
+    }
+  }
+
+  async findEnrollmentKeys(his: readonly number[]): Promise<StoredEnrollmentKey[]> {
+    const found: StoredEnrollmentKey[] = [];
+    for (const part of chunks([...new Set(his)], LOOKUP_CHUNK)) {
+      const rows = await this.db
+        .selectFrom('roster_enrollments')
+        .select(['id', 'key_hi', 'key_lo', 'row_hash', 'user_id'])
+        .where('key_hi', 'in', part)
+        .execute();
+      for (const r of rows) found.push({ rowId: Number(r.id), hi: Number(r.key_hi), lo: Number(r.key_lo), hash: Number(r.row_hash), userId: r.user_id });
+    }
+    return found;
   }
 
   async *rosterUserIds(): AsyncIterable<string[]> {

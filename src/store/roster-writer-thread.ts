@@ -10,7 +10,7 @@ import { StoredUsers } from '../roster/stored-users.js';
 import type { EntityFile } from '../roster/plan.js';
 import type { FinishPlan, Row, RunResult, WriterContext } from '../roster/ports.js';
 import { openSqlite } from './database.js';
-import { loadSqliteEnrollments, loadSqliteUsers, SqliteBulkOps } from './roster-repo-sqlite.js';
+import { loadSqliteEnrollmentDigests, loadSqliteEnrollments, loadSqliteUsers, SqliteBulkOps } from './roster-repo-sqlite.js';
 import { beginRosterTransaction } from './roster-sqlite-transaction.js';
 import { recordRun } from './roster-write-session.js';
 
@@ -48,6 +48,7 @@ async function handle({ op, args }: Request): Promise<unknown> {
     case 'loadUsers': {
       const users = new StoredUsers(args as number);
       loadSqliteUsers(db, users);
+      loadSqliteEnrollmentDigests(db, users);
       const { parts, transfer } = users.parts();
       return new Transfer(parts, transfer);
     }

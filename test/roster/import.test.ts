@@ -227,6 +227,55 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     expect(classes.map((c) => c.class_id)).toEqual(old.map(() => 'cls-2-0'));
   });
 
+  test('enrollment changes are decided alike by digest and with every stored row indexed: updated, moved, removed, added, listed twice; most rows changed', async () => {
+    const model = district();
+    const changed = structuredClone(model) as Model;
+    const of = (i: number) => changed.enrollments.filter((e) => e.userSourcedId === studentId(i));
+    of(1)[0].endDate = '2026-03-01';
+    const moved = of(2)[0];
+    moved.userSourcedId = studentId(3);
+    const gone = of(4)[0].sourcedId;
+    changed.enrollments = changed.enrollments.filter((e) => e.sourcedId !== gone);
+    changed.enrollments.push({ ...of(1)[1], sourcedId: 'enr-new' });
+    const twice: Row = { ...of(5)[0], userSourcedId: studentId(6) };
+    changed.enrollments.push(twice);
+    const changedPath = await write(changed);
+    // Every row's end date changes: most users differ from their digest.
+    const everyRow = { ...changed, enrollments: changed.enrollments.map((e) => ({ ...e, endDate: '2026-06-30' })) };
+    const everyRowPath = await write(everyRow);
+    const stored = async () =>
+      (await store.db.selectFrom('roster_enrollments').select(['sourced_id', 'user_id', 'end_date']).orderBy('sourced_id').orderBy('id').execute()).map((r) => `${r.sourced_id} ${r.user_id} ${r.end_date ?? ''}`);
+
+    const outcomes: unknown[] = [];
+    for (const fullIndex of [false, true]) {
+      await fixture.close();
+      fixture = await migratedStore(engine);
+      store = fixture.store;
+      run = importer(store, collectingBus().bus, {}, writerThread);
+      expect((await run(await write(model))).status).toBe('applied');
+      // A stored row without a key hash (as before migration 007) makes the importer index every stored row.
+      if (fullIndex) await store.db.updateTable('roster_enrollments').set({ key_hi: null, key_lo: null }).where('sourced_id', '=', model.enrollments.at(-1)!.sourcedId).execute();
+
+      const report = await run(changedPath, { allowPartial: true });
+      expect(report.status).toBe('applied');
+      expect(report.summary!.entities.enrollments).toMatchObject({ created: 1, updated: 2, removed: 1, rejected: 1, unchanged: model.enrollments.length - 3 });
+      expect(report.errors.items).toEqual([
+        expect.objectContaining({ file: 'enrollments.csv', line: changed.enrollments.length + 1, sourcedId: twice.sourcedId, code: 'duplicateId' }),
+      ]);
+      const rows = await stored();
+      expect(rows).toHaveLength(model.enrollments.length);
+      expect(rows.filter((r) => r.startsWith(`${moved.sourcedId} `))).toEqual([expect.stringMatching(`^${moved.sourcedId} ${studentId(3)} `)]);
+      expect(rows).toContain(`${of(1)[0].sourcedId} ${studentId(1)} 2026-03-01`);
+      expect(rows.filter((r) => r.startsWith(`${twice.sourcedId} `))).toEqual([expect.stringMatching(`^${twice.sourcedId} ${studentId(5)} `)]);
+      expect(rows.some((r) => r.startsWith(`${gone} `))).toBe(false);
+
+      const again = await run(everyRowPath, { allowPartial: true });
+      expect(again.summary!.entities.enrollments).toMatchObject({ created: 0, updated: model.enrollments.length, removed: 0, rejected: 1, unchanged: 0 });
+      outcomes.push({ report: report.summary!.entities.enrollments, again: again.summary!.entities.enrollments, rows: await stored() });
+    }
+    expect(outcomes[0]).toEqual(outcomes[1]);
+  });
+
   test('leaving and returning: absent, tobedeleted and enabledUser=false disable (sessions revoked); a returning student keeps the password', async () => {
     const model = district();
     await run(await write(model));
