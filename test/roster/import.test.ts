@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { hash32, hash32b } from '../../src/roster/hash.js';
 import { SqlAccountStore } from '../../src/store/accounts-repo.js';
 import { SqlRosterQueries } from '../../src/store/roster-repo.js';
 import type { Store } from '../../src/store/database.js';
@@ -274,6 +275,25 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
       outcomes.push({ report: report.summary!.entities.enrollments, again: again.summary!.entities.enrollments, rows: await stored() });
     }
     expect(outcomes[0]).toEqual(outcomes[1]);
+  });
+
+  test('a stored enrollment of someone who is not a roster user (a hand-edited database) is removed by a bulk file, kept by a delta one', async () => {
+    const model = district();
+    expect((await run(await write(model))).status).toBe('applied');
+    const ghost: Row = { ...model.enrollments[0], sourcedId: 'enr-ghost', userSourcedId: 'stu-ghost' };
+    await store.db
+      .insertInto('roster_enrollments')
+      .values({ sourced_id: ghost.sourcedId, class_id: ghost.classSourcedId, user_id: ghost.userSourcedId, role: 'student', is_primary: 0, row_hash: 1, key_hi: hash32b(ghost.sourcedId), key_lo: hash32(ghost.sourcedId) })
+      .execute();
+    const ghosts = async () => (await store.db.selectFrom('roster_enrollments').select('id').where('user_id', '=', 'stu-ghost').execute()).length;
+
+    const delta = await run(await write({ ...model, orgs: [], academicSessions: [], courses: [], classes: [], users: [], enrollments: [model.enrollments[1]], modes: { ...model.modes, orgs: 'delta', academicSessions: 'delta', courses: 'delta', classes: 'delta', users: 'delta', roles: 'delta', enrollments: 'delta' } }));
+    expect(delta.summary!.entities.enrollments).toMatchObject({ removed: 0, unchanged: 1 });
+    expect(await ghosts()).toBe(1);
+
+    const bulk = await run(await write(model));
+    expect(bulk.summary!.entities.enrollments).toMatchObject({ created: 0, updated: 0, removed: 1, unchanged: model.enrollments.length });
+    expect(await ghosts()).toBe(0);
   });
 
   test('leaving and returning: absent, tobedeleted and enabledUser=false disable (sessions revoked); a returning student keeps the password', async () => {
