@@ -1,3 +1,4 @@
+import { MessageChannel } from 'node:worker_threads';
 import { hash32, hash32b } from './hash.js';
 
 /** A KeyIndex's arrays, to hand it to another thread without copying (see KeyIndex.fromParts). */
@@ -44,14 +45,20 @@ export class KeyIndex {
   private lanes: Uint32Array[];
   private table: Uint32Array;
   private tags: Uint8Array;
+  /**
+   * Whether entries hold a content hash and a row id. An index of keys alone (a first load's enrollment ids, which
+   * only tell duplicates apart) saves those 8 bytes a key: about 70 MB at a million students.
+   */
+  private payload: boolean;
   size = 0;
 
-  constructor(expected = 1024, lanes = 0) {
+  constructor(expected = 1024, lanes = 0, options: { payload?: boolean } = {}) {
     const entries = KeyIndex.entriesFor(expected);
+    this.payload = options.payload ?? true;
     this.hi = new Uint32Array(entries);
     this.lo = new Uint32Array(entries);
-    this.content = new Uint32Array(entries);
-    this.rowIds = new Uint32Array(entries);
+    this.content = new Uint32Array(this.payload ? entries : 0);
+    this.rowIds = new Uint32Array(this.payload ? entries : 0);
     this.flags = new Uint8Array(entries);
     this.lanes = Array.from({ length: lanes }, () => new Uint32Array(entries));
     this.table = new Uint32Array(KeyIndex.slotsFor(expected));
@@ -70,7 +77,26 @@ export class KeyIndex {
     index.table = parts.table;
     index.tags = parts.tags;
     index.size = parts.size;
+    index.payload = parts.content.length === parts.hi.length;
     return index;
+  }
+
+  /**
+   * Gives the index's memory back at once; the index must not be used afterwards. Otherwise it would wait for a full
+   * garbage collection, and a thread that has finished planning then waits for the writer's index builds, allocating
+   * nothing, so none comes (Node 20 has no ArrayBuffer.prototype.transfer): at a million students, a first import's
+   * enrollment index stayed through the index builds, the import's peak. Buffers moved into a message that is never
+   * received are freed when its channel closes.
+   */
+  async release(): Promise<void> {
+    const { transfer } = this.parts();
+    const { port1, port2 } = new MessageChannel();
+    port1.postMessage(null, transfer);
+    this.size = 0;
+    const closed = new Promise<void>((resolve) => port1.once('close', () => resolve()));
+    port1.close();
+    port2.close();
+    await closed;
   }
 
   /** The index's arrays and the buffers to transfer with them; the index must not be used afterwards. */
@@ -158,8 +184,10 @@ export class KeyIndex {
     this.addedSlot = entry;
     this.hi[entry] = hi;
     this.lo[entry] = lo;
-    this.content[entry] = contentHash >>> 0;
-    this.rowIds[entry] = rowId;
+    if (this.payload) {
+      this.content[entry] = contentHash >>> 0;
+      this.rowIds[entry] = rowId;
+    }
     this.flags[entry] = typeof seen === 'number' ? seen : seen ? 1 : 0;
   }
 
@@ -197,16 +225,18 @@ export class KeyIndex {
     else this.addHashed(this.keyHi, this.keyLo, contentHash, rowId, seen);
   }
 
+  /** The entry's content hash (0 in an index of keys alone). */
   contentAt(slot: number): number {
-    return this.content[slot];
+    return this.payload ? this.content[slot] : 0;
   }
 
   setContent(slot: number, contentHash: number): void {
-    this.content[slot] = contentHash >>> 0;
+    if (this.payload) this.content[slot] = contentHash >>> 0;
   }
 
+  /** The entry's row id (0 in an index of keys alone). */
   rowIdAt(slot: number): number {
-    return this.rowIds[slot];
+    return this.payload ? this.rowIds[slot] : 0;
   }
 
   seenAt(slot: number): boolean {
@@ -243,6 +273,7 @@ export class KeyIndex {
   /** Row ids of rows that exist in the database and were not seen in this import. */
   unseenRowIds(): number[] {
     const ids: number[] = [];
+    if (!this.payload) return ids;
     for (let entry = 0; entry < this.size; entry += 1) if ((this.flags[entry] & 1) === 0 && this.rowIds[entry] > 0) ids.push(this.rowIds[entry]);
     return ids;
   }
@@ -264,8 +295,10 @@ export class KeyIndex {
       };
       this.hi = longer(this.hi);
       this.lo = longer(this.lo);
-      this.content = longer(this.content);
-      this.rowIds = longer(this.rowIds);
+      if (this.payload) {
+        this.content = longer(this.content);
+        this.rowIds = longer(this.rowIds);
+      }
       this.flags = longer(this.flags);
       this.lanes = this.lanes.map(longer);
     }

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { mapRole, ROSTER_ROLES, renderUsername, studentNumberOf, templateRole, usernameKey, type RosterRole } from './accounts-mapping.js';
 import { columnName, mapColumns, pick, type ColumnMap, type RosterFile } from './columns.js';
-import { CsvSyntaxError, fieldsOf, readCsv, type CsvBatch } from './csv.js';
+import { CsvSyntaxError, fieldsOf, own, readCsv, type CsvBatch } from './csv.js';
 import { fieldsHash, hash32, lineHash, rowHash } from './hash.js';
 import { issueFields, type IssueCode, type IssueMessage, type IssueParams } from './issue-text.js';
 import { IssueList, type RowIssue } from './issues.js';
@@ -179,7 +179,7 @@ export class Planner {
     users: new Set(),
   };
   /** Users new in this import (not in the database yet). */
-  private readonly newUsers = new KeyIndex();
+  private readonly newUsers = new KeyIndex(1024, 0, { payload: false });
   /** Users that are not accounts (guardians …), with the reason. */
   private readonly skippedUsers = new Map<string, string>();
   /** 1.2 roles.csv, per user. */
@@ -500,7 +500,7 @@ export class Planner {
         const values = this.entityValues(file, map, rows[i], line);
         if (!values) {
           const id = (pick(map, rows[i]).sourcedId ?? '').trim();
-          if (id) this.rejected[file].add(id);
+          if (id) this.rejected[file].add(own(id));
           counts.rejected += 1;
           continue;
         }
@@ -511,10 +511,10 @@ export class Planner {
           continue;
         }
         const status = values[values.length - 1] as string;
-        seen.set(id, status);
+        seen.set(own(id), status);
         if (file === 'orgs') {
-          this.fileOrgTypes.set(id, values[2] as string);
-          this.snapshot.orgNames.set(id, values[1] as string);
+          this.fileOrgTypes.set(own(id), own(values[2] as string));
+          this.snapshot.orgNames.set(own(id), own(values[1] as string));
         }
         const hash = rowHash(values);
         const existing = stored.get(id);
@@ -788,7 +788,7 @@ export class Planner {
         const role = templateRole(primaryMapped, mapped);
         if (!role) {
           const reason = `role ${oneRosterRoles.join(', ')}: not an account`;
-          this.skippedUsers.set(id, reason);
+          this.skippedUsers.set(own(id), reason);
           this.summary.skipped[reason] = (this.summary.skipped[reason] ?? 0) + 1;
           this.summary.accounts.skipped += 1;
           continue;
@@ -879,7 +879,7 @@ export class Planner {
 
   private rejectUser(id: string, role: string | null, schools: readonly string[] = NO_SCHOOL): void {
     if (id) {
-      this.rejected.users.add(id);
+      this.rejected.users.add(own(id));
       const stored = this.snapshot.users.find(id);
       if (stored !== -1) this.snapshot.users.addFlags(stored, USER_REJECTED);
     }
@@ -935,15 +935,15 @@ export class Planner {
     const disabled = (c.flags & USER_DISABLED) !== 0;
     const byRoster = (c.flags & USER_DISABLED_BY_ROSTER) !== 0;
     if (adopted) {
-      if (!c.enabled) this.disable.push(c.sourcedId);
+      if (!c.enabled) this.disable.push(own(c.sourcedId));
       this.countUser(c.enabled ? 'updated' : 'disabled', c.role, c.schools);
       return;
     }
     if (c.enabled && disabled && byRoster) {
-      this.reenable.push(c.sourcedId);
+      this.reenable.push(own(c.sourcedId));
       this.countUser('reenabled', c.role, c.schools);
     } else if (!c.enabled && !disabled) {
-      this.disable.push(c.sourcedId);
+      this.disable.push(own(c.sourcedId));
       this.countUser('disabled', c.role, c.schools);
     } else {
       this.countUser(changed ? 'updated' : 'unchanged', c.role, c.schools);
@@ -964,6 +964,8 @@ export class Planner {
       }
     }
     this.roles = new RolesTable();
+    await this.fileUsernames.release();
+    await this.fileStudentNumbers.release();
     this.fileUsernames = new KeyIndex();
     this.fileStudentNumbers = new KeyIndex();
     if (this.modes.users !== 'bulk' || this.incomplete.has('users')) return;
@@ -1112,7 +1114,9 @@ export class Planner {
     let index: KeyIndex;
     let loaded = true;
     if (scope.full) {
-      index = this.storedEnrollments ? await this.storedEnrollments : new KeyIndex(Math.ceil(this.snapshot.enrollmentCount * 1.1) + 1024);
+      // With nothing stored, the index only tells the file's duplicate ids apart: keys alone.
+      const stored = this.snapshot.enrollmentCount;
+      index = this.storedEnrollments ? await this.storedEnrollments : new KeyIndex(Math.ceil(stored * 1.1) + 1024, 0, { payload: stored > 0 });
       loaded = this.storedEnrollments !== null;
       this.storedEnrollments = null;
     } else {
@@ -1257,6 +1261,7 @@ export class Planner {
       for (const rowId of absent) deletes.push(rowId);
     }
     this.enrollmentDeletes = deletes;
+    await index.release();
   }
 
   /**

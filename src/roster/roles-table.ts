@@ -1,3 +1,4 @@
+import { own } from './csv.js';
 import { hash32 } from './hash.js';
 import { IdTable } from './id-table.js';
 
@@ -31,7 +32,7 @@ export class RolesTable {
     let n = this.numbers.get(key);
     if (n === undefined) {
       n = this.combinations.length;
-      this.combinations.push(roles);
+      this.combinations.push({ rejected: roles.rejected, primary: own(roles.primary), others: roles.others.map(own), orgs: roles.orgs.map(own) });
       this.signatures.push(hash32(key) || 1);
       this.numbers.set(key, n);
     }

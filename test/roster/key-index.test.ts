@@ -32,6 +32,33 @@ describe('KeyIndex', () => {
     expect(index.unseenRowIds().sort((a, b) => a - b)).toEqual(unseen);
   });
 
+  test('an index of keys alone finds and flags keys through growth, and holds no content or row ids', () => {
+    const index = new KeyIndex(16, 0, { payload: false });
+    for (let i = 0; i < 5000; i += 1) {
+      expect(index.find(`key-${i}`)).toBe(-1);
+      index.add(`key-${i}`, i * 7, i + 1, i % 2 === 0);
+    }
+    expect(index.size).toBe(5000);
+    for (let i = 0; i < 5000; i += 1) {
+      const slot = index.find(`key-${i}`);
+      expect(slot).toBeGreaterThanOrEqual(0);
+      expect(index.seenAt(slot)).toBe(i % 2 === 0);
+      expect([index.contentAt(slot), index.rowIdAt(slot)]).toEqual([0, 0]);
+    }
+    expect(index.find('key-5000')).toBe(-1);
+    expect(index.unseenRowIds()).toEqual([]);
+  });
+
+  test('release() gives its arrays back at once', async () => {
+    const index = new KeyIndex(1_000_000);
+    index.add('key', 1, 2, false);
+    const before = process.memoryUsage().arrayBuffers;
+    await index.release();
+    expect(index.size).toBe(0);
+    // About 23 MB of arrays (a million entries): gone without a garbage collection.
+    expect(before - process.memoryUsage().arrayBuffers).toBeGreaterThan(20_000_000);
+  });
+
   test('moves to another thread by its parts and keeps every key, content, row id and seen flag', () => {
     const index = new KeyIndex(100);
     for (let i = 0; i < 5000; i += 1) index.add(`key-${i}`, i * 7, i + 1, i % 3 === 0);
