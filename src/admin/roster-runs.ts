@@ -95,6 +95,9 @@ const summaryOf = (run: RosterRun) => (run.summary && typeof run.summary === 'ob
 const issuesOf = (run: RosterRun) => (run.errors && typeof run.errors === 'object' ? (run.errors as StoredIssues) : {});
 const number = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value : null);
 
+/** A run's duration to show: tenths of a second, or hundredths under a second (a small district's run is not "0 s"). */
+export const seconds = (ms: number): number => (ms < 1000 ? Math.round(ms / 10) / 100 : Math.round(ms / 100) / 10);
+
 export function runRow(run: RosterRun, timeZone: string): RunRow {
   const summary = summaryOf(run);
   const durationMs = number(summary.durationMs) ?? (run.finishedAt !== null ? run.finishedAt - run.startedAt : null);
@@ -109,7 +112,7 @@ export function runRow(run: RosterRun, timeZone: string): RunRow {
     dryRun: run.mode === 'dry-run',
     source: run.source,
     rows: number(summary.rows),
-    seconds: durationMs === null ? null : Math.round(durationMs / 100) / 10,
+    seconds: durationMs === null ? null : seconds(durationMs),
     created: number(summary.accounts?.created),
     disabled: number(summary.accounts?.disabled),
     errorCount: number(issuesOf(run).errors?.count) ?? 0,

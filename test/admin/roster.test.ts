@@ -1,6 +1,7 @@
 import { appendFileSync, cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { seconds } from '../../src/admin/roster-runs.js';
 import { DEMO_ROSTER_DIR } from '../../src/demo/seed.js';
 import { importRoster } from '../../src/roster/import.js';
 import { rosterImportDeps } from '../../src/roster/service.js';
@@ -167,5 +168,11 @@ describe.each(ENGINES)('admin console: roster imports (%s)', (engine) => {
     expect((await admin.get(`${server.url}/admin/roster/runs/00000000-0000-4000-8000-00000000ffff`)).status).toBe(404);
     expect((await admin.get(`${server.url}/admin/roster/runs/not-a-run`)).status).toBe(404);
     expect((await admin.get(`${server.url}/admin`)).html).toContain('href="/admin/roster"');
+  });
+});
+
+describe("a roster run's duration", () => {
+  test('is shown in hundredths of a second under a second (a small run is not "0 s"), in tenths above', () => {
+    expect([30, 940, 999, 1000, 1049, 12_345].map(seconds)).toEqual([0.03, 0.94, 1, 1, 1, 12.3]);
   });
 });
