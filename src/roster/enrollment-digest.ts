@@ -7,12 +7,13 @@
  */
 export const DIGEST_MODULUS = 4294967296;
 
-/** The mix of a row hash (below 2^32): an exact integer in SQL and in JavaScript alike. */
-export const digestMix = (hash: number): number => (hash % 65521) * (hash % 65519);
+/** Two primes below 2^16: the mix of a row hash (below 2^32) is then an exact integer in SQL and in JavaScript alike. */
+const [P, Q] = [65521, 65519];
+
+export const digestMix = (hash: number): number => (hash % P) * (hash % Q);
 
 /** Stored enrollments by user, summed up as the planner does (`count`, `sum`, `mix` per user_id). */
-export const DIGEST_SQL =
-  'SELECT user_id, count(*) AS count, sum(row_hash) AS sum, sum((row_hash % 65521) * (row_hash % 65519)) AS mix FROM roster_enrollments';
+export const DIGEST_SQL = `SELECT user_id, count(*) AS count, sum(row_hash) AS sum, sum((row_hash % ${P}) * (row_hash % ${Q})) AS mix FROM roster_enrollments`;
 
 /** The file's side: per stored user (by StoredUsers handle), the rows read so far, and whether they must be read again. */
 export class FileDigests {

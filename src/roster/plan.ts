@@ -1001,6 +1001,11 @@ export class Planner {
     return this.modes.users === 'bulk' && !this.incomplete.has('users') ? 'missing' : 'ok';
   }
 
+  /** The state of a class an enrollment names: its status in this file, else what exists() says (see usableClass). */
+  private classState(id: string): string {
+    return this.fileRows.classes.get(id) ?? (this.rejected.classes.has(id) ? 'rejected' : this.exists('classes', id));
+  }
+
   /**
    * Enrollments, the biggest file by far (eight rows a student). With nothing stored, or stored rows that only a full
    * index can match (see RosterSnapshot.enrollmentsNeedFullIndex), each row is decided against an index of every
@@ -1074,7 +1079,6 @@ export class Planner {
   private async digestEnrollments(): Promise<FileDigests> {
     const users = this.snapshot.users;
     const digests = new FileDigests(users.entries);
-    const classes = this.fileRows.classes;
     let columns: EnrollmentColumns | null = null;
     let lastUserId: string | null = null;
     let handle = -1;
@@ -1094,8 +1098,8 @@ export class Planner {
           continue;
         }
         const classId = line.classId;
-        const classState = classes.get(classId) ?? (this.rejected.classes.has(classId) ? 'rejected' : this.exists('classes', classId));
-        if (!line.id || !userOk || (classState !== 'ok' && classState !== 'active')) digests.flagged[handle] = 1;
+        const classState = this.classState(classId);
+        if (!line.id || !userOk || !usableClass(classState)) digests.flagged[handle] = 1;
         else digests.add(handle, line.hash);
       }
     }
@@ -1131,7 +1135,6 @@ export class Planner {
     const digests = scope.full ? null : scope.digests;
     const inserts = this.queues.enrollmentInserts;
     const updates = this.queues.enrollmentUpdates;
-    const classes = this.fileRows.classes;
     const deletes: number[] = [];
     // A first load picks every field a row needs where it hashes the line (slots 3 to 8 of line.picked): each row is
     // new, and splitting it costs more.
@@ -1140,7 +1143,6 @@ export class Planner {
     let lastUserId: string | null = null;
     let lastUserState: ReturnType<Planner['userState']> = 'missing';
     let lastHandle = -1;
-    const at = (row: string[], position: number) => (position >= 0 && position < row.length ? row[position] : '');
     for await (const { map, rows, lines, texts } of batches) {
       if (!columns) {
         columns = enrollmentColumns(map, pickAll);
@@ -1195,8 +1197,8 @@ export class Planner {
           counts.skipped += 1;
           continue;
         }
-        const classState = classes.get(classId) ?? (this.rejected.classes.has(classId) ? 'rejected' : this.exists('classes', classId));
-        if (slot >= 0 && index.contentAt(slot) === hash && user === 'ok' && (classState === 'ok' || classState === 'active')) {
+        const classState = this.classState(classId);
+        if (slot >= 0 && index.contentAt(slot) === hash && user === 'ok' && usableClass(classState)) {
           index.markSeen(slot);
           counts.unchanged += 1;
           continue;
@@ -1227,7 +1229,7 @@ export class Planner {
         }
         let problem: [string, IssueMessage] | null = null;
         if (user !== 'ok') problem = ['userSourcedId', { code: user === 'missing' ? 'userMissing' : 'userRejected', params: { user: userId } }];
-        else if (classState !== 'ok' && classState !== 'active') {
+        else if (!usableClass(classState)) {
           problem = ['classSourcedId', { code: classState === 'missing' ? 'classMissing' : classState === 'rejected' ? 'classRejected' : 'classDeleted', params: { class: classId } }];
         }
         if (problem) {
@@ -1306,6 +1308,12 @@ export class Planner {
 
 const joinList = (items: string[]) => (items.length ? items.join(',') : null);
 
+/** A class an enrollment may name: in this file and active, or usable as exists() says. */
+const usableClass = (state: string) => state === 'ok' || state === 'active';
+
+/** A row's field at a column position ('' when the column is missing or the row is short). */
+const at = (row: string[], position: number) => (position >= 0 && position < row.length ? row[position] : '');
+
 /** Where an enrollments file's columns are, what its line hashes are seeded with, and the row last taken. */
 interface EnrollmentColumns {
   f: { id: number; status: number; cls: number; school: number; user: number; role: number; primary: number; begin: number; end: number };
@@ -1351,9 +1359,9 @@ function takeEnrollment(columns: EnrollmentColumns, text: string | null, row: st
     line.classId = line.picked[2].trim();
   } else {
     line.hash = fieldsHash(row, columns.known, columns.seed);
-    line.id = (f.id >= 0 && f.id < row.length ? row[f.id] : '').trim();
-    line.userId = (f.user >= 0 && f.user < row.length ? row[f.user] : '').trim();
-    line.classId = (f.cls >= 0 && f.cls < row.length ? row[f.cls] : '').trim();
+    line.id = at(row, f.id).trim();
+    line.userId = at(row, f.user).trim();
+    line.classId = at(row, f.cls).trim();
   }
 }
 
