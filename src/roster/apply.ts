@@ -1,8 +1,8 @@
 import { sessionSignIns } from '../oidc/session-payload.js';
 import { ROSTER_ROLES } from './accounts-mapping.js';
 import { orderedIds } from './ordered-id.js';
-import { ENROLLMENT_COLUMNS, ENTITY_COLUMNS, ENTITY_TABLES, USER_COLUMNS, type EntityFile } from './plan.js';
-import type { ApplyResult, BulkOps, FinishPlan, Row, WriterContext } from './ports.js';
+import { ENROLLMENT_COLUMNS, ENTITY_COLUMNS, ENTITY_TABLES, USER_COLUMNS, type EntityFile } from './written-tables.js';
+import type { ApplyResult, BulkOps, FinishPlan, LoadedDuplicate, Row, WriterContext } from './ports.js';
 import type { Progress } from './progress.js';
 
 export interface ApplyContext extends WriterContext {
@@ -24,6 +24,10 @@ const ROSTER_USER_COLUMNS = [
 const REBUILD_INDEXES_ABOVE = 20_000;
 /** Tables written when users are created, whose secondary indexes a first load rebuilds. */
 const USER_TABLES = ['accounts', 'account_roles', 'account_schools', 'audit_events'] as const;
+
+const LOADED_ENROLLMENT_COLUMNS = ['id', ...ENROLLMENT_COLUMNS];
+/** The index of enrollments by key hash (migration 011), through which a first load's repeated sourcedIds are found. */
+const ENROLLMENT_KEY_INDEX = 'roster_enrollments_key';
 
 const U = Object.fromEntries(USER_COLUMNS.map((c, i) => [c, i])) as Record<(typeof USER_COLUMNS)[number], number>;
 
@@ -168,6 +172,20 @@ export class RosterWriter {
     if (!batch.length) return;
     await this.prepare();
     await this.ops.insert('roster_enrollments', ENROLLMENT_COLUMNS, batch);
+  }
+
+  /** A first load's rows, as [file line, ...ENROLLMENT_COLUMNS values] (see ChangeSink.enrollmentLoads). */
+  async enrollmentLoads(batch: Row[]): Promise<void> {
+    if (!batch.length) return;
+    await this.prepare();
+    await this.ops.insert('roster_enrollments', LOADED_ENROLLMENT_COLUMNS, batch);
+  }
+
+  /** Finds a first load's repeated sourcedIds through the key index, which a load that dropped it builds now. */
+  async finishEnrollmentLoad(): Promise<LoadedDuplicate[]> {
+    const key = this.rebuild.findIndex((statement) => statement.includes(`"${ENROLLMENT_KEY_INDEX}"`));
+    if (key >= 0) await this.ops.buildIndexes(this.rebuild.splice(key, 1));
+    return this.ops.endEnrollmentLoad();
   }
 
   /** Rows as [...ENROLLMENT_COLUMNS values, stored row id]. */

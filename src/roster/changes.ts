@@ -1,7 +1,7 @@
 import type { KeyIndex } from './key-index.js';
-import type { EntityFile } from './plan.js';
+import type { EntityFile } from './written-tables.js';
 import type { StoredUsers } from './stored-users.js';
-import type { Row } from './ports.js';
+import type { LoadedDuplicate, Row } from './ports.js';
 
 /** Where the planner sends the changes it decides: the writer inside the import's transaction (none in a dry run). */
 export interface ChangeSink {
@@ -13,6 +13,16 @@ export interface ChangeSink {
   enrollmentInserts(rows: Row[]): Promise<void>;
   /** Rows as [...ENROLLMENT_COLUMNS values, stored row id]. */
   enrollmentUpdates(rows: Row[]): Promise<void>;
+  /**
+   * A first load's rows, into an empty table: as [line, ...ENROLLMENT_COLUMNS values], the file line becoming the
+   * row's id (lines are unique and come in order), so a row found later is reported at its line.
+   */
+  enrollmentLoads(rows: Row[]): Promise<void>;
+  /**
+   * Once a first load's rows are all sent: the rows whose sourcedId a row of an earlier line has (a file listing an
+   * enrollment twice), found in the database rather than in an index of every row kept in memory.
+   */
+  finishEnrollmentLoad(): Promise<LoadedDuplicate[]>;
   /**
    * The stored enrollments in an index sized for `expected` keys, read on another thread while this one reads the
    * other files (a sink with a thread of its own; without this the planner loads them itself, when it needs them).

@@ -41,6 +41,7 @@ import {
 } from './rows.js';
 import type { RosterSource } from './source.js';
 import { ChangeQueue, type ChangeSink } from './changes.js';
+import { ENTITY_FILES, USER_COLUMNS, type EntityFile } from './written-tables.js';
 import { emptyCounts, emptyEntityCounts, type AccountCounts, type AccountOutcome, type EntityCounts, type ImportSummary } from './summary.js';
 
 export interface RosterSettings {
@@ -61,30 +62,6 @@ export interface PlanOptions {
 
 /** Orgs of these types are not "schools" in the `schools` claim. */
 const NOT_SCHOOLS = new Set(['district', 'local', 'state', 'national']);
-const ENTITY_FILES = ['orgs', 'academicSessions', 'courses', 'classes'] as const;
-export type EntityFile = (typeof ENTITY_FILES)[number];
-
-export const USER_COLUMNS = [
-  'op', 'sourced_id', 'account_id', 'username', 'username_key', 'given_name', 'family_name', 'email', 'student_id', 'grade', 'roles',
-  'schools', 'role', 'identifier', 'user_ids', 'org_ids', 'grades', 'enabled', 'row_hash', 'line_hash',
-] as const;
-export const ENROLLMENT_COLUMNS = ['sourced_id', 'class_id', 'user_id', 'school_id', 'role', 'is_primary', 'begin_date', 'end_date', 'row_hash', 'key_hi', 'key_lo'] as const;
-export const ENTITY_COLUMNS: Record<EntityFile, readonly string[]> = {
-  orgs: ['id', 'name', 'type', 'identifier', 'parent_id', 'status', 'row_hash'],
-  academicSessions: ['sourced_id', 'title', 'type', 'start_date', 'end_date', 'parent_id', 'school_year', 'status', 'row_hash'],
-  courses: ['sourced_id', 'title', 'course_code', 'org_id', 'school_year_id', 'grades', 'subjects', 'status', 'row_hash'],
-  classes: [
-    'sourced_id', 'title', 'class_code', 'class_type', 'location', 'school_id', 'course_id', 'term_ids', 'grades', 'subjects', 'periods',
-    'status', 'row_hash',
-  ],
-};
-export const ENTITY_TABLES: Record<EntityFile, string> = {
-  orgs: 'schools',
-  academicSessions: 'roster_sessions',
-  courses: 'roster_courses',
-  classes: 'roster_classes',
-};
-
 /** Everything the apply step needs, decided before anything is written. */
 export interface ImportPlan {
   manifest: Manifest;
@@ -156,6 +133,7 @@ export class Planner {
     classes: new ChangeQueue(),
     users: new ChangeQueue(),
     enrollmentInserts: new ChangeQueue(),
+    enrollmentLoads: new ChangeQueue(),
     enrollmentUpdates: new ChangeQueue(),
   };
   private readonly summary: ImportSummary;
@@ -288,6 +266,8 @@ export class Planner {
     if (sink && users.length) await sink.users(users);
     const inserts = q.enrollmentInserts.take();
     if (sink && inserts.length) await sink.enrollmentInserts(inserts);
+    const loads = q.enrollmentLoads.take();
+    if (sink && loads.length) await sink.enrollmentLoads(loads);
     const updates = q.enrollmentUpdates.take();
     if (sink && updates.length) await sink.enrollmentUpdates(updates);
   }
@@ -1109,6 +1089,13 @@ export class Planner {
   /**
    * Decides enrollments row by row against an index of stored rows: every stored row (`full`, loaded here), or only
    * those of the users flagged in `digests`, whose rows alone are then decided (the others were settled by digest).
+   *
+   * A first load (nothing stored, and a sink to write to) keeps no index of the rows it creates, only of the few it
+   * rejects or skips: each row is loaded with its line as its id, and the sink finds the sourcedIds loaded twice once
+   * the file is read (see ChangeSink.finishEnrollmentLoad); the later lines are then rejected and deleted. At a
+   * million students that index took about 130 MB, and looking every row up in it most of this thread's time.
+   * One difference: a row rejected for another reason (its user, say) after a loaded row with the same sourcedId keeps
+   * that reason instead of duplicateId.
    */
   private async decideEnrollments(
     batches: AsyncIterable<{ map: ColumnMap; rows: string[][]; lines: number[]; texts: (string | null)[] | null }>,
@@ -1117,7 +1104,11 @@ export class Planner {
     const counts = this.summary.entities.enrollments;
     let index: KeyIndex;
     let loaded = true;
-    if (scope.full) {
+    const sink = this.options.sink;
+    const loading = scope.full && this.snapshot.enrollmentCount === 0 && Boolean(sink);
+    if (loading) {
+      index = new KeyIndex(1024, 0, { payload: false });
+    } else if (scope.full) {
       // With nothing stored, the index only tells the file's duplicate ids apart: keys alone.
       const stored = this.snapshot.enrollmentCount;
       index = this.storedEnrollments ? await this.storedEnrollments : new KeyIndex(Math.ceil(stored * 1.1) + 1024, 0, { payload: stored > 0 });
@@ -1133,7 +1124,7 @@ export class Planner {
     };
     const users = this.snapshot.users;
     const digests = scope.full ? null : scope.digests;
-    const inserts = this.queues.enrollmentInserts;
+    const inserts = loading ? this.queues.enrollmentLoads : this.queues.enrollmentInserts;
     const updates = this.queues.enrollmentUpdates;
     const deletes: number[] = [];
     // A first load picks every field a row needs where it hashes the line (slots 3 to 8 of line.picked): each row is
@@ -1143,7 +1134,9 @@ export class Planner {
     let lastUserId: string | null = null;
     let lastUserState: ReturnType<Planner['userState']> = 'missing';
     let lastHandle = -1;
+    let lastMap: ColumnMap | null = null;
     for await (const { map, rows, lines, texts } of batches) {
+      lastMap = map;
       if (!columns) {
         columns = enrollmentColumns(map, pickAll);
         if (!loaded) {
@@ -1248,6 +1241,9 @@ export class Planner {
           index.markSeen(slot);
           updates.push([...values, index.rowIdAt(slot)]);
           counts.updated += 1;
+        } else if (loading) {
+          inserts.push([lines[i], ...values]);
+          counts.created += 1;
         } else {
           index.add(id, hash, 0, true);
           inserts.push(values);
@@ -1257,6 +1253,14 @@ export class Planner {
       await this.flush();
     }
     await load();
+    if (loading && lastMap) {
+      for (const { line, sourcedId } of await sink!.finishEnrollmentLoad()) {
+        this.reject('enrollments', lastMap, line, sourcedId, 'sourcedId', 'duplicateId');
+        counts.created -= 1;
+        counts.rejected += 1;
+        deletes.push(line);
+      }
+    }
     if (this.modes.enrollments === 'bulk' && !this.incomplete.has('enrollments')) {
       const absent = index.unseenRowIds();
       counts.removed += absent.length;

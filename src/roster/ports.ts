@@ -53,6 +53,12 @@ export interface RosterUserLink {
 
 export type Row = (string | number | null)[];
 
+/** A row of a first load whose sourcedId an earlier line has (see ChangeSink.finishEnrollmentLoad). */
+export interface LoadedDuplicate {
+  line: number;
+  sourcedId: string;
+}
+
 /** Set-based writes inside the apply transaction. */
 export interface BulkOps {
   insert(table: string, columns: readonly string[], rows: Row[]): Promise<void>;
@@ -71,6 +77,11 @@ export interface BulkOps {
   ): Promise<number>;
   /** Creates indexes again (the CREATE INDEX statements dropSecondaryIndexes returned). */
   buildIndexes(statements: readonly string[]): Promise<void>;
+  /**
+   * Ends a first load of roster_enrollments, whose rows were inserted with their file line as id: on PostgreSQL, moves
+   * the id sequence past them. Returns the rows whose sourcedId a row of a smaller id has, found through the key index.
+   */
+  endEnrollmentLoad(): Promise<LoadedDuplicate[]>;
   /** Rows in a table now. */
   count(table: string): Promise<number>;
   /** Drops a table's non-unique indexes; returns the statements that create them again. */

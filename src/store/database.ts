@@ -15,6 +15,7 @@ import * as rosterUnhashed from './migrations/008_roster_unhashed.js';
 import * as rosterLineHash from './migrations/009_roster_line_hash.js';
 import * as logoutNotices from './migrations/010_logout_notices.js';
 import * as rosterEnrollmentKeys from './migrations/011_roster_enrollment_keys.js';
+import { openSqlite } from './sqlite-connection.js';
 import type { Database } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -63,16 +64,6 @@ export function storeOptionsFromConfig(config: Config): StoreOptions {
   const dir = resolve(config.database.dataDir);
   mkdirSync(dir, { recursive: true });
   return { engine: 'sqlite', file: join(dir, 'homeroom.db') };
-}
-
-/** A SQLite connection as every part of Homeroom opens it (the roster writer's thread opens its own this way). */
-export function openSqlite(file: string): SQLite.Database {
-  const sqlite = new SQLite(file);
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('busy_timeout = 5000');
-  sqlite.pragma('foreign_keys = ON');
-  return sqlite;
 }
 
 export async function openStore(options: StoreOptions): Promise<Store> {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import type { BulkOps, Row } from '../roster/ports.js';
+import type { BulkOps, LoadedDuplicate, Row } from '../roster/ports.js';
+import { laterDuplicates, SHARED_KEY_SQL } from './roster-enrollment-duplicates.js';
 
 const BATCH = 5000;
 
@@ -97,6 +98,13 @@ export class PgBulkOps implements BulkOps {
       changed += result.rowCount ?? 0;
     }
     return changed;
+  }
+
+  async endEnrollmentLoad(): Promise<LoadedDuplicate[]> {
+    // The rows came with their ids: the sequence must move past them before anything inserts without one.
+    await this.client.query(`SELECT setval(pg_get_serial_sequence('roster_enrollments', 'id'), max(id)) FROM roster_enrollments HAVING max(id) IS NOT NULL`);
+    const result = await this.client.query({ text: SHARED_KEY_SQL, rowMode: 'array' });
+    return laterDuplicates(result.rows as [number, string][]);
   }
 
   async count(table: string): Promise<number> {

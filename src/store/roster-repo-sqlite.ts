@@ -1,7 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { DIGEST_SQL } from '../roster/enrollment-digest.js';
 import type { KeyIndex } from '../roster/key-index.js';
-import type { BulkOps, Row } from '../roster/ports.js';
+import type { BulkOps, LoadedDuplicate, Row } from '../roster/ports.js';
+import { laterDuplicates, SHARED_KEY_SQL } from './roster-enrollment-duplicates.js';
 import { USER_DISABLED, USER_DISABLED_BY_ROSTER, type StoredUsers } from '../roster/stored-users.js';
 
 const IN_CHUNK = 500;
@@ -161,6 +162,10 @@ export class SqliteBulkOps implements BulkOps {
 
   async count(table: string): Promise<number> {
     return Number(this.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get());
+  }
+
+  async endEnrollmentLoad(): Promise<LoadedDuplicate[]> {
+    return laterDuplicates(this.db.prepare(SHARED_KEY_SQL).raw(true).iterate() as IterableIterator<[number, string]>);
   }
 
   async dropSecondaryIndexes(table: string): Promise<string[]> {

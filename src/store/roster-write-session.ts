@@ -2,8 +2,8 @@ import { Worker } from 'node:worker_threads';
 import { RosterWriter } from '../roster/apply.js';
 import { KeyIndex, type KeyIndexParts } from '../roster/key-index.js';
 import { StoredUsers, type StoredUsersParts } from '../roster/stored-users.js';
-import type { EntityFile } from '../roster/plan.js';
-import type { ApplyResult, BulkOps, FinishPlan, Row, RunResult, WriteSession, WriterContext } from '../roster/ports.js';
+import type { EntityFile } from '../roster/written-tables.js';
+import type { ApplyResult, BulkOps, FinishPlan, LoadedDuplicate, Row, RunResult, WriteSession, WriterContext } from '../roster/ports.js';
 import type { Progress } from '../roster/progress.js';
 
 /** A run's result as roster_runs stores it. */
@@ -57,6 +57,12 @@ export class LocalWriteSession implements WriteSession {
   }
   async enrollmentUpdates(rows: Row[]): Promise<void> {
     await (await this.writing()).enrollmentUpdates(rows);
+  }
+  async enrollmentLoads(rows: Row[]): Promise<void> {
+    await (await this.writing()).enrollmentLoads(rows);
+  }
+  async finishEnrollmentLoad(): Promise<LoadedDuplicate[]> {
+    return (await this.writing()).finishEnrollmentLoad();
   }
   async finish(plan: FinishPlan): Promise<ApplyResult> {
     return (await this.writing()).finish(plan);
@@ -178,6 +184,13 @@ export class ThreadWriteSession implements WriteSession {
   }
   enrollmentUpdates(rows: Row[]): Promise<void> {
     return this.send('enrollmentUpdates', rows);
+  }
+  enrollmentLoads(rows: Row[]): Promise<void> {
+    return this.send('enrollmentLoads', rows);
+  }
+  async finishEnrollmentLoad(): Promise<LoadedDuplicate[]> {
+    await this.settle();
+    return this.request<LoadedDuplicate[]>('finishEnrollmentLoad', null);
   }
   // Read by the thread before it writes anything (requests run in order), while this thread reads the other files.
   async loadUsers(expected: number): Promise<StoredUsers> {

@@ -7,9 +7,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { RosterWriter } from '../roster/apply.js';
 import { KeyIndex } from '../roster/key-index.js';
 import { StoredUsers } from '../roster/stored-users.js';
-import type { EntityFile } from '../roster/plan.js';
+import type { EntityFile } from '../roster/written-tables.js';
 import type { FinishPlan, Row, RunResult, WriterContext } from '../roster/ports.js';
-import { openSqlite } from './database.js';
+import { openSqlite } from './sqlite-connection.js';
 import { loadSqliteEnrollmentDigests, loadSqliteEnrollments, loadSqliteUsers, SqliteBulkOps } from './roster-repo-sqlite.js';
 import { beginRosterTransaction } from './roster-sqlite-transaction.js';
 import { recordRun } from './roster-write-session.js';
@@ -72,6 +72,10 @@ async function handle({ op, args }: Request): Promise<unknown> {
       return writer.enrollmentInserts(args as Row[]);
     case 'enrollmentUpdates':
       return writer.enrollmentUpdates(args as Row[]);
+    case 'enrollmentLoads':
+      return writer.enrollmentLoads(args as Row[]);
+    case 'finishEnrollmentLoad':
+      return writer.finishEnrollmentLoad();
     case 'finish':
       return writer.finish(args as FinishPlan);
     case 'finishRun':

@@ -413,6 +413,39 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     expect(await count(store, 'roster_enrollments')).toBe(model.enrollments.length - 2);
   });
 
+  test('a first load that lists an enrollment twice rejects the later line, as a dry run does; rows a later import adds get ids of their own', async () => {
+    const model = district();
+    const first = model.enrollments[4];
+    model.enrollments.push({ ...first, endDate: '2026-01-31' }); // listed again, on the file's last line
+    const path = await write(model);
+    const twice = { file: 'enrollments.csv', line: model.enrollments.length + 1, column: 'sourcedId', sourcedId: first.sourcedId, code: 'duplicateId' };
+    // A dry run keeps an index of every row; an import finds the repeated sourcedId in the database (see decideEnrollments).
+    const dry = await run(path, { dryRun: true });
+    expect(dry.errors.items).toEqual([expect.objectContaining(twice)]);
+    const invalid = await run(path);
+    expect(invalid.status).toBe('invalid');
+    expect(invalid.errors.items).toEqual([expect.objectContaining(twice)]);
+    expect(await count(store, 'roster_enrollments')).toBe(0);
+
+    const partial = await run(path, { allowPartial: true });
+    expect(partial.status).toBe('applied');
+    expect(partial.summary!.entities.enrollments).toMatchObject({ created: model.enrollments.length - 1, rejected: 1 });
+    const kept = () => store.db.selectFrom('roster_enrollments').select(['id', 'end_date']).where('sourced_id', '=', first.sourcedId).execute();
+    expect((await kept()).map((r) => r.end_date)).toEqual([first.endDate]);
+
+    // The loaded rows' ids are their lines: a row added afterwards must get one past them (on PostgreSQL, from the
+    // sequence the load moved on).
+    model.enrollments.pop();
+    model.enrollments.push({ ...first, sourcedId: 'enr-added' });
+    const next = await run(await write(model));
+    expect(next.status).toBe('applied');
+    expect(next.summary!.entities.enrollments).toMatchObject({ created: 1, unchanged: model.enrollments.length - 1 });
+    expect(await count(store, 'roster_enrollments')).toBe(model.enrollments.length);
+    const rows = await store.db.selectFrom('roster_enrollments').select(['id', 'sourced_id']).execute();
+    const added = rows.find((r) => r.sourced_id === 'enr-added')!;
+    expect(Number(added.id)).toBeGreaterThan(Math.max(...rows.filter((r) => r !== added).map((r) => Number(r.id))));
+  });
+
   test('roles.csv: roles at two schools add up; a row for a user users.csv lacks is reported once, at its first line; a rejected row rejects its user', async () => {
     const model = district('1.2');
     const path = await write(model);

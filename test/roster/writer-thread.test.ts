@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
-import { USER_COLUMNS } from '../../src/roster/plan.js';
+import { USER_COLUMNS } from '../../src/roster/written-tables.js';
 import type { Row } from '../../src/roster/ports.js';
 import { silentProgress } from '../../src/roster/progress.js';
 import { SqlRosterStore } from '../../src/store/roster-repo.js';
