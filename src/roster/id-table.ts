@@ -40,6 +40,11 @@ export class IdTable {
     return { parts: { index: parts, overflow }, transfer };
   }
 
+  /** Makes room for `n` ids at once (see KeyIndex.reserve). */
+  reserve(n: number): void {
+    this.index.reserve(n);
+  }
+
   get size(): number {
     return this.index.size + this.overflow.size;
   }

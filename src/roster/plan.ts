@@ -346,9 +346,14 @@ export class Planner {
   /** Rows a file holds, about (from its size and its first rows' length); 0 when unknown. Set when its header is read. */
   private readonly estimates: Partial<Record<RosterFile, number>> = {};
 
+  /** Room for a file's rows, about (a tenth more than estimated: its first rows may be longer than the average). */
+  private reserveFor(file: RosterFile): number {
+    return Math.ceil((this.estimates[file] ?? 0) * 1.1);
+  }
+
   /** Estimates a big file's rows from its first batch and tells the sink, before any of them is written. */
   private async announce(file: RosterFile, batch: CsvBatch): Promise<void> {
-    if (file !== 'users' && file !== 'enrollments') return;
+    if (file !== 'users' && file !== 'enrollments' && file !== 'roles') return;
     const rows = batch.rows;
     let bytes = 0;
     try {
@@ -363,7 +368,7 @@ export class Planner {
     const sink = this.options.sink;
     if (!sink || !estimate) return;
     if (file === 'users') await sink.expectUsers(estimate);
-    else await sink.expectEnrollments(estimate);
+    else if (file === 'enrollments') await sink.expectEnrollments(estimate);
   }
 
   private fileError(file: RosterFile, code: IssueCode, params?: IssueParams): void {
@@ -563,7 +568,10 @@ export class Planner {
   // ---- roles (1.2) ---------------------------------------------------------------------------------------------
 
   private async readRoles(): Promise<void> {
+    let sized = false;
     for await (const { map, rows, lines } of this.read('roles')) {
+      if (!sized) this.roles.reserve(this.reserveFor('roles'));
+      sized = true;
       for (let i = 0; i < rows.length; i += 1) {
         const r = this.parse(roleRow, 'roles', map, rows[i], lines[i], fastRole);
         if (!r) {
@@ -669,6 +677,11 @@ export class Planner {
     const picked = [''];
     for await (const { map, rows, lines, texts } of this.read('users', { texts: true })) {
       if (lineSeed === undefined) {
+        // Sized once for the file: growing them (by half each time) copies every entry and can leave them half empty.
+        const expected = this.reserveFor('users');
+        this.fileUsernames.reserve(expected);
+        this.fileStudentNumbers.reserve(expected);
+        this.newUsers.reserve(expected - this.snapshot.userCount);
         lineSeed = this.userLineSeed(map);
         if (lineSeed && lineSeed.idAt >= 0) {
           wanted = new Int8Array(map.header.length).fill(-1);

@@ -39,6 +39,11 @@ export class RolesTable {
     return n;
   }
 
+  /** Makes room for `n` users at once (roles.csv's size says about how many). */
+  reserve(n: number): void {
+    this.users.reserve(n);
+  }
+
   /** A hash of what roles.csv says about the user (0: nothing), without taking it. */
   signature(user: string): number {
     const handle = this.users.find(user);
