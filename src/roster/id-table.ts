@@ -40,6 +40,11 @@ export class IdTable {
     return { parts: { index: parts, overflow }, transfer };
   }
 
+  /** Gives the table's memory back at once; it must not be used afterwards (see KeyIndex.release). */
+  release(): Promise<void> {
+    return this.index.release();
+  }
+
   /** Makes room for `n` ids at once (see KeyIndex.reserve). */
   reserve(n: number): void {
     this.index.reserve(n);

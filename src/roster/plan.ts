@@ -677,11 +677,12 @@ export class Planner {
     const picked = [''];
     for await (const { map, rows, lines, texts } of this.read('users', { texts: true })) {
       if (lineSeed === undefined) {
-        // Sized once for the file: growing them (by half each time) copies every entry and can leave them half empty.
-        const expected = this.reserveFor('users');
+        // Sized once for the users that are not stored (all of a first load's): growing them (by half each time) copies
+        // every entry and can leave them half empty. An unchanged stored user, recognised from its line, enters none.
+        const expected = this.reserveFor('users') - this.snapshot.userCount;
         this.fileUsernames.reserve(expected);
         this.fileStudentNumbers.reserve(expected);
-        this.newUsers.reserve(expected - this.snapshot.userCount);
+        this.newUsers.reserve(expected);
         lineSeed = this.userLineSeed(map);
         if (lineSeed && lineSeed.idAt >= 0) {
           wanted = new Int8Array(map.header.length).fill(-1);
@@ -956,6 +957,7 @@ export class Planner {
         }
       }
     }
+    await this.roles.release();
     this.roles = new RolesTable();
     await this.fileUsernames.release();
     await this.fileStudentNumbers.release();

@@ -39,6 +39,11 @@ export class RolesTable {
     return n;
   }
 
+  /** Gives the table's memory back at once (once users.csv is read); it must not be used afterwards. */
+  release(): Promise<void> {
+    return this.users.release();
+  }
+
   /** Makes room for `n` users at once (roles.csv's size says about how many). */
   reserve(n: number): void {
     this.users.reserve(n);
