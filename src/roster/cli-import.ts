@@ -12,10 +12,9 @@ type Message = { type: 'phase'; name: string } | { type: 'rows'; count: number }
 
 /**
  * `homeroom roster import`: in this thread, or, with roster.importMemory set, in a thread whose heap (and the writer
- * thread's) is bounded. The import streams and keeps its large tables outside the heap (typed arrays), so what it
- * holds at once is small (under 100 MB at a million students); unbounded, V8 lets garbage pile up to several times
- * that before collecting it. Bounded, it collects early: less memory for some more time (the README's configuration
- * table has the figures of `npm run bench:import`), hence an operator's choice for state-sized rosters.
+ * thread's) is bounded: a hard limit for an operator who wants one (an import that needs more stops, nothing changed).
+ * Either way the import streams and keeps its large tables outside the heap (typed arrays), and its heaps are
+ * collected early (see collectEarly); the README's configuration table has the figures of `npm run bench:import`.
  */
 export function cliImport(config: Config, path: string, options: Omit<ImportOptions, 'progress'>, progress: Progress): Promise<ImportReport> {
   collectEarly();
