@@ -34,6 +34,7 @@ interface StoredSummary {
   accounts?: AccountCounts & { byRole?: Record<string, AccountCounts>; bySchool?: Record<string, AccountCounts & { name: string | null }> };
   entities?: Partial<Record<(typeof ENTITIES)[number], EntityCounts>>;
   skipped?: Record<string, number>;
+  notAccounts?: Record<string, number>;
   files?: Record<string, { mode: string; rows: number; ignoredColumns?: string[] }>;
   ignoredFiles?: string[];
   version?: string | null;
@@ -145,7 +146,7 @@ function explanationOf(run: RosterRun, summary: StoredSummary, errors: number): 
   }
 }
 
-/** The users summary keys them by "role guardian, parent: not an account" (see Planner.readUsers). */
+/** Runs recorded before notAccounts keyed them only by "role guardian, parent: not an account" (see Planner.readUsers). */
 const NOT_ACCOUNT = /^role (.+): not an account$/;
 
 export function runDetail(run: RosterRun, timeZone: string): RunDetail {
@@ -170,7 +171,9 @@ export function runDetail(run: RosterRun, timeZone: string): RunDetail {
       : [],
     schools: bySchool.map(([id, c]) => ({ label: c.name ? `${c.name} (${id})` : id, counts: countsOf(c, ACCOUNT_OUTCOMES) })),
     entities: ENTITIES.filter((e) => summary.entities?.[e]).map((e) => ({ label: `${e}.csv`, counts: countsOf(summary.entities![e], ENTITY_OUTCOMES) })),
-    notAccounts: Object.entries(summary.skipped ?? {}).map(([reason, count]) => ({ roles: NOT_ACCOUNT.exec(reason)?.[1] ?? reason, count })),
+    notAccounts: summary.notAccounts
+      ? Object.entries(summary.notAccounts).map(([roles, count]) => ({ roles, count }))
+      : Object.entries(summary.skipped ?? {}).map(([reason, count]) => ({ roles: NOT_ACCOUNT.exec(reason)?.[1] ?? reason, count })),
     sessionsRevoked: number(summary.sessionsRevoked) ?? 0,
     logoutNotices: number(summary.logoutNotices) ?? 0,
     errors,

@@ -159,7 +159,11 @@ export class Planner {
   /** Users new in this import (not in the database yet). */
   private readonly newUsers = new KeyIndex(1024, 0, { payload: false });
   /** Users that are not accounts (guardians …), with the reason. */
-  private readonly skippedUsers = new Map<string, string>();
+  /**
+   * Users that are not accounts (guardians, parents): keys alone, as a district's export can list two for each
+   * student (a Map of their ids took about 100 bytes each).
+   */
+  private readonly skippedUsers = new KeyIndex(1024, 0, { payload: false });
   /** 1.2 roles.csv, per user. */
   private roles = new RolesTable();
   /**
@@ -192,6 +196,7 @@ export class Planner {
         enrollments: emptyEntityCounts(),
       },
       skipped: {},
+      notAccounts: {},
       files: {},
       ignoredFiles: [],
       version: null,
@@ -732,7 +737,7 @@ export class Planner {
         const handle = users.find(id);
         const stored = handle !== -1;
         const storedFlags = stored ? users.flagsAt(handle) : 0;
-        if (storedFlags & USER_SEEN || this.newUsers.find(id) >= 0 || this.skippedUsers.has(id) || this.rejected.users.has(id)) {
+        if (storedFlags & USER_SEEN || this.newUsers.find(id) >= 0 || this.skippedUsers.find(id) >= 0 || this.rejected.users.has(id)) {
           this.reject('users', map, line, id, 'sourcedId', 'duplicateId');
           this.summary.accounts.rejected += 1;
           continue;
@@ -781,9 +786,11 @@ export class Planner {
         const primaryMapped = primary ? mapOneRosterRole(primary) ?? null : null;
         const role = templateRole(primaryMapped, mapped);
         if (!role) {
-          const reason = `role ${oneRosterRoles.join(', ')}: not an account`;
-          this.skippedUsers.set(own(id), reason);
+          const roles = oneRosterRoles.join(', ');
+          const reason = `role ${roles}: not an account`;
+          this.skippedUsers.add(id, 0, 0, true);
           this.summary.skipped[reason] = (this.summary.skipped[reason] ?? 0) + 1;
+          this.summary.notAccounts[roles] = (this.summary.notAccounts[roles] ?? 0) + 1;
           this.summary.accounts.skipped += 1;
           continue;
         }
@@ -987,7 +994,7 @@ export class Planner {
 
   private userState(id: string): 'ok' | 'rejected' | 'skipped' | 'missing' {
     if (this.rejected.users.has(id)) return 'rejected';
-    if (this.skippedUsers.has(id)) return 'skipped';
+    if (this.skippedUsers.find(id) >= 0) return 'skipped';
     // Stored users first: a nightly file's users are nearly all stored ones (and new users never are).
     const users = this.snapshot.users;
     const stored = users.find(id);

@@ -80,7 +80,8 @@ export class RolesTable {
     const roles = {
       rejected: false,
       primary: becomesPrimary ? role : primary,
-      others: becomesPrimary || others.includes(role) ? others : [...others, role],
+      // A role listed again (its primary one included) is the same role.
+      others: becomesPrimary || role === primary || others.includes(role) ? others : [...others, role],
       orgs: !org || orgs.includes(org) ? orgs : [...orgs, org],
     };
     this.set(user, roles, 0, handle);

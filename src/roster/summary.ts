@@ -19,8 +19,10 @@ export interface ImportSummary {
     bySchool: Record<string, AccountCounts & { name: string | null }>;
   };
   entities: Record<'orgs' | 'academicSessions' | 'courses' | 'classes' | 'enrollments', EntityCounts>;
-  /** Users that are not accounts, by reason (guardians, parents …). */
+  /** Users that are not accounts, by reason in English ("role guardian: not an account"), as the CLI prints them. */
   skipped: Record<string, number>;
+  /** The same users by their OneRoster roles ("guardian", "parent, relative"), for a page in another language. */
+  notAccounts: Record<string, number>;
   files: Record<string, { mode: string; rows: number; ignoredColumns?: string[] }>;
   /** Files in the set that Homeroom does not read (demographics, userProfiles, results …). */
   ignoredFiles: string[];

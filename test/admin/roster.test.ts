@@ -43,6 +43,9 @@ describe.each(ENGINES)('admin console: roster imports (%s)', (engine) => {
     work = mkdtempSync(join(tmpdir(), 'homeroom-admin-roster-'));
     cpSync(DEMO_ROSTER_DIR, work, { recursive: true });
     appendFileSync(join(work, 'enrollments.csv'), 'enr-bad,active,2025-08-01T00:00:00.000Z,<script>alert(1)</script>,maple-lakeside,stu-100001,student,false,2025-08-25,2026-06-19\n');
+    // And a guardian, who gets no account.
+    appendFileSync(join(work, 'users.csv'), 'par-1,active,2025-08-01T00:00:00.000Z,true,,,Rosa,García,,,,,,stu-100001,,,,,,,maple-lakeside,\n');
+    appendFileSync(join(work, 'roles.csv'), 'role-par-1,active,2025-08-01T00:00:00.000Z,par-1,primary,guardian,,,maple-lakeside,\n');
     const report = await importRoster(rosterImportDeps(server.services, server.services.store), work, { forceDelta: true });
     expect(report.status).toBe('invalid');
     invalidRun = report.id;
@@ -91,6 +94,9 @@ describe.each(ENGINES)('admin console: roster imports (%s)', (engine) => {
     await admin.get(`${server.url}/admin/roster?lang=en`);
     expect(rowWhere(fr.html, (inner) => inner.includes('enr-bad'))[4]).toBe(escaped('la classe <script>alert(1)</script> n’est pas dans classes.csv'));
     expect(textOf(fr.html)).toContain('Le fichier contient 1 erreur : rien n’a été modifié.');
+    // Users that are not accounts, by their OneRoster role, in either language.
+    expect(text).toContain('1 user with the OneRoster role guardian');
+    expect(textOf(fr.html)).toContain('1 utilisateur avec le rôle OneRoster guardian');
   });
 
   test('an applied import shows its accounts by role and by school, as the database has them', async () => {

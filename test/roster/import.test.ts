@@ -544,6 +544,7 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     model.users[8].identifier = studentNumber(0); // the same student number (so the same username) as user 0
     model.users[11].identifier = ''; // no student number: the template cannot make a username
     model.users.push({ ...model.users[12], sourcedId: 'par-1', role: 'parent', username: 'parent1', identifier: '' });
+    model.users.push({ ...model.users.at(-1)! }); // the parent listed twice
     const report = await run(await write(model), { allowPartial: true });
     expect(report.status).toBe('applied');
     const reasons = report.errors.items.filter((e) => e.file === 'users.csv').map((e) => `${e.sourcedId}: ${e.reason}`);
@@ -551,9 +552,11 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
       `${studentId(11)}: the username template "S0{studentNumber}" needs studentNumber, which is empty`,
       `${studentId(8)}: username ${usernameOf(0)} is also the username of the user on line 2`,
       `${studentId(9)}: student number ${studentNumber(9)} belongs to another account`,
+      'par-1: sourcedId appears twice in the file',
     ].sort());
     expect(report.summary!.skipped).toEqual({ 'role parent: not an account': 1 });
-    expect(report.summary!.accounts).toMatchObject({ rejected: 3, skipped: 1 });
+    expect(report.summary!.notAccounts).toEqual({ parent: 1 });
+    expect(report.summary!.accounts).toMatchObject({ rejected: 4, skipped: 1 });
     const linked = (await accountStore.findByUsername('staff0'))!;
     const rosterTeacher = model.users.find((u) => u.username === 'staff0')!;
     expect(linked).toMatchObject({ id: early.id, givenName: rosterTeacher.givenName, passwordHash: 'kept-hash' });
