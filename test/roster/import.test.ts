@@ -446,6 +446,20 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     expect(Number(added.id)).toBeGreaterThan(Math.max(...rows.filter((r) => r !== added).map((r) => Number(r.id))));
   });
 
+  test('an enrollment in a class the file deletes or rejects is rejected and says which', async () => {
+    const model = district();
+    await run(await write(model));
+    const [deleted, rejected] = [model.classes[1], model.classes[2]];
+    deleted.status = 'tobedeleted';
+    rejected.schoolSourcedId = 'sch-none'; // not in orgs.csv: the class row is rejected
+    const report = await run(await write(model), { allowPartial: true });
+    const problems = report.errors.items.filter((e) => e.file === 'enrollments.csv');
+    const inClass = (id: string) => model.enrollments.filter((e) => e.classSourcedId === id).length;
+    expect(problems.filter((e) => e.code === 'classDeleted' && e.params?.class === deleted.sourcedId)).toHaveLength(inClass(deleted.sourcedId));
+    expect(problems.filter((e) => e.code === 'classRejected' && e.params?.class === rejected.sourcedId)).toHaveLength(inClass(rejected.sourcedId));
+    expect(problems).toHaveLength(inClass(deleted.sourcedId) + inClass(rejected.sourcedId));
+  });
+
   test('roles.csv: roles at two schools add up; a row for a user users.csv lacks is reported once, at its first line; a rejected row rejects its user', async () => {
     const model = district('1.2');
     const path = await write(model);
