@@ -159,7 +159,6 @@ export class Planner {
   };
   /** Users new in this import (not in the database yet). */
   private readonly newUsers = new KeyIndex(1024, 0, { payload: false });
-  /** Users that are not accounts (guardians …), with the reason. */
   /**
    * Users that are not accounts (guardians, parents): keys alone, as a district's export can list two for each
    * student (a Map of their ids took about 100 bytes each).
