@@ -1210,10 +1210,10 @@ export class Planner {
       if (digests) {
         chosen = [];
         for (let i = 0; i < rows.length; i += 1) {
-          takeEnrollment(columns, texts?.[i] ?? null, rows[i]);
-          if (line.userId !== lastUserId) {
-            lastUserId = line.userId;
-            lastHandle = users.find(line.userId);
+          const userId = enrollmentUser(columns, texts?.[i] ?? null, rows[i]);
+          if (userId !== lastUserId) {
+            lastUserId = userId;
+            lastHandle = users.find(userId);
           }
           if (lastHandle < 0 || digests.flagged[lastHandle]) chosen.push(i);
         }
@@ -1425,6 +1425,24 @@ function takeEnrollment(columns: EnrollmentColumns, text: string | null, row: st
     line.userId = at(row, f.user).trim();
     line.classId = at(row, f.cls).trim();
   }
+}
+
+/**
+ * A row's user, trimmed, as takeEnrollment takes it but without hashing the line: the second reading of a re-import
+ * only needs it to tell the rows of users whose digests differ (a nightly file's few) from the others.
+ */
+function enrollmentUser(columns: EnrollmentColumns, text: string | null, row: string[]): string {
+  const position = columns.f.user;
+  if (text === null) return at(row, position).trim();
+  if (position < 0) return '';
+  let start = 0;
+  for (let column = 0; column < position; column += 1) {
+    const comma = text.indexOf(',', start);
+    if (comma === -1) return '';
+    start = comma + 1;
+  }
+  const end = text.indexOf(',', start);
+  return text.slice(start, end === -1 ? text.length : end).trim();
 }
 
 /** How a reference to an org that cannot be used is reported, by the org's state. */
