@@ -21,7 +21,7 @@ import { PgBulkOps } from './roster-repo-pg.js';
 import { loadSqliteEnrollmentDigests, loadSqliteEnrollments, loadSqliteUsers, SqliteBulkOps, USER_FLAGS_SQL, USER_GROUP_SQL } from './roster-repo-sqlite.js';
 import { SqlRosterRuns } from './roster-runs-repo.js';
 import { beginRosterTransaction } from './roster-sqlite-transaction.js';
-import { LocalWriteSession, runColumns, ThreadWriteSession } from './roster-write-session.js';
+import { LocalWriteSession, PipelinedWriteSession, runColumns, ThreadWriteSession } from './roster-write-session.js';
 import type { Progress } from '../roster/progress.js';
 import type { Database } from './tables.js';
 
@@ -285,7 +285,7 @@ export class SqlRosterStore implements RosterStorePort {
       if (!released) client.release();
       released = true;
     };
-    return new LocalWriteSession(new PgBulkOps(client), context, progress, {
+    const session = new LocalWriteSession(new PgBulkOps(client), context, progress, {
       begin: async () => {},
       commit: async () => {
         try {
@@ -300,6 +300,7 @@ export class SqlRosterStore implements RosterStorePort {
         release();
       },
     });
+    return new PipelinedWriteSession(session);
   }
 
   async startRun(run: { id: string; startedAt: number; source: string; mode: string }): Promise<void> {
