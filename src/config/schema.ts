@@ -185,7 +185,7 @@ export const configSchema = z.strictObject({
         .int()
         .min(64)
         .optional()
-        .describe('megabytes of JavaScript heap each thread of `homeroom roster import` may use, for state-sized rosters: the import then runs in a thread with that bound and collects its garbage early (under 100 MB are in use at a million students); unset, the heap is not bounded'),
+        .describe('megabytes of JavaScript heap each thread of `homeroom roster import` may use: a hard bound (the import runs in a thread with it, and one that needs more stops with nothing changed); unset, the heap is not bounded'),
     })
     .default({
       studentIdSource: 'identifier',

@@ -46,8 +46,8 @@ export class KeyIndex {
   private table: Uint32Array;
   private tags: Uint8Array;
   /**
-   * Whether entries hold a content hash and a row id. An index of keys alone (a first load's enrollment ids, which
-   * only tell duplicates apart) saves those 8 bytes a key: about 70 MB at a million students.
+   * Whether entries hold a content hash and a row id. An index of keys alone (new users, users that are not accounts,
+   * a dry run's enrollment ids: sets that only tell whether a key was met) saves those 8 bytes a key.
    */
   private payload: boolean;
   size = 0;
