@@ -1165,7 +1165,7 @@ export class Planner {
     if (loading) {
       index = new KeyIndex(1024, 0, { payload: false });
     } else if (scope.full) {
-      // With nothing stored, the index only tells the file's duplicate ids apart: keys alone.
+      // With nothing stored (a dry run's first load), the index only tells the file's duplicate ids apart: keys alone.
       const stored = this.snapshot.enrollmentCount;
       index = this.storedEnrollments ? await this.storedEnrollments : new KeyIndex(Math.ceil(stored * 1.1) + 1024, 0, { payload: stored > 0 });
       loaded = this.storedEnrollments !== null;
@@ -1210,7 +1210,7 @@ export class Planner {
       if (digests) {
         chosen = [];
         for (let i = 0; i < rows.length; i += 1) {
-          const userId = enrollmentUser(columns, texts?.[i] ?? null, rows[i]);
+          const userId = fieldAt(texts?.[i] ?? null, rows[i], f.user);
           if (userId !== lastUserId) {
             lastUserId = userId;
             lastHandle = users.find(userId);
@@ -1342,8 +1342,8 @@ export class Planner {
     const wanted = new Set<string>();
     const his: number[] = [];
     for (const i of chosen) {
-      takeEnrollment(columns, texts?.[i] ?? null, rows[i]);
-      if (!columns.line.id || index.find(columns.line.id) >= 0) continue;
+      const id = fieldAt(texts?.[i] ?? null, rows[i], columns.f.id);
+      if (!id || index.find(id) >= 0) continue;
       wanted.add(`${index.lastHi},${index.lastLo}`);
       his.push(index.lastHi);
     }
@@ -1428,11 +1428,11 @@ function takeEnrollment(columns: EnrollmentColumns, text: string | null, row: st
 }
 
 /**
- * A row's user, trimmed, as takeEnrollment takes it but without hashing the line: the second reading of a re-import
- * only needs it to tell the rows of users whose digests differ (a nightly file's few) from the others.
+ * A row's field at a column position, trimmed, as takeEnrollment takes it but without hashing the line: the second
+ * reading of a re-import needs only each row's user, to tell the rows of users whose digests differ (a nightly file's
+ * few) from the others, and those rows' ids, to find the ones that moved; it hashes just the rows it then decides.
  */
-function enrollmentUser(columns: EnrollmentColumns, text: string | null, row: string[]): string {
-  const position = columns.f.user;
+function fieldAt(text: string | null, row: string[], position: number): string {
   if (text === null) return at(row, position).trim();
   if (position < 0) return '';
   let start = 0;
