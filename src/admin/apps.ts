@@ -1,11 +1,10 @@
 import { ROLES } from '../accounts/account.js';
-import { DEMO_APP_CLIENT_ID } from '../demo/app-routes.js';
 import type { EventBus } from '../events/bus.js';
 import { LOCALES } from '../i18n/i18n.js';
-import { PORTAL_CLIENT_ID } from '../oidc/built-in-clients.js';
+import { DEMO_APP_CLIENT_ID, PORTAL_CLIENT_ID } from '../oidc/built-in-clients.js';
 import { CLIENT_SCOPES, redirectUriProblem, type ClientScope, type ClientRecord, type ClientRegistry, type NewClient } from '../oidc/clients.js';
 import { AppError, notFound } from '../shared/errors.js';
-import type { FieldError } from './policies.js';
+import type { FieldError } from '../shared/field-error.js';
 
 /** Homeroom's own apps: listed in the console, but their URIs, type, scopes and secret follow the code, not the form. */
 export const BUILT_IN_CLIENT_IDS: readonly string[] = [PORTAL_CLIENT_ID, DEMO_APP_CLIENT_ID];

@@ -1,5 +1,6 @@
-import type { FieldError } from './policies.js';
-import { isIsoDate } from './policies.js';
+import { csvCell } from '../shared/csv-cell.js';
+import type { FieldError } from '../shared/field-error.js';
+import { isIsoDate } from '../shared/iso-date.js';
 import type { AuditQuery, AuditRow } from './ports.js';
 
 /** Minutes east of UTC of `timeZone` at the instant `at`. */
@@ -60,16 +61,6 @@ export function formatInstant(at: number, timeZone: string): string {
     .formatToParts(new Date(at))
     .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
-}
-
-/**
- * One CSV cell: quoted when it holds a quote, comma, semicolon or line break, and — so a spreadsheet never runs it as
- * a formula (CSV injection) — prefixed with a single quote when it starts with = + - @ or a tab or carriage return.
- */
-export function csvCell(value: unknown): string {
-  let text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",;\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 export const AUDIT_CSV_COLUMNS = ['time_utc', 'time_local', 'type', 'actor_username', 'actor_id', 'subject_username', 'subject_id', 'ip', 'details'];

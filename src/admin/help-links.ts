@@ -3,7 +3,7 @@ import { ROLES, type Role } from '../accounts/account.js';
 import type { EventBus } from '../events/bus.js';
 import { LOCALES } from '../i18n/i18n.js';
 import { notFound } from '../shared/errors.js';
-import type { FieldError } from './policies.js';
+import type { FieldError } from '../shared/field-error.js';
 import type { HelpLinkStore, StoredHelpLink } from './ports.js';
 
 export interface HelpLinkInput {

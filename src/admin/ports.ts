@@ -2,19 +2,6 @@ import type { Role } from '../accounts/account.js';
 
 /** Storage the admin console needs, implemented in src/store/admin-*.ts for SQLite and PostgreSQL. */
 
-export interface PolicyRow {
-  key: string;
-  value: unknown;
-  updatedAt: number;
-  updatedBy: string | null;
-}
-
-export interface PolicyStore {
-  all(): Promise<PolicyRow[]>;
-  /** Writes several keys at once (one transaction). */
-  put(values: Record<string, unknown>, updatedBy: string | null): Promise<void>;
-}
-
 export interface StoredHelpLink {
   id: string;
   title: Record<string, string>;

@@ -18,7 +18,8 @@ import { AppAdmin, appFormValues, iconUrl, isBuiltIn, MAX_ICON_BYTES, parseAppFo
 import { auditCsv, formatInstant, parseAuditFilter } from './audit.js';
 import { parseHelpLinkForm } from './help-links.js';
 import { ACCOUNT_OUTCOMES, ENTITY_OUTCOMES, issueText, runDetail, runRow } from './roster-runs.js';
-import { parsePolicyForm, policyFormValues, THROTTLE_FIELDS, type FieldError } from './policies.js';
+import type { FieldError } from '../shared/field-error.js';
+import { parsePolicyForm, policyFormValues, THROTTLE_FIELDS } from './policy-form.js';
 
 const PAGE_SIZE = 50;
 const RUNS_PAGE_SIZE = 20;

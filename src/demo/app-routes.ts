@@ -4,10 +4,8 @@ import { formBody, formField } from '../http/middleware/body.js';
 import { seeOther } from '../http/redirect.js';
 import type { Views } from '../http/views.js';
 import type { BuiltInRelyingParty } from '../rp/relying-party.js';
+import { DEMO_APP_PATH } from '../oidc/built-in-clients.js';
 import type { Services } from '../services.js';
-
-export const DEMO_APP_CLIENT_ID = 'demo-learning-app';
-export const DEMO_APP_PATH = '/demo-app';
 
 /**
  * "Maple Learning", the demo district's learning app: a separate OIDC client with its own session, so a newcomer

@@ -1,8 +1,10 @@
-import { DEMO_APP_CLIENT_ID, DEMO_APP_PATH } from '../demo/app-routes.js';
 import { builtInClientSecret } from '../rp/relying-party.js';
 import type { Services } from '../services.js';
 
 export const PORTAL_CLIENT_ID = 'homeroom-portal';
+/** The demo district's learning app (src/demo/app-routes.ts), served in demo mode only. */
+export const DEMO_APP_CLIENT_ID = 'demo-learning-app';
+export const DEMO_APP_PATH = '/demo-app';
 
 /** The portal is an OIDC client like any app; it is registered (or re-registered when the issuer moved) at start. */
 export async function ensurePortalClient(services: Services): Promise<void> {

@@ -1,4 +1,4 @@
-import { csvCell } from '../admin/audit.js';
+import { csvCell } from '../shared/csv-cell.js';
 import type { NotReadyStudent, StudentClass } from './ports.js';
 
 /** Columns of the list of students not ready, for phone calls (headers from readiness.csv.* in the page's language). */

@@ -4,12 +4,12 @@
  * hands back the report. Progress goes to the parent as messages.
  */
 import { parentPort, resourceLimits, workerData } from 'node:worker_threads';
-import { PolicyService } from '../admin/policies.js';
 import { loadConfig } from '../config/load.js';
 import { auditedEvents } from '../events/audited.js';
+import { PolicyService } from '../policies/policy-service.js';
 import { createLogger } from '../shared/log.js';
-import { SqlPolicyStore } from '../store/admin-policies-repo.js';
 import { withMigratedStore } from '../store/database.js';
+import { SqlPolicyStore } from '../store/policies-repo.js';
 import { importRoster, type ImportOptions } from './import.js';
 import type { Progress } from './progress.js';
 import { rosterImportDeps } from './service.js';

@@ -107,7 +107,7 @@ export interface HelpLinksTable {
 }
 
 export interface PolicyOverridesTable {
-  /** A policy key such as `passwords.minLength` (see src/admin/policies.ts). */
+  /** A policy key such as `passwords.minLength` (see src/policies/definitions.ts). */
   key: string;
   /** JSON value. */
   value: string;

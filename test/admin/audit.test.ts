@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { csvCell, startOfDay } from '../../src/admin/audit.js';
+import { startOfDay } from '../../src/admin/audit.js';
+import { csvCell } from '../../src/shared/csv-cell.js';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { WebClient } from '../helpers/web-client.js';
 import { ADMIN, signedIn, STUDENT } from './helpers.js';

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { PolicyRow, PolicyStore } from '../admin/ports.js';
+import type { PolicyRow, PolicyStore } from '../policies/ports.js';
 import type { Database } from './tables.js';
 
 export class SqlPolicyStore implements PolicyStore {
