@@ -6,6 +6,9 @@ import { CLIENT_SCOPES, redirectUriProblem, type ClientScope, type ClientRecord,
 import { AppError, notFound } from '../shared/errors.js';
 import type { FieldError } from '../shared/field-error.js';
 
+/** A client id as the console's paths accept it. */
+export const CLIENT_ID = /^[A-Za-z0-9._-]{3,100}$/;
+
 /** Homeroom's own apps: listed in the console, but their URIs, type, scopes and secret follow the code, not the form. */
 export const BUILT_IN_CLIENT_IDS: readonly string[] = [PORTAL_CLIENT_ID, DEMO_APP_CLIENT_ID];
 

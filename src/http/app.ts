@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
-import { adminRoutes, appIconRoutes, liveSettings } from '../admin/routes.js';
+import { appIconRoutes } from '../admin/app-icon-route.js';
+import { adminRoutes } from '../admin/routes.js';
 import { claimRoutes } from '../claim/routes.js';
 import { demoAppRoutes } from '../demo/app-routes.js';
 import { helpRoutes } from '../help/routes.js';
@@ -19,6 +20,7 @@ import { Metrics } from './metrics.js';
 import { clientIp } from './middleware/client-ip.js';
 import { csrf } from './middleware/csrf.js';
 import { errorHandler } from './middleware/errors.js';
+import { liveSettings } from './middleware/live-settings.js';
 import { locale } from './middleware/locale.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { staticAssets } from './static.js';

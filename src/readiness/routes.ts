@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { Account } from '../accounts/account.js';
-import { adminNav } from '../admin/routes.js';
+import { adminNav } from '../admin/console.js';
 import { formBody, formField } from '../http/middleware/body.js';
 import { seeOther } from '../http/redirect.js';
 import { requireSignedIn } from '../http/signed-in.js';

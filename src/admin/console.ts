@@ -1,0 +1,72 @@
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import type { Views } from '../http/views.js';
+import type { Services } from '../services.js';
+import type { FieldError } from '../shared/field-error.js';
+
+/** What a finished action says on the next page (?done=…), translated under admin.notices. */
+const NOTICES = ['saved', 'deleted', 'enabled', 'disabled', 'unchanged'];
+
+/**
+ * Sections of the console, in the order of its navigation. The readiness dashboard's routes live in
+ * src/readiness/routes.ts, behind the same `admin` check, and use `adminNav` for this navigation.
+ */
+const SECTIONS = ['readiness', 'roster', 'apps', 'helpLinks', 'policies', 'audit'] as const;
+export type Section = (typeof SECTIONS)[number] | 'home';
+const SECTION_PATHS: Record<(typeof SECTIONS)[number], string> = {
+  readiness: '/admin/readiness',
+  roster: '/admin/roster',
+  apps: '/admin/apps',
+  helpLinks: '/admin/help-links',
+  policies: '/admin/policies',
+  audit: '/admin/audit',
+};
+
+/** The console's navigation, for the sections whose routes live in their own module (src/readiness/routes.ts). */
+export function adminNav(current: Section): { id: string; href: string; current: boolean }[] {
+  return SECTIONS.map((s) => ({ id: s, href: SECTION_PATHS[s], current: s === current }));
+}
+
+/** The page of a paged list (?page=N): 1 when absent or not a number, at most 10,000. */
+export function pageNumber(ctx: Context): number {
+  return Math.min(10_000, Math.max(1, Number.parseInt(String(ctx.query.page ?? '1'), 10) || 1));
+}
+
+export function timeZoneOf(services: Services): string {
+  return (services.config as { district: { timeZone?: string } }).district.timeZone ?? 'UTC';
+}
+
+/** What every page of the console uses: its router, the admin check, the console's layout and the form helpers. */
+export interface ConsoleKit {
+  router: Router;
+  services: Services;
+  verifyCsrf: Middleware;
+  /** Signed in through the provider with the admin role, checked on every request. */
+  admin: Middleware;
+  render(ctx: Context, section: Section, view: string, data: Record<string, unknown>, title: string, status?: number): void;
+  actor(ctx: Context): { id: string; ip: string | null };
+  body(ctx: Context): Record<string, string>;
+}
+
+export function consoleKit(router: Router, services: Services, views: Views, verifyCsrf: Middleware, admin: Middleware): ConsoleKit {
+  const actor = (ctx: Context) => ({ id: (ctx.state.account as { id: string }).id, ip: ctx.ip || null });
+  const body = (ctx: Context) => ((ctx.request as any).body ?? {}) as Record<string, string>;
+
+  function render(ctx: Context, section: Section, view: string, data: Record<string, unknown>, title: string, status = 200): void {
+    views.render(
+      ctx,
+      `admin/${view}`,
+      {
+        section,
+        nav: SECTIONS.map((s) => ({ id: s, href: SECTION_PATHS[s], current: s === section })),
+        admin: ctx.state.account,
+        errors: [] as FieldError[],
+        notice: typeof ctx.query.done === 'string' && NOTICES.includes(ctx.query.done) ? ctx.query.done : null,
+        ...data,
+      },
+      { title, status, private: true },
+    );
+  }
+
+  return { router, services, verifyCsrf, admin, render, actor, body };
+}
