@@ -24,7 +24,7 @@ export function staffRoutes(
   verifyCsrf: Middleware,
   settings: () => StaffSettings,
 ): Router {
-  const service = new StaffService(new SqlStaffStore(services.store.db as any), services.accounts, createSessionRevoker(provider, services), settings, services.events);
+  const service = new StaffService(new SqlStaffStore(services.store.db), services.accounts, createSessionRevoker(provider, services), settings, services.events);
   const teacher = requireSignedIn(services, portal, ['teacher']);
   const anyStaff = requireSignedIn(services, portal, ['teacher', 'helpdesk', 'admin']);
   const desk = requireSignedIn(services, portal, ['helpdesk', 'admin']);

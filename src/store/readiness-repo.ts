@@ -20,15 +20,7 @@ import type {
 } from '../readiness/ports.js';
 import type { Engine } from './database.js';
 import { STUDENT_COLUMNS, studentIdentity, type StudentRow } from './student-row.js';
-import type { Database } from './tables.js';
-
-interface ReadinessTables {
-  readiness_counts: { scope: string; scope_id: string; grade: string; active: number; claimed: number; signed_in: number; ready: number };
-  readiness_days: { scope: string; scope_id: string; grade: string; day: number; claimed: number; signed_in: number };
-  readiness_refresh: { id: number; refreshed_at: number | null; duration_ms: number | null; time_zone: string | null; since_day: number | null; lease_until: number | null };
-}
-
-type Db = Kysely<Database & ReadinessTables>;
+import type { Database, ReadinessCountsTable } from './tables.js';
 
 const TEACHING_ROLES = ['teacher', 'aide'];
 const WORKER_URL = new URL('./readiness-worker.mjs', import.meta.url);
@@ -63,16 +55,12 @@ function toNotReady(row: StudentRow & { school_name: string | null; first_login_
  * readiness_days) computed by one grouped pass over the students; classes are small and read live.
  */
 export class SqlReadinessStore implements ReadinessStore {
-  private readonly db: Db;
-
   /** `sqliteFile`: the SQLite database file, read by a worker thread for the summary (null: in memory, read here). */
   constructor(
-    db: Kysely<Database>,
+    private readonly db: Kysely<Database>,
     private readonly engine: Engine,
     private readonly sqliteFile: string | null,
-  ) {
-    this.db = db as unknown as Db;
-  }
+  ) {}
 
   // ---- The summary ------------------------------------------------------------------------------------------------
 
@@ -226,7 +214,7 @@ export class SqlReadinessStore implements ReadinessStore {
     return row?.at == null ? null : num(row.at);
   }
 
-  private toCounts(rows: ReadinessTables['readiness_counts'][]): SummaryCounts[] {
+  private toCounts(rows: ReadinessCountsTable[]): SummaryCounts[] {
     return rows.map((r) => ({
       scope: r.scope as SummaryScope,
       scopeId: r.scope_id,

@@ -1,23 +1,11 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ClassSummary, QueueEntry, StaffStore, StudentStatus, Ticket, TicketStatus } from '../staff/ports.js';
 import { STUDENT_COLUMNS, studentIdentity } from './student-row.js';
-import type { Database } from './tables.js';
+import type { Database, ResetTicketsTable } from './tables.js';
 
 const TEACHING_ROLES = ['teacher', 'aide'];
 
-interface TicketRow {
-  id: string;
-  account_id: string;
-  teacher_id: string;
-  reason: string;
-  status: string;
-  note: string | null;
-  created_at: number;
-  decided_at: number | null;
-  decided_by: string | null;
-}
-
-function toTicket(row: TicketRow): Ticket {
+function toTicket(row: Selectable<ResetTicketsTable>): Ticket {
   return {
     id: row.id,
     accountId: row.account_id,
@@ -33,7 +21,7 @@ function toTicket(row: TicketRow): Ticket {
 
 /** Teachers' class lists and reset tickets, from the roster's classes and enrollments. */
 export class SqlStaffStore implements StaffStore {
-  constructor(private readonly db: Kysely<Database & { reset_tickets: TicketRow }>) {}
+  constructor(private readonly db: Kysely<Database>) {}
 
   async teacherClasses(teacherId: string): Promise<ClassSummary[]> {
     const rows = await this.db

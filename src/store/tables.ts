@@ -292,6 +292,50 @@ export interface RosterRunsTable {
   errors: string;
 }
 
+export interface ResetTicketsTable {
+  id: string;
+  account_id: string;
+  teacher_id: string;
+  reason: string;
+  /** open, approved or rejected. */
+  status: string;
+  note: string | null;
+  created_at: Millis;
+  decided_at: Millis | null;
+  decided_by: string | null;
+}
+
+/** The readiness dashboard's figures per scope ('district' with scope_id '', or 'school') and grade ('' for none). */
+export interface ReadinessCountsTable {
+  scope: string;
+  scope_id: string;
+  grade: string;
+  active: number;
+  claimed: number;
+  signed_in: number;
+  ready: number;
+}
+
+/** Claims and first sign-ins per local day (days since 1970-01-01 in the district's time zone). */
+export interface ReadinessDaysTable {
+  scope: string;
+  scope_id: string;
+  grade: string;
+  day: number;
+  claimed: number;
+  signed_in: number;
+}
+
+/** One row (id 1): when the summary was computed, for which time zone and from which day, and who is computing it. */
+export interface ReadinessRefreshTable {
+  id: number;
+  refreshed_at: Millis | null;
+  duration_ms: number | null;
+  time_zone: string | null;
+  since_day: number | null;
+  lease_until: Millis | null;
+}
+
 export interface Database {
   accounts: AccountsTable;
   account_roles: AccountRolesTable;
@@ -317,6 +361,10 @@ export interface Database {
   roster_enrollments: RosterEnrollmentsTable;
   roster_runs: RosterRunsTable;
   challenge_answers: ChallengeAnswersTable;
+  reset_tickets: ResetTicketsTable;
+  readiness_counts: ReadinessCountsTable;
+  readiness_days: ReadinessDaysTable;
+  readiness_refresh: ReadinessRefreshTable;
 }
 
 export type { Generated };
