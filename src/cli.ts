@@ -8,7 +8,6 @@ import { EXIT_CODES } from './roster/import.js';
 import { cliImport } from './roster/cli-import.js';
 import { lineProgress, terminalProgress } from './roster/progress.js';
 import { reportText } from './roster/report-text.js';
-import { SqlRosterStore } from './store/roster-repo.js';
 import { launchUrlOf } from './oidc/clients.js';
 import { rotateSigningKey } from './oidc/keys.js';
 import { withCommandServices, type Services } from './services.js';
@@ -241,7 +240,7 @@ roster
   .option('--json', 'print JSON')
   .action(async (opts) => {
     await withServices(async (services) => {
-      const runs = await new SqlRosterStore(services.store).recentRuns(Math.max(1, Number(opts.limit) || 1));
+      const runs = await services.rosterRuns.list({ limit: Math.max(1, Number(opts.limit) || 1) });
       const text = runs.length
         ? runs
             .map((r) => `${new Date(r.startedAt).toISOString()}  ${r.status.padEnd(11)} ${r.mode.padEnd(8)} ${r.source}${(r.summary as { message?: string })?.message ? `\n  ${(r.summary as { message: string }).message}` : ''}`)

@@ -5,7 +5,7 @@ import type { Config } from './config/load.js';
 import { seedDemo, type DemoLogin } from './demo/seed.js';
 import { buildApp } from './http/app.js';
 import { DEMO_APP_CLIENT_ID, ensureDemoAppClient } from './oidc/built-in-clients.js';
-import { createLogoutNoticeSender, type LogoutNoticeSender } from './oidc/logout-notices.js';
+import type { LogoutNoticeSender } from './oidc/logout-notices.js';
 import { createServices, type Services } from './services.js';
 import { createLogger } from './shared/log.js';
 import { migrateToLatest, openStore, storeOptionsFromConfig, type StoreOptions } from './store/database.js';
@@ -70,7 +70,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   }
 
   let internal = '';
-  const provider = await buildApp(services, { internalBaseUrl: () => internal });
+  const { provider, web } = await buildApp(services, { internalBaseUrl: () => internal });
   server.on('request', provider.callback());
   if (!options.configForPort) {
     await new Promise<void>((resolve, reject) => {
@@ -89,7 +89,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   purge.unref();
 
   // Notices queued by roster imports (the CLI's run in another process): sent now, then every little while.
-  const logoutNotices = createLogoutNoticeSender(provider, services);
+  const { logoutNotices } = web;
   const sendNotices = () => {
     logoutNotices.drain().catch((error) => log.warn({ err: error }, 'sending back-channel logout notices failed'));
   };

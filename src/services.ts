@@ -1,17 +1,29 @@
 import { randomBytes } from 'node:crypto';
+import type Provider from 'oidc-provider';
 import type { Config } from './config/load.js';
 import { Authenticator } from './accounts/authenticate.js';
+import { AppAdmin } from './admin/apps.js';
 import { HelpLinkService } from './admin/help-links.js';
 import { questionIds } from './accounts/challenge-questions.js';
 import { commonPasswords } from './accounts/common-passwords.js';
 import { PasswordPolicy } from './accounts/password-policy.js';
 import { PasswordHasher } from './accounts/passwords.js';
+import { claimFlow, type ClaimContext } from './claim/claim-flow.js';
 import { ClaimService } from './claim/claim-service.js';
 import { auditedEvents } from './events/audited.js';
 import type { EventBus } from './events/bus.js';
+import { FlowRunner } from './flows/engine.js';
 import { createI18n, type I18n } from './i18n/i18n.js';
+import { LoginFlows } from './interactions/login-flow.js';
+import { DEMO_APP_CLIENT_ID, DEMO_APP_PATH, PORTAL_CLIENT_ID } from './oidc/built-in-clients.js';
 import { PolicyService } from './policies/policy-service.js';
+import { ReadinessService } from './readiness/service.js';
+import { recoveryFlow, type RecoveryContext } from './recovery/recovery-flow.js';
+import { RecoveryService } from './recovery/recovery-service.js';
+import { BuiltInRelyingParty, builtInClientSecret } from './rp/relying-party.js';
 import { ClientRegistry } from './oidc/clients.js';
+import { createLogoutNoticeSender, type LogoutNoticeSender } from './oidc/logout-notices.js';
+import { createSessionRevoker } from './oidc/session-revoker.js';
 import { Sealer } from './shared/seal.js';
 import { createLogger, type Logger } from './shared/log.js';
 import { SqlAccountStore } from './store/accounts-repo.js';
@@ -25,13 +37,19 @@ import { SqlClientStore } from './store/clients-repo.js';
 import { withMigratedStore, type Store } from './store/database.js';
 import { SqlFlowStore } from './store/flows-repo.js';
 import { SqlPolicyStore } from './store/policies-repo.js';
+import { SqlReadinessStore } from './store/readiness-repo.js';
 import { SqlRpSessions } from './store/rp-sessions-repo.js';
 import { SqlSecrets } from './store/secrets-repo.js';
 import { SqlSigningKeys } from './store/signing-keys-repo.js';
+import { SqlStaffStore } from './store/staff-repo.js';
 import { SqlThrottleStore } from './store/throttle-repo.js';
+import { StaffService } from './staff/staff-service.js';
 import { Throttle } from './throttle/throttle.js';
 
-/** Everything the HTTP layer and the CLI work with, built once from the config and the store. */
+/**
+ * The composition root: every store, service and domain object the CLI and the server work with, built once from the
+ * config and the store. Routes receive what they use from here (src/http/app.ts hands it out).
+ */
 export interface Services {
   config: Config;
   store: Store;
@@ -63,6 +81,28 @@ export interface Services {
   adminDirectory: SqlAdminDirectory;
   /** The roster imports' records, for the admin console. */
   rosterRuns: SqlRosterRuns;
+  /** The console's actions on apps, each audited. */
+  appAdmin: AppAdmin;
+  /** The username step of the provider's sign-in, kept per interaction. */
+  loginFlows: LoginFlows;
+  /** "Claim my Account" flows. */
+  claimFlows: FlowRunner<ClaimContext>;
+  /** The readiness dashboard's figures. */
+  readiness: ReadinessService;
+}
+
+/** What needs the running OIDC provider (ending sessions, back-channel logout) and the web app's own clients. */
+export interface WebServices {
+  /** The portal's relying party; staff and admin pages share its session. */
+  portal: BuiltInRelyingParty;
+  /** The demo app's relying party, in demo mode only. */
+  demoApp: BuiltInRelyingParty | null;
+  /** "Forgot my Password" flows. */
+  recoveryFlows: FlowRunner<RecoveryContext>;
+  /** Teachers' reset requests and the help desk's queue. */
+  staff: StaffService;
+  /** Sends the back-channel logout notices that roster imports queue. */
+  logoutNotices: LogoutNoticeSender;
 }
 
 export async function createServices(config: Config, store: Store, log: Logger = createLogger(config.log.level)): Promise<Services> {
@@ -86,6 +126,12 @@ export async function createServices(config: Config, store: Store, log: Logger =
   const policies = new PolicyService(config, new SqlPolicyStore(store.db), events, log);
   const helpLinks = new HelpLinkService(config, new SqlHelpLinkStore(store.db), events);
   await Promise.all([policies.refresh(), helpLinks.refresh()]).catch((error) => log.warn({ err: error }, 'admin settings not loaded (database not migrated yet?)'));
+  const clients = new ClientRegistry(new SqlClientStore(store.db, sealer));
+  const flows = new SqlFlowStore(store.db);
+  const passwordPolicy = new PasswordPolicy(() => config.passwords, hasher, commonPasswords);
+  const claimService = new ClaimService(claims, hasher, throttle, claimSettings, events);
+  const sqliteFile = store.raw.sqlite && !store.raw.sqlite.memory ? store.raw.sqlite.name : null;
+  const readinessSettings = () => ({ timeZone: config.district.timeZone, deadline: policies.current().readiness.deadline });
 
   return {
     config,
@@ -97,11 +143,11 @@ export async function createServices(config: Config, store: Store, log: Logger =
     accounts,
     authenticator,
     throttle,
-    clients: new ClientRegistry(new SqlClientStore(store.db, sealer)),
-    flows: new SqlFlowStore(store.db),
-    passwordPolicy: new PasswordPolicy(() => config.passwords, hasher, commonPasswords),
+    clients,
+    flows,
+    passwordPolicy,
     claims,
-    claimService: new ClaimService(claims, hasher, throttle, claimSettings, events),
+    claimService,
     rpSessions: new SqlRpSessions(store.db),
     audit,
     signingKeys: new SqlSigningKeys(store.db, store.engine),
@@ -114,6 +160,51 @@ export async function createServices(config: Config, store: Store, log: Logger =
     auditSearch: new SqlAuditSearch(store.db),
     adminDirectory: new SqlAdminDirectory(store.db),
     rosterRuns: new SqlRosterRuns(store.db),
+    appAdmin: new AppAdmin(clients, events),
+    loginFlows: new LoginFlows(flows, config.session.interactionTtl),
+    claimFlows: new FlowRunner(claimFlow(claimService, { accounts, policy: passwordPolicy, hasher }, config.claim.flowTtl), flows),
+    readiness: new ReadinessService(new SqlReadinessStore(store.db, store.engine, sqliteFile), readinessSettings, log),
+  };
+}
+
+/**
+ * The second half of the composition, once the provider exists: what ends sessions through it, and the relying
+ * parties of Homeroom's own apps, which reach the provider at `internalBaseUrl`.
+ */
+export function createWebServices(services: Services, provider: Provider, internalBaseUrl: () => string): WebServices {
+  const { config, accounts, hasher, throttle, events } = services;
+  const revoker = createSessionRevoker(provider, services);
+  const recoverySettings = () => ({ ...config.recovery, questionIds: questionIds(config.claim.questions) });
+  const recovery = new RecoveryService(accounts, services.claims, hasher, throttle, revoker, recoverySettings, events, services.serverSecret);
+  const staffSettings = () => ({
+    tickets: services.policies.current().tickets,
+    timeZone: config.district.timeZone,
+    loginLimit: config.login.perAccount,
+    recoveryLimit: config.recovery.perAccount,
+  });
+  const relyingParty = (app: string, clientId: string, callbackPath: string, cookiePath: string) =>
+    new BuiltInRelyingParty({
+      app,
+      clientId,
+      clientSecret: builtInClientSecret(services.serverSecret, clientId),
+      callbackPath,
+      cookiePath,
+      scope: 'openid profile email roles school',
+      config,
+      sessions: services.rpSessions,
+      // Read at each sign-in: the session length is a policy the admin console can change while running.
+      get sessionTtl() {
+        return config.session.portalTtl;
+      },
+      internalBaseUrl,
+    });
+
+  return {
+    portal: relyingParty('portal', PORTAL_CLIENT_ID, '/portal/callback', '/'),
+    demoApp: config.demo.enabled ? relyingParty('demo_app', DEMO_APP_CLIENT_ID, `${DEMO_APP_PATH}/callback`, DEMO_APP_PATH) : null,
+    recoveryFlows: new FlowRunner(recoveryFlow(recovery, { accounts, policy: services.passwordPolicy, hasher }, config.claim.flowTtl), services.flows),
+    staff: new StaffService(new SqlStaffStore(services.store.db), accounts, revoker, staffSettings, events),
+    logoutNotices: createLogoutNoticeSender(provider, services),
   };
 }
 

@@ -4,7 +4,7 @@ import { notFound } from '../shared/errors.js';
 import { CLIENT_ID } from './apps.js';
 
 /** Icons are public (the portal's tiles show them): images only, cached, and never able to run script. */
-export function appIconRoutes(services: Services): Router {
+export function appIconRoutes(services: Pick<Services, 'clients'>): Router {
   const router = new Router();
   router.get('/apps/:id/icon', async (ctx) => {
     if (!CLIENT_ID.test(ctx.params.id)) throw notFound();

@@ -1,8 +1,11 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import type { Views } from '../http/views.js';
+import type { PageDeps } from '../http/page-deps.js';
 import type { Services } from '../services.js';
 import type { FieldError } from '../shared/field-error.js';
+
+/** The services the console's pages use. */
+export type ConsoleServices = Pick<Services, 'config' | 'i18n' | 'events' | 'clients' | 'appAdmin' | 'adminDirectory' | 'helpLinks' | 'policies' | 'rosterRuns' | 'auditSearch'>;
 
 /** What a finished action says on the next page (?done=…), translated under admin.notices. */
 const NOTICES = ['saved', 'deleted', 'enabled', 'disabled', 'unchanged'];
@@ -32,14 +35,14 @@ export function pageNumber(ctx: Context): number {
   return Math.min(10_000, Math.max(1, Number.parseInt(String(ctx.query.page ?? '1'), 10) || 1));
 }
 
-export function timeZoneOf(services: Services): string {
+export function timeZoneOf(services: Pick<Services, 'config'>): string {
   return (services.config as { district: { timeZone?: string } }).district.timeZone ?? 'UTC';
 }
 
 /** What every page of the console uses: its router, the admin check, the console's layout and the form helpers. */
 export interface ConsoleKit {
   router: Router;
-  services: Services;
+  services: ConsoleServices;
   verifyCsrf: Middleware;
   /** Signed in through the provider with the admin role, checked on every request. */
   admin: Middleware;
@@ -48,7 +51,7 @@ export interface ConsoleKit {
   body(ctx: Context): Record<string, string>;
 }
 
-export function consoleKit(router: Router, services: Services, views: Views, verifyCsrf: Middleware, admin: Middleware): ConsoleKit {
+export function consoleKit(router: Router, services: ConsoleServices, { views, csrf }: PageDeps, admin: Middleware): ConsoleKit {
   const actor = (ctx: Context) => ({ id: (ctx.state.account as { id: string }).id, ip: ctx.ip || null });
   const body = (ctx: Context) => ((ctx.request as any).body ?? {}) as Record<string, string>;
 
@@ -68,5 +71,5 @@ export function consoleKit(router: Router, services: Services, views: Views, ver
     );
   }
 
-  return { router, services, verifyCsrf, admin, render, actor, body };
+  return { router, services, verifyCsrf: csrf.verify, admin, render, actor, body };
 }

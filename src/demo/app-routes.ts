@@ -1,17 +1,19 @@
 import Router from '@koa/router';
-import type { Middleware } from 'koa';
 import { formBody, formField } from '../http/middleware/body.js';
+import type { PageDeps } from '../http/page-deps.js';
 import { seeOther } from '../http/redirect.js';
-import type { Views } from '../http/views.js';
-import type { BuiltInRelyingParty } from '../rp/relying-party.js';
 import { DEMO_APP_PATH } from '../oidc/built-in-clients.js';
+import type { BuiltInRelyingParty } from '../rp/relying-party.js';
 import type { Services } from '../services.js';
+
+export type DemoAppDeps = Pick<Services, 'config' | 'log'> & PageDeps & { demoApp: BuiltInRelyingParty };
 
 /**
  * "Maple Learning", the demo district's learning app: a separate OIDC client with its own session, so a newcomer
  * sees single sign-on from the portal and back-channel logout at work.
  */
-export function demoAppRoutes(services: Services, views: Views, rp: BuiltInRelyingParty, verifyCsrf: Middleware): Router {
+export function demoAppRoutes(deps: DemoAppDeps): Router {
+  const { demoApp: rp, views, csrf } = deps;
   const router = new Router({ prefix: DEMO_APP_PATH });
 
   router.get('/', async (ctx) => {
@@ -24,15 +26,15 @@ export function demoAppRoutes(services: Services, views: Views, rp: BuiltInRelyi
     const returnTo = ctx.query.error
       ? null
       : await rp.finishLogin(ctx).catch((error) => {
-          services.log.warn({ err: { message: (error as Error).message } }, 'demo app callback rejected');
+          deps.log.warn({ err: { message: (error as Error).message } }, 'demo app callback rejected');
           return null;
         });
     if (!returnTo) return views.render(ctx, 'demo/signed-out', { failed: true }, { title: 'demoApp.title', status: 400 });
     seeOther(ctx, returnTo);
   });
 
-  router.post('/logout', formBody, verifyCsrf, async (ctx) => {
-    seeOther(ctx, await rp.logout(ctx, `${services.config.issuer}${DEMO_APP_PATH}/signed-out`));
+  router.post('/logout', formBody, csrf.verify, async (ctx) => {
+    seeOther(ctx, await rp.logout(ctx, `${deps.config.issuer}${DEMO_APP_PATH}/signed-out`));
   });
 
   router.get('/signed-out', (ctx) => {

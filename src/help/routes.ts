@@ -1,9 +1,9 @@
 import Router from '@koa/router';
-import type { Views } from '../http/views.js';
+import type { PageDeps } from '../http/page-deps.js';
 import { BUILT_IN_TOPICS } from './links.js';
 
 /** Built-in help pages families can read before signing in. */
-export function helpRoutes(views: Views): Router {
+export function helpRoutes({ views }: PageDeps): Router {
   const router = new Router();
   router.get('/help/:topic', (ctx, next) => {
     const topic = ctx.params.topic as (typeof BUILT_IN_TOPICS)[number];

@@ -1,24 +1,22 @@
 import Router from '@koa/router';
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { FlowRunner } from '../flows/engine.js';
 import type { Flow } from '../flows/flow.js';
 import { dateTimeFormat } from '../i18n/format.js';
 import type { Locale } from '../i18n/i18n.js';
-import { LoginFlows } from '../interactions/login-flow.js';
+import type { LoginFlows } from '../interactions/login-flow.js';
 import type { Services } from '../services.js';
 import { formBody } from './middleware/body.js';
+import type { PageDeps } from './page-deps.js';
 import { seeOther } from './redirect.js';
-import type { Views } from './views.js';
 
-export interface FlowPagesOptions<C> {
+export interface FlowPagesOptions<C> extends PageDeps {
   /** URL prefix, e.g. /claim. */
   prefix: string;
   /** View folder, e.g. claim (views/claim/<step>.ejs). */
   viewFolder: string;
   runner: FlowRunner<C>;
-  views: Views;
-  verifyCsrf: Middleware;
   timeZone: string;
   /** Context of a new flow, from the starting request (e.g. the sign-in it came from). */
   start(ctx: Context): Promise<C>;
@@ -67,7 +65,7 @@ export function flowPages<C>(options: FlowPagesOptions<C>): Router {
     );
   });
 
-  router.post(`${prefix}/:id/:step`, formBody, options.verifyCsrf, async (ctx) => {
+  router.post(`${prefix}/:id/:step`, formBody, options.csrf.verify, async (ctx) => {
     const fields = ((ctx.request as any).body ?? {}) as Record<string, string>;
     const result = await runner.submit(ctx.params.id, ctx.params.step, { fields, ip: ctx.state.ip });
     // Refusals too end in a redirect: the message waits in the flow, so Reload and Back never re-send the form.
@@ -107,14 +105,13 @@ export function continueToSignIn<C extends { interactionUid: string | null; user
   });
 }
 
-export interface SignInFlowPagesOptions<C> {
+/** What the pages of a flow reached from the sign-in page use. */
+export type SignInFlowDeps = Pick<Services, 'config' | 'i18n' | 'loginFlows'> & PageDeps & { provider: Provider };
+
+export interface SignInFlowPagesOptions<C> extends SignInFlowDeps {
   prefix: string;
   viewFolder: string;
   runner: FlowRunner<C>;
-  provider: Provider;
-  services: Services;
-  views: Views;
-  verifyCsrf: Middleware;
   /** The flow's own locals for a step's page (the password rules and the restart link are added). */
   locals(ctx: Context, flow: Flow<C>): Promise<Record<string, unknown>>;
 }
@@ -124,14 +121,13 @@ export interface SignInFlowPagesOptions<C> {
  * can be restarted from there, and continues to that sign-in when done.
  */
 export function signInFlowPages<C extends { interactionUid: string | null; username?: string }>(options: SignInFlowPagesOptions<C>): Router {
-  const { prefix, runner, services } = options;
-  const { config } = services;
+  const { prefix, runner, config } = options;
   const router = flowPages<C>({
     prefix,
     viewFolder: options.viewFolder,
     runner,
     views: options.views,
-    verifyCsrf: options.verifyCsrf,
+    csrf: options.csrf,
     timeZone: config.district.timeZone,
     async start(ctx) {
       // A new flow knows only the sign-in it came from; the rest of its context comes from its steps.
@@ -145,6 +141,6 @@ export function signInFlowPages<C extends { interactionUid: string | null; usern
       };
     },
   });
-  continueToSignIn(router, prefix, runner, options.provider, new LoginFlows(services.flows, config.session.interactionTtl));
+  continueToSignIn(router, prefix, runner, options.provider, options.loginFlows);
   return router;
 }

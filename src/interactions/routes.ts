@@ -1,17 +1,17 @@
 import Router from '@koa/router';
-import type { Middleware } from 'koa';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors as oidcErrors } from 'oidc-provider';
 import type { Services } from '../services.js';
 import { AppError, tooManyRequests } from '../shared/errors.js';
 import { formBody, formField } from '../http/middleware/body.js';
-import type { Views } from '../http/views.js';
+import type { PageDeps } from '../http/page-deps.js';
 import { helpLinksFor } from '../help/links.js';
-import { LoginFlows } from './login-flow.js';
 import { FIRST_PARTY } from '../oidc/first-party.js';
 import { seeOther } from '../http/redirect.js';
 import { preferAppLocales } from '../http/middleware/locale.js';
+
+export type InteractionDeps = Pick<Services, 'config' | 'i18n' | 'clients' | 'authenticator' | 'events' | 'loginFlows'> & PageDeps & { provider: Provider };
 
 const MAX_USERNAME = 100;
 const MAX_PASSWORD = 1024;
@@ -20,16 +20,16 @@ const MAX_PASSWORD = 1024;
  * The provider's interactions: the letter's username-first login (Go, then Go), and consent for apps the district
  * did not mark first-party. Every route is a short chain ending in a domain call and a view.
  */
-export function interactionRoutes(provider: Provider, services: Services, views: Views, verifyCsrf: Middleware): Router {
+export function interactionRoutes(deps: InteractionDeps): Router {
+  const { provider, loginFlows, views, csrf } = deps;
   const router = new Router({ prefix: '/interaction/:uid' });
-  const loginFlows = new LoginFlows(services.flows, services.config.session.interactionTtl);
 
   /** Loads the interaction; an expired or foreign one becomes a friendly "start again" page. */
   async function details(ctx: Context) {
     try {
       const interaction = await provider.interactionDetails(ctx.req, ctx.res);
       if (interaction.uid !== ctx.params.uid) throw new oidcErrors.SessionNotFound('interaction mismatch');
-      preferAppLocales(ctx, services.i18n, interaction.params.ui_locales);
+      preferAppLocales(ctx, deps.i18n, interaction.params.ui_locales);
       return interaction;
     } catch (error) {
       if (error instanceof oidcErrors.SessionNotFound || error instanceof oidcErrors.InvalidRequest) {
@@ -59,7 +59,7 @@ export function interactionRoutes(provider: Provider, services: Services, views:
   }
 
   function clientName(clientId: string) {
-    return services.clients.find(clientId).then((c) => c?.name ?? null);
+    return deps.clients.find(clientId).then((c) => c?.name ?? null);
   }
 
   async function renderLogin(ctx: Context, uid: string, username: string | null, error?: string, status = 200) {
@@ -68,7 +68,7 @@ export function interactionRoutes(provider: Provider, services: Services, views:
     views.render(
       ctx,
       username ? 'login/password' : 'login/username',
-      { uid, username, error, appName, helpLinks: helpLinksFor(services.config, ctx.state.locale, services.i18n, { onLogin: true }) },
+      { uid, username, error, appName, helpLinks: helpLinksFor(deps.config, ctx.state.locale, deps.i18n, { onLogin: true }) },
       { title: 'login.title', status, private: true },
     );
   }
@@ -92,7 +92,7 @@ export function interactionRoutes(provider: Provider, services: Services, views:
     throw new AppError(400, 'INTERACTION_UNSUPPORTED', 'errors.interactionExpired');
   });
 
-  router.post('/username', formBody, verifyCsrf, async (ctx) => {
+  router.post('/username', formBody, csrf.verify, async (ctx) => {
     const interaction = await details(ctx);
     const username = formField(ctx, 'username').trim();
     if (!username || username.length > MAX_USERNAME) {
@@ -102,13 +102,13 @@ export function interactionRoutes(provider: Provider, services: Services, views:
     seeOther(ctx, `/interaction/${interaction.uid}`);
   });
 
-  router.post('/restart', formBody, verifyCsrf, async (ctx) => {
+  router.post('/restart', formBody, csrf.verify, async (ctx) => {
     const interaction = await details(ctx);
     await loginFlows.restart(interaction.uid);
     seeOther(ctx, `/interaction/${interaction.uid}`);
   });
 
-  router.post('/password', formBody, verifyCsrf, async (ctx) => {
+  router.post('/password', formBody, csrf.verify, async (ctx) => {
     const interaction = await details(ctx);
     const username = await loginFlows.username(interaction.uid);
     if (!username) {
@@ -119,7 +119,7 @@ export function interactionRoutes(provider: Provider, services: Services, views:
     if (!password || password.length > MAX_PASSWORD) {
       return renderLogin(ctx, interaction.uid, username, 'login.errors.failed', 401);
     }
-    const outcome = await services.authenticator.login(username, password, ctx.state.ip);
+    const outcome = await deps.authenticator.login(username, password, ctx.state.ip);
     if (!outcome.ok) {
       if (outcome.reason === 'throttled') throw tooManyRequests(outcome.retryAfter);
       return renderLogin(ctx, interaction.uid, username, 'login.errors.failed', 401);
@@ -129,7 +129,7 @@ export function interactionRoutes(provider: Provider, services: Services, views:
     await finish(ctx, { login: { accountId: outcome.account.id, remember: false } }, { mergeWithLastSubmission: false });
   });
 
-  router.post('/consent', formBody, verifyCsrf, async (ctx) => {
+  router.post('/consent', formBody, csrf.verify, async (ctx) => {
     const interaction = await details(ctx);
     if (interaction.prompt.name !== 'consent') throw new AppError(400, 'INTERACTION_EXPIRED', 'errors.interactionExpired');
     if (formField(ctx, 'decision') !== 'allow') {
@@ -138,11 +138,11 @@ export function interactionRoutes(provider: Provider, services: Services, views:
     }
     const accountId = interaction.session!.accountId;
     const grantId = await grantMissing(interaction);
-    await services.events.emit({ type: 'consent.granted', actorId: accountId, subjectId: accountId, ip: ctx.state.ip, data: { client: interaction.params.client_id } });
+    await deps.events.emit({ type: 'consent.granted', actorId: accountId, subjectId: accountId, ip: ctx.state.ip, data: { client: interaction.params.client_id } });
     await finish(ctx, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });
 
-  router.post('/abort', formBody, verifyCsrf, async (ctx) => {
+  router.post('/abort', formBody, csrf.verify, async (ctx) => {
     await details(ctx);
     await finish(ctx, { error: 'access_denied', error_description: 'the user cancelled the sign-in' }, { mergeWithLastSubmission: false });
   });

@@ -1,32 +1,33 @@
 import Router from '@koa/router';
-import type { Middleware } from 'koa';
 import type { Role } from '../accounts/account.js';
 import { formBody, formField } from '../http/middleware/body.js';
+import type { PageDeps } from '../http/page-deps.js';
 import { seeOther } from '../http/redirect.js';
-import type { Views } from '../http/views.js';
 import { helpLinksFor } from '../help/links.js';
 import { iconUrl } from '../admin/apps.js';
 import { launchUrlOf } from '../oidc/clients.js';
-import type { BuiltInRelyingParty } from '../rp/relying-party.js';
-import type { Services } from '../services.js';
+import type { Services, WebServices } from '../services.js';
+
+export type PortalDeps = Pick<Services, 'config' | 'accounts' | 'clients' | 'i18n' | 'log'> & Pick<WebServices, 'portal'> & PageDeps;
 
 /**
  * The portal at `/`: a first-party app that signs in through the provider like any other, then shows the person's
  * app tiles (single sign-on) and help links.
  */
-export function portalRoutes(services: Services, views: Views, rp: BuiltInRelyingParty, verifyCsrf: Middleware): Router {
+export function portalRoutes(deps: PortalDeps): Router {
+  const { portal: rp, views, csrf } = deps;
   const router = new Router();
 
   router.get('/', async (ctx) => {
     const session = await rp.current(ctx);
     if (!session) return seeOther(ctx, await rp.startLogin(ctx, '/'));
-    const account = await services.accounts.findById(session.accountSub);
+    const account = await deps.accounts.findById(session.accountSub);
     if (!account || account.status !== 'active') {
-      await rp.logout(ctx, `${services.config.issuer}/signed-out`);
+      await rp.logout(ctx, `${deps.config.issuer}/signed-out`);
       return seeOther(ctx, '/');
     }
     // Tiles by role, school and grade, as each app's settings in the admin console say.
-    const apps = await services.clients.portalApps({ roles: account.roles as Role[], schoolIds: account.schools.map((s) => s.id), grade: account.grade });
+    const apps = await deps.clients.portalApps({ roles: account.roles as Role[], schoolIds: account.schools.map((s) => s.id), grade: account.grade });
     const locale = ctx.state.locale;
     views.render(
       ctx,
@@ -35,17 +36,17 @@ export function portalRoutes(services: Services, views: Views, rp: BuiltInRelyin
         account,
         isAdmin: account.roles.includes('admin'),
         apps: apps.map((app) => {
-          const name = Object.keys(app.names).length ? services.i18n.pick(app.names, locale) : app.name;
+          const name = Object.keys(app.names).length ? deps.i18n.pick(app.names, locale) : app.name;
           return {
             id: app.clientId,
             name,
-            description: Object.keys(app.descriptions).length ? services.i18n.pick(app.descriptions, locale) : '',
+            description: Object.keys(app.descriptions).length ? deps.i18n.pick(app.descriptions, locale) : '',
             url: launchUrlOf(app),
             icon: iconUrl(app),
             initial: name.trim().charAt(0).toUpperCase(),
           };
         }),
-        helpLinks: helpLinksFor(services.config, ctx.state.locale, services.i18n, { roles: account.roles }),
+        helpLinks: helpLinksFor(deps.config, ctx.state.locale, deps.i18n, { roles: account.roles }),
       },
       { title: 'portal.title', private: true },
     );
@@ -57,14 +58,14 @@ export function portalRoutes(services: Services, views: Views, rp: BuiltInRelyin
       return seeOther(ctx, '/');
     }
     const returnTo = await rp.finishLogin(ctx).catch((error) => {
-      services.log.warn({ err: { message: (error as Error).message } }, 'portal callback rejected');
+      deps.log.warn({ err: { message: (error as Error).message } }, 'portal callback rejected');
       return null;
     });
     seeOther(ctx, returnTo && returnTo.startsWith('/') && !returnTo.startsWith('//') ? returnTo : '/');
   });
 
-  router.post('/logout', formBody, verifyCsrf, async (ctx) => {
-    seeOther(ctx, await rp.logout(ctx, `${services.config.issuer}/signed-out`));
+  router.post('/logout', formBody, csrf.verify, async (ctx) => {
+    seeOther(ctx, await rp.logout(ctx, `${deps.config.issuer}/signed-out`));
   });
 
   // Where a sign-out ends: a clear "you are signed out, hand the device over" page rather than a fresh login form.

@@ -1,21 +1,19 @@
 import { Readable } from 'node:stream';
 import Router from '@koa/router';
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import type { Account } from '../accounts/account.js';
 import { adminNav } from '../admin/console.js';
 import { formBody, formField } from '../http/middleware/body.js';
 import { seeOther } from '../http/redirect.js';
-import { requireSignedIn } from '../http/signed-in.js';
-import type { Views } from '../http/views.js';
-import type { BuiltInRelyingParty } from '../rp/relying-party.js';
+import type { PageDeps } from '../http/page-deps.js';
+import type { SignedInAs } from '../http/signed-in.js';
 import type { Services } from '../services.js';
 import { forbidden, notFound } from '../shared/errors.js';
-import { SqlReadinessStore } from '../store/readiness-repo.js';
 import { localDate } from './calendar.js';
 import { EXPORT_COLUMNS, notReadyCsv, slug } from './csv.js';
 import type { Figures } from './figures.js';
 import { chartView, figuresRow, formatter, gradeName, studentRows, summaryView, type Formatter, type FiguresRow } from './present.js';
-import { ReadinessService, type ExportScope, type GroupPage } from './service.js';
+import type { ExportScope, GroupPage } from './service.js';
 
 const ID = /^[^/?#\s]{1,255}$/;
 /** A grade in a path: the roster's code, or "_" for students with none. */
@@ -39,12 +37,12 @@ interface Table {
  * teacher's own classes. Every page and export checks the role on each request, and a teacher's class again on each
  * request. Thin: the figures come from ReadinessService, their wording from present.ts.
  */
-export function readinessRoutes(services: Services, views: Views, portal: BuiltInRelyingParty, verifyCsrf: Middleware): Router {
-  const { store: database, config } = services;
-  const sqliteFile = database.raw.sqlite && !database.raw.sqlite.memory ? database.raw.sqlite.name : null;
-  const readiness = new ReadinessService(new SqlReadinessStore(database.db, database.engine, sqliteFile), () => ({ timeZone: config.district.timeZone, deadline: services.policies.current().readiness.deadline }), services.log);
-  const admin = requireSignedIn(services, portal, ['admin']);
-  const teacher = requireSignedIn(services, portal, ['teacher']);
+export type ReadinessDeps = Pick<Services, 'config' | 'events' | 'log' | 'readiness'> & PageDeps & { signedIn: SignedInAs };
+
+export function readinessRoutes(deps: ReadinessDeps): Router {
+  const { config, readiness, views, csrf } = deps;
+  const admin = deps.signedIn(['admin']);
+  const teacher = deps.signedIn(['teacher']);
   const router = new Router();
   const format = (ctx: Context): Formatter => formatter(ctx.state.locale, ctx.state.t, config.district.timeZone);
   const me = (ctx: Context) => ctx.state.account as Account;
@@ -172,11 +170,11 @@ export function readinessRoutes(services: Services, views: Views, portal: BuiltI
   });
 
   // "Update the figures now": recomputes the summary, then back to the page it was pressed on.
-  router.post('/admin/readiness/refresh', formBody, verifyCsrf, admin, async (ctx) => {
+  router.post('/admin/readiness/refresh', formBody, csrf.verify, admin, async (ctx) => {
     const back = formField(ctx, 'back');
     const target = /^\/admin\/readiness(\/[^?#\s]*)?$/.test(back) ? back : '/admin/readiness';
     const refresh = readiness.refresh().catch((error) => {
-      services.log.warn({ err: error }, 'readiness summary refresh failed');
+      deps.log.warn({ err: error }, 'readiness summary refresh failed');
       return false;
     });
     const done = await Promise.race([refresh, new Promise<boolean>((resolve) => setTimeout(resolve, REFRESH_WAIT_MS, false).unref())]);
@@ -188,7 +186,7 @@ export function readinessRoutes(services: Services, views: Views, portal: BuiltI
   async function sendCsv(ctx: Context, scope: ExportScope, name: string) {
     const f = format(ctx);
     const today = localDate(Date.now(), config.district.timeZone);
-    await services.events.emit({ type: 'readiness.exported', actorId: me(ctx).id, ip: ctx.state.ip ?? null, data: { scope } });
+    await deps.events.emit({ type: 'readiness.exported', actorId: me(ctx).id, ip: ctx.state.ip ?? null, data: { scope } });
     const filename = `not-ready-${name}-${today}.csv`;
     ctx.set('Content-Disposition', `attachment; filename="${filename}"`);
     ctx.set('Cache-Control', 'no-store');

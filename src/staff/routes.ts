@@ -1,37 +1,26 @@
 import Router from '@koa/router';
-import type { Middleware } from 'koa';
-import type Provider from 'oidc-provider';
 import type { Account } from '../accounts/account.js';
 import { formBody, formField, formValues } from '../http/middleware/body.js';
 import { dateTimeFormat } from '../i18n/format.js';
 import { isLocale } from '../i18n/i18n.js';
 import { seeOther } from '../http/redirect.js';
-import { requireSignedIn } from '../http/signed-in.js';
-import type { Views } from '../http/views.js';
-import { createSessionRevoker } from '../oidc/session-revoker.js';
-import type { BuiltInRelyingParty } from '../rp/relying-party.js';
-import type { Services } from '../services.js';
+import type { PageDeps } from '../http/page-deps.js';
+import type { SignedInAs } from '../http/signed-in.js';
+import type { Services, WebServices } from '../services.js';
 import { forbidden } from '../shared/errors.js';
-import { SqlStaffStore } from '../store/staff-repo.js';
-import { StaffService, type StaffSettings } from './staff-service.js';
 
 /** Teachers' "My students" and reset requests, and the help desk's queue. Thin: every decision is in StaffService. */
-export function staffRoutes(
-  provider: Provider,
-  services: Services,
-  views: Views,
-  portal: BuiltInRelyingParty,
-  verifyCsrf: Middleware,
-  settings: () => StaffSettings,
-): Router {
-  const service = new StaffService(new SqlStaffStore(services.store.db), services.accounts, createSessionRevoker(provider, services), settings, services.events);
-  const teacher = requireSignedIn(services, portal, ['teacher']);
-  const anyStaff = requireSignedIn(services, portal, ['teacher', 'helpdesk', 'admin']);
-  const desk = requireSignedIn(services, portal, ['helpdesk', 'admin']);
+export type StaffDeps = Pick<Services, 'config' | 'i18n'> & Pick<WebServices, 'staff'> & PageDeps & { signedIn: SignedInAs };
+
+export function staffRoutes(deps: StaffDeps): Router {
+  const { staff: service, views, csrf } = deps;
+  const teacher = deps.signedIn(['teacher']);
+  const anyStaff = deps.signedIn(['teacher', 'helpdesk', 'admin']);
+  const desk = deps.signedIn(['helpdesk', 'admin']);
   const router = new Router();
   const me = (ctx: { state: Record<string, unknown> }) => ctx.state.account as Account;
   const dateTime = (locale: string, ms: number) =>
-    dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: settings().timeZone }).format(ms);
+    dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: service.settings().timeZone }).format(ms);
   const date = (locale: string, iso: string) =>
     dateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
 
@@ -64,12 +53,12 @@ export function staffRoutes(
     views.render(
       ctx,
       'staff/reset-request',
-      { student, windowNotice: window.open ? null : { reason: window.reason, date: date(ctx.state.locale, window.date) }, direct: settings().tickets.mode === 'direct' },
+      { student, windowNotice: window.open ? null : { reason: window.reason, date: date(ctx.state.locale, window.date) }, direct: service.settings().tickets.mode === 'direct' },
       { title: 'staff.reset.title', private: true },
     );
   });
 
-  router.post('/staff/tickets', formBody, verifyCsrf, teacher, async (ctx) => {
+  router.post('/staff/tickets', formBody, csrf.verify, teacher, async (ctx) => {
     const ticket = await service.openTicket(me(ctx), formField(ctx, 'student'), formField(ctx, 'reason'), ctx.state.ip);
     seeOther(ctx, `/staff/tickets/${ticket.id}`);
   });
@@ -83,11 +72,11 @@ export function staffRoutes(
     // The sheet is in the family's language (?in=fr) without changing the language of the teacher's own pages.
     if (isLocale(ctx.query.in)) {
       ctx.state.locale = ctx.query.in;
-      ctx.state.t = services.i18n.translator(ctx.query.in);
+      ctx.state.t = deps.i18n.translator(ctx.query.in);
     }
     const { ticket, student } = await service.ticketFor(me(ctx), ctx.params.id);
     if (ticket.status !== 'approved') throw forbidden('NOT_RESET_YET', 'staff.errors.notResetYet');
-    views.render(ctx, 'staff/sheet', { student, portalUrl: services.config.issuer, resetOn: dateTime(ctx.state.locale, ticket.decidedAt ?? ticket.createdAt) }, { title: 'staff.sheet.title', private: true });
+    views.render(ctx, 'staff/sheet', { student, portalUrl: deps.config.issuer, resetOn: dateTime(ctx.state.locale, ticket.decidedAt ?? ticket.createdAt) }, { title: 'staff.sheet.title', private: true });
   });
 
   router.get('/helpdesk', desk, async (ctx) => {
@@ -102,12 +91,12 @@ export function staffRoutes(
     );
   });
 
-  router.post('/helpdesk/approve', formBody, verifyCsrf, desk, async (ctx) => {
+  router.post('/helpdesk/approve', formBody, csrf.verify, desk, async (ctx) => {
     const { approved, skipped } = await service.approveMany(me(ctx), formValues(ctx, 'ticket'), ctx.state.ip);
     seeOther(ctx, `/helpdesk?approved=${approved.length}&skipped=${skipped.length}`);
   });
 
-  router.post('/helpdesk/tickets/:id/reject', formBody, verifyCsrf, desk, async (ctx) => {
+  router.post('/helpdesk/tickets/:id/reject', formBody, csrf.verify, desk, async (ctx) => {
     const done = await service.decide(me(ctx), ctx.params.id, 'rejected', formField(ctx, 'note').slice(0, 500), ctx.state.ip);
     seeOther(ctx, done ? '/helpdesk?rejected=1' : '/helpdesk?skipped=1');
   });

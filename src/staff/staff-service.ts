@@ -54,7 +54,8 @@ export class StaffService {
     private readonly store: StaffStore,
     private readonly accounts: AccountStore,
     private readonly revoker: SessionRevoker,
-    private readonly settings: () => StaffSettings,
+    /** The settings in force, read at each use: the ticket policy can change while running. */
+    readonly settings: () => StaffSettings,
     private readonly events: EventBus,
   ) {}
 

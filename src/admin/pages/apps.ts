@@ -7,13 +7,13 @@ import { LOCALES } from '../../i18n/i18n.js';
 import { CLIENT_SCOPES, launchUrlOf, type ClientRecord } from '../../oidc/clients.js';
 import { AppError, notFound } from '../../shared/errors.js';
 import type { FieldError } from '../../shared/field-error.js';
-import { AppAdmin, appFormValues, CLIENT_ID, iconUrl, isBuiltIn, MAX_ICON_BYTES, parseAppForm, readIcon } from '../apps.js';
+import { appFormValues, CLIENT_ID, iconUrl, isBuiltIn, MAX_ICON_BYTES, parseAppForm, readIcon } from '../apps.js';
 import type { ConsoleKit } from '../console.js';
 
 /** Apps and OIDC clients: the list, the form (with the icon), enabling, secret rotation and removal. */
 export function appsPages({ router, services, verifyCsrf, admin, render, actor, body }: ConsoleKit): void {
   const multipart = multipartBody({ maxFileBytes: MAX_ICON_BYTES, maxBodyBytes: 2 * 1024 * 1024 });
-  const apps = new AppAdmin(services.clients, services.events);
+  const apps = services.appAdmin;
 
   async function findApp(id: string): Promise<ClientRecord> {
     const client = CLIENT_ID.test(id) ? await services.clients.find(id) : null;

@@ -9,7 +9,14 @@ const COOKIE = 'hr_csrf';
  * Synchronizer token bound to a per-browser cookie: every form carries HMAC(secret, cookie). A page on another site
  * can neither read the cookie nor compute the token, so it cannot forge a post.
  */
-export function csrf(secret: string, secure: boolean): { issue: Middleware; verify: Middleware } {
+export interface Csrf {
+  /** Gives the request its token (ctx.state.csrfToken), setting the browser's cookie when it has none. */
+  issue: Middleware;
+  /** Refuses a POST whose form does not carry the token (403 CSRF_FAILED); runs after the body is parsed. */
+  verify: Middleware;
+}
+
+export function csrf(secret: string, secure: boolean): Csrf {
   const tokenFor = (seed: string) => createHmac('sha256', secret).update(`csrf:${seed}`).digest('base64url');
 
   const issue: Middleware = async (ctx, next) => {
