@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import type { PageDeps } from '../http/page-deps.js';
+import type { PageDeps } from '../http/page-router.js';
 import type { Services } from '../services.js';
 import type { FieldError } from '../shared/field-error.js';
 

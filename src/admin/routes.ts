@@ -1,5 +1,5 @@
-import Router from '@koa/router';
-import type { PageDeps } from '../http/page-deps.js';
+import type Router from '@koa/router';
+import { pageRouter, type PageDeps } from '../http/page-router.js';
 import type { SignedInAs } from '../http/signed-in.js';
 import { consoleKit, type ConsoleServices } from './console.js';
 import { appsPages } from './pages/apps.js';
@@ -16,7 +16,7 @@ export type AdminDeps = ConsoleServices & PageDeps & { signedIn: SignedInAs };
  * provider (sharing the portal's session) and holds the admin role; anyone else gets 403.
  */
 export function adminRoutes(deps: AdminDeps): Router {
-  const router = new Router();
+  const router = pageRouter(deps);
   const kit = consoleKit(router, deps, deps, deps.signedIn(['admin']));
   for (const pages of [homePage, appsPages, helpLinksPages, policiesPage, rosterPages, auditPages]) pages(kit);
   return router;

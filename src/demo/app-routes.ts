@@ -1,6 +1,6 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import { formBody, formField } from '../http/middleware/body.js';
-import type { PageDeps } from '../http/page-deps.js';
+import { pageRouter, type PageDeps } from '../http/page-router.js';
 import { seeOther } from '../http/redirect.js';
 import { DEMO_APP_PATH } from '../oidc/built-in-clients.js';
 import type { BuiltInRelyingParty } from '../rp/relying-party.js';
@@ -14,7 +14,7 @@ export type DemoAppDeps = Pick<Services, 'config' | 'log'> & PageDeps & { demoAp
  */
 export function demoAppRoutes(deps: DemoAppDeps): Router {
   const { demoApp: rp, views, csrf } = deps;
-  const router = new Router({ prefix: DEMO_APP_PATH });
+  const router = pageRouter(deps, { prefix: DEMO_APP_PATH });
 
   router.get('/', async (ctx) => {
     const session = await rp.current(ctx);

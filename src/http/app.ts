@@ -96,11 +96,6 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   provider.use(metrics.endpoint(() => config.metrics));
   provider.use(appIconRoutes(services).routes());
   provider.use(liveSettings(services));
-  provider.use(async (ctx, next) => {
-    // Our pages get a CSRF token; the provider's own endpoints (token, userinfo …) need none.
-    if (/^\/($|interaction\/|portal\/|logout$|signed-out$|help\/|demo-app|claim|recover|admin|staff|helpdesk)/.test(ctx.path)) return pages.csrf.issue(ctx, next);
-    return next();
-  });
   provider.use(helpRoutes(pages).routes());
   provider.use(interactionRoutes({ ...services, ...pages, provider }).routes());
   provider.use(claimRoutes({ ...services, ...pages, provider }).routes());

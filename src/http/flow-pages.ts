@@ -1,4 +1,4 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import type { FlowRunner } from '../flows/engine.js';
@@ -8,7 +8,7 @@ import type { Locale } from '../i18n/i18n.js';
 import type { LoginFlows } from '../interactions/login-flow.js';
 import type { Services } from '../services.js';
 import { formBody } from './middleware/body.js';
-import type { PageDeps } from './page-deps.js';
+import { pageRouter, type PageDeps } from './page-router.js';
 import { seeOther } from './redirect.js';
 
 export interface FlowPagesOptions<C> extends PageDeps {
@@ -37,7 +37,7 @@ function formatParams(params: Record<string, unknown>, locale: Locale, timeZone:
  */
 export function flowPages<C>(options: FlowPagesOptions<C>): Router {
   const { prefix, runner, views } = options;
-  const router = new Router();
+  const router = pageRouter(options);
 
   async function render(ctx: Context, flow: Flow<C>, extra: Record<string, unknown> = {}, status = 200) {
     views.render(

@@ -1,11 +1,11 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { errors as oidcErrors } from 'oidc-provider';
 import type { Services } from '../services.js';
 import { AppError, tooManyRequests } from '../shared/errors.js';
 import { formBody, formField } from '../http/middleware/body.js';
-import type { PageDeps } from '../http/page-deps.js';
+import { pageRouter, type PageDeps } from '../http/page-router.js';
 import { helpLinksFor } from '../help/links.js';
 import { FIRST_PARTY } from '../oidc/first-party.js';
 import { seeOther } from '../http/redirect.js';
@@ -22,7 +22,7 @@ const MAX_PASSWORD = 1024;
  */
 export function interactionRoutes(deps: InteractionDeps): Router {
   const { provider, loginFlows, views, csrf } = deps;
-  const router = new Router({ prefix: '/interaction/:uid' });
+  const router = pageRouter(deps, { prefix: '/interaction/:uid' });
 
   /** Loads the interaction; an expired or foreign one becomes a friendly "start again" page. */
   async function details(ctx: Context) {

@@ -1,7 +1,7 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Role } from '../accounts/account.js';
 import { formBody, formField } from '../http/middleware/body.js';
-import type { PageDeps } from '../http/page-deps.js';
+import { pageRouter, type PageDeps } from '../http/page-router.js';
 import { seeOther } from '../http/redirect.js';
 import { helpLinksFor } from '../help/links.js';
 import { iconUrl } from '../admin/apps.js';
@@ -16,7 +16,7 @@ export type PortalDeps = Pick<Services, 'config' | 'accounts' | 'clients' | 'i18
  */
 export function portalRoutes(deps: PortalDeps): Router {
   const { portal: rp, views, csrf } = deps;
-  const router = new Router();
+  const router = pageRouter(deps);
 
   router.get('/', async (ctx) => {
     const session = await rp.current(ctx);

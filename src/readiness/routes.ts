@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Account } from '../accounts/account.js';
 import { adminNav } from '../admin/console.js';
 import { formBody, formField } from '../http/middleware/body.js';
 import { seeOther } from '../http/redirect.js';
-import type { PageDeps } from '../http/page-deps.js';
+import { pageRouter, type PageDeps } from '../http/page-router.js';
 import type { SignedInAs } from '../http/signed-in.js';
 import type { Services } from '../services.js';
 import { forbidden, notFound } from '../shared/errors.js';
@@ -43,7 +43,7 @@ export function readinessRoutes(deps: ReadinessDeps): Router {
   const { config, readiness, views, csrf } = deps;
   const admin = deps.signedIn(['admin']);
   const teacher = deps.signedIn(['teacher']);
-  const router = new Router();
+  const router = pageRouter(deps);
   const format = (ctx: Context): Formatter => formatter(ctx.state.locale, ctx.state.t, config.district.timeZone);
   const me = (ctx: Context) => ctx.state.account as Account;
 

@@ -1,10 +1,10 @@
-import Router from '@koa/router';
+import type Router from '@koa/router';
 import type { Account } from '../accounts/account.js';
 import { formBody, formField, formValues } from '../http/middleware/body.js';
 import { dateTimeFormat } from '../i18n/format.js';
 import { isLocale } from '../i18n/i18n.js';
 import { seeOther } from '../http/redirect.js';
-import type { PageDeps } from '../http/page-deps.js';
+import { pageRouter, type PageDeps } from '../http/page-router.js';
 import type { SignedInAs } from '../http/signed-in.js';
 import type { Services, WebServices } from '../services.js';
 import { forbidden } from '../shared/errors.js';
@@ -17,7 +17,7 @@ export function staffRoutes(deps: StaffDeps): Router {
   const teacher = deps.signedIn(['teacher']);
   const anyStaff = deps.signedIn(['teacher', 'helpdesk', 'admin']);
   const desk = deps.signedIn(['helpdesk', 'admin']);
-  const router = new Router();
+  const router = pageRouter(deps);
   const me = (ctx: { state: Record<string, unknown> }) => ctx.state.account as Account;
   const dateTime = (locale: string, ms: number) =>
     dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: service.settings().timeZone }).format(ms);
