@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
+import { formFields } from '../http/middleware/body.js';
 import type { PageDeps } from '../http/page-router.js';
 import type { Services } from '../services.js';
 import type { FieldError } from '../shared/field-error.js';
@@ -35,10 +36,6 @@ export function pageNumber(ctx: Context): number {
   return Math.min(10_000, Math.max(1, Number.parseInt(String(ctx.query.page ?? '1'), 10) || 1));
 }
 
-export function timeZoneOf(services: Pick<Services, 'config'>): string {
-  return (services.config as { district: { timeZone?: string } }).district.timeZone ?? 'UTC';
-}
-
 /** What every page of the console uses: its router, the admin check, the console's layout and the form helpers. */
 export interface ConsoleKit {
   router: Router;
@@ -53,7 +50,6 @@ export interface ConsoleKit {
 
 export function consoleKit(router: Router, services: ConsoleServices, { views, csrf }: PageDeps, admin: Middleware): ConsoleKit {
   const actor = (ctx: Context) => ({ id: (ctx.state.account as { id: string }).id, ip: ctx.ip || null });
-  const body = (ctx: Context) => ((ctx.request as any).body ?? {}) as Record<string, string>;
 
   function render(ctx: Context, section: Section, view: string, data: Record<string, unknown>, title: string, status = 200): void {
     views.render(
@@ -61,7 +57,7 @@ export function consoleKit(router: Router, services: ConsoleServices, { views, c
       `admin/${view}`,
       {
         section,
-        nav: SECTIONS.map((s) => ({ id: s, href: SECTION_PATHS[s], current: s === section })),
+        nav: adminNav(section),
         admin: ctx.state.account,
         errors: [] as FieldError[],
         notice: typeof ctx.query.done === 'string' && NOTICES.includes(ctx.query.done) ? ctx.query.done : null,
@@ -71,5 +67,5 @@ export function consoleKit(router: Router, services: ConsoleServices, { views, c
     );
   }
 
-  return { router, services, verifyCsrf: csrf.verify, admin, render, actor, body };
+  return { router, services, verifyCsrf: csrf.verify, admin, render, actor, body: formFields };
 }

@@ -3,6 +3,7 @@ import { ROLES, type Role } from '../accounts/account.js';
 import type { EventBus } from '../events/bus.js';
 import { LOCALES } from '../i18n/i18n.js';
 import { notFound } from '../shared/errors.js';
+import { StaleCopy } from '../shared/stale-copy.js';
 import type { FieldError } from '../shared/field-error.js';
 import type { HelpLinkStore, StoredHelpLink } from './ports.js';
 
@@ -65,16 +66,16 @@ interface ConfigHelpLink {
  */
 export class HelpLinkService {
   private readonly base: ConfigHelpLink[];
-  private loadedAt = 0;
-  private loading: Promise<void> | null = null;
+  private readonly copy: StaleCopy;
 
   constructor(
     private readonly config: { portal: { helpLinks: ConfigHelpLink[] } },
     private readonly store: HelpLinkStore,
     private readonly events: EventBus,
-    private readonly maxAgeMs = 15_000,
+    maxAgeMs = 15_000,
   ) {
     this.base = structuredClone(config.portal.helpLinks);
+    this.copy = new StaleCopy(maxAgeMs);
   }
 
   list(): Promise<StoredHelpLink[]> {
@@ -95,15 +96,11 @@ export class HelpLinkService {
     this.config.portal.helpLinks = links.length
       ? links.map((l) => ({ id: l.id, title: l.title, url: l.url, ...(l.roles ? { roles: l.roles } : {}), showOnLogin: l.showOnLogin }))
       : structuredClone(this.base);
-    this.loadedAt = Date.now();
+    this.copy.loaded();
   }
 
-  async refreshIfStale(): Promise<void> {
-    if (Date.now() - this.loadedAt < this.maxAgeMs) return;
-    this.loading ??= this.refresh().finally(() => {
-      this.loading = null;
-    });
-    await this.loading;
+  refreshIfStale(): Promise<void> {
+    return this.copy.refreshIfStale(() => this.refresh());
   }
 
   async create(input: HelpLinkInput, actor: { id: string; ip: string | null }): Promise<StoredHelpLink> {

@@ -41,14 +41,16 @@ export function policyFormValues(values: PolicyValues): Record<string, string> {
 }
 
 /** Throttling rules on the form: policy key and field prefix. */
-export const THROTTLE_FIELDS: [PolicyKey & `${string}.per${string}`, string][] = [
+type ThrottleKey = PolicyKey & `${string}.per${string}`;
+
+export const THROTTLE_FIELDS: [ThrottleKey, string][] = [
   ['login.perAccount', 'loginAccount'],
   ['login.perAddress', 'loginAddress'],
   ['claim.perStudent', 'claimStudent'],
   ['claim.perAddress', 'claimAddress'],
   ['recovery.perAccount', 'recoveryAccount'],
   ['recovery.perAddress', 'recoveryAddress'],
-] as [any, string][];
+];
 
 function integer(text: string | undefined): number | null {
   const trimmed = (text ?? '').trim();
@@ -124,7 +126,7 @@ export function parsePolicyForm(form: Record<string, string>, context: PolicyFor
     const minutes = integer(form[`${field}Window`]);
     if (limit === null || limit < 1 || limit > 100_000) errors.push({ field: `${field}Limit`, message: 'limit', params: { max: 100_000 } });
     if (minutes === null || minutes < 1 || minutes > 43_200) errors.push({ field: `${field}Window`, message: 'window', params: { max: 43_200 } });
-    if (limit !== null && minutes !== null && !errors.some((e) => e.field.startsWith(field))) (values as any)[key] = { limit, window: minutes * 60 };
+    if (limit !== null && minutes !== null && !errors.some((e) => e.field.startsWith(field))) values[key] = { limit, window: minutes * 60 };
   }
 
   const sessionMinutes = integer(form.sessionMinutes);

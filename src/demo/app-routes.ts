@@ -1,8 +1,9 @@
 import type Router from '@koa/router';
-import { formBody, formField } from '../http/middleware/body.js';
+import { formBody } from '../http/middleware/body.js';
 import { pageRouter, type PageDeps } from '../http/page-router.js';
 import { seeOther } from '../http/redirect.js';
 import { DEMO_APP_PATH } from '../oidc/built-in-clients.js';
+import { backchannelLogout } from '../rp/backchannel-logout.js';
 import type { BuiltInRelyingParty } from '../rp/relying-party.js';
 import type { Services } from '../services.js';
 
@@ -41,16 +42,7 @@ export function demoAppRoutes(deps: DemoAppDeps): Router {
     views.render(ctx, 'demo/signed-out', { failed: false }, { title: 'demoApp.title' });
   });
 
-  router.post('/backchannel-logout', formBody, async (ctx) => {
-    try {
-      await rp.backchannelLogout(formField(ctx, 'logout_token'));
-      ctx.status = 200;
-      ctx.body = '';
-    } catch {
-      ctx.status = 400;
-      ctx.body = { error: 'invalid_request' };
-    }
-  });
+  router.post('/backchannel-logout', formBody, backchannelLogout(rp));
 
   return router;
 }

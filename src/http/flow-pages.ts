@@ -7,7 +7,7 @@ import { dateTimeFormat } from '../i18n/format.js';
 import type { Locale } from '../i18n/i18n.js';
 import type { LoginFlows } from '../interactions/login-flow.js';
 import type { Services } from '../services.js';
-import { formBody } from './middleware/body.js';
+import { formBody, formFields } from './middleware/body.js';
 import { pageRouter, type PageDeps } from './page-router.js';
 import { seeOther } from './redirect.js';
 
@@ -66,8 +66,7 @@ export function flowPages<C>(options: FlowPagesOptions<C>): Router {
   });
 
   router.post(`${prefix}/:id/:step`, formBody, options.csrf.verify, async (ctx) => {
-    const fields = ((ctx.request as any).body ?? {}) as Record<string, string>;
-    const result = await runner.submit(ctx.params.id, ctx.params.step, { fields, ip: ctx.state.ip });
+    const result = await runner.submit(ctx.params.id, ctx.params.step, { fields: formFields(ctx), ip: ctx.state.ip });
     // Refusals too end in a redirect: the message waits in the flow, so Reload and Back never re-send the form.
     seeOther(ctx, `${prefix}/${result.flow.id}`);
   });

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
+import type { InteractionResults } from 'oidc-provider';
 import { errors as oidcErrors } from 'oidc-provider';
 import type { Services } from '../services.js';
 import { AppError, tooManyRequests } from '../shared/errors.js';
@@ -40,8 +41,8 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   }
 
   /** Records the interaction's result and sends the browser back to the provider (Koa-native, unlike interactionFinished). */
-  async function finish(ctx: Context, result: Record<string, unknown>, options: { mergeWithLastSubmission: boolean }) {
-    const returnTo = await provider.interactionResult(ctx.req, ctx.res, result as any, options);
+  async function finish(ctx: Context, result: InteractionResults, options: { mergeWithLastSubmission: boolean }) {
+    const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, options);
     ctx.status = 303;
     ctx.redirect(returnTo);
   }

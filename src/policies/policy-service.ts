@@ -1,5 +1,6 @@
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../shared/log.js';
+import { StaleCopy } from '../shared/stale-copy.js';
 import { POLICY_DEFINITIONS, POLICY_KEYS, type Policies, type PolicyKey, type PolicyValues } from './definitions.js';
 import type { PolicyStore } from './ports.js';
 
@@ -31,16 +32,16 @@ const clone = <T>(value: T): T => (value === undefined ? value : structuredClone
 export class PolicyService {
   private readonly base: PolicyValues;
   private values: PolicyValues;
-  private loadedAt = 0;
-  private loading: Promise<void> | null = null;
+  private readonly copy: StaleCopy;
 
   constructor(
     private readonly config: Record<string, any>,
     private readonly store: PolicyStore,
     private readonly events: EventBus,
     private readonly log: Logger,
-    private readonly maxAgeMs = 15_000,
+    maxAgeMs = 15_000,
   ) {
+    this.copy = new StaleCopy(maxAgeMs);
     const base: Record<string, unknown> = {};
     for (const key of POLICY_KEYS) {
       const path = POLICY_DEFINITIONS[key].config[0];
@@ -93,16 +94,12 @@ export class PolicyService {
       next[row.key] = parsed.data;
     }
     this.apply(next as unknown as PolicyValues);
-    this.loadedAt = Date.now();
+    this.copy.loaded();
   }
 
   /** Re-reads the table when the copy in memory is older than the refresh interval (one query per interval). */
-  async refreshIfStale(): Promise<void> {
-    if (Date.now() - this.loadedAt < this.maxAgeMs) return;
-    this.loading ??= this.refresh().finally(() => {
-      this.loading = null;
-    });
-    await this.loading;
+  refreshIfStale(): Promise<void> {
+    return this.copy.refreshIfStale(() => this.refresh());
   }
 
   /**

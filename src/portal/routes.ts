@@ -1,11 +1,12 @@
 import type Router from '@koa/router';
 import type { Role } from '../accounts/account.js';
-import { formBody, formField } from '../http/middleware/body.js';
+import { formBody } from '../http/middleware/body.js';
 import { pageRouter, type PageDeps } from '../http/page-router.js';
 import { seeOther } from '../http/redirect.js';
 import { helpLinksFor } from '../help/links.js';
 import { iconUrl } from '../admin/apps.js';
 import { launchUrlOf } from '../oidc/clients.js';
+import { backchannelLogout } from '../rp/backchannel-logout.js';
 import type { Services, WebServices } from '../services.js';
 
 export type PortalDeps = Pick<Services, 'config' | 'accounts' | 'clients' | 'i18n' | 'log'> & Pick<WebServices, 'portal'> & PageDeps;
@@ -73,16 +74,7 @@ export function portalRoutes(deps: PortalDeps): Router {
     views.render(ctx, 'logout/done', {}, { title: 'logout.doneTitle', private: true });
   });
 
-  router.post('/portal/backchannel-logout', formBody, async (ctx) => {
-    try {
-      await rp.backchannelLogout(formField(ctx, 'logout_token'));
-      ctx.status = 200;
-      ctx.body = '';
-    } catch {
-      ctx.status = 400;
-      ctx.body = { error: 'invalid_request' };
-    }
-  });
+  router.post('/portal/backchannel-logout', formBody, backchannelLogout(rp));
 
   return router;
 }

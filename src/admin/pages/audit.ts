@@ -1,14 +1,14 @@
 import { Readable } from 'node:stream';
 import { AppError } from '../../shared/errors.js';
 import { auditCsv, formatInstant, parseAuditFilter } from '../audit.js';
-import { pageNumber, timeZoneOf, type ConsoleKit } from '../console.js';
+import { pageNumber, type ConsoleKit } from '../console.js';
 
 const PAGE_SIZE = 50;
 
 /** The audit log: search and CSV export. */
 export function auditPages({ router, services, admin, render, actor }: ConsoleKit): void {
   router.get('/admin/audit', admin, async (ctx) => {
-    const timeZone = timeZoneOf(services);
+    const timeZone = services.config.district.timeZone;
     const { form, query, errors } = parseAuditFilter(ctx.query, timeZone);
     const page = pageNumber(ctx);
     const rows = errors.length ? [] : await services.auditSearch.search(query, { offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE + 1 });
@@ -40,7 +40,7 @@ export function auditPages({ router, services, admin, render, actor }: ConsoleKi
   });
 
   router.get('/admin/audit.csv', admin, async (ctx) => {
-    const timeZone = timeZoneOf(services);
+    const timeZone = services.config.district.timeZone;
     const { query, errors } = parseAuditFilter(ctx.query, timeZone);
     if (errors.length) throw new AppError(400, 'BAD_FILTER', `admin.errors.${errors[0].message}`);
     await services.events.emit({ type: 'audit.exported', actorId: actor(ctx).id, ip: ctx.ip || null, data: { filter: { ...query } } });

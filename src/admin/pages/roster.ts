@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { Translate } from '../../i18n/i18n.js';
 import type { RowIssue } from '../../roster/issues.js';
 import { notFound } from '../../shared/errors.js';
-import { pageNumber, timeZoneOf, type ConsoleKit } from '../console.js';
+import { pageNumber, type ConsoleKit } from '../console.js';
 import { ACCOUNT_OUTCOMES, ENTITY_OUTCOMES, issueText, runDetail, runRow } from '../roster-runs.js';
 
 const RUNS_PAGE_SIZE = 20;
@@ -16,7 +16,7 @@ export function rosterPages({ router, services, admin, render }: ConsoleKit): vo
   };
 
   router.get('/admin/roster', admin, async (ctx) => {
-    const timeZone = timeZoneOf(services);
+    const timeZone = services.config.district.timeZone;
     const page = pageNumber(ctx);
     const runs = await services.rosterRuns.list({ offset: (page - 1) * RUNS_PAGE_SIZE, limit: RUNS_PAGE_SIZE + 1 });
     // The first page leads with the newest run and, when that one changed nothing, the import the roster comes from.
@@ -46,7 +46,7 @@ export function rosterPages({ router, services, admin, render }: ConsoleKit): vo
   router.get('/admin/roster/runs/:id', admin, async (ctx) => {
     const run = RUN_ID.test(ctx.params.id) ? await services.rosterRuns.find(ctx.params.id) : null;
     if (!run) throw notFound();
-    const timeZone = timeZoneOf(services);
+    const timeZone = services.config.district.timeZone;
     render(
       ctx,
       'roster',

@@ -1,5 +1,14 @@
-import type { Middleware } from 'koa';
+import type { Middleware, Request } from 'koa';
 import { AppError } from '../../shared/errors.js';
+
+declare module 'koa' {
+  interface Request {
+    /** The posted form's fields, last value wins (formBody, multipartBody). */
+    body?: Record<string, string>;
+    /** Every value of every field, in order (formBody). */
+    formParams?: URLSearchParams;
+  }
+}
 
 const LIMIT = 64 * 1024;
 
@@ -24,19 +33,21 @@ export const formBody: Middleware = async (ctx, next) => {
   const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
   const body: Record<string, string> = {};
   for (const [key, value] of params) body[key] = value;
-  (ctx.request as any).body = body;
-  (ctx.request as any).formParams = params;
+  ctx.request.body = body;
+  ctx.request.formParams = params;
   await next();
 };
 
-export function formField(ctx: { request: unknown }, name: string): string {
-  const body = ((ctx.request as any).body ?? {}) as Record<string, unknown>;
-  const value = body[name];
-  return typeof value === 'string' ? value : '';
+/** The posted form's fields (empty before a body parser ran). */
+export function formFields(ctx: { request: Request }): Record<string, string> {
+  return ctx.request.body ?? {};
+}
+
+export function formField(ctx: { request: Request }, name: string): string {
+  return formFields(ctx)[name] ?? '';
 }
 
 /** Every value of a repeated field (checkboxes), in order. */
-export function formValues(ctx: { request: unknown }, name: string): string[] {
-  const params = (ctx.request as any).formParams as URLSearchParams | undefined;
-  return params ? params.getAll(name) : [];
+export function formValues(ctx: { request: Request }, name: string): string[] {
+  return ctx.request.formParams?.getAll(name) ?? [];
 }

@@ -69,7 +69,7 @@ export function multipartBody(options: MultipartOptions): Middleware {
       parser.on('close', () => resolve());
       ctx.req.pipe(parser);
     });
-    (ctx.request as any).body = fields;
+    ctx.request.body = fields;
     ctx.state.files = files;
     await next();
   };
