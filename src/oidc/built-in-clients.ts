@@ -1,5 +1,13 @@
+import type { Config } from '../config/load.js';
 import { builtInClientSecret } from '../rp/relying-party.js';
-import type { Services } from '../services.js';
+import type { ClientRegistry } from './clients.js';
+
+/** What registering a built-in app needs: the issuer its URIs follow, the registry, and the secret its own derives from. */
+interface Registration {
+  config: Pick<Config, 'issuer'>;
+  clients: ClientRegistry;
+  serverSecret: string;
+}
 
 export const PORTAL_CLIENT_ID = 'homeroom-portal';
 /** The demo district's learning app (src/demo/app-routes.ts), served in demo mode only. */
@@ -7,7 +15,7 @@ export const DEMO_APP_CLIENT_ID = 'demo-learning-app';
 export const DEMO_APP_PATH = '/demo-app';
 
 /** The portal is an OIDC client like any app; it is registered (or re-registered when the issuer moved) at start. */
-export async function ensurePortalClient(services: Services): Promise<void> {
+export async function ensurePortalClient(services: Registration): Promise<void> {
   const issuer = services.config.issuer;
   await services.clients.ensureBuiltIn({
     clientId: PORTAL_CLIENT_ID,
@@ -21,7 +29,7 @@ export async function ensurePortalClient(services: Services): Promise<void> {
   });
 }
 
-export async function ensureDemoAppClient(services: Services): Promise<void> {
+export async function ensureDemoAppClient(services: Registration): Promise<void> {
   const issuer = services.config.issuer;
   await services.clients.ensureBuiltIn({
     clientId: DEMO_APP_CLIENT_ID,

@@ -1,5 +1,7 @@
 import type Provider from 'oidc-provider';
-import type { Services } from '../services.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../shared/log.js';
+import type { Store } from '../store/database.js';
 
 /** Tells an app that a sign-in ended, by back-channel logout; false when the app takes no such notices. */
 export async function sendBackchannelLogout(provider: Provider, clientId: string, accountId: string, sid: string): Promise<boolean> {
@@ -27,7 +29,7 @@ export interface LogoutNoticeSender {
  * that cannot be reached is tried again later, each time waiting twice as long; apps without a back-channel logout URI
  * have nothing to be told and their notices are simply dropped.
  */
-export function createLogoutNoticeSender(provider: Provider, services: Services): LogoutNoticeSender {
+export function createLogoutNoticeSender(provider: Provider, services: { store: Store; events: EventBus; log: Logger }): LogoutNoticeSender {
   const db = services.store.db;
   let running: Promise<{ sent: number; failed: number }> | null = null;
 

@@ -1,7 +1,10 @@
 import type Provider from 'oidc-provider';
+import type { EventBus } from '../events/bus.js';
 import type { SessionRevoker } from '../recovery/ports.js';
-import type { Services } from '../services.js';
+import type { Logger } from '../shared/log.js';
+import type { Store } from '../store/database.js';
 import { revokeAccountOidcState } from '../store/oidc-adapter.js';
+import type { SqlRpSessions } from '../store/rp-sessions-repo.js';
 import { sendBackchannelLogout } from './logout-notices.js';
 import { sessionSignIns } from './session-payload.js';
 
@@ -10,7 +13,7 @@ import { sessionSignIns } from './session-payload.js';
  * session ids), then every provider session, grant and token of the account is deleted, and the sessions of
  * Homeroom's own apps with them.
  */
-export function createSessionRevoker(provider: Provider, services: Services): SessionRevoker {
+export function createSessionRevoker(provider: Provider, services: { store: Store; rpSessions: SqlRpSessions; events: EventBus; log: Logger }): SessionRevoker {
   return {
     async revokeAll(accountId) {
       const sessions = await services.store.db
