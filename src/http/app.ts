@@ -82,7 +82,8 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   const web = createWebServices(services, provider, options.internalBaseUrl);
 
   const pages = { views, csrf: csrf(services.serverSecret, config.secureCookies) };
-  const signedIn = signedInAs(services.accounts, web.portal);
+  // Every router's deps type picks from this what it may use.
+  const deps = { ...services, ...web, ...pages, provider, signedIn: signedInAs(services.accounts, web.portal) };
 
   const metrics = new Metrics(services.events);
   provider.use(metrics.timing());
@@ -96,14 +97,14 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   provider.use(metrics.endpoint(() => config.metrics));
   provider.use(appIconRoutes(services).routes());
   provider.use(liveSettings(services));
-  provider.use(helpRoutes(pages).routes());
-  provider.use(interactionRoutes({ ...services, ...pages, provider }).routes());
-  provider.use(claimRoutes({ ...services, ...pages, provider }).routes());
-  provider.use(recoveryRoutes({ ...services, ...web, ...pages, provider }).routes());
-  provider.use(portalRoutes({ ...services, ...web, ...pages }).routes());
-  provider.use(adminRoutes({ ...services, ...pages, signedIn }).routes());
-  provider.use(readinessRoutes({ ...services, ...pages, signedIn }).routes());
-  provider.use(staffRoutes({ ...services, ...web, ...pages, signedIn }).routes());
-  if (web.demoApp) provider.use(demoAppRoutes({ ...services, ...pages, demoApp: web.demoApp }).routes());
+  provider.use(helpRoutes(deps).routes());
+  provider.use(interactionRoutes(deps).routes());
+  provider.use(claimRoutes(deps).routes());
+  provider.use(recoveryRoutes(deps).routes());
+  provider.use(portalRoutes(deps).routes());
+  provider.use(adminRoutes(deps).routes());
+  provider.use(readinessRoutes(deps).routes());
+  provider.use(staffRoutes(deps).routes());
+  if (web.demoApp) provider.use(demoAppRoutes({ ...deps, demoApp: web.demoApp }).routes());
   return { provider, web };
 }
