@@ -22,6 +22,7 @@ import { recoveryFlow, type RecoveryContext } from './recovery/recovery-flow.js'
 import { RecoveryService } from './recovery/recovery-service.js';
 import { BuiltInRelyingParty, builtInClientSecret } from './rp/relying-party.js';
 import { ClientRegistry } from './oidc/clients.js';
+import { providerSessionId } from './oidc/browser-session.js';
 import { createLogoutNoticeSender, type LogoutNoticeSender } from './oidc/logout-notices.js';
 import { createSessionRevoker } from './oidc/session-revoker.js';
 import { Sealer } from './shared/seal.js';
@@ -197,6 +198,7 @@ export function createWebServices(services: Services, provider: Provider, intern
         return config.session.portalTtl;
       },
       internalBaseUrl,
+      providerSessionId,
     });
 
   return {

@@ -122,7 +122,7 @@ export const configSchema = z.strictObject({
     .strictObject({
       ttl: duration().default(8 * 3600).describe('sign-in session length; short, since devices are shared'),
       interactionTtl: duration().default(3600).describe('time allowed to finish a login page'),
-      portalTtl: duration().default(8 * 3600).describe('portal session length'),
+      portalTtl: duration().default(8 * 3600).describe('longest a portal or demo app session lasts; it always ends with the sign-in session it came from'),
     })
     .default({ ttl: 8 * 3600, interactionTtl: 3600, portalTtl: 8 * 3600 }),
   tokens: z

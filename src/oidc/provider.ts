@@ -1,6 +1,7 @@
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Services } from '../services.js';
 import { createOidcAdapter } from '../store/oidc-adapter.js';
+import { PROVIDER_SESSION_COOKIE } from './browser-session.js';
 import { accountClaims, SCOPE_CLAIMS } from './claims.js';
 import { FIRST_PARTY } from './first-party.js';
 import { loadSigningKeys } from './keys.js';
@@ -46,7 +47,7 @@ export async function createProvider(services: Services, views: ProviderViews, i
       keys: services.cookieKeys,
       long: cookie,
       short: cookie,
-      names: { session: 'hr_session', interaction: 'hr_interaction', resume: 'hr_resume' },
+      names: { session: PROVIDER_SESSION_COOKIE, interaction: 'hr_interaction', resume: 'hr_resume' },
     },
     claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
     scopes: ['openid', 'offline_access', ...Object.keys(SCOPE_CLAIMS).filter((s) => s !== 'openid')],

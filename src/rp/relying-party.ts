@@ -20,6 +20,8 @@ export interface RelyingPartyOptions {
   sessionTtl: number;
   /** Where this process can reach its own provider (the issuer may be a public URL behind a proxy). */
   internalBaseUrl: () => string;
+  /** The provider session this browser presents (the id in its session cookie), if any. */
+  providerSessionId: (ctx: Context) => string | undefined;
 }
 
 interface PendingLogin {
@@ -83,14 +85,15 @@ export class BuiltInRelyingParty {
     return url.startsWith(issuer) ? this.options.internalBaseUrl() + url.slice(issuer.length) : url;
   }
 
-  private cookieOptions(path: string, maxAgeSeconds: number) {
+  /** Without a lifetime the cookie ends with the browser, as the provider's own session cookie does. */
+  private cookieOptions(path: string, maxAgeSeconds?: number) {
     return {
       httpOnly: true,
       sameSite: 'lax' as const,
       secure: this.options.config.secureCookies,
       signed: true,
       path,
-      maxAge: maxAgeSeconds * 1000,
+      ...(maxAgeSeconds === undefined ? {} : { maxAge: maxAgeSeconds * 1000 }),
       overwrite: true,
     };
   }
@@ -120,7 +123,7 @@ export class BuiltInRelyingParty {
   /** Finishes a sign-in at the callback; returns where to go next, or null when the callback is stale or forged. */
   async finishLogin(ctx: Context): Promise<string | null> {
     const raw = ctx.cookies.get(this.pendingCookie, { signed: true });
-    ctx.cookies.set(this.pendingCookie, null, this.cookieOptions('/', 0));
+    ctx.cookies.set(this.pendingCookie, null, this.cookieOptions('/'));
     if (!raw) return null;
     let pending: PendingLogin;
     try {
@@ -136,6 +139,8 @@ export class BuiltInRelyingParty {
       idTokenExpected: true,
     });
     const claims = tokens.claims()!;
+    const providerSessionId = this.options.providerSessionId(ctx);
+    if (!providerSessionId) return null;
     const session: RpSession = {
       id: randomBytes(24).toString('base64url'),
       app: this.options.app,
@@ -145,22 +150,25 @@ export class BuiltInRelyingParty {
       claims: { ...claims },
       expiresAt: Date.now() + this.options.sessionTtl * 1000,
     };
-    await this.options.sessions.create(session);
-    ctx.cookies.set(this.sessionCookie, session.id, this.cookieOptions(this.options.cookiePath, this.options.sessionTtl));
+    // Bound to the provider session that signed the browser in: the app's sign-in ends when that one does.
+    if (!(await this.options.sessions.create(session, providerSessionId))) return null;
+    ctx.cookies.set(this.sessionCookie, session.id, this.cookieOptions(this.options.cookiePath));
     return pending.returnTo;
   }
 
+  /** The app's session, while the provider session it was signed in through lives in this browser. */
   async current(ctx: Context): Promise<RpSession | undefined> {
     const id = ctx.cookies.get(this.sessionCookie, { signed: true });
-    if (!id) return undefined;
-    return this.options.sessions.get(this.options.app, id);
+    const providerSessionId = this.options.providerSessionId(ctx);
+    if (!id || !providerSessionId) return undefined;
+    return this.options.sessions.get(this.options.app, id, providerSessionId);
   }
 
   /** Ends this app's session and returns the provider's end-session URL, which signs the browser out everywhere. */
   async logout(ctx: Context, postLogoutRedirectUri: string): Promise<string> {
     const session = await this.current(ctx);
     if (session) await this.options.sessions.remove(this.options.app, session.id);
-    ctx.cookies.set(this.sessionCookie, null, this.cookieOptions(this.options.cookiePath, 0));
+    ctx.cookies.set(this.sessionCookie, null, this.cookieOptions(this.options.cookiePath));
     const url = oidc.buildEndSessionUrl(this.client(), {
       post_logout_redirect_uri: postLogoutRedirectUri,
       ...(session ? { id_token_hint: session.idToken } : {}),

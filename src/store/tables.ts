@@ -196,6 +196,8 @@ export interface RpSessionsTable {
   id_token: string;
   claims: string;
   expires_at: Millis;
+  /** The provider session (oidc_payloads.uid of kind Session) this app session was signed in through. */
+  provider_session_uid: string | null;
 }
 
 /** The roster identity of an account: one OneRoster user, by sourcedId. */

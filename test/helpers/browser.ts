@@ -18,7 +18,7 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
  */
 const CHROMIUM_ARGS = ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-export async function launchBrowser(): Promise<Browser> {
+function checkChromium(): void {
   try {
     accessSync(CHROMIUM_PATH, constants.X_OK);
   } catch {
@@ -28,7 +28,20 @@ export async function launchBrowser(): Promise<Browser> {
         'Never run `npx playwright install`: browser downloads are blocked.',
     );
   }
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  checkChromium();
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, chromiumSandbox: false, args: CHROMIUM_ARGS });
+}
+
+/**
+ * Chromium on a profile folder that outlives it, as a family's browser keeps its profile on disk: closing the context
+ * quits the browser, and launching again on the same folder is the browser opened again the next morning.
+ */
+export async function launchOnProfile(profileDir: string): Promise<BrowserContext> {
+  checkChromium();
+  return chromium.launchPersistentContext(profileDir, { executablePath: CHROMIUM_PATH, headless: true, chromiumSandbox: false, args: CHROMIUM_ARGS, locale: 'en-US' });
 }
 
 /**

@@ -598,35 +598,78 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
   });
 
   describe('relying-party sessions', () => {
+    /** A provider session (as oidc-provider stores it) of `accountId`, under the id its browser cookie holds. */
+    async function providerSession(accountId: string, ttlSeconds = 600) {
+      const Adapter = createOidcAdapter(store.db, sealer);
+      const id = `ps-${randomUUID()}`;
+      const uid = `uid-${randomUUID()}`;
+      await new Adapter('Session').upsert(id, { jti: id, uid, accountId, kind: 'Session' } as AdapterPayload, ttlSeconds);
+      return { id, uid, Adapter };
+    }
+
     test('create/get, removeBySidOrSub by sid or by subject within one app, expiry', async () => {
       const rp = new SqlRpSessions(store.db);
       const sub = `acct-${randomUUID()}`;
+      const browser = await providerSession(sub);
       const exp = Date.now() + 60_000;
       const base = { accountSub: sub, idToken: 'eyJ.id.token', claims: { name: 'Ana' }, expiresAt: exp };
       const s1 = { ...base, id: randomUUID(), app: 'portal', sid: 'sid-1' };
       const s2 = { ...base, id: randomUUID(), app: 'portal', sid: 'sid-2' };
       const d1 = { ...base, id: randomUUID(), app: 'demo', sid: 'sid-1' };
-      for (const s of [s1, s2, d1]) await rp.create(s);
+      for (const s of [s1, s2, d1]) expect(await rp.create(s, browser.id)).toBe(true);
 
-      expect(await rp.get('portal', s1.id)).toEqual(s1);
-      expect(await rp.get('demo', s1.id)).toBeUndefined();
+      expect(await rp.get('portal', s1.id, browser.id)).toEqual(s1);
+      expect(await rp.get('demo', s1.id, browser.id)).toBeUndefined();
 
       expect(await rp.removeBySidOrSub('portal', undefined, undefined)).toBe(0);
       expect(await rp.removeBySidOrSub('portal', 'sid-1', undefined)).toBe(1);
-      expect(await rp.get('portal', s1.id)).toBeUndefined();
-      expect(await rp.get('portal', s2.id)).toEqual(s2);
-      expect(await rp.get('demo', d1.id)).toEqual(d1);
+      expect(await rp.get('portal', s1.id, browser.id)).toBeUndefined();
+      expect(await rp.get('portal', s2.id, browser.id)).toEqual(s2);
+      expect(await rp.get('demo', d1.id, browser.id)).toEqual(d1);
 
       // The sid wins over the subject when both are given.
       expect(await rp.removeBySidOrSub('portal', 'sid-none', sub)).toBe(0);
       expect(await rp.removeBySidOrSub('portal', undefined, sub)).toBe(1);
-      expect(await rp.get('portal', s2.id)).toBeUndefined();
-      expect(await rp.get('demo', d1.id)).toEqual(d1);
+      expect(await rp.get('portal', s2.id, browser.id)).toBeUndefined();
+      expect(await rp.get('demo', d1.id, browser.id)).toEqual(d1);
 
       const old = { ...base, id: randomUUID(), app: 'demo', sid: null, expiresAt: Date.now() - 1 };
-      await rp.create(old);
-      expect(await rp.get('demo', old.id)).toBeUndefined();
+      await rp.create(old, browser.id);
+      expect(await rp.get('demo', old.id, browser.id)).toBeUndefined();
       expect(await rp.removeByAccount(sub)).toBe(2);
+    });
+
+    test('an app session lives only with the provider session it was signed in through, presented by the browser', async () => {
+      const rp = new SqlRpSessions(store.db);
+      const sub = `acct-${randomUUID()}`;
+      const browser = await providerSession(sub);
+      const session = { id: randomUUID(), app: 'portal', accountSub: sub, sid: 's', idToken: 'eyJ.id.token', claims: {}, expiresAt: Date.now() + 60_000 };
+
+      // Not bound to a missing session, nor to another account's.
+      expect(await rp.create(session, 'no-such-session')).toBe(false);
+      const other = await providerSession(`acct-${randomUUID()}`);
+      expect(await rp.create(session, other.id)).toBe(false);
+      expect(await rp.create(session, browser.id)).toBe(true);
+      expect(await rp.get('portal', session.id, browser.id)).toEqual(session);
+      // Another browser's provider session (even of the same account) does not carry it.
+      const second = await providerSession(sub);
+      expect(await rp.get('portal', session.id, second.id)).toBeUndefined();
+
+      // The provider renews its session id (same uid, as oidc-provider's resetIdentifier does): still carried.
+      const renamed = `ps-${randomUUID()}`;
+      await new browser.Adapter('Session').destroy(browser.id);
+      await new browser.Adapter('Session').upsert(renamed, { jti: renamed, uid: browser.uid, accountId: sub, kind: 'Session' } as AdapterPayload, 600);
+      expect(await rp.get('portal', session.id, renamed)).toEqual(session);
+      expect(await rp.get('portal', session.id, browser.id)).toBeUndefined();
+
+      // The provider session expires: the app session ends with it, and the purge removes its row.
+      await store.db.updateTable('oidc_payloads').set({ expires_at: Date.now() - 1 }).where('kind', '=', 'Session').where('id', '=', renamed).execute();
+      expect(await rp.get('portal', session.id, renamed)).toBeUndefined();
+      const kept = { ...session, id: randomUUID() };
+      expect(await rp.create(kept, second.id)).toBe(true);
+      await rp.purgeExpired();
+      const left = await store.db.selectFrom('rp_sessions').select('id').where('account_sub', '=', sub).execute();
+      expect(left.map((r) => r.id)).toEqual([kept.id]);
     });
   });
 
