@@ -22,7 +22,7 @@ import { recoveryFlow, type RecoveryContext } from './recovery/recovery-flow.js'
 import { RecoveryService } from './recovery/recovery-service.js';
 import { BuiltInRelyingParty, builtInClientSecret } from './rp/relying-party.js';
 import { ClientRegistry } from './oidc/clients.js';
-import { providerSessionId } from './oidc/browser-session.js';
+import { browserAccountId, providerSessionId } from './oidc/browser-session.js';
 import { createLogoutNoticeSender, type LogoutNoticeSender } from './oidc/logout-notices.js';
 import { createSessionRevoker } from './oidc/session-revoker.js';
 import { Sealer } from './shared/seal.js';
@@ -199,6 +199,7 @@ export function createWebServices(services: Services, provider: Provider, intern
       },
       internalBaseUrl,
       providerSessionId,
+      providerAccountId: (ctx) => browserAccountId(provider, ctx),
     });
 
   return {

@@ -7,7 +7,11 @@ import { claimRoutes } from '../claim/routes.js';
 import { demoAppRoutes } from '../demo/app-routes.js';
 import { helpRoutes } from '../help/routes.js';
 import { interactionRoutes } from '../interactions/routes.js';
+import { browserAccountId } from '../oidc/browser-session.js';
 import { ensurePortalClient } from '../oidc/built-in-clients.js';
+import { logoutConfirmation } from '../oidc/logout-request.js';
+import { signOutRemembered } from '../oidc/sign-out-intent.js';
+import { signedOutPage } from '../oidc/signed-out.js';
 import { createProvider, type ProviderViews } from '../oidc/provider.js';
 import { portalRoutes } from '../portal/routes.js';
 import { readinessRoutes } from '../readiness/routes.js';
@@ -18,7 +22,7 @@ import { staffRoutes } from '../staff/routes.js';
 import { healthRoutes } from './health.js';
 import { Metrics } from './metrics.js';
 import { clientIp } from './middleware/client-ip.js';
-import { csrf } from './middleware/csrf.js';
+import { csrf, type Csrf } from './middleware/csrf.js';
 import { errorHandler } from './middleware/errors.js';
 import { liveSettings } from './middleware/live-settings.js';
 import { locale } from './middleware/locale.js';
@@ -52,13 +56,20 @@ function accessLog(log: Logger): Middleware {
 }
 
 /** The provider's own pages (logout confirmation, signed out, errors), in our layout. */
-function providerViews(views: Views, log: Logger): ProviderViews {
+function providerViews({ views, csrf: forms }: { views: Views; csrf: Csrf }, services: Pick<Services, 'accounts' | 'config' | 'log'>): ProviderViews {
+  const { log } = services;
+  const findAccount = (id: string) => services.accounts.findById(id);
   return {
     async logout(ctx, form) {
-      views.render(ctx as unknown as Context, 'logout/confirm', { form, auto: Boolean(ctx.oidc.params?.id_token_hint) }, { title: 'logout.title', private: true });
+      const askedHere = (c: typeof ctx) => signOutRemembered(c, (given) => forms.matches(c, given), services.config.secureCookies);
+      const page = await logoutConfirmation(ctx, form, { findAccount, askedHere });
+      views.render(ctx as unknown as Context, 'logout/confirm', { ...page }, { title: 'logout.title', private: true });
     },
     async logoutSuccess(ctx) {
-      views.render(ctx as unknown as Context, 'logout/done', {}, { title: 'logout.doneTitle', private: true });
+      // A client_id here means the person signed out of that app alone: the Homeroom session goes on.
+      const accountId = ctx.oidc.params?.client_id ? await browserAccountId(ctx.oidc.provider, ctx) : null;
+      const page = await signedOutPage(accountId, findAccount);
+      views.render(ctx as unknown as Context, 'logout/done', { ...page, csrfToken: forms.tokenOf(ctx) }, { title: 'logout.doneTitle', private: true });
     },
     async error(ctx, out) {
       const c = ctx as unknown as Context;
@@ -76,12 +87,12 @@ function providerViews(views: Views, log: Logger): ProviderViews {
 export async function buildApp(services: Services, options: AppOptions): Promise<App> {
   const { config } = services;
   const views = new Views(config, services.i18n, process.env.NODE_ENV === 'development');
-  const provider = await createProvider(services, providerViews(views, services.log), options.internalBaseUrl);
+  const pages = { views, csrf: csrf(services.serverSecret, config.secureCookies) };
+  const provider = await createProvider(services, providerViews(pages, services), options.internalBaseUrl);
   provider.keys = services.cookieKeys;
   await ensurePortalClient(services);
   const web = createWebServices(services, provider, options.internalBaseUrl);
 
-  const pages = { views, csrf: csrf(services.serverSecret, config.secureCookies) };
   // Every router's deps type picks from this what it may use.
   const deps = { ...services, ...web, ...pages, provider, signedIn: signedInAs(services.accounts, web.portal) };
 

@@ -6,6 +6,8 @@ import { seeOther } from '../http/redirect.js';
 import { helpLinksFor } from '../help/links.js';
 import { iconUrl } from '../admin/apps.js';
 import { launchUrlOf } from '../oidc/clients.js';
+import { rememberSignOut } from '../oidc/sign-out-intent.js';
+import { signedOutPage } from '../oidc/signed-out.js';
 import { backchannelLogout } from '../rp/backchannel-logout.js';
 import type { Services, WebServices } from '../services.js';
 
@@ -69,9 +71,18 @@ export function portalRoutes(deps: PortalDeps): Router {
     seeOther(ctx, await rp.logout(ctx, `${deps.config.issuer}/signed-out`));
   });
 
-  // Where a sign-out ends: a clear "you are signed out, hand the device over" page rather than a fresh login form.
-  router.get('/signed-out', (ctx) => {
-    views.render(ctx, 'logout/done', {}, { title: 'logout.doneTitle', private: true });
+  // Where a sign-out ends: a clear "you are signed out, hand the device over" page rather than a fresh login form,
+  // unless the person signed out of the portal alone and is still signed in to Homeroom.
+  router.get('/signed-out', async (ctx) => {
+    const page = await signedOutPage(await rp.providerAccountId(ctx), (id) => deps.accounts.findById(id));
+    views.render(ctx, 'logout/done', { ...page }, { title: 'logout.doneTitle', private: true });
+  });
+
+  // "Sign out everywhere" on a page that found the browser still signed in: the end-session page completes by itself.
+  router.post('/signed-out', formBody, csrf.verify, async (ctx) => {
+    rememberSignOut(ctx, ctx.state.csrfToken as string, deps.config.secureCookies);
+    const query = new URLSearchParams({ client_id: rp.clientId, post_logout_redirect_uri: `${deps.config.issuer}/signed-out` });
+    seeOther(ctx, `/session/end?${query}`);
   });
 
   router.post('/portal/backchannel-logout', formBody, backchannelLogout(rp));

@@ -22,6 +22,8 @@ export interface RelyingPartyOptions {
   internalBaseUrl: () => string;
   /** The provider session this browser presents (the id in its session cookie), if any. */
   providerSessionId: (ctx: Context) => string | undefined;
+  /** The account this browser is signed in to at the provider, if any. */
+  providerAccountId: (ctx: Context) => Promise<string | null>;
 }
 
 interface PendingLogin {
@@ -162,6 +164,11 @@ export class BuiltInRelyingParty {
     const providerSessionId = this.options.providerSessionId(ctx);
     if (!id || !providerSessionId) return undefined;
     return this.options.sessions.get(this.options.app, id, providerSessionId);
+  }
+
+  /** The account this browser is still signed in to at the provider (this app's own session may be over). */
+  providerAccountId(ctx: Context): Promise<string | null> {
+    return this.options.providerAccountId(ctx);
   }
 
   /** Ends this app's session and returns the provider's end-session URL, which signs the browser out everywhere. */

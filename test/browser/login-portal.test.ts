@@ -167,6 +167,18 @@ describe.each<Locale>(['en', 'fr'])('accessibility (axe-core, WCAG 2.1 A and AA)
       await page.getByRole('heading', { level: 1, name: t('demoApp.welcome', { name: 'Ana' }) }).waitFor();
       await check('demo app');
 
+      // Signed out of the portal alone, the browser is still signed in to Homeroom: the page says so, and its
+      // "Sign out everywhere" completes by itself (app.js).
+      await page.goto(`${suite.server.url}/signed-out`);
+      await page.getByRole('heading', { level: 1, name: t('logout.stillHeading') }).waitFor();
+      await check('still-signed-in page');
+      await clickAndLoad(page, page.getByRole('button', { name: t('logout.everywhere') }));
+      await page.getByRole('heading', { level: 1, name: t('logout.doneHeading') }).waitFor();
+      await page.goto(`${suite.server.url}/`);
+      await enterUsername(page, t, ANA.username);
+      await enterPassword(page, t, ANA.password);
+      await page.getByRole('heading', { level: 1, name: t('portal.greeting', { name: 'Ana' }) }).waitFor();
+
       // The provider's end-session page, as people without JavaScript see it (the portal's and the app's sign-out
       // buttons send an id_token_hint, and app.js then submits it by itself), and its "You are signed out" page.
       await page.goto(`${suite.server.url}/session/end`);
@@ -187,7 +199,7 @@ describe.each<Locale>(['en', 'fr'])('accessibility (axe-core, WCAG 2.1 A and AA)
 
       const failing = Object.entries(report).filter(([, violations]) => violations.length > 0);
       expect(failing.map(([name, violations]) => `${name}:\n  ${violations.join('\n  ')}`)).toEqual([]);
-      expect(Object.keys(report)).toHaveLength(9);
+      expect(Object.keys(report)).toHaveLength(10);
       expect(problems.list).toEqual([]);
     } finally {
       await context.close();
