@@ -163,7 +163,7 @@ export async function createServices(config: Config, store: Store, log: Logger =
     rosterRuns: new SqlRosterRuns(store.db),
     appAdmin: new AppAdmin(clients, events),
     loginFlows: new LoginFlows(flows, config.session.interactionTtl),
-    claimFlows: new FlowRunner(claimFlow(claimService, { accounts, policy: passwordPolicy, hasher }, config.claim.flowTtl), flows),
+    claimFlows: new FlowRunner(claimFlow(claimService, { accounts, policy: passwordPolicy, hasher }, config.claim.flowTtl), flows, events),
     readiness: new ReadinessService(new SqlReadinessStore(store.db, store.engine, sqliteFile), readinessSettings, log),
   };
 }
@@ -205,7 +205,7 @@ export function createWebServices(services: Services, provider: Provider, intern
   return {
     portal: relyingParty('portal', PORTAL_CLIENT_ID, '/portal/callback', '/'),
     demoApp: config.demo.enabled ? relyingParty('demo_app', DEMO_APP_CLIENT_ID, `${DEMO_APP_PATH}/callback`, DEMO_APP_PATH) : null,
-    recoveryFlows: new FlowRunner(recoveryFlow(recovery, { accounts, policy: services.passwordPolicy, hasher }, config.claim.flowTtl), services.flows),
+    recoveryFlows: new FlowRunner(recoveryFlow(recovery, { accounts, policy: services.passwordPolicy, hasher }, config.claim.flowTtl), services.flows, events),
     staff: new StaffService(new SqlStaffStore(services.store.db), accounts, revoker, staffSettings, events),
     logoutNotices: createLogoutNoticeSender(provider, services),
   };

@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import type { FlowRunner } from '../flows/engine.js';
+import type { Browser, FlowRunner } from '../flows/engine.js';
 import type { Flow } from '../flows/flow.js';
 import { dateTimeFormat } from '../i18n/format.js';
 import type { Locale } from '../i18n/i18n.js';
@@ -18,10 +19,30 @@ export interface FlowPagesOptions<C> extends PageDeps {
   viewFolder: string;
   runner: FlowRunner<C>;
   timeZone: string;
+  secureCookies: boolean;
   /** Context of a new flow, from the starting request (e.g. the sign-in it came from). */
   start(ctx: Context): Promise<C>;
   /** Extra locals for a step's page. */
   locals(ctx: Context, flow: Flow<C>): Promise<Record<string, unknown>>;
+}
+
+/**
+ * The secret naming this browser to the self-service flows it starts: one cookie for all of them (a parent may claim
+ * two children's accounts in two tabs), ending with the browser.
+ */
+const FLOW_COOKIE = 'hr_flow';
+
+function browserOf(ctx: Context): Browser {
+  const secret = ctx.cookies.get(FLOW_COOKIE);
+  return { secret: secret && /^[A-Za-z0-9_-]{24,64}$/.test(secret) ? secret : null, ip: ctx.state.ip };
+}
+
+function browserSecret(ctx: Context, secure: boolean): string {
+  const known = browserOf(ctx).secret;
+  if (known) return known;
+  const secret = randomBytes(24).toString('base64url');
+  ctx.cookies.set(FLOW_COOKIE, secret, { httpOnly: true, sameSite: 'lax', secure, signed: false, path: '/', overwrite: true });
+  return secret;
 }
 
 function formatParams(params: Record<string, unknown>, locale: Locale, timeZone: string): Record<string, unknown> {
@@ -49,12 +70,12 @@ export function flowPages<C>(options: FlowPagesOptions<C>): Router {
   }
 
   router.get(prefix, async (ctx) => {
-    const flow = await runner.start(await options.start(ctx));
+    const flow = await runner.start(await options.start(ctx), browserSecret(ctx, options.secureCookies));
     seeOther(ctx, `${prefix}/${flow.id}`);
   });
 
   router.get(`${prefix}/:id`, async (ctx) => {
-    const flow = await runner.load(ctx.params.id);
+    const flow = await runner.load(ctx.params.id, browserOf(ctx));
     const notice = await runner.takeNotice(flow);
     if (!notice) return render(ctx, flow);
     await render(
@@ -66,7 +87,7 @@ export function flowPages<C>(options: FlowPagesOptions<C>): Router {
   });
 
   router.post(`${prefix}/:id/:step`, formBody, options.csrf.verify, async (ctx) => {
-    const result = await runner.submit(ctx.params.id, ctx.params.step, { fields: formFields(ctx), ip: ctx.state.ip });
+    const result = await runner.submit(ctx.params.id, ctx.params.step, { fields: formFields(ctx), ip: ctx.state.ip }, browserOf(ctx));
     // Refusals too end in a redirect: the message waits in the flow, so Reload and Back never re-send the form.
     seeOther(ctx, `${prefix}/${result.flow.id}`);
   });
@@ -94,7 +115,7 @@ export function continueToSignIn<C extends { interactionUid: string | null; user
   loginFlows: LoginFlows,
 ): void {
   router.get(`${prefix}/:id/continue`, async (ctx) => {
-    const flow = await runner.load(ctx.params.id);
+    const flow = await runner.load(ctx.params.id, browserOf(ctx));
     const uid = flow.step === 'done' ? flow.context.interactionUid : null;
     if (uid && (await provider.Interaction.find(uid))) {
       if (flow.context.username) await loginFlows.chooseUsername(uid, flow.context.username);
@@ -128,6 +149,7 @@ export function signInFlowPages<C extends { interactionUid: string | null; usern
     views: options.views,
     csrf: options.csrf,
     timeZone: config.district.timeZone,
+    secureCookies: config.secureCookies,
     async start(ctx) {
       // A new flow knows only the sign-in it came from; the rest of its context comes from its steps.
       return { interactionUid: interactionFromQuery(ctx) } as C;

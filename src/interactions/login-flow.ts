@@ -34,6 +34,7 @@ export class LoginFlows {
       step: 'password',
       context: { username },
       expiresAt: Date.now() + this.ttlSeconds * 1000,
+      browserKey: null,
     });
   }
 

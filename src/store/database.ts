@@ -16,6 +16,7 @@ import * as rosterLineHash from './migrations/009_roster_line_hash.js';
 import * as logoutNotices from './migrations/010_logout_notices.js';
 import * as rosterEnrollmentKeys from './migrations/011_roster_enrollment_keys.js';
 import * as rpSessionBinding from './migrations/012_rp_session_binding.js';
+import * as flowBrowserBinding from './migrations/013_flow_browser_binding.js';
 import { openSqlite } from './sqlite-connection.js';
 import type { Database } from './tables.js';
 
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '010_logout_notices': logoutNotices,
   '011_roster_enrollment_keys': rosterEnrollmentKeys,
   '012_rp_session_binding': rpSessionBinding,
+  '013_flow_browser_binding': flowBrowserBinding,
 };
 
 /** Names of all migrations, in the order they apply. */

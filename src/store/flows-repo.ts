@@ -18,6 +18,7 @@ export class SqlFlowStore implements FlowStore {
         expires_at: flow.expiresAt,
         created_at: now,
         updated_at: now,
+        browser_key: flow.browserKey,
       })
       .execute();
     return { ...flow, version: 0 };
@@ -26,13 +27,21 @@ export class SqlFlowStore implements FlowStore {
   async get<C>(id: string): Promise<Flow<C> | undefined> {
     const row = await this.db.selectFrom('flows').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row || row.expires_at <= Date.now()) return undefined;
-    return { id: row.id, kind: row.kind, step: row.step, context: JSON.parse(row.context) as C, version: row.version, expiresAt: row.expires_at };
+    return {
+      id: row.id,
+      kind: row.kind,
+      step: row.step,
+      context: JSON.parse(row.context) as C,
+      version: row.version,
+      expiresAt: row.expires_at,
+      browserKey: row.browser_key,
+    };
   }
 
-  async update<C>(id: string, expectedVersion: number, step: string, context: C): Promise<boolean> {
+  async update<C>(id: string, expectedVersion: number, step: string, context: C, expiresAt?: number): Promise<boolean> {
     const result = await this.db
       .updateTable('flows')
-      .set({ step, context: JSON.stringify(context), version: expectedVersion + 1, updated_at: Date.now() })
+      .set({ step, context: JSON.stringify(context), version: expectedVersion + 1, updated_at: Date.now(), ...(expiresAt === undefined ? {} : { expires_at: expiresAt }) })
       .where('id', '=', id)
       .where('version', '=', expectedVersion)
       .executeTakeFirst();

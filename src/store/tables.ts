@@ -168,6 +168,8 @@ export interface FlowsTable {
   expires_at: Millis;
   created_at: Millis;
   updated_at: Millis;
+  /** Digest of the secret held by the browser that started the flow; null for flows bound otherwise (sign-in). */
+  browser_key: string | null;
 }
 
 export interface AuditEventsTable {

@@ -226,10 +226,13 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
       const id = randomUUID();
       const expiresAt = Date.now() + 60_000;
       const context = { username: 'S0100001', nested: { list: [1, 'two', null] }, accent: 'é' };
-      const created = await flows.create({ id, kind: 'login', step: 'username', context, expiresAt });
-      expect(created).toEqual({ id, kind: 'login', step: 'username', context, expiresAt, version: 0 });
+      const created = await flows.create({ id, kind: 'login', step: 'username', context, expiresAt, browserKey: null });
+      expect(created).toEqual({ id, kind: 'login', step: 'username', context, expiresAt, version: 0, browserKey: null });
       const got = await flows.get<typeof context>(id);
-      expect(got).toEqual({ id, kind: 'login', step: 'username', context, expiresAt, version: 0 });
+      expect(got).toEqual({ id, kind: 'login', step: 'username', context, expiresAt, version: 0, browserKey: null });
+      const bound = randomUUID();
+      await flows.create({ id: bound, kind: 'claim', step: 'identify', context: {}, expiresAt, browserKey: 'digest-of-the-browser-secret' });
+      expect(await flows.get(bound)).toMatchObject({ browserKey: 'digest-of-the-browser-secret' });
       expect(typeof got?.version).toBe('number');
       expect(typeof got?.expiresAt).toBe('number');
       expect(await flows.get(randomUUID())).toBeUndefined();
@@ -237,14 +240,14 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
 
     test('an expired flow is not returned', async () => {
       const id = randomUUID();
-      await flows.create({ id, kind: 'login', step: 'username', context: {}, expiresAt: Date.now() - 1 });
+      await flows.create({ id, kind: 'login', step: 'username', context: {}, expiresAt: Date.now() - 1, browserKey: null });
       expect(await flows.get(id)).toBeUndefined();
     });
 
     test('update succeeds with the current version; a stale version returns false and writes nothing', async () => {
       const id = randomUUID();
       const expiresAt = Date.now() + 60_000;
-      await flows.create({ id, kind: 'claim', step: 'identify', context: { n: 0 }, expiresAt });
+      await flows.create({ id, kind: 'claim', step: 'identify', context: { n: 0 }, expiresAt, browserKey: null });
       expect(await flows.update(id, 0, 'challenge', { n: 1 })).toBe(true);
       expect(await flows.get(id)).toMatchObject({ step: 'challenge', context: { n: 1 }, version: 1 });
 
@@ -255,11 +258,16 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
       expect(await flows.update(id, 1, 'set-password', { n: 2 })).toBe(true);
       expect(await flows.get(id)).toMatchObject({ step: 'set-password', context: { n: 2 }, version: 2 });
       expect(await flows.update(randomUUID(), 0, 'x', {})).toBe(false);
+
+      // A new expiry, when given, is written with the step (a completed flow is kept only briefly).
+      const soon = Date.now() + 5_000;
+      expect(await flows.update(id, 2, 'done', { n: 3 }, soon)).toBe(true);
+      expect(await flows.get(id)).toMatchObject({ step: 'done', version: 3, expiresAt: soon });
     });
 
     test('concurrent updates from the same version: exactly one wins', async () => {
       const id = randomUUID();
-      await flows.create({ id, kind: 'login', step: 'a', context: {}, expiresAt: Date.now() + 60_000 });
+      await flows.create({ id, kind: 'login', step: 'a', context: {}, expiresAt: Date.now() + 60_000, browserKey: null });
       const results = await Promise.all(Array.from({ length: 8 }, (_, i) => flows.update(id, 0, `step-${i}`, { i })));
       expect(results.filter(Boolean)).toHaveLength(1);
       const winner = results.indexOf(true);
@@ -271,10 +279,10 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
       const now = Date.now();
       const live = randomUUID();
       const removed = randomUUID();
-      await flows.create({ id: live, kind: 'login', step: 's', context: {}, expiresAt: now + 60_000 });
-      await flows.create({ id: removed, kind: 'login', step: 's', context: {}, expiresAt: now + 60_000 });
-      await flows.create({ id: randomUUID(), kind: 'login', step: 's', context: {}, expiresAt: now - 10 });
-      await flows.create({ id: randomUUID(), kind: 'login', step: 's', context: {}, expiresAt: now - 20_000 });
+      await flows.create({ id: live, kind: 'login', step: 's', context: {}, expiresAt: now + 60_000, browserKey: null });
+      await flows.create({ id: removed, kind: 'login', step: 's', context: {}, expiresAt: now + 60_000, browserKey: null });
+      await flows.create({ id: randomUUID(), kind: 'login', step: 's', context: {}, expiresAt: now - 10, browserKey: null });
+      await flows.create({ id: randomUUID(), kind: 'login', step: 's', context: {}, expiresAt: now - 20_000, browserKey: null });
       await flows.remove(removed);
       expect(await flows.get(removed)).toBeUndefined();
       const purged = await flows.purgeExpired(now);
