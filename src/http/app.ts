@@ -7,8 +7,9 @@ import { claimRoutes } from '../claim/routes.js';
 import { demoAppRoutes } from '../demo/app-routes.js';
 import { helpRoutes } from '../help/routes.js';
 import { interactionRoutes } from '../interactions/routes.js';
-import { browserAccountId } from '../oidc/browser-session.js';
+import { browserAccountId, providerSessionId } from '../oidc/browser-session.js';
 import { ensurePortalClient } from '../oidc/built-in-clients.js';
+import { acceptsCrossSite } from '../oidc/cross-site-endpoints.js';
 import { logoutConfirmation } from '../oidc/logout-request.js';
 import { signOutRemembered } from '../oidc/sign-out-intent.js';
 import { signedOutPage } from '../oidc/signed-out.js';
@@ -26,6 +27,7 @@ import { csrf, type Csrf } from './middleware/csrf.js';
 import { errorHandler } from './middleware/errors.js';
 import { liveSettings } from './middleware/live-settings.js';
 import { locale } from './middleware/locale.js';
+import { sameOriginWrites } from './middleware/same-origin.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { signedInAs } from './signed-in.js';
 import { staticAssets } from './static.js';
@@ -87,7 +89,7 @@ function providerViews({ views, csrf: forms }: { views: Views; csrf: Csrf }, ser
 export async function buildApp(services: Services, options: AppOptions): Promise<App> {
   const { config } = services;
   const views = new Views(config, services.i18n, process.env.NODE_ENV === 'development');
-  const pages = { views, csrf: csrf(services.serverSecret, config.secureCookies) };
+  const pages = { views, csrf: csrf(services.serverSecret, config.secureCookies, providerSessionId) };
   const provider = await createProvider(services, providerViews(pages, services), options.internalBaseUrl);
   provider.keys = services.cookieKeys;
   await ensurePortalClient(services);
@@ -103,6 +105,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   provider.use(clientIp);
   provider.use(locale(services.i18n, config.i18n.defaultLocale, config.secureCookies));
   provider.use(errorHandler(views, services.log));
+  provider.use(sameOriginWrites({ origin: new URL(config.issuer).origin, acceptsCrossSite, log: services.log }));
   provider.use(staticAssets());
   provider.use(healthRoutes(services.store).routes());
   provider.use(metrics.endpoint(() => config.metrics));

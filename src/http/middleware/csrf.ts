@@ -17,11 +17,13 @@ export interface Csrf {
 }
 
 /**
- * Synchronizer token bound to a per-browser cookie: every form carries HMAC(secret, cookie). A page on another site
- * can neither read the cookie nor compute the token, so it cannot forge a post.
+ * Synchronizer token bound to a per-browser cookie and to the person's session: every form carries
+ * HMAC(secret, cookie, session). A page on another site can neither read the cookie nor compute the token, so it
+ * cannot forge a post; and a token seen before a sign-in (or in someone else's session on a shared device, or under
+ * a cookie planted from a sibling site) is worth nothing once another session is in place.
  */
-export function csrf(secret: string, secure: boolean): Csrf {
-  const tokenFor = (seed: string) => createHmac('sha256', secret).update(`csrf:${seed}`).digest('base64url');
+export function csrf(secret: string, secure: boolean, sessionOf: (ctx: Pick<Context, 'cookies'>) => string | undefined): Csrf {
+  const tokenFor = (seed: string, session: string) => createHmac('sha256', secret).update(`csrf:${seed}:${session}`).digest('base64url');
 
   function tokenOf(ctx: Pick<Context, 'cookies'>): string {
     let seed = ctx.cookies.get(COOKIE);
@@ -29,7 +31,7 @@ export function csrf(secret: string, secure: boolean): Csrf {
       seed = randomBytes(18).toString('base64url');
       ctx.cookies.set(COOKIE, seed, { httpOnly: true, sameSite: 'lax', secure, signed: false, overwrite: true });
     }
-    return tokenFor(seed);
+    return tokenFor(seed, sessionOf(ctx) ?? '');
   }
 
   function same(expected: string, given: string): boolean {
