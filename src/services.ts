@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type Provider from 'oidc-provider';
 import type { Config } from './config/load.js';
 import { Authenticator } from './accounts/authenticate.js';
+import { DeviceTrust } from './accounts/device-trust.js';
+import { LockoutReport } from './accounts/lockouts.js';
 import { AppAdmin } from './admin/apps.js';
 import { HelpLinkService } from './admin/help-links.js';
 import { questionIds } from './accounts/challenge-questions.js';
@@ -37,6 +39,7 @@ import { SqlClaimStore } from './store/claim-repo.js';
 import { SqlClientStore } from './store/clients-repo.js';
 import { withMigratedStore, type Store } from './store/database.js';
 import { SqlFlowStore } from './store/flows-repo.js';
+import { SqlLockoutStore } from './store/lockouts-repo.js';
 import { SqlPolicyStore } from './store/policies-repo.js';
 import { SqlReadinessStore } from './store/readiness-repo.js';
 import { SqlRpSessions } from './store/rp-sessions-repo.js';
@@ -60,6 +63,8 @@ export interface Services {
   hasher: PasswordHasher;
   accounts: SqlAccountStore;
   authenticator: Authenticator;
+  /** Device cookies: browsers where an account signed in before, counted apart from the account's lock. */
+  deviceTrust: DeviceTrust;
   throttle: Throttle;
   clients: ClientRegistry;
   flows: SqlFlowStore;
@@ -90,6 +95,8 @@ export interface Services {
   claimFlows: FlowRunner<ClaimContext>;
   /** The readiness dashboard's figures. */
   readiness: ReadinessService;
+  /** Who is being targeted: accounts under failed sign-in or recovery attempts, locked or not, and from where. */
+  lockouts: LockoutReport;
 }
 
 /** What needs the running OIDC provider (ending sessions, back-channel logout) and the web app's own clients. */
@@ -120,7 +127,8 @@ export async function createServices(config: Config, store: Store, log: Logger =
   const hasher = new PasswordHasher(config.passwords);
   const accounts = new SqlAccountStore(store.db);
   const throttle = new Throttle(new SqlThrottleStore(store.db));
-  const authenticator = new Authenticator(accounts, hasher, throttle, () => config.login, events);
+  const deviceTrust = new DeviceTrust(serverSecret);
+  const authenticator = new Authenticator(accounts, hasher, throttle, () => config.login, events, deviceTrust);
   const claims = new SqlClaimStore(store.db, accounts);
   const claimSettings = () => ({ ...config.claim, questionIds: questionIds(config.claim.questions) });
   // Settings saved in the admin console apply to the live config object before anything reads it.
@@ -143,6 +151,7 @@ export async function createServices(config: Config, store: Store, log: Logger =
     hasher,
     accounts,
     authenticator,
+    deviceTrust,
     throttle,
     clients,
     flows,
@@ -165,6 +174,8 @@ export async function createServices(config: Config, store: Store, log: Logger =
     loginFlows: new LoginFlows(flows, config.session.interactionTtl),
     claimFlows: new FlowRunner(claimFlow(claimService, { accounts, policy: passwordPolicy, hasher }, config.claim.flowTtl), flows, events),
     readiness: new ReadinessService(new SqlReadinessStore(store.db, store.engine, sqliteFile), readinessSettings, log),
+    // Read at each report: the limits are policies the admin console can change while running.
+    lockouts: new LockoutReport(new SqlLockoutStore(store.db, store.engine), () => ({ login: config.login.perAccount, recovery: config.recovery.perAccount })),
   };
 }
 
@@ -176,7 +187,7 @@ export function createWebServices(services: Services, provider: Provider, intern
   const { config, accounts, hasher, throttle, events } = services;
   const revoker = createSessionRevoker(provider, services);
   const recoverySettings = () => ({ ...config.recovery, questionIds: questionIds(config.claim.questions) });
-  const recovery = new RecoveryService(accounts, services.claims, hasher, throttle, revoker, recoverySettings, events, services.serverSecret);
+  const recovery = new RecoveryService(accounts, services.claims, hasher, throttle, revoker, recoverySettings, events, services.serverSecret, services.deviceTrust);
   const staffSettings = () => ({
     tickets: services.policies.current().tickets,
     timeZone: config.district.timeZone,

@@ -1,23 +1,32 @@
 import type { EventBus } from '../events/bus.js';
+import { throttleKeys } from '../throttle/keys.js';
 import type { Throttle, ThrottleRule } from '../throttle/throttle.js';
 import { usernameKey, type Account } from './account.js';
+import type { DeviceTrust } from './device-trust.js';
 import type { PasswordHasher } from './passwords.js';
 import type { AccountStore } from './ports.js';
 
 export type LoginOutcome =
-  | { ok: true; account: Account }
+  /** `deviceCookie`: the browser's device cookie renewed for this account (null when device trust is off). */
+  | { ok: true; account: Account; deviceCookie: string | null }
   | { ok: false; reason: 'unknown' | 'bad_password' | 'disabled' | 'unclaimed' }
   | { ok: false; reason: 'throttled'; retryAfter: number };
 
 export interface LoginLimits {
   perAccount: ThrottleRule;
   perAddress: ThrottleRule;
+  /** Failed sign-ins allowed from one trusted device (see DeviceTrust) before it counts as unknown again. */
+  perDevice?: ThrottleRule;
 }
 
 /**
  * Password sign-in. Every failure costs one argon2 verification, whether or not the account exists, so neither the
  * answer nor its timing says which usernames are real. Each attempt is counted before the password is checked, so a
  * correct password during a lock is not revealed as correct, and parallel guesses cannot overrun the limit.
+ *
+ * Attempts from a browser where the account signed in before (a valid device cookie, see DeviceTrust) are counted
+ * against that device instead of the account: an attacker's guesses lock the account for every unknown browser, and
+ * its owner still gets in from their own. They stay counted per address too.
  */
 export class Authenticator {
   constructor(
@@ -26,18 +35,23 @@ export class Authenticator {
     private readonly throttle: Throttle,
     private readonly limits: () => LoginLimits,
     private readonly events: EventBus,
+    private readonly devices: DeviceTrust | null = null,
   ) {}
 
-  async login(username: string, password: string, ip: string): Promise<LoginOutcome> {
+  async login(username: string, password: string, ip: string, deviceCookie?: string): Promise<LoginOutcome> {
     const key = usernameKey(username);
-    const accountKey = `login:account:${key}`;
-    const addressKey = `login:address:${ip}`;
+    const accountKey = throttleKeys.loginAccount(key);
+    const addressKey = throttleKeys.loginAddress(ip);
     const limits = this.limits();
+    const deviceId = limits.perDevice ? (this.devices?.deviceFor(deviceCookie, key) ?? null) : null;
 
-    const [accountWait, addressWait] = await Promise.all([
-      this.throttle.attempt(accountKey, limits.perAccount),
+    // A trusted device's attempt is counted against it alone; one that failed too often counts as unknown again.
+    const [firstWait, addressWait] = await Promise.all([
+      deviceId ? this.throttle.attempt(throttleKeys.loginDevice(deviceId), limits.perDevice!) : this.throttle.attempt(accountKey, limits.perAccount),
       this.throttle.attempt(addressKey, limits.perAddress),
     ]);
+    const trusted = deviceId !== null && firstWait === 0;
+    const accountWait = deviceId === null ? firstWait : trusted ? 0 : await this.throttle.attempt(accountKey, limits.perAccount);
     const retryAfter = Math.max(accountWait, addressWait);
     if (retryAfter > 0) {
       await this.events.emit({ type: 'login.throttled', ip, data: { username: key, scope: accountWait ? 'account' : 'address' } });
@@ -54,20 +68,26 @@ export class Authenticator {
     else if (!matches) reason = 'bad_password';
     else if (account.status !== 'active') reason = 'disabled';
 
+    const device = trusted ? { device: 'trusted' } : {};
     if (reason || !account) {
       // The attempt was counted above and stays counted.
-      await this.events.emit({ type: 'login.failed', subjectId: account?.id ?? null, ip, data: { username: key, reason } });
+      await this.events.emit({ type: 'login.failed', subjectId: account?.id ?? null, ip, data: { username: key, reason, ...device } });
       return { ok: false, reason: reason ?? 'unknown' };
     }
 
     const now = Date.now();
-    // A school's shared address must not run out of attempts because its students sign in successfully.
-    await Promise.all([this.accounts.recordLogin(account.id, now), this.throttle.reset(accountKey), this.throttle.release(addressKey)]);
+    // A school's shared address must not run out of attempts because its students sign in successfully. A trusted
+    // device's success clears that device's count only: the attempts of others against the account stay counted.
+    await Promise.all([
+      this.accounts.recordLogin(account.id, now),
+      this.throttle.reset(trusted ? throttleKeys.loginDevice(deviceId) : accountKey),
+      this.throttle.release(addressKey),
+    ]);
     if (this.hasher.needsRehash(stored!)) {
       await this.accounts.upgradeHash(account.id, stored!, await this.hasher.hash(password));
       await this.events.emit({ type: 'password.rehashed', subjectId: account.id, data: { from: stored!.slice(0, 4) } });
     }
-    await this.events.emit({ type: 'login.succeeded', actorId: account.id, subjectId: account.id, ip });
-    return { ok: true, account };
+    await this.events.emit({ type: 'login.succeeded', actorId: account.id, subjectId: account.id, ip, ...(trusted ? { data: device } : {}) });
+    return { ok: true, account, deviceCookie: limits.perDevice && this.devices ? this.devices.issue(deviceCookie, key) : null };
   }
 }

@@ -1,8 +1,9 @@
-import type { Account } from '../accounts/account.js';
+import { usernameKey, type Account } from '../accounts/account.js';
 import { QUESTIONS_PER_ACCOUNT } from '../accounts/challenge-questions.js';
 import { exactName, foldAnswer, foldName, foldStudentId } from '../accounts/normalize.js';
 import type { PasswordHasher } from '../accounts/passwords.js';
 import type { EventBus } from '../events/bus.js';
+import { accountCounters, throttleKeys } from '../throttle/keys.js';
 import type { Throttle, ThrottleRule } from '../throttle/throttle.js';
 import type { ChallengeAnswer, ClaimStore } from './ports.js';
 
@@ -48,8 +49,8 @@ export class ClaimService {
   async identify(facts: IdentityFacts, ip: string, now = Date.now()): Promise<IdentifyOutcome> {
     const settings = this.settings();
     const foldedId = foldStudentId(facts.studentId);
-    const studentKey = `claim:student:${foldedId || '-'}`;
-    const addressKey = `claim:address:${ip}`;
+    const studentKey = throttleKeys.claimStudent(foldedId);
+    const addressKey = throttleKeys.claimAddress(ip);
     const [studentWait, addressWait] = await Promise.all([
       this.throttle.attempt(studentKey, settings.perStudent, now),
       this.throttle.attempt(addressKey, settings.perAddress, now),
@@ -105,8 +106,13 @@ export class ClaimService {
     return Promise.all(choices.map(async (c) => ({ questionId: c.questionId, answerHash: await this.hasher.hash(foldAnswer(c.answer)) })));
   }
 
+  /**
+   * Claims the account. Sign-in and recovery attempts counted against it before (an unclaimed account can be neither
+   * signed in to nor recovered, so they were someone else's, or the family's before it existed) end with the claim:
+   * the family that just proved who the student is starts with no lock.
+   */
   async complete(account: Pick<Account, 'id' | 'username'>, passwordHash: string, answers: ChallengeAnswer[], ip: string): Promise<boolean> {
-    const done = await this.store.completeClaim(account.id, passwordHash, answers);
+    const done = await this.store.completeClaim(account.id, passwordHash, answers, accountCounters(usernameKey(account.username)));
     await this.events.emit({ type: done ? 'account.claimed' : 'claim.lost_race', actorId: account.id, subjectId: account.id, ip });
     return done;
   }

@@ -95,8 +95,11 @@ export const configSchema = z.strictObject({
         .default({ limit: 5, window: 86400 })
         .describe('wrong answer sets allowed per account before recovery is locked (then a teacher opens a ticket)'),
       perAddress: throttleRule.default({ limit: 30, window: 3600 }).describe('wrong answer sets allowed per client address per window'),
+      perDevice: throttleRule
+        .default({ limit: 5, window: 86400 })
+        .describe('wrong answer sets allowed from a browser where the account signed in before; they do not count against the account, so its lock does not stop the owner there'),
     })
-    .default({ perAccount: { limit: 5, window: 86400 }, perAddress: { limit: 30, window: 3600 } }),
+    .default({ perAccount: { limit: 5, window: 86400 }, perAddress: { limit: 30, window: 3600 }, perDevice: { limit: 5, window: 86400 } }),
   i18n: z
     .strictObject({
       defaultLocale: z.enum(['en', 'fr']).default('en').describe('language when the browser asks for none we ship'),
@@ -116,8 +119,14 @@ export const configSchema = z.strictObject({
     .strictObject({
       perAccount: throttleRule.default({ limit: 10, window: 900 }).describe('failed logins allowed per account per window'),
       perAddress: throttleRule.default({ limit: 100, window: 900 }).describe('failed logins allowed per client address per window'),
+      perDevice: throttleRule
+        .default({ limit: 10, window: 900 })
+        .describe('failed logins allowed from a browser where the account signed in before; they do not count against the account, so an attacker locking it does not lock the owner out there'),
+      trustedDeviceTtl: duration()
+        .default(90 * 86400)
+        .describe('how long a browser stays trusted for an account after a successful sign-in (its device cookie); 0 turns device trust off'),
     })
-    .default({ perAccount: { limit: 10, window: 900 }, perAddress: { limit: 100, window: 900 } }),
+    .default({ perAccount: { limit: 10, window: 900 }, perAddress: { limit: 100, window: 900 }, perDevice: { limit: 10, window: 900 }, trustedDeviceTtl: 90 * 86400 }),
   session: z
     .strictObject({
       ttl: duration().default(8 * 3600).describe('sign-in session length; short, since devices are shared'),

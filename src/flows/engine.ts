@@ -31,6 +31,8 @@ function sameBrowser(flow: Flow<unknown>, browser: Browser): boolean {
 export interface StepInput {
   fields: Record<string, string>;
   ip: string;
+  /** The browser's device cookie: the accounts that signed in on it before (see src/accounts/device-trust.ts). */
+  deviceCookie?: string;
 }
 
 export type StepOutcome<C> =

@@ -8,6 +8,7 @@ import { dateTimeFormat } from '../i18n/format.js';
 import type { Locale } from '../i18n/i18n.js';
 import type { LoginFlows } from '../interactions/login-flow.js';
 import type { Services } from '../services.js';
+import { deviceCookie, type DeviceCookie } from './device-cookie.js';
 import { formBody, formFields } from './middleware/body.js';
 import { pageRouter, type PageDeps } from './page-router.js';
 import { seeOther } from './redirect.js';
@@ -20,6 +21,8 @@ export interface FlowPagesOptions<C> extends PageDeps {
   runner: FlowRunner<C>;
   timeZone: string;
   secureCookies: boolean;
+  /** The browser's device cookie, handed to the steps (recovery counts a trusted device's attempts apart). */
+  devices?: DeviceCookie;
   /** Context of a new flow, from the starting request (e.g. the sign-in it came from). */
   start(ctx: Context): Promise<C>;
   /** Extra locals for a step's page. */
@@ -87,7 +90,8 @@ export function flowPages<C>(options: FlowPagesOptions<C>): Router {
   });
 
   router.post(`${prefix}/:id/:step`, formBody, options.csrf.verify, async (ctx) => {
-    const result = await runner.submit(ctx.params.id, ctx.params.step, { fields: formFields(ctx), ip: ctx.state.ip }, browserOf(ctx));
+    const input = { fields: formFields(ctx), ip: ctx.state.ip, deviceCookie: options.devices?.read(ctx) };
+    const result = await runner.submit(ctx.params.id, ctx.params.step, input, browserOf(ctx));
     // Refusals too end in a redirect: the message waits in the flow, so Reload and Back never re-send the form.
     seeOther(ctx, `${prefix}/${result.flow.id}`);
   });
@@ -150,6 +154,7 @@ export function signInFlowPages<C extends { interactionUid: string | null; usern
     csrf: options.csrf,
     timeZone: config.district.timeZone,
     secureCookies: config.secureCookies,
+    devices: deviceCookie(config),
     async start(ctx) {
       // A new flow knows only the sign-in it came from; the rest of its context comes from its steps.
       return { interactionUid: interactionFromQuery(ctx) } as C;

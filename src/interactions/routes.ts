@@ -11,6 +11,7 @@ import { helpLinksFor } from '../help/links.js';
 import { FIRST_PARTY } from '../oidc/first-party.js';
 import { seeOther } from '../http/redirect.js';
 import { preferAppLocales } from '../http/middleware/locale.js';
+import { deviceCookie } from '../http/device-cookie.js';
 
 export type InteractionDeps = Pick<Services, 'config' | 'i18n' | 'clients' | 'authenticator' | 'events' | 'loginFlows'> & PageDeps & { provider: Provider };
 
@@ -24,6 +25,7 @@ const MAX_PASSWORD = 1024;
 export function interactionRoutes(deps: InteractionDeps): Router {
   const { provider, loginFlows, views, csrf } = deps;
   const router = pageRouter(deps, { prefix: '/interaction/:uid' });
+  const devices = deviceCookie(deps.config);
 
   /** Loads the interaction; an expired or foreign one becomes a friendly "start again" page. */
   async function details(ctx: Context) {
@@ -120,11 +122,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (!password || password.length > MAX_PASSWORD) {
       return renderLogin(ctx, interaction.uid, username, 'login.errors.failed', 401);
     }
-    const outcome = await deps.authenticator.login(username, password, ctx.state.ip);
+    const outcome = await deps.authenticator.login(username, password, ctx.state.ip, devices.read(ctx));
     if (!outcome.ok) {
       if (outcome.reason === 'throttled') throw tooManyRequests(outcome.retryAfter);
       return renderLogin(ctx, interaction.uid, username, 'login.errors.failed', 401);
     }
+    devices.write(ctx, outcome.deviceCookie);
     await loginFlows.restart(interaction.uid);
     // remember: false makes the provider session a browser-session cookie: shared family devices forget it on close.
     await finish(ctx, { login: { accountId: outcome.account.id, remember: false } }, { mergeWithLastSubmission: false });

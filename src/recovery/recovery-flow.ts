@@ -32,7 +32,7 @@ export function recoveryFlow(service: RecoveryService, deps: SetPasswordDeps, tt
       const { username: name, accountId = null } = flow.context;
       if (!name) return { reject: 'flows.expired', status: 410 };
       const given = Array.from({ length: QUESTIONS_PER_ACCOUNT }, (_, i) => (input.fields[`answer${i + 1}`] ?? '').slice(0, 200));
-      const result = await service.checkAnswers(name, accountId, given, input.ip);
+      const result = await service.checkAnswers(name, accountId, given, input.ip, input.deviceCookie);
       switch (result.outcome) {
         case 'locked':
           throw new AppError(429, 'RECOVERY_LOCKED', 'recovery.errors.locked', { retryAfter: result.retryAfter });

@@ -3,15 +3,19 @@ import { usernameKey, type Account } from '../accounts/account.js';
 import { QUESTIONS_PER_ACCOUNT } from '../accounts/challenge-questions.js';
 import { foldAnswer } from '../accounts/normalize.js';
 import type { PasswordHasher } from '../accounts/passwords.js';
+import type { DeviceTrust } from '../accounts/device-trust.js';
 import type { AccountStore } from '../accounts/ports.js';
 import type { ClaimStore } from '../claim/ports.js';
 import type { EventBus } from '../events/bus.js';
+import { throttleKeys } from '../throttle/keys.js';
 import type { Throttle, ThrottleRule } from '../throttle/throttle.js';
 import type { SessionRevoker } from './ports.js';
 
 export interface RecoverySettings {
   perAccount: ThrottleRule;
   perAddress: ThrottleRule;
+  /** Wrong sets allowed from a browser where the account signed in before (counted apart from the account's lock). */
+  perDevice?: ThrottleRule;
   /** Ids of the district's question pool (fake questions for unknown usernames come from it). */
   questionIds: string[];
 }
@@ -28,6 +32,11 @@ export type AnswersOutcome = { outcome: 'correct'; accountId: string } | { outco
  * "Forgot my Password" through the three challenge questions, without an oracle: a username that cannot recover
  * (unknown, disabled, never claimed) gets three plausible questions derived from the username with a server secret
  * (the same ones every time), the same number of hash verifications, and the same failure.
+ *
+ * Wrong answer sets lock recovery of the username for a day. From a browser where the account signed in before (a
+ * device cookie, see DeviceTrust) they are counted against that browser instead, so an attacker's lock does not stop
+ * the owner on their own device. For a username that cannot recover (unknown, or not claimed yet) the lock is only
+ * the answer an attacker sees, the same as for a real account; claiming the account clears it (see ClaimService).
  */
 export class RecoveryService {
   constructor(
@@ -39,6 +48,7 @@ export class RecoveryService {
     private readonly settings: () => RecoverySettings,
     private readonly events: EventBus,
     private readonly secret: string,
+    private readonly devices: DeviceTrust | null = null,
   ) {}
 
   async challenge(username: string, ip: string): Promise<Challenge> {
@@ -79,11 +89,19 @@ export class RecoveryService {
   }
 
   /** Checks all three answers at once; never says which one was wrong. */
-  async checkAnswers(username: string, accountId: string | null, given: string[], ip: string): Promise<AnswersOutcome> {
-    const { perAccount, perAddress } = this.settings();
-    const accountKey = `recovery:account:${usernameKey(username)}`;
-    const addressKey = `recovery:address:${ip}`;
-    const [accountWait, addressWait] = await Promise.all([this.throttle.attempt(accountKey, perAccount), this.throttle.attempt(addressKey, perAddress)]);
+  async checkAnswers(username: string, accountId: string | null, given: string[], ip: string, deviceCookie?: string): Promise<AnswersOutcome> {
+    const { perAccount, perAddress, perDevice } = this.settings();
+    const accountKey = throttleKeys.recoveryAccount(usernameKey(username));
+    const addressKey = throttleKeys.recoveryAddress(ip);
+    const deviceId = perDevice ? (this.devices?.deviceFor(deviceCookie, username) ?? null) : null;
+    const deviceKey = deviceId ? throttleKeys.recoveryDevice(deviceId) : null;
+    // As at sign-in: a trusted device's set is counted against it alone, until it has failed too often itself.
+    const [firstWait, addressWait] = await Promise.all([
+      deviceKey ? this.throttle.attempt(deviceKey, perDevice!) : this.throttle.attempt(accountKey, perAccount),
+      this.throttle.attempt(addressKey, perAddress),
+    ]);
+    const trusted = deviceKey !== null && firstWait === 0;
+    const accountWait = deviceKey === null ? firstWait : trusted ? 0 : await this.throttle.attempt(accountKey, perAccount);
     if (accountWait > 0) {
       await this.events.emit({ type: 'recovery.locked', subjectId: accountId, ip, data: { username: usernameKey(username) } });
       return { outcome: 'locked', retryAfter: accountWait };
@@ -101,10 +119,10 @@ export class RecoveryService {
       }),
     );
     if (!accountId || stored.length !== QUESTIONS_PER_ACCOUNT || results.some((ok) => !ok)) {
-      await this.events.emit({ type: 'recovery.failed', subjectId: accountId, ip, data: { username: usernameKey(username) } });
+      await this.events.emit({ type: 'recovery.failed', subjectId: accountId, ip, data: { username: usernameKey(username), ...(trusted ? { device: 'trusted' } : {}) } });
       return { outcome: 'wrong' };
     }
-    await Promise.all([this.throttle.reset(accountKey), this.throttle.release(addressKey)]);
+    await Promise.all([this.throttle.reset(trusted ? deviceKey! : accountKey), this.throttle.release(addressKey)]);
     await this.events.emit({ type: 'recovery.answers_correct', subjectId: accountId, ip });
     return { outcome: 'correct', accountId };
   }

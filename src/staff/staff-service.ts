@@ -6,6 +6,7 @@ import type { EventBus } from '../events/bus.js';
 import { dateTimeFormat } from '../i18n/format.js';
 import type { SessionRevoker } from '../recovery/ports.js';
 import { AppError, badRequest, forbidden } from '../shared/errors.js';
+import { accountCounters, throttleKeys } from '../throttle/keys.js';
 import type { ThrottleRule } from '../throttle/throttle.js';
 import type { ClassSummary, QueueEntry, StaffStore, StudentStatus, Ticket } from './ports.js';
 
@@ -129,7 +130,7 @@ export class StaffService {
     if (!ticket || ticket.status !== 'open') return false;
     const student = await this.accounts.findById(ticket.accountId);
     const counterKeys = student
-      ? [`login:account:${usernameKey(student.username)}`, `recovery:account:${usernameKey(student.username)}`, ...(student.studentId ? [`claim:student:${foldStudentId(student.studentId)}`] : [])]
+      ? [...accountCounters(usernameKey(student.username)), ...(student.studentId ? [throttleKeys.claimStudent(foldStudentId(student.studentId))] : [])]
       : [];
     if (!(await this.store.decide(ticketId, decision, actor.id, note?.trim() || null, now, counterKeys))) return false;
     await this.events.emit({ type: `ticket.${decision}`, actorId: actor.id, subjectId: ticket.accountId, ip, data: { ticket: ticketId, ...(note ? { note } : {}) } });

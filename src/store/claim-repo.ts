@@ -23,7 +23,7 @@ export class SqlClaimStore implements ClaimStore {
     return found.filter((a): a is Account => a !== null);
   }
 
-  async completeClaim(accountId: string, passwordHash: string, answers: ChallengeAnswer[]): Promise<boolean> {
+  async completeClaim(accountId: string, passwordHash: string, answers: ChallengeAnswer[], clearCounters: string[] = []): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const now = Date.now();
       const claimed = await trx
@@ -40,6 +40,7 @@ export class SqlClaimStore implements ClaimStore {
         .insertInto('challenge_answers')
         .values(answers.map((a, position) => ({ account_id: accountId, position, question_id: a.questionId, answer_hash: a.answerHash, created_at: now })))
         .execute();
+      if (clearCounters.length) await trx.deleteFrom('throttle_counters').where('key', 'in', clearCounters).execute();
       return true;
     });
   }

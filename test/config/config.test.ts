@@ -52,7 +52,8 @@ describe('defaults', () => {
     expect(config.claim).toMatchObject({ nameMatch: 'normalized', flowTtl: 3600, perAddress: { limit: 20, window: 3600 }, perStudent: { limit: 5, window: 3600 } });
     expect(config.claim.questions).toHaveLength(10);
     expect(config.district.timeZone).toBe('UTC');
-    expect(config.login).toEqual({ perAccount: { limit: 10, window: 900 }, perAddress: { limit: 100, window: 900 } });
+    expect(config.login).toEqual({ perAccount: { limit: 10, window: 900 }, perAddress: { limit: 100, window: 900 }, perDevice: { limit: 10, window: 900 }, trustedDeviceTtl: 7_776_000 });
+    expect(config.recovery.perDevice).toEqual({ limit: 5, window: 86_400 });
     expect(config.session).toEqual({ ttl: 28_800, interactionTtl: 3600, portalTtl: 28_800 });
     expect(config.tokens).toEqual({ accessTokenTtl: 3600, idTokenTtl: 3600, refreshTokenTtl: 1_209_600, authorizationCodeTtl: 60 });
     expect(config.secrets.cookieKeys).toEqual([]);

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { AdapterPayload } from 'oidc-provider';
 import { ClientRegistry } from '../../src/oidc/clients.js';
 import type { Sealer } from '../../src/shared/seal.js';
+import { LockoutReport } from '../../src/accounts/lockouts.js';
 import { SqlAccountStore } from '../../src/store/accounts-repo.js';
 import { SqlAuditLog } from '../../src/store/audit-repo.js';
 import { SqlClientStore } from '../../src/store/clients-repo.js';
 import { MIGRATION_NAMES, migrateToLatest, openStore, type Store } from '../../src/store/database.js';
 import { SqlFlowStore } from '../../src/store/flows-repo.js';
+import { SqlLockoutStore } from '../../src/store/lockouts-repo.js';
 import { createOidcAdapter, purgeExpiredOidcPayloads, revokeAccountOidcState } from '../../src/store/oidc-adapter.js';
 import { SqlRpSessions } from '../../src/store/rp-sessions-repo.js';
 import { SqlSecrets } from '../../src/store/secrets-repo.js';
@@ -678,6 +680,75 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
       await rp.purgeExpired();
       const left = await store.db.selectFrom('rp_sessions').select('id').where('account_sub', '=', sub).execute();
       expect(left.map((r) => r.id)).toEqual([kept.id]);
+    });
+  });
+
+  describe('lockout report', () => {
+    test('lists the accounts under failed attempts now, locked first, with where the attempts came from', async () => {
+      // A database of its own: the report reads every counter.
+      const own = await migratedStore(engine);
+      try {
+        const db = own.store.db;
+        const accounts = new SqlAccountStore(db);
+        const throttle = new SqlThrottleStore(db);
+        const audit = new SqlAuditLog(db);
+        const report = new LockoutReport(new SqlLockoutStore(db, own.store.engine), () => ({ login: { limit: 4, window: 900 }, recovery: { limit: 3, window: 86400 } }));
+        const now = Date.now();
+        const admin = await accounts.create(newAccount({ username: 'Admin', givenName: 'Dana', familyName: 'Okafor', roles: ['admin', 'staff'], passwordHash: 'h' }));
+        const student = await accounts.create(newAccount({ username: 'S0777001', givenName: 'Léa', familyName: 'Côté' }));
+        expect(await report.targeted(now)).toEqual([]);
+
+        /** One counted attempt, recorded as the domain does: the counter, then its audit event. */
+        async function failed(flow: 'login' | 'recovery', username: string, ip: string, at: number, extra: Record<string, unknown> = {}, type = `${flow}.failed`) {
+          const windowMs = flow === 'login' ? 900_000 : 86_400_000;
+          if (!extra.device) await throttle.hit(`${flow}:account:${username}`, windowMs, at);
+          await audit.append({ type, ip, at, data: { username, ...extra } });
+        }
+        // An earlier window of the admin's counter, long over: neither counted nor listed.
+        await failed('login', 'admin', '192.0.2.1', now - 3_600_000);
+        for (let i = 0; i < 3; i += 1) await failed('login', 'admin', '203.0.113.5', now - 60_000 + i);
+        await failed('login', 'admin', '198.51.100.9', now - 30_000);
+        await failed('login', 'admin', '203.0.113.5', now - 20_000, {}, 'login.throttled');
+        // The admin's own typo on a trusted browser: not the attacker's, not in the account's count.
+        await failed('login', 'admin', '192.0.2.44', now - 10_000, { device: 'trusted' });
+        await failed('login', 'nobody-here', '203.0.113.5', now - 5_000);
+        await failed('recovery', 's0777001', '198.51.100.9', now - 3_600_000);
+        await failed('recovery', 's0777001', '198.51.100.9', now - 1_000);
+
+        const targeted = await report.targeted(now);
+        expect(targeted).toEqual([
+          {
+            flow: 'login',
+            username: 'admin',
+            account: { id: admin.id, username: 'Admin', name: 'Dana Okafor', roles: ['admin', 'staff'], claimed: true, active: true },
+            failures: 5,
+            limit: 4,
+            locked: true,
+            windowStart: now - 60_000,
+            until: now - 60_000 + 900_000,
+            addresses: [
+              { ip: '203.0.113.5', attempts: 4, lastAt: now - 20_000 },
+              { ip: '198.51.100.9', attempts: 1, lastAt: now - 30_000 },
+            ],
+          },
+          {
+            flow: 'recovery',
+            username: 's0777001',
+            account: { id: student.id, username: 'S0777001', name: 'Léa Côté', roles: ['student'], claimed: false, active: true },
+            failures: 2,
+            limit: 3,
+            locked: false,
+            windowStart: now - 3_600_000,
+            until: now - 3_600_000 + 86_400_000,
+            addresses: [{ ip: '198.51.100.9', attempts: 2, lastAt: now - 1_000 }],
+          },
+          { flow: 'login', username: 'nobody-here', account: null, failures: 1, limit: 4, locked: false, windowStart: now - 5_000, until: now - 5_000 + 900_000, addresses: [{ ip: '203.0.113.5', attempts: 1, lastAt: now - 5_000 }] },
+        ]);
+        // Once a window is over, its counter is no longer listed.
+        expect((await report.targeted(now + 901_000)).map((t) => t.username)).toEqual(['s0777001']);
+      } finally {
+        await own.close();
+      }
     });
   });
 
