@@ -25,6 +25,8 @@ function attr(tag: string, name: string): string | undefined {
 
 export class WebClient {
   readonly cookies = new Map<string, string>();
+  /** Every Set-Cookie header received, in order, with its attributes (Expires, HttpOnly …). */
+  readonly setCookies: string[] = [];
   page: Page | null = null;
 
   /** Redirects to URLs starting with this are not followed (a relying party's callback that no server answers). */
@@ -36,6 +38,7 @@ export class WebClient {
 
   private store(response: Response): void {
     for (const header of response.headers.getSetCookie()) {
+      this.setCookies.push(header);
       const [pair, ...attributes] = header.split(';');
       const index = pair.indexOf('=');
       const name = pair.slice(0, index).trim();

@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import { startCaptureServer } from '../helpers/capture-server.js';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
+import { claimInStore } from '../helpers/claimed.js';
 
 const FIRST_PASSWORD = 'Original-Phrase-77';
 const ANSWERS = [
@@ -25,8 +26,7 @@ describe.each(ENGINES)('forgot my password (%s)', (engine) => {
     const id = `${500000 + counter}`;
     const username = roles.includes('teacher') ? `teacher${counter}` : `S0${id}`;
     const account = await server.services.accounts.create({ username, givenName: 'Kim', familyName: `Tester${counter}`, studentId: roles.includes('student') ? id : null, roles });
-    const hashes = await server.services.claimService.hashAnswers(ANSWERS);
-    expect(await server.services.claims.completeClaim(account.id, await server.services.hasher.hash(FIRST_PASSWORD), hashes)).toBe(true);
+    expect(await claimInStore(server.services, account, FIRST_PASSWORD, ANSWERS)).toBe(true);
     return account;
   }
 

@@ -34,20 +34,9 @@ describe.each(ENGINES)('sessions of the built-in apps end with the provider sess
 
   test('the apps\' sign-in cookies end with the browser', async () => {
     const browser = new WebClient();
-    const cookies: string[] = [];
-    const original = globalThis.fetch;
-    globalThis.fetch = async (...args: Parameters<typeof fetch>) => {
-      const response = await original(...args);
-      cookies.push(...response.headers.getSetCookie());
-      return response;
-    };
-    try {
-      await signIn(browser, `${server.url}/`, 'S0100001', 'Lakeside-Ana-2026');
-      await browser.get(`${server.url}/demo-app/`);
-    } finally {
-      globalThis.fetch = original;
-    }
-    const signIns = cookies.filter((c) => /^hr_(session|portal|demo_app)=[^;]/.test(c));
+    await signIn(browser, `${server.url}/`, 'S0100001', 'Lakeside-Ana-2026');
+    await browser.get(`${server.url}/demo-app/`);
+    const signIns = browser.setCookies.filter((c) => /^hr_(session|portal|demo_app)=[^;]/.test(c));
     expect([...new Set(signIns.map((c) => c.split('=')[0]))].sort()).toEqual(['hr_demo_app', 'hr_portal', 'hr_session']);
     for (const cookie of signIns) expect(cookie).not.toMatch(/;\s*(expires|max-age)=/i);
   });

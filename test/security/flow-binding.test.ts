@@ -1,12 +1,8 @@
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { WebClient } from '../helpers/web-client.js';
+import { claimInStore, questionsForm } from '../helpers/claimed.js';
 
 const PASSWORD = 'Purple-Otter-Lakes-42';
-const ANSWERS = [
-  { questionId: 'firstPet', answer: 'Fluffy' },
-  { questionId: 'favoriteFood', answer: 'Poutine' },
-  { questionId: 'birthCity', answer: 'Montréal' },
-];
 
 /**
  * Finding 5 of the outside test, the way it was found: the address of a claim or recovery page, read from a shared
@@ -63,7 +59,7 @@ describe.each(ENGINES)('claim and recovery pages work only in the browser that s
     // The family's own browser carries on where it was, and finishes.
     expect((await family.get(flowUrl)).html).toContain(`For the account ${student.username}.`);
     await family.submit('/password', { password: PASSWORD, confirm: PASSWORD });
-    const done = await family.submit('/questions', Object.fromEntries(ANSWERS.flatMap((a, i) => [[`question${i + 1}`, a.questionId], [`answer${i + 1}`, a.answer]])));
+    const done = await family.submit('/questions', questionsForm());
     expect(done.html).toContain('The account is ready');
     expect((await server.services.accounts.findById(student.id))!.passwordHash).not.toBeNull();
 
@@ -79,8 +75,7 @@ describe.each(ENGINES)('claim and recovery pages work only in the browser that s
   test('recovery: another browser can neither see the questions nor answer them or set the password', async () => {
     counter += 1;
     const account = await server.services.accounts.create({ username: `S0${320000 + counter}`, givenName: 'Kim', familyName: 'Recover', studentId: `${320000 + counter}`, roles: ['student'] });
-    const hashes = await server.services.claimService.hashAnswers(ANSWERS);
-    await server.services.claims.completeClaim(account.id, await server.services.hasher.hash('Original-Phrase-77'), hashes);
+    await claimInStore(server.services, account, 'Original-Phrase-77');
 
     const family = new WebClient();
     await family.get(`${server.url}/recover`);

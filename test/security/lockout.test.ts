@@ -1,12 +1,8 @@
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { signIn, WebClient, type Page } from '../helpers/web-client.js';
+import { claimInStore, questionsForm } from '../helpers/claimed.js';
 
 const ADMIN = { username: 'admin', password: 'Admin-Maple-2026' };
-const ANSWERS = [
-  { questionId: 'firstPet', answer: 'Fluffy' },
-  { questionId: 'favoriteFood', answer: 'Poutine' },
-  { questionId: 'birthCity', answer: 'Montréal' },
-];
 
 /**
  * Finding 9 of the outside test, the way it was found: wrong passwords lock any account, an administrator's included,
@@ -86,19 +82,8 @@ describe.each(ENGINES)('locking out others (%s)', (engine) => {
 
   test('the device cookie outlives the browser session but is no sign-in, and is kept per account', async () => {
     const browser = new WebClient({ 'x-forwarded-for': '192.0.2.30' });
-    const cookies: string[] = [];
-    const original = globalThis.fetch;
-    globalThis.fetch = async (...args: Parameters<typeof fetch>) => {
-      const response = await original(...args);
-      cookies.push(...response.headers.getSetCookie());
-      return response;
-    };
-    try {
-      await signIn(browser, `${server.url}/`, 'S0100001', 'Lakeside-Ana-2026');
-    } finally {
-      globalThis.fetch = original;
-    }
-    const set = cookies.find((c) => c.startsWith('hr_device='))!;
+    await signIn(browser, `${server.url}/`, 'S0100001', 'Lakeside-Ana-2026');
+    const set = browser.setCookies.find((c) => c.startsWith('hr_device='))!;
     const expires = Date.parse(/;\s*expires=([^;]+)/i.exec(set)![1]);
     expect(Math.abs(expires - (Date.now() + 90 * 86_400_000))).toBeLessThan(120_000);
     expect(set).toMatch(/;\s*httponly/i);
@@ -117,7 +102,7 @@ describe.each(ENGINES)('locking out others (%s)', (engine) => {
 
   async function claimedStudent(n: number) {
     const account = await server.services.accounts.create({ username: `S0${330000 + n}`, givenName: 'Kim', familyName: `Lockout${n}`, studentId: `${330000 + n}`, roles: ['student'] });
-    await server.services.claims.completeClaim(account.id, await server.services.hasher.hash('Original-Phrase-77'), await server.services.claimService.hashAnswers(ANSWERS));
+    await claimInStore(server.services, account, 'Original-Phrase-77');
     return account;
   }
 
@@ -160,7 +145,7 @@ describe.each(ENGINES)('locking out others (%s)', (engine) => {
     await family.get(`${server.url}/claim`);
     await family.submit('/identify', { familyName: 'Unclaimed', givenName: 'Léa', studentId: '340001' });
     await family.submit('/password', { password: 'Fresh-Claim-Phrase-5', confirm: 'Fresh-Claim-Phrase-5' });
-    const done = await family.submit('/questions', Object.fromEntries(ANSWERS.flatMap((a, i) => [[`question${i + 1}`, a.questionId], [`answer${i + 1}`, a.answer]])));
+    const done = await family.submit('/questions', questionsForm());
     expect(done.html).toContain('The account is ready');
     expect((await tryPassword(stranger(), lea.username, 'Fresh-Claim-Phrase-5')).html).toContain('Hello, Léa');
     expect((await answerSet(stranger(), lea.username, ['fluffy', 'poutine', 'montreal'])).html).toContain('Create a new password');
