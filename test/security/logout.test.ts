@@ -123,6 +123,9 @@ describe('signing out', () => {
     await ana.get(`${server.url}/signed-out`);
     const everywhere = await ana.submit('/signed-out');
     expect(everywhere.html).toContain('data-autosubmit');
+    // Without JavaScript the page waits for a click, and says why: she asked for it.
+    expect(everywhere.html).toContain('You will be signed out of the portal and of every app');
+    expect(everywhere.html).not.toContain('asked to sign you out');
     const done = await ana.submit('/session/end/confirm', { logout: 'yes' });
     expect(done.url).toBe(`${server.url}/signed-out`);
     expect(done.html).toContain('You are signed out');
