@@ -20,6 +20,8 @@ import type { Database } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
+const CONNECT_TIMEOUT_MS = 5000;
+
 export interface Store {
   db: Kysely<Database>;
   engine: Engine;
@@ -86,9 +88,15 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
+      // A database that does not answer (a host gone, a full backlog) fails the request within seconds with a 503
+      // instead of holding it for the operating system's TCP timeout of minutes.
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       types,
       ...(schema ? { options: `-c search_path="${schema}"` } : {}),
     });
+    // An idle connection the server dropped (a restart, a failover) is reported here and already discarded by the
+    // pool, which opens a new one for the next query; unheard, the event would end the process.
+    pool.on('error', () => undefined);
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', raw: { pool }, close: () => db.destroy() };
   }
