@@ -31,6 +31,8 @@ export class WebClient {
   stopAt: string | null = null;
   /** Chooses which server a request really goes to (several app processes behind one issuer). */
   route: (url: string) => string = (url) => url;
+  /** Sees every response, redirects included (which node of a cluster answered). */
+  observe: (response: Response) => void = () => undefined;
 
   constructor(readonly headers: Record<string, string> = {}) {}
 
@@ -77,6 +79,7 @@ export class WebClient {
         return send();
       });
       this.store(response);
+      this.observe(response);
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
         current = new URL(location, current).href;
