@@ -1,0 +1,102 @@
+import { haproxyAvailable, startCluster, waitUntilServing, type Cluster } from '../helpers/cluster.js';
+import { failed, sleep, startLoginLoad, type Credentials } from '../helpers/login-load.js';
+import { signIn, WebClient } from '../helpers/web-client.js';
+
+const clusterSuite = process.env.TEST_DATABASE_URL && haproxyAvailable() ? describe : describe.skip;
+
+const ACCOUNTS: Credentials[] = [
+  { username: 'S0100001', password: 'Lakeside-Ana-2026', expect: 'Hello, Ana' },
+  { username: 'mrivera', password: 'Teach-Lakeside-2026', expect: 'Hello, María' },
+  { username: 'admin', password: 'Admin-Maple-2026', expect: 'Hello, Dana' },
+];
+const WORKERS = 6;
+
+/**
+ * A node of three dies (kill -9) or is stopped (SIGTERM) under a steady sign-in load through HAProxy. Killed: only
+ * the requests it was working on fail; every session, flow and ticket is in PostgreSQL, so nothing is lost, and the
+ * node rejoins when restarted. Stopped: it finishes what it was doing, and nothing fails at all.
+ */
+clusterSuite('losing a node under load', () => {
+  let cluster: Cluster;
+  beforeAll(async () => {
+    cluster = await startCluster({ databaseUrl: process.env.TEST_DATABASE_URL! });
+  }, 180_000);
+  afterAll(() => cluster?.close());
+
+  test('kill -9: only the requests in flight on that node fail; sessions, a claim in progress and a ticket survive; it rejoins', async () => {
+    const victim = cluster.nodes[1];
+
+    // A family half-way through claiming, and an open reset request, both started before the kill.
+    const family = new WebClient();
+    await family.get(`${cluster.url}/claim`);
+    await family.submit('/identify', { familyName: 'Côté', givenName: 'Léa', studentId: '100003' });
+    const teacher = new WebClient();
+    await signIn(teacher, `${cluster.url}/staff`, 'mrivera', 'Teach-Lakeside-2026');
+    const staffPage = await teacher.get(`${cluster.url}/staff`);
+    const resetLink = /href="(\/staff\/students\/[^"]+\/reset)"/.exec(staffPage.html)![1];
+    await teacher.get(`${cluster.url}${resetLink}`);
+    expect((await teacher.submit('/staff/tickets', { reason: 'Lost the answers' })).html).toContain('Waiting for the help desk');
+
+    const load = startLoginLoad(cluster.url, ACCOUNTS, WORKERS);
+    await sleep(3000);
+    const before = load.sessions.slice();
+    const killedAt = performance.now();
+    await victim.signal('SIGKILL');
+    await sleep(4000);
+    await victim.start();
+    await waitUntilServing(cluster, victim);
+    const rejoinedAt = performance.now();
+    await sleep(2000);
+    await load.stop();
+
+    const failures = failed(load.requests);
+    // Each worker has one request in flight at a time: at most one each can have been on the node that died.
+    expect(failures.length).toBeLessThanOrEqual(WORKERS);
+    for (const failure of failures) {
+      // HAProxy answers 502 naming the node, or closes the connection (no node to name) when the reply was cut.
+      if (failure.status !== 0) expect(failure).toMatchObject({ node: victim.name });
+      expect(failure.sentAt).toBeLessThan(killedAt);
+    }
+    const loginsDuringLoss = load.logins.filter((l) => l.doneAt > killedAt + 1000 && l.doneAt < rejoinedAt);
+    expect(loginsDuringLoss.length).toBeGreaterThan(0);
+    expect(loginsDuringLoss.every((l) => l.ok)).toBe(true);
+    expect(load.requests.some((r) => r.sentAt > rejoinedAt && r.node === victim.name && r.status < 500)).toBe(true);
+
+    // Every session signed in before the kill is still signed in, whichever node answers.
+    expect(before.length).toBeGreaterThan(0);
+    for (const { browser } of before) {
+      const page = await browser.get(`${cluster.url}/`);
+      expect(page.html).toMatch(/Hello, (Ana|María|Dana)/);
+    }
+    // The claim goes on where it was; the ticket is still in the help desk's queue.
+    await family.submit('/password', { password: 'Lea-Claims-2026!', confirm: 'Lea-Claims-2026!' });
+    const claimed = await family.submit('/questions', {
+      question1: 'firstPet', answer1: 'Fluffy',
+      question2: 'favoriteFood', answer2: 'Poutine',
+      question3: 'birthCity', answer3: 'Montréal',
+    });
+    expect(claimed.html).toContain('The account is ready');
+    const desk = new WebClient();
+    await signIn(desk, `${cluster.url}/helpdesk`, 'helpdesk', 'Helpdesk-Maple-2026');
+    expect((await desk.get(`${cluster.url}/helpdesk`)).html).toContain('Lost the answers');
+  }, 120_000);
+
+  test('SIGTERM: the node finishes its requests in flight and exits 0; no request fails; it rejoins when started', async () => {
+    const leaving = cluster.nodes[2];
+    const load = startLoginLoad(cluster.url, ACCOUNTS, WORKERS);
+    await sleep(3000);
+    const stoppedAt = performance.now();
+    const code = await leaving.signal('SIGTERM');
+    expect(code).toBe(0);
+    await sleep(1000);
+    await leaving.start();
+    await waitUntilServing(cluster, leaving);
+    await sleep(1000);
+    await load.stop();
+
+    expect(failed(load.requests)).toEqual([]);
+    expect(load.logins.every((l) => l.ok)).toBe(true);
+    // It was serving up to the moment it was told to stop.
+    expect(load.requests.some((r) => r.node === leaving.name && r.sentAt < stoppedAt)).toBe(true);
+  }, 120_000);
+});
