@@ -94,9 +94,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       types,
       ...(schema ? { options: `-c search_path="${schema}"` } : {}),
     });
-    // An idle connection the server dropped (a restart, a failover) is reported here and already discarded by the
-    // pool, which opens a new one for the next query; unheard, the event would end the process.
+    // A connection the server drops (a restart, a failover) reports it as an 'error' event, which would end the
+    // process if nobody listened: the pool's own for an idle connection (already discarded; the next query opens a
+    // new one), the connection's for one checked out between two queries of a transaction (its next query fails,
+    // the request gets a 503, and the pool discards it on release).
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', raw: { pool }, close: () => db.destroy() };
   }
