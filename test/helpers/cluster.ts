@@ -32,6 +32,7 @@ export interface HomeroomNode {
   url: string;
   output(): string;
   running(): boolean;
+  pid(): number | undefined;
   /** Starts (or restarts) the process and waits until it answers /healthz. */
   start(): Promise<void>;
   /** Sends a signal; with `wait`, resolves when the process has exited. */
@@ -44,6 +45,7 @@ export interface Cluster {
   nodes: HomeroomNode[];
   databaseUrl: string;
   schema: string;
+  haproxyPid: number | undefined;
   close(): Promise<void>;
 }
 
@@ -149,6 +151,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         url: `http://127.0.0.1:${port}`,
         output: () => output,
         running: () => child !== null && child.exitCode === null && child.signalCode === null,
+        pid: () => child?.pid,
         async start() {
           output = '';
           const started = spawn(options.nodeBinary ?? process.execPath, ['bin/homeroom.js', 'start'], {
@@ -213,7 +216,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       30_000,
       () => `haproxy (saw ${[...seen].join(', ') || 'no node'})\n${haproxyOutput}`,
     );
-    return { url, nodes, databaseUrl: options.databaseUrl, schema, close };
+    return { url, nodes, databaseUrl: options.databaseUrl, schema, haproxyPid: proxy.pid, close };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;

@@ -16,7 +16,8 @@ export interface RequestRecord {
 
 export interface LoginLoad {
   requests: RequestRecord[];
-  logins: { doneAt: number; ok: boolean }[];
+  /** Each sign-in; a failed one says where it ended (status and path, or the network error). */
+  logins: { doneAt: number; ok: boolean; ms: number; failure?: string }[];
   /** Browsers signed in, with the time they finished signing in (their sessions must outlive any node). */
   sessions: { browser: WebClient; at: number }[];
   stop(): Promise<void>;
@@ -47,14 +48,15 @@ export function startLoginLoad(front: string, accounts: Credentials[], workers: 
       browser.observe = (response) => {
         requests.push({ sentAt, doneAt: performance.now(), node: response.headers.get(NODE_HEADER) ?? 'none', status: response.status });
       };
+      const started = performance.now();
       try {
         const page = await signIn(browser, `${front}/`, who.username, who.password);
         const ok = page.status === 200 && page.html.includes(who.expect);
-        logins.push({ doneAt: performance.now(), ok });
+        logins.push({ doneAt: performance.now(), ok, ms: performance.now() - started, ...(ok ? {} : { failure: `${page.status} ${new URL(page.url).pathname}` }) });
         if (ok && sessions.length < keepSessions) sessions.push({ browser, at: performance.now() });
       } catch (error) {
         requests.push({ sentAt, doneAt: performance.now(), node: 'none', status: 0, error: (error as Error).message });
-        logins.push({ doneAt: performance.now(), ok: false });
+        logins.push({ doneAt: performance.now(), ok: false, ms: performance.now() - started, failure: (error as Error).message });
       }
     }
   }
