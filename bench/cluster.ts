@@ -11,6 +11,7 @@
  * that no longer work (lost sessions). Figures, never assertions: the exit code is non-zero only when the bench broke.
  * The last line of output is JSON.
  */
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startCluster, waitUntilServing, type Cluster } from '../test/helpers/cluster.js';
@@ -68,6 +69,18 @@ interface Measured {
   cpuSeconds: { homeroom: number; haproxy: number; client: number; machine: number };
   homeroomCpuMsPerLogin: number;
   loginsPerHomeroomCore: number;
+  /** Resident memory of each Homeroom process at the end of the run. */
+  rssMb: number[];
+}
+
+/** Resident set size of a process in MB, from /proc (0 when unavailable). */
+function rssMbOf(pid: number | undefined): number {
+  try {
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb ? Math.round(Number(kb) / 1024) : 0;
+  } catch {
+    return 0;
+  }
 }
 
 async function measure(nodes: number): Promise<Measured> {
@@ -88,6 +101,7 @@ async function measure(nodes: number): Promise<Measured> {
     const haproxyMs = cpuOf(cluster.haproxyPid) - haproxyBefore;
     const client = process.cpuUsage(clientBefore);
     const machineAfter = machineCpu();
+    const rssMb = cluster.nodes.map((n) => rssMbOf(n.pid()));
     await load.stop();
 
     const seconds = (endedAt - startedAt) / 1000;
@@ -107,6 +121,7 @@ async function measure(nodes: number): Promise<Measured> {
       },
       homeroomCpuMsPerLogin: round(homeroomMs / Math.max(1, ok.length), 1),
       loginsPerHomeroomCore: round(ok.length / Math.max(0.001, homeroomMs / 1000), 1),
+      rssMb,
     };
   } finally {
     await cluster.close();
@@ -182,7 +197,7 @@ async function main() {
       `${nodes} node${nodes > 1 ? 's' : ' '}: ${String(run.loginsPerSecond).padStart(6)} logins/s  ` +
         `login p50 ${run.loginMs.p50} ms p90 ${run.loginMs.p90} ms  ` +
         `CPU s: homeroom ${run.cpuSeconds.homeroom}, haproxy ${run.cpuSeconds.haproxy}, client ${run.cpuSeconds.client}, machine ${run.cpuSeconds.machine}  ` +
-        `=> ${run.homeroomCpuMsPerLogin} ms of Homeroom CPU a login, ${run.loginsPerHomeroomCore} logins/s per core` +
+        `=> ${run.homeroomCpuMsPerLogin} ms of Homeroom CPU a login, ${run.loginsPerHomeroomCore} logins/s per core; RSS ${run.rssMb.join(', ')} MB` +
         (run.failedLogins ? `  (${run.failedLogins} failed)` : '') +
         '\n',
     );
