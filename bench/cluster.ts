@@ -57,6 +57,12 @@ const ACCOUNTS: Credentials[] = [
   { username: 'admin', password: 'Admin-Maple-2026', expect: 'Hello, Dana' },
 ];
 
+function countBy(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+}
+
 /** CPU ms of a process and its threads (0 when it is gone). */
 const cpuOf = (pid: number | undefined) => (pid ? cpuSplit(pid).total : 0);
 
@@ -64,6 +70,8 @@ interface Measured {
   nodes: number;
   logins: number;
   failedLogins: number;
+  /** How many failed sign-ins ended where (status and path, or the network error). */
+  failedLoginEnds: Record<string, number>;
   loginsPerSecond: number;
   loginMs: { p50: number; p90: number; p99: number };
   cpuSeconds: { homeroom: number; haproxy: number; client: number; machine: number };
@@ -111,6 +119,7 @@ async function measure(nodes: number): Promise<Measured> {
       nodes,
       logins: ok.length,
       failedLogins: window.length - ok.length,
+      failedLoginEnds: countBy(window.filter((l) => !l.ok).map((l) => (l.failure ?? '').replace(/\/(interaction|auth)\/[^/ ]+/, '/$1/<uid>'))),
       loginsPerSecond: round(ok.length / seconds, 1),
       loginMs: { p50: round(latency.p50, 0), p90: round(latency.p90, 0), p99: round(latency.p99, 0) },
       cpuSeconds: {
@@ -198,7 +207,7 @@ async function main() {
         `login p50 ${run.loginMs.p50} ms p90 ${run.loginMs.p90} ms  ` +
         `CPU s: homeroom ${run.cpuSeconds.homeroom}, haproxy ${run.cpuSeconds.haproxy}, client ${run.cpuSeconds.client}, machine ${run.cpuSeconds.machine}  ` +
         `=> ${run.homeroomCpuMsPerLogin} ms of Homeroom CPU a login, ${run.loginsPerHomeroomCore} logins/s per core; RSS ${run.rssMb.join(', ')} MB` +
-        (run.failedLogins ? `  (${run.failedLogins} failed)` : '') +
+        (run.failedLogins ? `  (${run.failedLogins} failed: ${JSON.stringify(run.failedLoginEnds)})` : '') +
         '\n',
     );
   }

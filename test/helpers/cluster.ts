@@ -177,7 +177,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
               if (started.exitCode !== null) throw new Error(`${name} exited with ${started.exitCode}:\n${output}`);
               return (await fetch(`${node.url}/healthz`)).ok;
             },
-            60_000,
+            120_000,
             () => `${name}\n${output}`,
           );
         },

@@ -41,11 +41,14 @@ export function startLoginLoad(front: string, accounts: Credentials[], workers: 
       const who = accounts[(index + round) % accounts.length];
       const browser = new WebClient();
       let sentAt = 0;
+      let awaiting = false;
       browser.route = (url) => {
         sentAt = performance.now();
+        awaiting = true;
         return url;
       };
       browser.observe = (response) => {
+        awaiting = false;
         requests.push({ sentAt, doneAt: performance.now(), node: response.headers.get(NODE_HEADER) ?? 'none', status: response.status });
       };
       const started = performance.now();
@@ -55,7 +58,9 @@ export function startLoginLoad(front: string, accounts: Credentials[], workers: 
         logins.push({ doneAt: performance.now(), ok, ms: performance.now() - started, ...(ok ? {} : { failure: `${page.status} ${new URL(page.url).pathname}` }) });
         if (ok && sessions.length < keepSessions) sessions.push({ browser, at: performance.now() });
       } catch (error) {
-        requests.push({ sentAt, doneAt: performance.now(), node: 'none', status: 0, error: (error as Error).message });
+        // A request that got no answer (the connection dropped); otherwise the sign-in stopped at a page without the
+        // next form (an error page), whose response is already recorded.
+        if (awaiting) requests.push({ sentAt, doneAt: performance.now(), node: 'none', status: 0, error: (error as Error).message });
         logins.push({ doneAt: performance.now(), ok: false, ms: performance.now() - started, failure: (error as Error).message });
       }
     }
@@ -77,3 +82,12 @@ export function startLoginLoad(front: string, accounts: Credentials[], workers: 
 export const failed = (records: RequestRecord[]) => records.filter((r) => r.status === 0 || r.status >= 500);
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits until `condition` holds (a loaded machine signs in slowly: tests wait for events, not for fixed times). */
+export async function until(condition: () => boolean, what: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(100);
+  }
+}

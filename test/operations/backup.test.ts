@@ -85,7 +85,7 @@ describe('SQLite backup while serving, and restore', () => {
     copyFileSync(file, join(restoredDir, 'homeroom.db'));
     restored = await startProcessServer({ HOMEROOM_DATA_DIR: restoredDir });
     expect((await signIn(new WebClient(), `${restored.url}/`, 'S0100003', 'Lea-Claims-2026!')).html).toContain('Hello, Léa');
-  }, 120_000);
+  }, 300_000);
 
   test('on PostgreSQL it points to pg_dump', async () => {
     await expect(homeroom(['backup', join(work, 'x.db')], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' })).rejects.toMatchObject({

@@ -23,7 +23,7 @@ clusterSuite('three processes behind HAProxy on one PostgreSQL', () => {
   afterAll(async () => {
     await db?.end();
     await cluster?.close();
-  });
+  }, 120_000);
 
   /** A browser whose requests go through the front, with the node that answered each one. */
   function visitor(): { browser: WebClient; served: string[] } {
@@ -60,7 +60,7 @@ clusterSuite('three processes behind HAProxy on one PostgreSQL', () => {
     const after = await browser.get(`${cluster.url}/`);
     expect(after.url).toContain('/interaction/');
     expectHopped(served);
-  });
+  }, 120_000);
 
   test('claim, then recovery with the answers given at the claim, each request on the next process', async () => {
     const family = visitor();
@@ -84,7 +84,7 @@ clusterSuite('three processes behind HAProxy on one PostgreSQL', () => {
     expect(done.status).toBe(200);
     expectHopped(recovery.served);
     expect((await signIn(new WebClient(), `${cluster.url}/`, 'S0100003', 'Lea-Recovered-2026!')).html).toContain('Hello, Léa');
-  });
+  }, 120_000);
 
   test('a teacher’s reset request, approved by the help desk, each request on the next process', async () => {
     const teacher = visitor();
@@ -107,7 +107,7 @@ clusterSuite('three processes behind HAProxy on one PostgreSQL', () => {
     const old = new WebClient();
     await signIn(old, `${cluster.url}/`, 'S0100002', 'Lakeside-Noah-2026');
     expect(old.alert()).toBe('Authentication Failed');
-  });
+  }, 120_000);
 
   test('failed sign-ins are counted across the processes: the fourth attempt is throttled wherever it lands', async () => {
     const { browser, served } = visitor();
@@ -122,7 +122,7 @@ clusterSuite('three processes behind HAProxy on one PostgreSQL', () => {
     const throttled = await signIn(browser, `${cluster.url}/`, 'S0100004', 'wrong-guess-4');
     expect(throttled.status).toBe(429);
     expect(throttled.html).toContain('Too many attempts');
-  });
+  }, 120_000);
 
   test('every process publishes the same signing keys and issuer (the front’s address)', async () => {
     const jwks = await Promise.all(cluster.nodes.map((n) => fetch(`${n.url}/jwks`).then((r) => r.json())));
@@ -130,7 +130,7 @@ clusterSuite('three processes behind HAProxy on one PostgreSQL', () => {
     expect(jwks[0].keys.length).toBeGreaterThan(0);
     for (const other of jwks.slice(1)) expect(other).toEqual(jwks[0]);
     for (const doc of discovery) expect(doc.issuer).toBe(cluster.url);
-  });
+  }, 120_000);
 
   test('a policy saved through one process reaches the others; the readiness summary is one for all', async () => {
     const admin = new WebClient();
@@ -167,5 +167,5 @@ clusterSuite('three processes behind HAProxy on one PostgreSQL', () => {
     }
     expect(asOf[0]).toMatch(/^Figures as of /);
     expect(new Set(asOf).size).toBe(1);
-  }, 60_000);
+  }, 120_000);
 });

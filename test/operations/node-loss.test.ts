@@ -1,5 +1,5 @@
 import { haproxyAvailable, startCluster, waitUntilServing, type Cluster } from '../helpers/cluster.js';
-import { failed, sleep, startLoginLoad, type Credentials } from '../helpers/login-load.js';
+import { failed, startLoginLoad, until, type Credentials } from '../helpers/login-load.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
 
 const clusterSuite = process.env.TEST_DATABASE_URL && haproxyAvailable() ? describe : describe.skip;
@@ -38,15 +38,17 @@ clusterSuite('losing a node under load', () => {
     expect((await teacher.submit('/staff/tickets', { reason: 'Lost the answers' })).html).toContain('Waiting for the help desk');
 
     const load = startLoginLoad(cluster.url, ACCOUNTS, WORKERS);
-    await sleep(3000);
+    await until(() => load.sessions.length >= WORKERS, 'sign-ins before the kill');
     const before = load.sessions.slice();
     const killedAt = performance.now();
     await victim.signal('SIGKILL');
-    await sleep(4000);
+    const afterKill = () => load.logins.filter((l) => l.doneAt > killedAt + 1000);
+    await until(() => afterKill().length >= WORKERS, 'sign-ins while the node is down');
+    const restartedAt = performance.now();
     await victim.start();
-    await waitUntilServing(cluster, victim);
+    await waitUntilServing(cluster, victim, 60_000);
     const rejoinedAt = performance.now();
-    await sleep(2000);
+    await until(() => load.requests.some((r) => r.sentAt > rejoinedAt && r.node === victim.name && r.status < 500), 'a request served by the restarted node');
     await load.stop();
 
     const failures = failed(load.requests);
@@ -57,10 +59,10 @@ clusterSuite('losing a node under load', () => {
       if (failure.status !== 0) expect(failure).toMatchObject({ node: victim.name });
       expect(failure.sentAt).toBeLessThan(killedAt);
     }
-    const loginsDuringLoss = load.logins.filter((l) => l.doneAt > killedAt + 1000 && l.doneAt < rejoinedAt);
-    expect(loginsDuringLoss.length).toBeGreaterThan(0);
-    expect(loginsDuringLoss.every((l) => l.ok)).toBe(true);
-    expect(load.requests.some((r) => r.sentAt > rejoinedAt && r.node === victim.name && r.status < 500)).toBe(true);
+    // A second after the kill, every sign-in succeeds: on the other nodes, then on all three again.
+    const loginsDuringLoss = load.logins.filter((l) => l.doneAt > killedAt + 1000 && l.doneAt < restartedAt);
+    expect(loginsDuringLoss.length).toBeGreaterThanOrEqual(WORKERS);
+    expect(afterKill().filter((l) => !l.ok)).toEqual([]);
 
     // Every session signed in before the kill is still signed in, whichever node answers.
     expect(before.length).toBeGreaterThan(0);
@@ -79,24 +81,24 @@ clusterSuite('losing a node under load', () => {
     const desk = new WebClient();
     await signIn(desk, `${cluster.url}/helpdesk`, 'helpdesk', 'Helpdesk-Maple-2026');
     expect((await desk.get(`${cluster.url}/helpdesk`)).html).toContain('Lost the answers');
-  }, 120_000);
+  }, 300_000);
 
   test('SIGTERM: the node finishes its requests in flight and exits 0; no request fails; it rejoins when started', async () => {
     const leaving = cluster.nodes[2];
     const load = startLoginLoad(cluster.url, ACCOUNTS, WORKERS);
-    await sleep(3000);
+    await until(() => load.logins.length >= WORKERS, 'sign-ins before the stop');
     const stoppedAt = performance.now();
     const code = await leaving.signal('SIGTERM');
     expect(code).toBe(0);
-    await sleep(1000);
+    const exitedAt = performance.now();
+    await until(() => load.logins.filter((l) => l.doneAt > exitedAt).length >= WORKERS, 'sign-ins after the stop');
     await leaving.start();
-    await waitUntilServing(cluster, leaving);
-    await sleep(1000);
+    await waitUntilServing(cluster, leaving, 60_000);
     await load.stop();
 
     expect(failed(load.requests)).toEqual([]);
     expect(load.logins.every((l) => l.ok)).toBe(true);
     // It was serving up to the moment it was told to stop.
     expect(load.requests.some((r) => r.node === leaving.name && r.sentAt < stoppedAt)).toBe(true);
-  }, 120_000);
+  }, 300_000);
 });

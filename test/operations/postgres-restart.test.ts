@@ -1,5 +1,5 @@
 import { haproxyAvailable, NODE_HEADER, startCluster, type Cluster } from '../helpers/cluster.js';
-import { sleep, startLoginLoad, type Credentials } from '../helpers/login-load.js';
+import { sleep, startLoginLoad, until, type Credentials } from '../helpers/login-load.js';
 import { privatePostgresAvailable, startPrivatePostgres, type PrivatePostgres } from '../helpers/private-postgres.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
 
@@ -34,7 +34,7 @@ suite('PostgreSQL restarted under load', () => {
     await signIn(signedIn, `${cluster.url}/`, 'S0100001', 'Lakeside-Ana-2026');
 
     const load = startLoginLoad(cluster.url, ACCOUNTS, 4);
-    await sleep(2000);
+    await until(() => load.logins.length >= 4, 'sign-ins before the database stops');
     const downAt = performance.now();
     postgres.stop();
 
@@ -57,20 +57,16 @@ suite('PostgreSQL restarted under load', () => {
     await sleep(2000);
     postgres.start();
     const upAt = performance.now();
-    let recoveredAt = 0;
-    for (let i = 0; i < 100 && !recoveredAt; i += 1) {
-      await sleep(200);
-      if (load.logins.some((l) => l.ok && l.doneAt > upAt)) recoveredAt = performance.now();
-    }
-    await sleep(2000);
+    await until(() => load.logins.some((l) => l.ok && l.doneAt > upAt), 'a sign-in once the database is back');
+    const recoveredAt = performance.now();
+    await until(() => load.logins.filter((l) => l.doneAt > recoveredAt + 1000).length >= 4, 'sign-ins after the recovery');
     await load.stop();
 
-    expect(recoveredAt).toBeGreaterThan(0);
     const during = load.requests.filter((r) => r.doneAt > downAt && r.sentAt < upAt);
     expect(during.some((r) => r.status === 503)).toBe(true);
     // Nothing but pages and redirects of Homeroom, and its 503: no 500, no HAProxy error, no dropped connection.
-    const statuses = new Set(load.requests.map((r) => r.status));
-    expect([...statuses].filter((s) => s !== 200 && s !== 303 && s !== 302 && s !== 503)).toEqual([]);
+    const odd = load.requests.filter((r) => ![200, 302, 303, 503].includes(r.status));
+    expect(odd.map((r) => ({ ...r, sentAt: Math.round(r.sentAt - downAt), doneAt: Math.round(r.doneAt - downAt), upAt: Math.round(upAt - downAt) }))).toEqual([]);
     expect(load.requests.filter((r) => r.status === 503).every((r) => r.node.startsWith('node'))).toBe(true);
     // Every login started a second after the database came back succeeded.
     expect(load.logins.filter((l) => l.doneAt > recoveredAt + 1000).every((l) => l.ok)).toBe(true);
@@ -82,5 +78,5 @@ suite('PostgreSQL restarted under load', () => {
     const again = await signedIn.get(`${cluster.url}/`);
     expect(again.html).toContain('Hello, Ana');
     expect(again.headers.get(NODE_HEADER)).toMatch(/^node/);
-  }, 120_000);
+  }, 300_000);
 });
