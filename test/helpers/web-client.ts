@@ -144,3 +144,9 @@ export async function signIn(client: WebClient, startUrl: string, username: stri
   await client.submit('/username', { username });
   return client.submit('/password', { password });
 }
+
+/** Signing out through a page's sign-out form (an app's or the portal's), then the provider's confirmation. */
+export async function signOut(client: WebClient, formAction: string): Promise<Page> {
+  await client.submit(formAction);
+  return client.submit('/session/end/confirm', { logout: 'yes' });
+}

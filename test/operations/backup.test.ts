@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import SQLite from 'better-sqlite3';
 import { startProcessServer, type ProcessServer } from '../helpers/process-server.js';
+import { finishClaim, startClaim } from '../helpers/claim.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
 
 const run = promisify(execFile);
@@ -33,14 +34,8 @@ describe('SQLite backup while serving, and restore', () => {
     server = await startProcessServer({ HOMEROOM_DATA_DIR: dataDir });
     // A claim before the backup: the restored database must know Léa's new password.
     const family = new WebClient();
-    await family.get(`${server.url}/claim`);
-    await family.submit('/identify', { familyName: 'Côté', givenName: 'Léa', studentId: '100003' });
-    await family.submit('/password', { password: 'Lea-Claims-2026!', confirm: 'Lea-Claims-2026!' });
-    const claimed = await family.submit('/questions', {
-      question1: 'firstPet', answer1: 'Fluffy',
-      question2: 'favoriteFood', answer2: 'Poutine',
-      question3: 'birthCity', answer3: 'Montréal',
-    });
+    await startClaim(family, server.url, { familyName: 'Côté', givenName: 'Léa', studentId: '100003' });
+    const claimed = await finishClaim(family, 'Lea-Claims-2026!');
     expect(claimed.html).toContain('The account is ready');
 
     // Sign-ins write (sessions, interactions, audit events) all through the backup.

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { echoed, submitForm } from '../admin/helpers.js';
 import { haproxyAvailable, NODE_HEADER, startCluster, type Cluster } from '../helpers/cluster.js';
-import { signIn, WebClient } from '../helpers/web-client.js';
+import { finishClaim, startClaim } from '../helpers/claim.js';
+import { signIn, signOut, WebClient } from '../helpers/web-client.js';
 
 const clusterSuite = process.env.TEST_DATABASE_URL && haproxyAvailable() ? describe : describe.skip;
 
@@ -52,9 +53,7 @@ clusterSuite('three processes behind HAProxy on one PostgreSQL', () => {
     expect(app.html).toContain('Welcome, Ana!');
     expect(app.html).not.toContain('type="password"');
 
-    const form = browser.form('/demo-app/logout');
-    await browser.request(form.action, { method: 'POST', body: new URLSearchParams(form.fields).toString() });
-    const signedOut = await browser.submit('/session/end/confirm', { logout: 'yes' });
+    const signedOut = await signOut(browser, '/demo-app/logout');
     expect(signedOut.html).toContain('You are signed out of Maple Learning');
     // The back-channel logout reached the portal's session too, whichever process holds no memory of it.
     const after = await browser.get(`${cluster.url}/`);
@@ -64,14 +63,8 @@ clusterSuite('three processes behind HAProxy on one PostgreSQL', () => {
 
   test('claim, then recovery with the answers given at the claim, each request on the next process', async () => {
     const family = visitor();
-    await family.browser.get(`${cluster.url}/claim`);
-    await family.browser.submit('/identify', { familyName: 'Côté', givenName: 'Léa', studentId: '100003' });
-    await family.browser.submit('/password', { password: 'Lea-Claims-2026!', confirm: 'Lea-Claims-2026!' });
-    const claimed = await family.browser.submit('/questions', {
-      question1: 'firstPet', answer1: 'Fluffy',
-      question2: 'favoriteFood', answer2: 'Poutine',
-      question3: 'birthCity', answer3: 'Montréal',
-    });
+    await startClaim(family.browser, cluster.url, { familyName: 'Côté', givenName: 'Léa', studentId: '100003' });
+    const claimed = await finishClaim(family.browser, 'Lea-Claims-2026!');
     expect(claimed.html).toContain('The account is ready');
     expectHopped(family.served);
     expect((await signIn(new WebClient(), `${cluster.url}/`, 'S0100003', 'Lea-Claims-2026!')).html).toContain('Hello, Léa');

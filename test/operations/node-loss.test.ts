@@ -1,5 +1,6 @@
 import { haproxyAvailable, startCluster, waitUntilServing, type Cluster } from '../helpers/cluster.js';
 import { failed, startLoginLoad, until, type Credentials } from '../helpers/login-load.js';
+import { finishClaim, startClaim } from '../helpers/claim.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
 
 const clusterSuite = process.env.TEST_DATABASE_URL && haproxyAvailable() ? describe : describe.skip;
@@ -28,8 +29,7 @@ clusterSuite('losing a node under load', () => {
 
     // A family half-way through claiming, and an open reset request, both started before the kill.
     const family = new WebClient();
-    await family.get(`${cluster.url}/claim`);
-    await family.submit('/identify', { familyName: 'Côté', givenName: 'Léa', studentId: '100003' });
+    await startClaim(family, cluster.url, { familyName: 'Côté', givenName: 'Léa', studentId: '100003' });
     const teacher = new WebClient();
     await signIn(teacher, `${cluster.url}/staff`, 'mrivera', 'Teach-Lakeside-2026');
     const staffPage = await teacher.get(`${cluster.url}/staff`);
@@ -71,12 +71,7 @@ clusterSuite('losing a node under load', () => {
       expect(page.html).toMatch(/Hello, (Ana|María|Dana)/);
     }
     // The claim goes on where it was; the ticket is still in the help desk's queue.
-    await family.submit('/password', { password: 'Lea-Claims-2026!', confirm: 'Lea-Claims-2026!' });
-    const claimed = await family.submit('/questions', {
-      question1: 'firstPet', answer1: 'Fluffy',
-      question2: 'favoriteFood', answer2: 'Poutine',
-      question3: 'birthCity', answer3: 'Montréal',
-    });
+    const claimed = await finishClaim(family, 'Lea-Claims-2026!');
     expect(claimed.html).toContain('The account is ready');
     const desk = new WebClient();
     await signIn(desk, `${cluster.url}/helpdesk`, 'helpdesk', 'Helpdesk-Maple-2026');
