@@ -129,6 +129,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await exited;
     }
     await Promise.all(exits);
+    rmSync(dir, { recursive: true, force: true });
     const client = new pg.Client({ connectionString: options.databaseUrl });
     await client.connect();
     try {
@@ -136,7 +137,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     } finally {
       await client.end();
     }
-    rmSync(dir, { recursive: true, force: true });
   };
 
   try {
