@@ -20,7 +20,7 @@ import type { Database } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
-const CONNECT_TIMEOUT_MS = 5000;
+const CONNECT_TIMEOUT_MS = 15_000;
 
 export interface Store {
   db: Kysely<Database>;
@@ -88,8 +88,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
-      // A database that does not answer (a host gone, a full backlog) fails the request within seconds with a 503
-      // instead of holding it for the operating system's TCP timeout of minutes.
+      // A database that does not answer (a host gone, a full backlog) fails the request with a 503 instead of holding
+      // it for the operating system's TCP timeout of minutes. pg applies the same bound to a wait for a free pooled
+      // connection, so it is generous: a surge queues for a while before anyone is turned away.
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       types,
       ...(schema ? { options: `-c search_path="${schema}"` } : {}),
