@@ -43,7 +43,8 @@ export function startLoginLoad(front: string, accounts: Credentials[], workers: 
       let sentAt = 0;
       let awaiting = false;
       browser.route = (url) => {
-        sentAt = performance.now();
+        // A GET sent again after its connection dropped (as a browser does) is the same request: it keeps its time.
+        if (!awaiting) sentAt = performance.now();
         awaiting = true;
         return url;
       };
