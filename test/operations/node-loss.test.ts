@@ -54,11 +54,9 @@ clusterSuite('losing a node under load', () => {
     const failures = failed(load.requests);
     // Each worker has one request in flight at a time: at most one each can have been on the node that died.
     expect(failures.length).toBeLessThanOrEqual(WORKERS);
-    for (const failure of failures) {
-      // HAProxy answers 502 naming the node, or closes the connection (no node to name) when the reply was cut.
-      if (failure.status !== 0) expect(failure).toMatchObject({ node: victim.name });
-      expect(failure.sentAt).toBeLessThan(killedAt);
-    }
+    // HAProxy answers 502 naming the node, or closes the connection (no node to name) when the reply was cut.
+    expect(failures.filter((f) => f.status !== 0 && f.node !== victim.name)).toEqual([]);
+    expect(failures.filter((f) => f.sentAt >= killedAt).map((f) => ({ ...f, sentAfterKillMs: Math.round(f.sentAt - killedAt) }))).toEqual([]);
     // A second after the kill, every sign-in succeeds: on the other nodes, then on all three again.
     const loginsDuringLoss = load.logins.filter((l) => l.doneAt > killedAt + 1000 && l.doneAt < restartedAt);
     expect(loginsDuringLoss.length).toBeGreaterThanOrEqual(WORKERS);
