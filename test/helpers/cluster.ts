@@ -20,6 +20,8 @@ export const NODE_HEADER = 'x-homeroom-node';
 /** HAProxy checks each node this often and takes it out after FALL failed checks (about a second). */
 const CHECK_INTERVAL_MS = 500;
 const FALL = 2;
+/** How long after a node dies HAProxy may still send it a request: until its checks have failed FALL times. */
+export const DETECTION_MS = CHECK_INTERVAL_MS * (FALL + 1);
 
 export function haproxyAvailable(): boolean {
   return spawnSync('haproxy', ['-v'], { stdio: 'ignore' }).status === 0;
@@ -111,7 +113,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     configFile,
     JSON.stringify({
       ...extra,
-      server: { host: '127.0.0.1', trustProxy: true, drainDelay: (CHECK_INTERVAL_MS * (FALL + 1)) / 1000, ...((extra.server as object) ?? {}) },
+      server: { host: '127.0.0.1', trustProxy: true, drainDelay: DETECTION_MS / 1000, ...((extra.server as object) ?? {}) },
       database: { schema, poolSize: 5, ...((extra.database as object) ?? {}) },
     }),
   );
