@@ -6,13 +6,13 @@
  * folder, then for each engine: imports it into an empty database, re-imports it unchanged (on SQLite, a second time
  * with roster.importMemory = 256), and imports it once more with about 2 % of the students changed (renamed, grade
  * change, withdrawn, new). Each import runs as `homeroom roster import` does, in a child process that reports its own
- * peak RSS. PostgreSQL uses TEST_DATABASE_URL (or postgres://postgres@127.0.0.1:5432/test)
+ * peak RSS; after the first import it prints the database's size on disk. PostgreSQL uses TEST_DATABASE_URL (or postgres://postgres@127.0.0.1:5432/test)
  * in a fresh schema, dropped afterwards. Targets are printed, never asserted (this machine is shared; look at the
  * load average printed with the results). The last line of output is JSON.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,25 @@ function runImport(options: StoreOptions, path: string, importMemory?: number): 
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!);
 }
 
+/** What the database takes on disk: the SQLite file and its write-ahead log, or the schema's tables, indexes and TOAST. */
+async function databaseBytes(options: StoreOptions): Promise<number> {
+  if (options.engine === 'sqlite') {
+    const file = options.file!;
+    return statSync(file).size + (existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0);
+  }
+  const client = new pg.Client({ connectionString: options.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'm')`,
+      [options.schema],
+    );
+    return Number(rows[0].bytes);
+  } finally {
+    await client.end();
+  }
+}
+
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const work = mkdtempSync(join(tmpdir(), 'bench-import-'));
 const results: Record<string, unknown>[] = [];
@@ -111,7 +130,7 @@ try {
       for (const [label, path, importMemory] of runs) {
         started = performance.now();
         const result = runImport(options, path, importMemory);
-        const row = {
+        const row: Record<string, unknown> & { rows: number; rowsPerSecond: number; wallSeconds: number; peakRssMb: number; loadAverage: number } = {
           engine,
           run: label,
           status: result.status,
@@ -124,11 +143,16 @@ try {
           errors: result.errors,
           loadAverage: Number(loadavg()[0].toFixed(2)),
         };
+        if (label === 'first import') {
+          const bytes = await databaseBytes(options);
+          Object.assign(row, { databaseMb: Math.round(bytes / 1e6), databaseMbPerMillionStudents: Math.round((bytes / 1e6) * (1_000_000 / students)) });
+        }
         results.push(row);
         log(
           `${engine.padEnd(8)} ${label.padEnd(24)} ${result.status.padEnd(8)} ${fmt(row.rows).padStart(10)} rows  ${fmt(row.rowsPerSecond).padStart(9)} rows/s  ${row.wallSeconds.toFixed(1).padStart(6)} s  peak RSS ${String(row.peakRssMb).padStart(4)} MB  ` +
             `accounts +${result.accounts?.created ?? 0} ~${result.accounts?.updated ?? 0} -${result.accounts?.disabled ?? 0} =${result.accounts?.unchanged ?? 0}  (load ${row.loadAverage})`,
         );
+        if (typeof row.databaseMb === 'number') log(`${''.padEnd(9)}database after the first import: ${fmt(row.databaseMb as number)} MB, ${fmt(row.databaseMbPerMillionStudents as number)} MB per million students (tables and indexes)`);
         if (result.status !== 'applied') log(`  ${result.message} ${JSON.stringify(result.firstErrors)}`);
       }
     } finally {

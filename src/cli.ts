@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { stringify as stringifyYaml } from 'yaml';
 import { ROLES, USERNAME_PATTERN, type Role } from './accounts/account.js';
@@ -13,6 +14,7 @@ import { rotateSigningKey } from './oidc/keys.js';
 import { withCommandServices, type Services } from './services.js';
 import { AppError } from './shared/errors.js';
 import { createLogger } from './shared/log.js';
+import { backupSqlite } from './store/backup.js';
 import { migrateToLatest, openStore, storeOptionsFromConfig } from './store/database.js';
 
 function config(): Config {
@@ -260,6 +262,21 @@ demo
       const logins = await seedDemo(services);
       print(opts.json, logins, logins.map((l) => `${l.username}\t${l.password ?? '(not claimed)'}\t${l.name}`).join('\n'));
     });
+  });
+
+program
+  .command('backup <file>')
+  .description('copy the SQLite database to <file> while Homeroom serves (on PostgreSQL, use pg_dump)')
+  .option('--force', 'replace <file> when it exists')
+  .option('--json', 'print JSON')
+  .action(async (file: string, opts) => {
+    const cfg = config();
+    if (cfg.databaseEngine !== 'sqlite') throw new Error('homeroom backup copies the SQLite database; on PostgreSQL use pg_dump (see docs/operations.md)');
+    const target = resolve(file);
+    if (existsSync(target) && !opts.force) throw new Error(`${target} exists; choose another file or pass --force`);
+    const result = await backupSqlite(storeOptionsFromConfig(cfg).file!, target);
+    const size = `${(result.bytes / 1024 / 1024).toFixed(1)} MB`;
+    print(opts.json, result, `Backed up to ${result.file} (${size}, ${result.ms} ms).`);
   });
 
 const keys = program.command('keys').description('token signing keys');

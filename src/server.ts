@@ -71,7 +71,21 @@ export async function startServer(config: Config, options: StartOptions = {}): P
 
   let internal = '';
   const { provider, web } = await buildApp(services, { internalBaseUrl: () => internal });
-  server.on('request', provider.callback());
+  const handle = provider.callback();
+  let stopping = false;
+  let draining = false;
+  server.on('request', (request, response) => {
+    // Told to stop: the health check says so first, so a load balancer sends nothing new here once it stops listening.
+    if (stopping && request.url === '/healthz') {
+      response.writeHead(503, { 'content-type': 'application/json', 'cache-control': 'no-store', connection: 'close' });
+      response.end(JSON.stringify({ status: 'stopping' }));
+      return;
+    }
+    // While stopping, every response closes its connection, so neither a client nor a load balancer sends another
+    // request on a socket that is about to close.
+    if (draining) response.setHeader('Connection', 'close');
+    void handle(request, response);
+  });
   if (!options.configForPort) {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -124,14 +138,33 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     rosterWatcher,
     logoutNotices,
     async close() {
+      stopping = true;
+      if (effective.server.drainDelay > 0) await new Promise((resolve) => setTimeout(resolve, effective.server.drainDelay * 1000));
+      draining = true;
       clearInterval(purge);
       clearInterval(notices);
+      await stopServing(server, effective.server.shutdownTimeout * 1000);
       await logoutNotices.drain().catch(() => undefined); // the last ones due, before the store closes
       await rosterWatcher?.stop();
       await rosterStore?.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
       await store.close();
     },
   };
+}
+
+/**
+ * Stops accepting connections and lets the requests in flight finish: a connection is closed as soon as it has no
+ * request running, and whatever still runs after `timeoutMs` is cut.
+ */
+function stopServing(server: Server, timeoutMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    const cut = setTimeout(() => server.closeAllConnections(), timeoutMs);
+    server.close(() => {
+      clearInterval(sweep);
+      clearTimeout(cut);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
 }

@@ -38,8 +38,14 @@ export const configSchema = z.strictObject({
         .min(1)
         .default(1)
         .describe('how many proxies append to X-Forwarded-For; the client address is taken that many entries from the right, so a client cannot forge it'),
+      shutdownTimeout: duration()
+        .default(20)
+        .describe('on SIGTERM or SIGINT, how long requests in flight may take to finish before their connections are cut (keep it under the stop grace period of Docker, Kubernetes or systemd)'),
+      drainDelay: duration()
+        .default(0)
+        .describe('on SIGTERM or SIGINT, how long to go on serving while /healthz answers 503, so a load balancer takes the process out of rotation before it stops accepting connections (its check interval times its fall count)'),
     })
-    .default({ port: 3000, host: '0.0.0.0', trustProxy: false, proxyHops: 1 }),
+    .default({ port: 3000, host: '0.0.0.0', trustProxy: false, proxyHops: 1, shutdownTimeout: 20, drainDelay: 0 }),
   database: z
     .strictObject({
       url: z.string().optional().describe('postgres:// URL selects PostgreSQL (env DATABASE_URL); otherwise SQLite'),

@@ -5,6 +5,7 @@ import { PROVIDER_SESSION_COOKIE } from './browser-session.js';
 import { accountClaims, SCOPE_CLAIMS } from './claims.js';
 import { FIRST_PARTY } from './first-party.js';
 import { loadSigningKeys } from './keys.js';
+import { noteDatabaseUnavailable } from '../http/middleware/errors.js';
 
 export interface ProviderViews {
   logout(ctx: KoaContextWithOIDC, form: string): Promise<void>;
@@ -127,7 +128,9 @@ export async function createProvider(services: Services, views: ProviderViews, i
   provider.proxy = config.server.trustProxy;
   // Only the entries our own proxies appended count: anything further left was written by the client.
   provider.maxIpsCount = config.server.proxyHops;
-  provider.on('server_error', (_ctx, error) => services.log.error({ err: error }, 'oidc server error'));
+  provider.on('server_error', (ctx, error) => {
+    if (!noteDatabaseUnavailable(ctx, error)) services.log.error({ err: error }, 'oidc server error');
+  });
   provider.on('backchannel.error', (_ctx, error, client) =>
     services.log.warn({ err: { message: (error as Error).message }, client: client.clientId }, 'back-channel logout failed'),
   );

@@ -21,3 +21,5 @@ export const forbidden = (code = 'FORBIDDEN', messageId = 'errors.forbidden') =>
 export const notFound = (code = 'NOT_FOUND', messageId = 'errors.notFound') => new AppError(404, code, messageId);
 export const tooManyRequests = (retryAfterSeconds: number) =>
   new AppError(429, 'TOO_MANY_ATTEMPTS', 'errors.tooManyAttempts', { count: Math.max(1, Math.ceil(retryAfterSeconds / 60)), retryAfter: retryAfterSeconds });
+export const serviceUnavailable = (retryAfterSeconds: number) =>
+  new AppError(503, 'SERVICE_UNAVAILABLE', 'errors.unavailable', { retryAfter: retryAfterSeconds });

@@ -22,6 +22,8 @@ import type { Database } from './tables.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
+const CONNECT_TIMEOUT_MS = 15_000;
+
 export interface Store {
   db: Kysely<Database>;
   engine: Engine;
@@ -90,9 +92,19 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
+      // A database that does not answer (a host gone, a full backlog) fails the request with a 503 instead of holding
+      // it for the operating system's TCP timeout of minutes. pg applies the same bound to a wait for a free pooled
+      // connection, so it is generous: a surge queues for a while before anyone is turned away.
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       types,
       ...(schema ? { options: `-c search_path="${schema}"` } : {}),
     });
+    // A connection the server drops (a restart, a failover) reports it as an 'error' event, which would end the
+    // process if nobody listened: the pool's own for an idle connection (already discarded; the next query opens a
+    // new one), the connection's for one checked out between two queries of a transaction (its next query fails,
+    // the request gets a 503, and the pool discards it on release).
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, engine: 'postgres', raw: { pool }, close: () => db.destroy() };
   }

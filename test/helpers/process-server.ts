@@ -34,14 +34,15 @@ export async function startProcessServer(env: Record<string, string> = {}): Prom
   });
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
-  const deadline = Date.now() + 30_000;
+  // Generous: a first start seeds the demo district, which takes a while on a busy machine.
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`homeroom exited with ${child.exitCode}:\n${output}`);
     const ready = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`homeroom did not start within 30 s:\n${output}`);
+      throw new Error(`homeroom did not start within 90 s:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

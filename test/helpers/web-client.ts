@@ -33,6 +33,8 @@ export class WebClient {
   stopAt: string | null = null;
   /** Chooses which server a request really goes to (several app processes behind one issuer). */
   route: (url: string) => string = (url) => url;
+  /** Sees every response, redirects included (which node of a cluster answered). */
+  observe: (response: Response) => void = () => undefined;
 
   constructor(readonly headers: Record<string, string> = {}) {}
 
@@ -80,6 +82,7 @@ export class WebClient {
         return send();
       });
       this.store(response);
+      this.observe(response);
       const location = response.headers.get('location');
       if (response.status >= 300 && response.status < 400 && location) {
         current = new URL(location, current).href;
@@ -143,4 +146,10 @@ export async function signIn(client: WebClient, startUrl: string, username: stri
   if (!first.url.includes('/interaction/')) return first;
   await client.submit('/username', { username });
   return client.submit('/password', { password });
+}
+
+/** Signing out through a page's sign-out form (an app's or the portal's), then the provider's confirmation. */
+export async function signOut(client: WebClient, formAction: string): Promise<Page> {
+  await client.submit(formAction);
+  return client.submit('/session/end/confirm', { logout: 'yes' });
 }

@@ -1,5 +1,5 @@
 import { startTestServer, type TestServer } from '../helpers/server.js';
-import { WebClient } from '../helpers/web-client.js';
+import { signOut, WebClient } from '../helpers/web-client.js';
 
 const pgOnly = process.env.TEST_DATABASE_URL ? describe : describe.skip;
 
@@ -46,9 +46,7 @@ pgOnly('several app processes share one PostgreSQL', () => {
     expect(app.html).not.toContain('type="password"');
 
     // Signing out of the app through B ends the provider session and, by back-channel logout, the portal's too.
-    const form = browser.form('/demo-app/logout');
-    await browser.request(form.action, { method: 'POST', body: new URLSearchParams(form.fields).toString() });
-    const signedOut = await browser.submit('/session/end/confirm', { logout: 'yes' });
+    const signedOut = await signOut(browser, '/demo-app/logout');
     expect(signedOut.html).toContain('You are signed out of Maple Learning');
     browser.route = (url) => url;
     const after = await browser.get(`${a.url}/`);
