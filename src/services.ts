@@ -44,6 +44,12 @@ import { SqlSigningKeys } from './store/signing-keys-repo.js';
 import { SqlStaffStore } from './store/staff-repo.js';
 import { SqlThrottleStore } from './store/throttle-repo.js';
 import { StaffService } from './staff/staff-service.js';
+import { createSamlWeb, type SamlWeb } from './saml/build.js';
+import { SamlKeys } from './saml/keys.js';
+import { ServiceProviderRegistry } from './saml/service-providers.js';
+import { SqlSamlKeys } from './store/saml-keys-repo.js';
+import { SqlServiceProviderStore } from './store/saml-service-providers-repo.js';
+import { SqlSamlRequestIds, SqlSamlSessions } from './store/saml-sessions-repo.js';
 import { Throttle } from './throttle/throttle.js';
 
 /**
@@ -89,6 +95,11 @@ export interface Services {
   claimFlows: FlowRunner<ClaimContext>;
   /** The readiness dashboard's figures. */
   readiness: ReadinessService;
+  /** SAML apps (service providers) and the identity provider's signing keys, sessions and seen request IDs. */
+  samlProviders: ServiceProviderRegistry;
+  samlKeys: SamlKeys;
+  samlSessions: SqlSamlSessions;
+  samlRequestIds: SqlSamlRequestIds;
 }
 
 /** What needs the running OIDC provider (ending sessions, back-channel logout) and the web app's own clients. */
@@ -103,6 +114,8 @@ export interface WebServices {
   staff: StaffService;
   /** Sends the back-channel logout notices that roster imports queue. */
   logoutNotices: LogoutNoticeSender;
+  /** The SAML identity provider, its single logout and its bridge to the OIDC provider. */
+  saml: SamlWeb;
 }
 
 export async function createServices(config: Config, store: Store, log: Logger = createLogger(config.log.level)): Promise<Services> {
@@ -164,6 +177,14 @@ export async function createServices(config: Config, store: Store, log: Logger =
     loginFlows: new LoginFlows(flows, config.session.interactionTtl),
     claimFlows: new FlowRunner(claimFlow(claimService, { accounts, policy: passwordPolicy, hasher }, config.claim.flowTtl), flows),
     readiness: new ReadinessService(new SqlReadinessStore(store.db, store.engine, sqliteFile), readinessSettings, log),
+    samlProviders: new ServiceProviderRegistry(new SqlServiceProviderStore(store.db)),
+    samlKeys: new SamlKeys(
+      new SqlSamlKeys(store.db, store.engine),
+      () => `Homeroom SAML ${new URL(config.issuer).host}`,
+      () => config.saml.keyRollover,
+    ),
+    samlSessions: new SqlSamlSessions(store.db),
+    samlRequestIds: new SqlSamlRequestIds(store.db),
   };
 }
 
@@ -205,6 +226,7 @@ export function createWebServices(services: Services, provider: Provider, intern
     recoveryFlows: new FlowRunner(recoveryFlow(recovery, { accounts, policy: services.passwordPolicy, hasher }, config.claim.flowTtl), services.flows),
     staff: new StaffService(new SqlStaffStore(services.store.db), accounts, revoker, staffSettings, events),
     logoutNotices: createLogoutNoticeSender(provider, services),
+    saml: createSamlWeb(services, provider, internalBaseUrl),
   };
 }
 

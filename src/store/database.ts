@@ -15,6 +15,7 @@ import * as rosterUnhashed from './migrations/008_roster_unhashed.js';
 import * as rosterLineHash from './migrations/009_roster_line_hash.js';
 import * as logoutNotices from './migrations/010_logout_notices.js';
 import * as rosterEnrollmentKeys from './migrations/011_roster_enrollment_keys.js';
+import * as saml from './migrations/012_saml.js';
 import { openSqlite } from './sqlite-connection.js';
 import type { Database } from './tables.js';
 
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   '009_roster_line_hash': rosterLineHash,
   '010_logout_notices': logoutNotices,
   '011_roster_enrollment_keys': rosterEnrollmentKeys,
+  '012_saml': saml,
 };
 
 /** Names of all migrations, in the order they apply. */
