@@ -21,7 +21,10 @@ function base64Bytes(value: string, limits: MessageLimits): Buffer {
  * expand to gigabytes (a deflate bomb) is refused after a bounded amount of work.
  */
 export function decodeRedirectMessage(value: string, limits: MessageLimits): string {
-  const compressed = base64Bytes(value, limits);
+  return inflated(base64Bytes(value, limits), limits);
+}
+
+function inflated(compressed: Buffer, limits: MessageLimits): string {
   try {
     return inflateRawSync(compressed, { maxOutputLength: limits.maxInflatedBytes }).toString('utf8');
   } catch (error) {
@@ -30,9 +33,14 @@ export function decodeRedirectMessage(value: string, limits: MessageLimits): str
   }
 }
 
-/** HTTP-POST: plain base64. */
+/**
+ * HTTP-POST: plain base64. Some service providers (node-saml by default) deflate it as for HTTP-Redirect: a message
+ * that does not start as XML is inflated, within the same bound.
+ */
 export function decodePostMessage(value: string, limits: MessageLimits): string {
-  return base64Bytes(value, limits).toString('utf8');
+  const bytes = base64Bytes(value, limits);
+  const text = bytes.toString('utf8');
+  return /^\s*</.test(text) ? text : inflated(bytes, limits);
 }
 
 export function encodeRedirectMessage(xml: string): string {

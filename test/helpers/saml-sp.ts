@@ -89,8 +89,13 @@ export async function startTestSp(idpUrl: string, idpCertificate: string, name =
       if (req.method === 'POST' && target.pathname === '/acs') {
         const fields = await body(req);
         const { profile } = await saml.validatePostResponseAsync(fields);
+        // node-saml reads a NoPassive status as "no one signed in", without an error.
+        if (!profile) {
+          errors.push('no assertion (NoPassive)');
+          return send(res, 401, '<h1>Not signed in</h1>');
+        }
         const id = randomBytes(12).toString('hex');
-        sessions.set(id, profile!);
+        sessions.set(id, profile);
         return send(res, 303, '', { location: '/', 'set-cookie': `${COOKIE}=${id}; Path=/; HttpOnly` });
       }
       if (req.method === 'GET' && target.pathname === '/logout') {
