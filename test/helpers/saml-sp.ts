@@ -27,7 +27,6 @@ export interface TestSp {
   close(): Promise<void>;
 }
 
-const COOKIE = 'sp_session';
 
 async function body(req: IncomingMessage): Promise<Record<string, string>> {
   const chunks: Buffer[] = [];
@@ -35,13 +34,15 @@ async function body(req: IncomingMessage): Promise<Record<string, string>> {
   return Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
 }
 
-function cookieOf(req: IncomingMessage): string | null {
-  const match = new RegExp(`(?:^|; )${COOKIE}=([^;]+)`).exec(req.headers.cookie ?? '');
+function cookieOf(req: IncomingMessage, name: string): string | null {
+  const match = new RegExp(`(?:^|; )${name}=([^;]+)`).exec(req.headers.cookie ?? '');
   return match ? match[1] : null;
 }
 
 export async function startTestSp(idpUrl: string, idpCertificate: string, name = 'sp'): Promise<TestSp> {
   const key = generateSamlKey(`test ${name}`, Date.now());
+  // Cookies do not tell ports apart: each test SP on 127.0.0.1 names its own.
+  const cookie = `${name}_session`;
   const sessions = new Map<string, Profile>();
   const errors: string[] = [];
   const server = createServer();
@@ -78,7 +79,7 @@ export async function startTestSp(idpUrl: string, idpCertificate: string, name =
     const target = new URL(req.url ?? '/', url);
     try {
       if (req.method === 'GET' && target.pathname === '/') {
-        const profile = sessions.get(cookieOf(req) ?? '');
+        const profile = sessions.get(cookieOf(req, cookie) ?? '');
         return send(res, 200, profile ? `<h1>Signed in as ${profile.nameID}</h1><a href="/logout">Sign out</a>` : '<h1>Not signed in</h1><a href="/login">Sign in</a>');
       }
       if (req.method === 'GET' && target.pathname === '/login') {
@@ -96,10 +97,10 @@ export async function startTestSp(idpUrl: string, idpCertificate: string, name =
         }
         const id = randomBytes(12).toString('hex');
         sessions.set(id, profile);
-        return send(res, 303, '', { location: '/', 'set-cookie': `${COOKIE}=${id}; Path=/; HttpOnly` });
+        return send(res, 303, '', { location: '/', 'set-cookie': `${cookie}=${id}; Path=/; HttpOnly` });
       }
       if (req.method === 'GET' && target.pathname === '/logout') {
-        const profile = sessions.get(cookieOf(req) ?? '');
+        const profile = sessions.get(cookieOf(req, cookie) ?? '');
         if (!profile) return send(res, 302, '', { location: '/' });
         return send(res, 302, '', { location: await saml.getLogoutUrlAsync(profile, 'sp-relay', {}) });
       }
@@ -113,7 +114,7 @@ export async function startTestSp(idpUrl: string, idpCertificate: string, name =
           for (const [id, profile] of sessions) if (profile.nameID === request.nameID && profile.sessionIndex === request.sessionIndex) sessions.delete(id);
           return send(res, 302, '', { location: await saml.getLogoutResponseUrlAsync(request, fields.RelayState ?? '', {}, true) });
         }
-        sessions.delete(cookieOf(req) ?? '');
+        sessions.delete(cookieOf(req, cookie) ?? '');
         return send(res, 200, `<h1>Signed out of the SP</h1><p>${result.loggedOut ? 'logged out' : ''}</p>`);
       }
       send(res, 404, 'not found');
