@@ -3,7 +3,7 @@ import { endSignInSession } from '../oidc/end-session.js';
 import { builtInClientSecret } from '../rp/relying-party.js';
 import type { Services } from '../services.js';
 import { SAML_BACKCHANNEL_PATH, SAML_BRIDGE_CLIENT_ID, SAML_CALLBACK_PATH, SamlBridge } from './bridge.js';
-import { SamlIdentityProvider } from './identity-provider.js';
+import { SamlIdentityProvider, type SamlStores } from './identity-provider.js';
 import { SamlSingleLogout } from './single-logout.js';
 
 /**
@@ -41,26 +41,24 @@ export function createSamlWeb(services: Services, provider: Provider, internalBa
     config,
     internalBaseUrl,
   });
-  const idp = new SamlIdentityProvider({
-    config,
+  const stores: SamlStores = {
     providers: services.samlProviders,
     keys: services.samlKeys,
     sessions: services.samlSessions,
     requestIds: services.samlRequestIds,
     flows: services.flows,
     events: services.events,
+  };
+  const idp = new SamlIdentityProvider({
+    ...stores,
+    config,
     findAccount: (id) => services.accounts.findById(id),
     newLogin: (state) => bridge.newLogin(state),
     serverSecret: services.serverSecret,
   });
   const slo = new SamlSingleLogout({
+    ...stores,
     idp,
-    providers: services.samlProviders,
-    keys: services.samlKeys,
-    sessions: services.samlSessions,
-    requestIds: services.samlRequestIds,
-    flows: services.flows,
-    events: services.events,
     endSignInSession: async (accountId, sid) => {
       await endSignInSession(provider, services, SAML_BRIDGE_CLIENT_ID, accountId, sid);
     },

@@ -37,14 +37,18 @@ export interface PendingSignIn {
 
 export const PENDING_KIND = 'saml.sso';
 
-export interface IdentityProviderDeps {
-  config: Config;
+/** What the identity provider and single logout both work with. */
+export interface SamlStores {
   providers: ServiceProviderRegistry;
   keys: SamlKeys;
   sessions: SamlSessionStore;
   requestIds: SamlRequestIds;
   flows: FlowStore;
   events: EventBus;
+}
+
+export interface IdentityProviderDeps extends SamlStores {
+  config: Config;
   findAccount(id: string): Promise<Account | null>;
   newLogin(state: string): BridgeLogin;
   serverSecret: string;

@@ -1,13 +1,10 @@
-import type { EventBus } from '../events/bus.js';
-import type { FlowStore } from '../flows/flow.js';
 import { encodeRedirectMessage } from './bindings.js';
-import { postTo, type Outgoing, type SamlIdentityProvider } from './identity-provider.js';
-import type { SamlKeys } from './keys.js';
+import { postTo, type Outgoing, type SamlIdentityProvider, type SamlStores } from './identity-provider.js';
 import { logoutRequestXml, logoutResponseXml, newSamlId, STATUS } from './messages.js';
-import type { SamlRequestIds, SamlSession, SamlSessionStore } from './ports.js';
+import type { SamlSession } from './ports.js';
 import { SamlRefusal } from './refusal.js';
 import { checkFresh, checkSignature, readLogoutRequest, readLogoutResponse, receiveMessage, type IncomingParameters } from './requests.js';
-import type { ServiceProvider, ServiceProviderRegistry } from './service-providers.js';
+import type { ServiceProvider } from './service-providers.js';
 import { signedRedirectQuery, signElement } from './signature.js';
 
 interface OwedLogout {
@@ -33,14 +30,8 @@ interface LogoutChain {
 
 const CHAIN_KIND = 'saml.logout';
 
-export interface SingleLogoutDeps {
+export interface SingleLogoutDeps extends SamlStores {
   idp: SamlIdentityProvider;
-  providers: ServiceProviderRegistry;
-  keys: SamlKeys;
-  sessions: SamlSessionStore;
-  requestIds: SamlRequestIds;
-  flows: FlowStore;
-  events: EventBus;
   /** Ends the provider's sign-in session known to the bridge by `sid`, and tells the OIDC apps (back-channel logout). */
   endSignInSession(accountId: string, sid: string): Promise<void>;
   /** Where a sign-out that an app started ends when the app cannot be answered (it has no logout URL). */

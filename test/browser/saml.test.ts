@@ -1,5 +1,5 @@
 import { browserSuite, clickAndLoad, newContext } from '../helpers/browser.js';
-import { startTestSp, type TestSp } from '../helpers/saml-sp.js';
+import { idpCertificates, registerTestSp, startTestSp, type TestSp } from '../helpers/saml-sp.js';
 
 /**
  * A SAML app from the portal in the distribution's Chromium: the tile signs the student in to the app (an
@@ -10,17 +10,9 @@ const suite = browserSuite();
 let sp: TestSp;
 
 beforeAll(async () => {
-  const xml = await (await fetch(`${suite.server.url}/saml/metadata`)).text();
-  sp = await startTestSp(suite.server.url, /<ds:X509Certificate>([^<]+)</.exec(xml)![1], 'browser');
+  sp = await startTestSp(suite.server.url, (await idpCertificates(suite.server.url))[0], 'browser');
   sp.configure({ validateInResponseTo: 'ifPresent' as never });
-  await suite.server.services.samlProviders.register({
-    entityId: sp.entityId,
-    name: 'Library Catalog',
-    acs: [{ url: sp.acsUrl }],
-    slo: { url: sp.sloUrl },
-    certificate: sp.key.certificate,
-    portal: true,
-  });
+  await registerTestSp(suite.server.services, sp, { name: 'Library Catalog', portal: true });
 });
 afterAll(async () => {
   await sp?.close();

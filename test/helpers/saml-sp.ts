@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { SAML, type Profile, type SamlConfig } from '@node-saml/node-saml';
 import { generateSamlKey } from '../../src/saml/keys.js';
+import type { NewServiceProvider, ServiceProvider } from '../../src/saml/service-providers.js';
+import type { Services } from '../../src/services.js';
 
 /**
  * A SAML service provider for tests, built on @node-saml/node-saml (another SAML implementation than Homeroom's):
@@ -37,6 +39,17 @@ async function body(req: IncomingMessage): Promise<Record<string, string>> {
 function cookieOf(req: IncomingMessage, name: string): string | null {
   const match = new RegExp(`(?:^|; )${name}=([^;]+)`).exec(req.headers.cookie ?? '');
   return match ? match[1] : null;
+}
+
+/** The certificates of Homeroom's metadata (base64), as an SP administrator copies them. */
+export async function idpCertificates(idpUrl: string): Promise<string[]> {
+  const xml = await (await fetch(`${idpUrl}/saml/metadata`)).text();
+  return [...xml.matchAll(/<ds:X509Certificate>([^<]+)</g)].map((m) => m[1]);
+}
+
+/** Registers the test SP with Homeroom: its ACS, its logout URL and its certificate (so its requests must be signed). */
+export function registerTestSp(services: Services, sp: TestSp, settings: Partial<NewServiceProvider> & { name: string }): Promise<ServiceProvider> {
+  return services.samlProviders.register({ entityId: sp.entityId, acs: [{ url: sp.acsUrl }], slo: { url: sp.sloUrl }, certificate: sp.key.certificate, ...settings });
 }
 
 export async function startTestSp(idpUrl: string, idpCertificate: string, name = 'sp'): Promise<TestSp> {

@@ -4,15 +4,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
-import { startTestSp, type TestSp } from '../helpers/saml-sp.js';
+import { idpCertificates, startTestSp, type TestSp } from '../helpers/saml-sp.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
 
 const run = promisify(execFile);
-
-async function certificates(server: TestServer): Promise<string[]> {
-  const xml = await (await fetch(`${server.url}/saml/metadata`)).text();
-  return [...xml.matchAll(/<ds:X509Certificate>([^<]+)</g)].map((m) => m[1]);
-}
 
 /** `homeroom saml …` against the test server's database, as an administrator runs it. */
 describe.each(ENGINES)('homeroom saml and keys rotate (%s)', (engine) => {
@@ -23,7 +18,7 @@ describe.each(ENGINES)('homeroom saml and keys rotate (%s)', (engine) => {
 
   beforeAll(async () => {
     server = await startTestServer(engine);
-    sp = await startTestSp(server.url, (await certificates(server))[0], 'cli');
+    sp = await startTestSp(server.url, (await idpCertificates(server.url))[0], 'cli');
     dir = mkdtempSync(join(tmpdir(), 'homeroom-saml-cli-'));
     const database = engine === 'sqlite' ? { dataDir: dirname(server.database.options.file!) } : { url: server.database.options.url, schema: server.database.options.schema };
     writeFileSync(join(dir, 'homeroom.json'), JSON.stringify({ database, server: { issuer: server.url } }));
@@ -62,10 +57,10 @@ describe.each(ENGINES)('homeroom saml and keys rotate (%s)', (engine) => {
   });
 
   test('keys rotate publishes the next SAML certificate at once and signs with it only after the rollover', async () => {
-    const [current] = await certificates(server);
+    const [current] = await idpCertificates(server.url);
     const rotated = JSON.parse((await homeroom('keys', 'rotate', '--json')).stdout) as { kid: string; saml: { kid: string; activeFrom: string; certificate: string } };
     expect(Date.parse(rotated.saml.activeFrom) - Date.now()).toBeGreaterThan(13 * 86400_000);
-    const published = await certificates(server);
+    const published = await idpCertificates(server.url);
     expect(published).toHaveLength(2);
     expect(published[0]).toBe(current);
     const next = published[1];
@@ -83,6 +78,6 @@ describe.each(ENGINES)('homeroom saml and keys rotate (%s)', (engine) => {
     await server.services.store.db.updateTable('saml_signing_keys').set({ active_from: Date.now() - 1000 }).where('kid', '=', rotated.saml.kid).execute();
     await browser.get(`${sp.url}/login`);
     expect((await browser.submit(sp.acsUrl)).html).toContain('Signed in as S0100001');
-    expect(await certificates(server)).toEqual([next]);
+    expect(await idpCertificates(server.url)).toEqual([next]);
   });
 });

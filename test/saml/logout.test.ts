@@ -1,14 +1,9 @@
 import { SAML } from '@node-saml/node-saml';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
-import { startTestSp, type TestSp } from '../helpers/saml-sp.js';
+import { idpCertificates, registerTestSp, startTestSp, type TestSp } from '../helpers/saml-sp.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
 
 const ANA = { username: 'S0100001', password: 'Lakeside-Ana-2026' };
-
-async function idpCertificate(server: TestServer): Promise<string> {
-  const xml = await (await fetch(`${server.url}/saml/metadata`)).text();
-  return /<ds:X509Certificate>([^<]+)</.exec(xml)![1];
-}
 
 /** Signs Ana in at the portal, then at each SAML app (no password: one sign-on) and at the demo OIDC app. */
 async function signedInEverywhere(server: TestServer, sps: TestSp[]): Promise<WebClient> {
@@ -29,12 +24,12 @@ describe.each(ENGINES)('SAML single logout with node-saml service providers (%s)
 
   beforeAll(async () => {
     server = await startTestServer(engine);
-    const certificate = await idpCertificate(server);
+    const [certificate] = await idpCertificates(server.url);
     library = await startTestSp(server.url, certificate, 'library');
     reading = await startTestSp(server.url, certificate, 'reading');
-    await server.services.samlProviders.register({ entityId: library.entityId, name: 'Library', acs: [{ url: library.acsUrl }], slo: { url: library.sloUrl }, certificate: library.key.certificate });
+    await registerTestSp(server.services, library, { name: 'Library' });
     // This one takes its LogoutRequests by HTTP-POST.
-    await server.services.samlProviders.register({ entityId: reading.entityId, name: 'Reading', acs: [{ url: reading.acsUrl }], slo: { url: reading.sloUrl, binding: 'post' }, certificate: reading.key.certificate });
+    await registerTestSp(server.services, reading, { name: 'Reading', slo: { url: reading.sloUrl, binding: 'post' } });
   });
   afterAll(async () => {
     await library?.close();

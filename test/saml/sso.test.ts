@@ -1,18 +1,12 @@
 import { deflateRawSync } from 'node:zlib';
 import { SAML } from '@node-saml/node-saml';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
-import { startTestSp, type TestSp } from '../helpers/saml-sp.js';
+import { idpCertificates, registerTestSp, startTestSp, type TestSp } from '../helpers/saml-sp.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
 import { createSessionRevoker } from '../../src/oidc/session-revoker.js';
 
 const ANA = { username: 'S0100001', password: 'Lakeside-Ana-2026' };
 const TEMPLATE = '{username}@students.maple.example';
-
-/** The first certificate of the IdP's metadata, as an SP administrator would copy it. */
-async function idpCertificate(server: TestServer): Promise<string> {
-  const xml = await (await fetch(`${server.url}/saml/metadata`)).text();
-  return /<ds:X509Certificate>([^<]+)</.exec(xml)![1];
-}
 
 /** Starts the SP's sign-in and, when Homeroom asks, types Ana's username and password; returns Homeroom's last page. */
 async function signInAt(browser: WebClient, sp: TestSp, user = ANA) {
@@ -42,15 +36,8 @@ describe.each(ENGINES)('SAML identity provider with a node-saml service provider
 
   beforeAll(async () => {
     server = await startTestServer(engine, { overrides: { email: { templates: { student: TEMPLATE } } } });
-    sp = await startTestSp(server.url, await idpCertificate(server));
-    const provider = await server.services.samlProviders.register({
-      entityId: sp.entityId,
-      name: 'Library Catalog',
-      acs: [{ url: sp.acsUrl }],
-      slo: { url: sp.sloUrl },
-      certificate: sp.key.certificate,
-      portal: true,
-    });
+    sp = await startTestSp(server.url, (await idpCertificates(server.url))[0]);
+    const provider = await registerTestSp(server.services, sp, { name: 'Library Catalog', portal: true });
     providerId = provider.id;
   });
   afterAll(async () => {
@@ -169,13 +156,13 @@ describe.each(ENGINES)('SAML identity provider with a node-saml service provider
   });
 
   test('attribute mapping, email NameID and per-app signing: a second app gets its own names and a NameID from the email template', async () => {
-    const other = await startTestSp(server.url, await idpCertificate(server), 'mapped');
+    const other = await startTestSp(server.url, (await idpCertificates(server.url))[0], 'mapped');
     try {
       other.configure({ identifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress', wantAuthnResponseSigned: false });
-      await server.services.samlProviders.register({
-        entityId: other.entityId,
+      await registerTestSp(server.services, other, {
         name: 'Mapped App',
-        acs: [{ url: other.acsUrl }],
+        slo: null,
+        certificate: null,
         nameIdSource: 'email',
         attributes: { uid: 'urn:oid:0.9.2342.19200300.100.1.1', mail: 'email', school: 'schools' },
         signResponse: false,
