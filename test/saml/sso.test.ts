@@ -187,6 +187,25 @@ describe.each(ENGINES)('SAML identity provider with a node-saml service provider
     }
   });
 
+  test('an app that signs people in by email, and an account with no email: a clear page, no assertion', async () => {
+    const other = await startTestSp(server.url, (await idpCertificates(server.url))[0], 'byemail');
+    try {
+      await registerTestSp(server.services, other, { name: 'Mail App', slo: null, certificate: null, nameIdSource: 'email' });
+      const hash = await server.services.hasher.hash('No-Email-Pass-2026');
+      // Staff have no email template here, and this account no roster email.
+      await server.services.accounts.create({ username: 'noemail1', givenName: 'Nia', familyName: 'Mail', roles: ['staff'], passwordHash: hash });
+      const browser = new WebClient();
+      const page = await signInAt(browser, other, { username: 'noemail1', password: 'No-Email-Pass-2026' });
+      expect(page.status).toBe(403);
+      expect(page.html).toContain('Your account has no email address, and Mail App signs people in by email address.');
+      expect(page.html).not.toContain('SAMLResponse');
+      const [event] = await server.services.audit.recent({ type: 'saml.sign_in_failed' });
+      expect(event.data).toMatchObject({ app: other.entityId, reason: 'no_email' });
+    } finally {
+      await other.close();
+    }
+  });
+
   test('a withdrawn account gets no assertion: its sessions end, and the sign-in page says Authentication Failed', async () => {
     const browser = new WebClient();
     const hash = await server.services.hasher.hash('Withdrawn-Pass-2026');
