@@ -11,7 +11,8 @@ import { reportText } from './roster/report-text.js';
 import { launchUrlOf } from './oidc/clients.js';
 import { rotateSigningKey } from './oidc/keys.js';
 import { readSpMetadata } from './saml/metadata.js';
-import { NAME_ID_SOURCES, type NewServiceProvider, type ServiceProvider } from './saml/service-providers.js';
+import { ATTRIBUTES, DEFAULT_ATTRIBUTE_NAMES, NAME_ID_SOURCES, type AttributeKey, type NewServiceProvider, type ServiceProvider } from './saml/service-providers.js';
+import { SAML_SIGNATURE_ALGORITHMS } from './config/schema.js';
 import { withCommandServices, type Services } from './services.js';
 import { AppError } from './shared/errors.js';
 import { createLogger } from './shared/log.js';
@@ -178,8 +179,12 @@ saml
   .option('--slo-url <url>', 'single logout URL (HTTP-Redirect)')
   .option('--cert <file>', 'the app’s signing certificate (PEM): its requests must then be signed')
   .addOption(new Option('--name-id <source>', 'what identifies people to the app').choices([...NAME_ID_SOURCES]))
+  .option('--attribute <key=name>', `send attribute KEY under NAME, or leave it out with KEY= (repeatable; keys: ${ATTRIBUTES.join(', ')})`, collect)
+  .addOption(new Option('--sign <what>', 'what Homeroom signs').choices(['both', 'assertion', 'response']).default('both'))
+  .addOption(new Option('--signature-algorithm <alg>', 'signature algorithm for this app (default: saml.signatureAlgorithm)').choices([...SAML_SIGNATURE_ALGORITHMS]))
   .option('--portal', 'show the app as a tile in the portal (signs in from Homeroom)', false)
   .addOption(new Option('--portal-role <role>', `only people with this role see the tile (repeatable: ${ROLES.join(', ')}; default: everyone)`).argParser(collectRole))
+  .option('--relay-state <value>', 'RelayState sent when the portal tile signs in (some apps read it as the page to open)')
   .option('--json', 'print JSON')
   .action(async (opts) => {
     let fromFile: Partial<NewServiceProvider> = {};
@@ -194,6 +199,11 @@ saml
         slo: opts.sloUrl ? { url: opts.sloUrl } : (fromFile.slo ?? null),
         certificate: opts.cert ? readFileSync(opts.cert, 'utf8') : (fromFile.certificate ?? null),
         nameIdSource: opts.nameId ?? fromFile.nameIdSource ?? 'username',
+        attributes: attributeMapping(opts.attribute ?? []),
+        signAssertion: opts.sign !== 'response',
+        signResponse: opts.sign !== 'assertion',
+        signatureAlgorithm: opts.signatureAlgorithm ?? null,
+        launchRelayState: opts.relayState ?? null,
         portal: opts.portal,
         portalRoles: opts.portalRole ?? null,
       });
@@ -226,6 +236,18 @@ saml
     });
   });
 
+/** The default attribute names with the --attribute changes: KEY=NAME renames, KEY= leaves the attribute out. */
+function attributeMapping(changes: string[]): Partial<Record<AttributeKey, string>> {
+  const mapping: Partial<Record<AttributeKey, string>> = { ...DEFAULT_ATTRIBUTE_NAMES };
+  for (const change of changes) {
+    const [key, ...name] = change.split('=');
+    if (!(ATTRIBUTES as readonly string[]).includes(key) || !change.includes('=')) throw new InvalidArgumentError(`--attribute ${change}: expected KEY=NAME with KEY one of ${ATTRIBUTES.join(', ')}`);
+    if (name.join('=')) mapping[key as AttributeKey] = name.join('=');
+    else delete mapping[key as AttributeKey];
+  }
+  return mapping;
+}
+
 function samlListing(p: ServiceProvider) {
   return {
     entity_id: p.entityId,
@@ -234,6 +256,9 @@ function samlListing(p: ServiceProvider) {
     slo_url: p.slo?.url ?? null,
     signed_requests: Boolean(p.certificate),
     name_id: p.nameIdSource,
+    attributes: p.attributes,
+    signs: p.signAssertion && p.signResponse ? 'both' : p.signAssertion ? 'assertion' : 'response',
+    signature_algorithm: p.signatureAlgorithm,
     portal: p.portal,
     portal_roles: p.portalRoles,
     launch_url: p.portal ? `/saml/launch/${p.id}` : null,

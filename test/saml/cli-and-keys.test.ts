@@ -45,9 +45,16 @@ describe.each(ENGINES)('homeroom saml and keys rotate (%s)', (engine) => {
   });
 
   test('saml add by fields, list and remove; removing an unknown app exits 2', async () => {
-    await homeroom('saml', 'add', '--name', 'Assessments', '--entity-id', 'https://assess.example/sp', '--acs-url', 'https://assess.example/acs', '--slo-url', 'https://assess.example/slo', '--name-id', 'persistent');
-    const listed = JSON.parse((await homeroom('saml', 'list', '--json')).stdout) as { entity_id: string; name_id: string; signed_requests: boolean }[];
-    expect(listed.find((r) => r.entity_id === 'https://assess.example/sp')).toMatchObject({ name_id: 'persistent', signed_requests: false });
+    await homeroom(
+      'saml', 'add', '--name', 'Assessments', '--entity-id', 'https://assess.example/sp', '--acs-url', 'https://assess.example/acs',
+      '--slo-url', 'https://assess.example/slo', '--name-id', 'persistent', '--attribute', 'mail=email', '--attribute', 'grade=',
+      '--sign', 'assertion', '--signature-algorithm', 'rsa-sha512',
+    );
+    const listed = JSON.parse((await homeroom('saml', 'list', '--json')).stdout) as Record<string, unknown>[];
+    const assessments = listed.find((r) => r.entity_id === 'https://assess.example/sp')!;
+    expect(assessments).toMatchObject({ name_id: 'persistent', signed_requests: false, signs: 'assertion', signature_algorithm: 'rsa-sha512' });
+    expect(assessments.attributes).toMatchObject({ uid: 'uid', mail: 'email' });
+    expect(assessments.attributes).not.toHaveProperty('grade');
     const bad = await homeroom('saml', 'add', '--name', 'Bad', '--entity-id', 'https://bad.example', '--acs-url', 'http://bad.example/acs').catch((error) => error);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('INVALID_SAML_APP');
