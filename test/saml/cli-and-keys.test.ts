@@ -30,6 +30,8 @@ describe.each(ENGINES)('homeroom saml and keys rotate (%s)', (engine) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Each command is a process of its own (a few seconds each on a busy machine): the tests here allow for it. */
+  const CLI_TIMEOUT = 180_000;
   const homeroom = (...args: string[]) => run(process.execPath, ['bin/homeroom.js', ...args], { env, encoding: 'utf8' });
 
   test('saml add --metadata registers the app from its metadata; it signs in at once, with signed requests required', async () => {
@@ -42,7 +44,7 @@ describe.each(ENGINES)('homeroom saml and keys rotate (%s)', (engine) => {
     await signIn(browser, `${sp.url}/login`, 'S0100001', 'Lakeside-Ana-2026');
     expect((await browser.submit(sp.acsUrl)).html).toContain('Signed in as S0100001');
     expect((await browser.get(`${server.url}/`)).html).toContain(added.launch_url);
-  });
+  }, CLI_TIMEOUT);
 
   test('saml add by fields, list and remove; removing an unknown app exits 2', async () => {
     await homeroom(
@@ -61,7 +63,7 @@ describe.each(ENGINES)('homeroom saml and keys rotate (%s)', (engine) => {
     expect(JSON.parse((await homeroom('saml', 'remove', 'https://assess.example/sp', '--json')).stdout)).toEqual({ removed: 'https://assess.example/sp' });
     const gone = await homeroom('saml', 'remove', 'https://assess.example/sp').catch((error) => error);
     expect(gone.code).toBe(2);
-  });
+  }, CLI_TIMEOUT);
 
   test('keys rotate publishes the next SAML certificate at once and signs with it only after the rollover', async () => {
     const [current] = await idpCertificates(server.url);
@@ -86,5 +88,5 @@ describe.each(ENGINES)('homeroom saml and keys rotate (%s)', (engine) => {
     await browser.get(`${sp.url}/login`);
     expect((await browser.submit(sp.acsUrl)).html).toContain('Signed in as S0100001');
     expect(await idpCertificates(server.url)).toEqual([next]);
-  });
+  }, CLI_TIMEOUT);
 });
