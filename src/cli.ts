@@ -11,6 +11,9 @@ import { lineProgress, terminalProgress } from './roster/progress.js';
 import { reportText } from './roster/report-text.js';
 import { launchUrlOf } from './oidc/clients.js';
 import { rotateSigningKey } from './oidc/keys.js';
+import { readSpMetadata } from './saml/metadata.js';
+import { ATTRIBUTES, DEFAULT_ATTRIBUTE_NAMES, NAME_ID_SOURCES, type AttributeKey, type NewServiceProvider, type ServiceProvider } from './saml/service-providers.js';
+import { SAML_SIGNATURE_ALGORITHMS } from './config/schema.js';
 import { withCommandServices, type Services } from './services.js';
 import { AppError } from './shared/errors.js';
 import { createLogger } from './shared/log.js';
@@ -166,6 +169,105 @@ clients
     });
   });
 
+const saml = program.command('saml').description('SAML apps (service providers) that sign in through Homeroom');
+
+saml
+  .command('add')
+  .description('register a SAML app from its metadata file, or from its entity ID and assertion consumer service URL')
+  .requiredOption('--name <name>', 'name shown to people')
+  .option('--metadata <file>', 'the app’s SAML metadata (XML)')
+  .option('--entity-id <id>', 'the app’s entity ID (without --metadata)')
+  .option('--acs-url <url>', 'assertion consumer service URL, HTTP-POST (repeatable; the first is the default)', collect)
+  .option('--slo-url <url>', 'single logout URL (HTTP-Redirect)')
+  .option('--cert <file>', 'the app’s signing certificate (PEM): its requests must then be signed')
+  .addOption(new Option('--name-id <source>', 'what identifies people to the app').choices([...NAME_ID_SOURCES]))
+  .option('--attribute <key=name>', `send attribute KEY under NAME, or leave it out with KEY= (repeatable; keys: ${ATTRIBUTES.join(', ')})`, collect)
+  .addOption(new Option('--sign <what>', 'what Homeroom signs').choices(['both', 'assertion', 'response']).default('both'))
+  .addOption(new Option('--signature-algorithm <alg>', 'signature algorithm for this app (default: saml.signatureAlgorithm)').choices([...SAML_SIGNATURE_ALGORITHMS]))
+  .option('--portal', 'show the app as a tile in the portal (signs in from Homeroom)', false)
+  .addOption(new Option('--portal-role <role>', `only people with this role see the tile (repeatable: ${ROLES.join(', ')}; default: everyone)`).argParser(collectRole))
+  .option('--relay-state <value>', 'RelayState sent when the portal tile signs in (some apps read it as the page to open)')
+  .option('--json', 'print JSON')
+  .action(async (opts) => {
+    let fromFile: Partial<NewServiceProvider> = {};
+    if (opts.metadata) fromFile = readSpMetadata(readFileSync(opts.metadata, 'utf8'));
+    else if (!opts.entityId || !opts.acsUrl) throw new Error('give --metadata FILE, or --entity-id and --acs-url');
+    await withServices(async (services) => {
+      const provider = await services.samlProviders.register({
+        ...fromFile,
+        name: opts.name,
+        entityId: opts.entityId ?? fromFile.entityId,
+        acs: opts.acsUrl ? opts.acsUrl.map((url: string) => ({ url })) : fromFile.acs!,
+        slo: opts.sloUrl ? { url: opts.sloUrl } : (fromFile.slo ?? null),
+        certificate: opts.cert ? readFileSync(opts.cert, 'utf8') : (fromFile.certificate ?? null),
+        nameIdSource: opts.nameId ?? fromFile.nameIdSource ?? 'username',
+        attributes: attributeMapping(opts.attribute ?? []),
+        signAssertion: opts.sign !== 'response',
+        signResponse: opts.sign !== 'assertion',
+        signatureAlgorithm: opts.signatureAlgorithm ?? null,
+        launchRelayState: opts.relayState ?? null,
+        portal: opts.portal,
+        portalRoles: opts.portalRole ?? null,
+      });
+      await services.events.emit({ type: 'saml.app_created', subjectId: provider.entityId, data: { name: provider.name, via: 'cli' } });
+      print(opts.json, samlListing(provider), `Registered ${provider.entityId} (${provider.name}). Homeroom's metadata: ${services.config.issuer}/saml/metadata`);
+    });
+  });
+
+saml
+  .command('list')
+  .description('list SAML apps')
+  .option('--json', 'print JSON')
+  .action(async (opts) => {
+    await withServices(async (services) => {
+      const rows = (await services.samlProviders.list()).map(samlListing);
+      print(opts.json, rows, rows.map((r) => `${r.entity_id}\t${r.name}\t${r.acs_urls.join(' ')}`).join('\n') || 'No SAML apps registered.');
+    });
+  });
+
+saml
+  .command('remove <entityId>')
+  .description('remove a SAML app; it can no longer sign anyone in')
+  .option('--json', 'print JSON')
+  .action(async (entityId: string, opts) => {
+    await withServices(async (services) => {
+      const provider = await services.samlProviders.findByEntityId(entityId);
+      if (!provider || !(await services.samlProviders.remove(provider.id))) throw new AppError(404, 'SAML_APP_NOT_FOUND', 'errors.notFound');
+      await services.events.emit({ type: 'saml.app_removed', subjectId: entityId, data: { via: 'cli' } });
+      print(opts.json, { removed: entityId }, `Removed ${entityId}.`);
+    });
+  });
+
+/** The default attribute names with the --attribute changes: KEY=NAME renames, KEY= leaves the attribute out. */
+function attributeMapping(changes: string[]): Partial<Record<AttributeKey, string>> {
+  const mapping: Partial<Record<AttributeKey, string>> = { ...DEFAULT_ATTRIBUTE_NAMES };
+  for (const change of changes) {
+    const [key, ...name] = change.split('=');
+    if (!(ATTRIBUTES as readonly string[]).includes(key) || !change.includes('=')) throw new InvalidArgumentError(`--attribute ${change}: expected KEY=NAME with KEY one of ${ATTRIBUTES.join(', ')}`);
+    if (name.join('=')) mapping[key as AttributeKey] = name.join('=');
+    else delete mapping[key as AttributeKey];
+  }
+  return mapping;
+}
+
+function samlListing(p: ServiceProvider) {
+  return {
+    entity_id: p.entityId,
+    name: p.name,
+    acs_urls: p.acs.map((a) => a.url),
+    slo_url: p.slo?.url ?? null,
+    signed_requests: Boolean(p.certificate),
+    name_id: p.nameIdSource,
+    attributes: p.attributes,
+    signs: p.signAssertion && p.signResponse ? 'both' : p.signAssertion ? 'assertion' : 'response',
+    signature_algorithm: p.signatureAlgorithm,
+    portal: p.portal,
+    portal_roles: p.portalRoles,
+    launch_url: p.portal ? `/saml/launch/${p.id}` : null,
+    enabled: p.enabled,
+  };
+}
+
 const accounts = program.command('accounts').description('accounts (students normally come from the roster)');
 
 accounts
@@ -279,16 +381,22 @@ program
     print(opts.json, result, `Backed up to ${result.file} (${size}, ${result.ms} ms).`);
   });
 
-const keys = program.command('keys').description('token signing keys');
+const keys = program.command('keys').description('token and SAML signing keys');
 keys
   .command('rotate')
-  .description('add a new signing key; the old one stays published until tokens it signed expire (takes effect on restart)')
+  .description('add a new token signing key (it signs from the next start) and the next SAML certificate (published now, signing after saml.keyRollover)')
   .option('--json', 'print JSON')
   .action(async (opts) => {
     await withServices(async (services) => {
       const kid = await rotateSigningKey(services.signingKeys);
-      await services.events.emit({ type: 'keys.rotated', data: { kid } });
-      print(opts.json, { kid }, `New signing key ${kid}. Restart Homeroom to start signing with it.`);
+      const next = await services.samlKeys.rotate();
+      const activeFrom = new Date(next.activeFrom).toISOString();
+      await services.events.emit({ type: 'keys.rotated', data: { kid, samlKid: next.kid, samlActiveFrom: activeFrom } });
+      print(
+        opts.json,
+        { kid, saml: { kid: next.kid, activeFrom, certificate: next.certificate } },
+        `New signing key ${kid}. Restart Homeroom to start signing with it.\nNext SAML certificate ${next.kid}: in the metadata now, signing from ${activeFrom}. Apps that were given the certificate by hand (Google Workspace) need it before then:\n${next.certificate.trimEnd()}`,
+      );
     });
   });
 

@@ -96,7 +96,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   internal = `http://127.0.0.1:${port}`;
 
   const purge = setInterval(() => {
-    Promise.all([purgeExpiredOidcPayloads(store.db), services.flows.purgeExpired(), services.rpSessions.purgeExpired()]).catch((error) =>
+    Promise.all([
+      purgeExpiredOidcPayloads(store.db),
+      services.flows.purgeExpired(),
+      services.rpSessions.purgeExpired(),
+      services.samlSessions.purgeExpired(),
+      services.samlRequestIds.purgeExpired(),
+    ]).catch((error) =>
       log.warn({ err: error }, 'purge of expired records failed'),
     );
   }, 10 * 60 * 1000);

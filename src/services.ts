@@ -48,6 +48,12 @@ import { SqlSigningKeys } from './store/signing-keys-repo.js';
 import { SqlStaffStore } from './store/staff-repo.js';
 import { SqlThrottleStore } from './store/throttle-repo.js';
 import { StaffService } from './staff/staff-service.js';
+import { createSamlWeb, type SamlWeb } from './saml/build.js';
+import { SamlKeys } from './saml/keys.js';
+import { ServiceProviderRegistry } from './saml/service-providers.js';
+import { SqlSamlKeys } from './store/saml-keys-repo.js';
+import { SqlServiceProviderStore } from './store/saml-service-providers-repo.js';
+import { SqlSamlRequestIds, SqlSamlSessions } from './store/saml-sessions-repo.js';
 import { Throttle } from './throttle/throttle.js';
 
 /**
@@ -97,6 +103,11 @@ export interface Services {
   readiness: ReadinessService;
   /** Who is being targeted: accounts under failed sign-in or recovery attempts, locked or not, and from where. */
   lockouts: LockoutReport;
+  /** SAML apps (service providers) and the identity provider's signing keys, sessions and seen request IDs. */
+  samlProviders: ServiceProviderRegistry;
+  samlKeys: SamlKeys;
+  samlSessions: SqlSamlSessions;
+  samlRequestIds: SqlSamlRequestIds;
 }
 
 /** What needs the running OIDC provider (ending sessions, back-channel logout) and the web app's own clients. */
@@ -111,6 +122,8 @@ export interface WebServices {
   staff: StaffService;
   /** Sends the back-channel logout notices that roster imports queue. */
   logoutNotices: LogoutNoticeSender;
+  /** The SAML identity provider, its single logout and its bridge to the OIDC provider. */
+  saml: SamlWeb;
 }
 
 export async function createServices(config: Config, store: Store, log: Logger = createLogger(config.log.level)): Promise<Services> {
@@ -176,6 +189,14 @@ export async function createServices(config: Config, store: Store, log: Logger =
     readiness: new ReadinessService(new SqlReadinessStore(store.db, store.engine, sqliteFile), readinessSettings, log),
     // Read at each report: the limits are policies the admin console can change while running.
     lockouts: new LockoutReport(new SqlLockoutStore(store.db, store.engine), () => ({ login: config.login.perAccount, recovery: config.recovery.perAccount })),
+    samlProviders: new ServiceProviderRegistry(new SqlServiceProviderStore(store.db)),
+    samlKeys: new SamlKeys(
+      new SqlSamlKeys(store.db, store.engine),
+      () => `Homeroom SAML ${new URL(config.issuer).host}`,
+      () => config.saml.keyRollover,
+    ),
+    samlSessions: new SqlSamlSessions(store.db),
+    samlRequestIds: new SqlSamlRequestIds(store.db),
   };
 }
 
@@ -219,6 +240,7 @@ export function createWebServices(services: Services, provider: Provider, intern
     recoveryFlows: new FlowRunner(recoveryFlow(recovery, { accounts, policy: services.passwordPolicy, hasher }, config.claim.flowTtl), services.flows, events),
     staff: new StaffService(new SqlStaffStore(services.store.db), accounts, revoker, staffSettings, events),
     logoutNotices: createLogoutNoticeSender(provider, services),
+    saml: createSamlWeb(services, provider, internalBaseUrl),
   };
 }
 

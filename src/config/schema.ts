@@ -3,6 +3,9 @@ import { ROLES } from '../accounts/account.js';
 import { BUILT_IN_QUESTIONS } from '../accounts/challenge-questions.js';
 import { duration } from './duration.js';
 
+/** XML signature algorithms Homeroom signs with (XML-DSig names without their URI). */
+export const SAML_SIGNATURE_ALGORITHMS = ['rsa-sha256', 'rsa-sha512', 'rsa-sha1'] as const;
+
 const localized = z.record(z.string(), z.string().min(1));
 
 const helpLink = z.strictObject({
@@ -12,6 +15,9 @@ const helpLink = z.strictObject({
   roles: z.array(z.enum(ROLES)).optional().describe('roles that see it in the portal; all when absent'),
   showOnLogin: z.boolean().default(true).describe('also list it on the login page, before sign-in'),
 });
+
+/** An address with {username} or {studentId} in its local part, e.g. {username}@students.district.example. */
+const emailTemplate = z.string().regex(/^[^@\s]*\{(username|studentId)\}[^@\s]*@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/, 'expected an address template such as {username}@students.district.example');
 
 const throttleRule = z.strictObject({
   limit: z.number().int().positive(),
@@ -171,6 +177,35 @@ export const configSchema = z.strictObject({
         .describe('host names of apps on the district network that Homeroom may call back (back-channel logout) although they resolve to private or loopback addresses; every other such address is refused (SSRF protection)'),
     })
     .default({ privateNetworkHosts: [] }),
+  email: z
+    .strictObject({
+      templates: z
+        .strictObject({
+          student: emailTemplate.optional(),
+          teacher: emailTemplate.optional(),
+          staff: emailTemplate.optional(),
+        })
+        .default({})
+        .describe('email address per role for accounts whose roster row has none (Google Workspace, the OIDC email claim, SAML mail and NameID): placeholders {username} and {studentId}, e.g. {username}@students.district.example'),
+    })
+    .default({ templates: {} }),
+  saml: z
+    .strictObject({
+      entityId: z.url().optional().describe('the SAML identity provider\'s entity ID, as service providers know it; default <issuer>/saml/metadata'),
+      signatureAlgorithm: z
+        .enum(SAML_SIGNATURE_ALGORITHMS)
+        .default('rsa-sha256')
+        .describe('how assertions, responses and logout messages are signed unless an app asks otherwise (rsa-sha1 only for old service providers)'),
+      clockSkew: duration().default(60).describe('clock difference tolerated with service providers, both ways'),
+      requestLifetime: duration().default(300).describe('how old an AuthnRequest or LogoutRequest may be; its ID is remembered this long so that a replay is refused'),
+      assertionLifetime: duration().default(300).describe('how long an assertion can be used by the service provider after it is issued (NotOnOrAfter)'),
+      maxMessageBytes: z.number().int().min(4096).max(1048576).default(65536).describe('largest SAML message accepted, encoded, in bytes'),
+      maxInflatedBytes: z.number().int().min(4096).max(4194304).default(262144).describe('largest SAML message accepted once decompressed (HTTP-Redirect), in bytes: a deflate bomb stops here'),
+      keyRollover: duration()
+        .default(14 * 86400)
+        .describe('after `homeroom keys rotate`, how long the next signing certificate is published in the metadata before it signs (service providers that read the metadata pick it up meanwhile)'),
+    })
+    .default({ signatureAlgorithm: 'rsa-sha256', clockSkew: 60, requestLifetime: 300, assertionLifetime: 300, maxMessageBytes: 65536, maxInflatedBytes: 262144, keyRollover: 14 * 86400 }),
   roster: z
     .strictObject({
       studentIdSource: z

@@ -17,6 +17,8 @@ import { createProvider, type ProviderViews } from '../oidc/provider.js';
 import { portalRoutes } from '../portal/routes.js';
 import { readinessRoutes } from '../readiness/routes.js';
 import { recoveryRoutes } from '../recovery/routes.js';
+import { ensureSamlBridgeClient } from '../saml/build.js';
+import { samlRoutes, samlSignOutStep } from '../saml/routes.js';
 import { createWebServices, type Services, type WebServices } from '../services.js';
 import type { Logger } from '../shared/log.js';
 import { staffRoutes } from '../staff/routes.js';
@@ -93,6 +95,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   const provider = await createProvider(services, providerViews(pages, services), options.internalBaseUrl);
   provider.keys = services.cookieKeys;
   await ensurePortalClient(services);
+  await ensureSamlBridgeClient(services);
   const web = createWebServices(services, provider, options.internalBaseUrl);
 
   // Every router's deps type picks from this what it may use.
@@ -107,11 +110,13 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   provider.use(errorHandler(views, services.log));
   provider.use(sameOriginWrites({ origin: new URL(config.issuer).origin, acceptsCrossSite, log: services.log }));
   provider.use(staticAssets());
+  provider.use(samlSignOutStep(web.saml.slo));
   provider.use(healthRoutes(services.store).routes());
   provider.use(metrics.endpoint(() => config.metrics));
   provider.use(appIconRoutes(services).routes());
   provider.use(liveSettings(services));
   provider.use(helpRoutes(deps).routes());
+  provider.use(samlRoutes(deps).routes());
   provider.use(interactionRoutes(deps).routes());
   provider.use(claimRoutes(deps).routes());
   provider.use(recoveryRoutes(deps).routes());

@@ -18,6 +18,7 @@ const ROUTE_GROUPS: [RegExp, string][] = [
   [/^\/apps\/[^/]+\/icon$/, 'icons'],
   [/^\/(help\/|assets\/)/, 'static'],
   [/^\/demo-app/, 'demo_app'],
+  [/^\/saml\//, 'saml'],
   [/^\/(healthz|readyz|metrics)$/, 'operations'],
   [/^\/(token\/|session\/)/, 'oidc_other'],
 ];

@@ -12,8 +12,10 @@ import { FIRST_PARTY } from '../oidc/first-party.js';
 import { seeOther } from '../http/redirect.js';
 import { preferAppLocales } from '../http/middleware/locale.js';
 import { deviceCookie } from '../http/device-cookie.js';
+import { SAML_BRIDGE_CLIENT_ID } from '../saml/bridge.js';
+import { pendingAppName } from '../saml/identity-provider.js';
 
-export type InteractionDeps = Pick<Services, 'config' | 'i18n' | 'clients' | 'authenticator' | 'events' | 'loginFlows'> & PageDeps & { provider: Provider };
+export type InteractionDeps = Pick<Services, 'config' | 'i18n' | 'clients' | 'authenticator' | 'events' | 'loginFlows' | 'flows' | 'samlProviders'> & PageDeps & { provider: Provider };
 
 const MAX_USERNAME = 100;
 const MAX_PASSWORD = 1024;
@@ -65,9 +67,15 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     return deps.clients.find(clientId).then((c) => c?.name ?? null);
   }
 
+  /** The app the person is signing in to; for a SAML app, the one its pending request names. */
+  function appNameOf(params: Record<string, unknown>) {
+    if (params.client_id === SAML_BRIDGE_CLIENT_ID) return pendingAppName(deps.flows, deps.samlProviders, String(params.state ?? ''));
+    return clientName(String(params.client_id));
+  }
+
   async function renderLogin(ctx: Context, uid: string, username: string | null, error?: string, status = 200) {
     const interaction = await details(ctx);
-    const appName = await clientName(String(interaction.params.client_id));
+    const appName = await appNameOf(interaction.params);
     views.render(
       ctx,
       username ? 'login/password' : 'login/username',

@@ -1,4 +1,5 @@
 import { displayName, type Account } from '../accounts/account.js';
+import { accountEmail, type EmailTemplates } from '../accounts/email.js';
 
 /** Scopes Homeroom offers and the claims each releases. `sub` is the account's opaque id, never the student number. */
 export const SCOPE_CLAIMS = {
@@ -9,14 +10,16 @@ export const SCOPE_CLAIMS = {
   school: ['schools', 'grade'],
 } as const;
 
-export function accountClaims(account: Account): Record<string, unknown> {
+/** `email` is the roster's address, else the district's template for the account's role (email.templates). */
+export function accountClaims(account: Account, emailTemplates: EmailTemplates = {}): Record<string, unknown> {
+  const email = accountEmail(account, emailTemplates);
   return {
     sub: account.id,
     name: displayName(account),
     given_name: account.givenName,
     family_name: account.familyName,
     preferred_username: account.username,
-    ...(account.email ? { email: account.email, email_verified: true } : {}),
+    ...(email ? { email, email_verified: true } : {}),
     roles: account.roles,
     schools: account.schools.map((s) => ({ id: s.id, name: s.name })),
     ...(account.grade ? { grade: account.grade } : {}),

@@ -87,7 +87,7 @@ export async function createProvider(services: Services, views: ProviderViews, i
       const account = await accounts.findById(sub);
       // A disabled account's sessions and tokens stop working at once, even those still stored.
       if (!account || account.status !== 'active') return undefined;
-      return { accountId: account.id, claims: async () => accountClaims(account) as any };
+      return { accountId: account.id, claims: async () => accountClaims(account, config.email.templates) as any };
     },
     interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
     async loadExistingGrant(ctx) {

@@ -11,7 +11,7 @@ import { signedOutPage } from '../oidc/signed-out.js';
 import { backchannelLogout } from '../rp/backchannel-logout.js';
 import type { Services, WebServices } from '../services.js';
 
-export type PortalDeps = Pick<Services, 'config' | 'accounts' | 'clients' | 'i18n' | 'log'> & Pick<WebServices, 'portal'> & PageDeps;
+export type PortalDeps = Pick<Services, 'config' | 'accounts' | 'clients' | 'samlProviders' | 'i18n' | 'log'> & Pick<WebServices, 'portal'> & PageDeps;
 
 /**
  * The portal at `/`: a first-party app that signs in through the provider like any other, then shows the person's
@@ -29,26 +29,32 @@ export function portalRoutes(deps: PortalDeps): Router {
       await rp.logout(ctx, `${deps.config.issuer}/signed-out`);
       return seeOther(ctx, '/');
     }
-    // Tiles by role, school and grade, as each app's settings in the admin console say.
-    const apps = await deps.clients.portalApps({ roles: account.roles as Role[], schoolIds: account.schools.map((s) => s.id), grade: account.grade });
+    // Tiles by role, school and grade, as each app's settings in the admin console say; OIDC and SAML apps alike.
+    const viewer = { roles: account.roles as Role[], schoolIds: account.schools.map((s) => s.id), grade: account.grade };
+    const [apps, samlApps] = await Promise.all([deps.clients.portalApps(viewer), deps.samlProviders.portalApps(viewer)]);
     const locale = ctx.state.locale;
+    const tile = (app: { id: string; name: string; names: Record<string, string>; descriptions: Record<string, string>; url: string; icon: string | null }) => {
+      const name = Object.keys(app.names).length ? deps.i18n.pick(app.names, locale) : app.name;
+      return {
+        id: app.id,
+        name,
+        description: Object.keys(app.descriptions).length ? deps.i18n.pick(app.descriptions, locale) : '',
+        url: app.url,
+        icon: app.icon,
+        initial: name.trim().charAt(0).toUpperCase(),
+      };
+    };
+    const tiles = [
+      ...apps.map((app) => tile({ ...app, id: app.clientId, url: launchUrlOf(app), icon: iconUrl(app) })),
+      ...samlApps.map((app) => tile({ ...app, url: `/saml/launch/${app.id}`, icon: null })),
+    ].sort((a, b) => a.name.localeCompare(b.name, locale));
     views.render(
       ctx,
       'portal/index',
       {
         account,
         isAdmin: account.roles.includes('admin'),
-        apps: apps.map((app) => {
-          const name = Object.keys(app.names).length ? deps.i18n.pick(app.names, locale) : app.name;
-          return {
-            id: app.clientId,
-            name,
-            description: Object.keys(app.descriptions).length ? deps.i18n.pick(app.descriptions, locale) : '',
-            url: launchUrlOf(app),
-            icon: iconUrl(app),
-            initial: name.trim().charAt(0).toUpperCase(),
-          };
-        }),
+        apps: tiles,
         helpLinks: helpLinksFor(deps.config, ctx.state.locale, deps.i18n, { roles: account.roles }),
       },
       { title: 'portal.title', private: true },

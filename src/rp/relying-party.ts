@@ -1,9 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Context } from 'koa';
 import * as oidc from 'openid-client';
 import type { Config } from '../config/load.js';
 import type { RpSession, SqlRpSessions } from '../store/rp-sessions-repo.js';
+import { providerClient, verifyLogoutToken } from './provider-client.js';
 
 export interface RelyingPartyOptions {
   /** Name of the app in rp_sessions and in cookie names. */
@@ -62,29 +62,8 @@ export class BuiltInRelyingParty {
   }
 
   private client(): oidc.Configuration {
-    if (this.configuration) return this.configuration;
-    const issuer = this.options.config.issuer;
-    const metadata: oidc.ServerMetadata = {
-      issuer,
-      authorization_endpoint: `${issuer}/auth`,
-      token_endpoint: `${issuer}/token`,
-      userinfo_endpoint: `${issuer}/me`,
-      jwks_uri: `${issuer}/jwks`,
-      end_session_endpoint: `${issuer}/session/end`,
-      id_token_signing_alg_values_supported: ['RS256'],
-    };
-    const configuration = new oidc.Configuration(metadata, this.options.clientId, this.options.clientSecret);
-    configuration[oidc.customFetch] = (url, init) => fetch(this.internal(url), init as RequestInit);
-    if (issuer.startsWith('http://') || this.options.internalBaseUrl().startsWith('http://')) {
-      oidc.allowInsecureRequests(configuration);
-    }
-    this.configuration = configuration;
-    return configuration;
-  }
-
-  private internal(url: string): string {
-    const issuer = this.options.config.issuer;
-    return url.startsWith(issuer) ? this.options.internalBaseUrl() + url.slice(issuer.length) : url;
+    this.configuration ??= providerClient(this.options);
+    return this.configuration;
   }
 
   /** Without a lifetime the cookie ends with the browser, as the provider's own session cookie does. */
@@ -185,17 +164,7 @@ export class BuiltInRelyingParty {
 
   /** OpenID Connect Back-Channel Logout 1.0: verifies the logout token and ends the matching sessions. */
   async backchannelLogout(logoutToken: string): Promise<number> {
-    const jwks = createRemoteJWKSet(new URL(`${this.options.internalBaseUrl()}/jwks`));
-    const { payload } = await jwtVerify(logoutToken, jwks, {
-      issuer: this.options.config.issuer,
-      audience: this.options.clientId,
-      algorithms: ['RS256'],
-      typ: 'logout+jwt',
-    });
-    const events = payload.events as Record<string, unknown> | undefined;
-    if (!events || !('http://schemas.openid.net/event/backchannel-logout' in events) || 'nonce' in payload) {
-      throw new Error('not a logout token');
-    }
+    const payload = await verifyLogoutToken(this.options, logoutToken);
     return this.options.sessions.removeBySidOrSub(this.options.app, payload.sid as string | undefined, payload.sub);
   }
 }

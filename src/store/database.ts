@@ -17,6 +17,7 @@ import * as logoutNotices from './migrations/010_logout_notices.js';
 import * as rosterEnrollmentKeys from './migrations/011_roster_enrollment_keys.js';
 import * as rpSessionBinding from './migrations/012_rp_session_binding.js';
 import * as flowBrowserBinding from './migrations/013_flow_browser_binding.js';
+import * as saml from './migrations/014_saml.js';
 import { openSqlite } from './sqlite-connection.js';
 import type { Database } from './tables.js';
 
@@ -47,6 +48,7 @@ const migrations: Record<string, Migration> = {
   '011_roster_enrollment_keys': rosterEnrollmentKeys,
   '012_rp_session_binding': rpSessionBinding,
   '013_flow_browser_binding': flowBrowserBinding,
+  '014_saml': saml,
 };
 
 /** Names of all migrations, in the order they apply. */

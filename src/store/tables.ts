@@ -202,6 +202,45 @@ export interface RpSessionsTable {
   provider_session_uid: string | null;
 }
 
+/** A SAML service provider (see migration 012); `settings` is JSON. */
+export interface SamlServiceProvidersTable {
+  id: string;
+  entity_id: string;
+  name: string;
+  settings: string;
+  portal: Flag;
+  enabled: Flag;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface SamlSigningKeysTable {
+  kid: string;
+  private_key: string;
+  certificate: string;
+  created_at: Millis;
+  active_from: Millis;
+}
+
+export interface SamlSessionsTable {
+  id: string;
+  provider_id: string;
+  account_id: string;
+  name_id: string;
+  name_id_format: string;
+  session_index: string;
+  sid: string;
+  created_at: Millis;
+  expires_at: Millis;
+  ended_at: Millis | null;
+}
+
+export interface SamlRequestIdsTable {
+  provider_id: string;
+  request_id: string;
+  expires_at: Millis;
+}
+
 /** The roster identity of an account: one OneRoster user, by sourcedId. */
 export interface RosterUsersTable {
   sourced_id: string;
@@ -355,6 +394,10 @@ export interface Database {
   flows: FlowsTable;
   audit_events: AuditEventsTable;
   rp_sessions: RpSessionsTable;
+  saml_service_providers: SamlServiceProvidersTable;
+  saml_signing_keys: SamlSigningKeysTable;
+  saml_sessions: SamlSessionsTable;
+  saml_request_ids: SamlRequestIdsTable;
   app_icons: AppIconsTable;
   help_links: HelpLinksTable;
   policy_overrides: PolicyOverridesTable;

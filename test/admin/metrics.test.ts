@@ -69,6 +69,7 @@ describe('operations: /metrics', () => {
     expect(routeGroup('/token')).toBe('oidc_token');
     expect(routeGroup('/')).toBe('portal');
     expect(routeGroup('/admin/apps/xyz')).toBe('admin');
+    expect(routeGroup('/saml/sso')).toBe('saml');
     expect(routeGroup('/apps/xyz/icon')).toBe('icons');
     expect(routeGroup('/claim/abc')).toBe('claim');
     expect(routeGroup('/nothing/here')).toBe('other');

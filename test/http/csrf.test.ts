@@ -11,6 +11,11 @@ import type { WebClient } from '../helpers/web-client.js';
 
 /** Called by the provider, server to server: the signed logout token is the proof, and there is no page to carry a token. */
 const BACKCHANNEL_LOGOUT = /\/backchannel-logout$/;
+/**
+ * SAML's HTTP-POST binding: apps post their messages across sites by design. The message is the proof (a registered
+ * issuer, its signature, a one-time ID, a SessionIndex or RelayState only the app was given).
+ */
+const SAML_BINDINGS = /^\/saml\/(sso|slo)$/;
 
 interface RouteInfo {
   method: string;
@@ -76,7 +81,7 @@ describe('CSRF on the form posts of every router', () => {
   test('a post without the token, or with a forged one, is refused with 403 CSRF_FAILED', async () => {
     const checked: string[] = [];
     for (const { path } of posts()) {
-      if (BACKCHANNEL_LOGOUT.test(path)) continue;
+      if (BACKCHANNEL_LOGOUT.test(path) || SAML_BINDINGS.test(path)) continue;
       const attempts: Record<string, string>[] = [{ note: 'x' }, { _csrf: 'forged-token-forged-token-forged-token-forg', note: 'x' }];
       for (const fields of attempts) {
         const answer = await post(client, urlOf(server, path), fields);
@@ -92,10 +97,20 @@ describe('CSRF on the form posts of every router', () => {
 
   test('only the back-channel logout endpoints take posts without a token, and they want a signed logout token', async () => {
     const exempt = posts().filter((r) => BACKCHANNEL_LOGOUT.test(r.path)).map((r) => r.path);
-    expect(exempt.sort()).toEqual(['/demo-app/backchannel-logout', '/portal/backchannel-logout']);
+    expect(exempt.sort()).toEqual(['/demo-app/backchannel-logout', '/portal/backchannel-logout', '/saml/backchannel-logout']);
     for (const path of exempt) {
       const answer = await post(client, urlOf(server, path), { logout_token: 'not.a.jwt' });
       expect({ path, ...answer }).toEqual({ path, status: 400, code: 'invalid_request' });
+    }
+  });
+
+  test('the SAML binding endpoints take cross-site posts, and refuse any that is not a SAML message from a registered app', async () => {
+    const exempt = posts().filter((r) => SAML_BINDINGS.test(r.path)).map((r) => r.path);
+    expect(exempt.sort()).toEqual(['/saml/slo', '/saml/sso']);
+    for (const path of exempt) {
+      expect({ path, ...(await post(client, urlOf(server, path), { note: 'x' })) }).toEqual({ path, status: 400, code: 'NOT_A_REQUEST' });
+      const forged = Buffer.from('<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>').toString('base64');
+      expect((await post(client, urlOf(server, path), { SAMLRequest: forged })).status).toBe(400);
     }
   });
 
