@@ -17,6 +17,10 @@ export interface CrashWorkspace {
   url: string;
   /** A folder of the workspace's own, removed by close(). */
   dir: string;
+  /** The environment its processes run with (their configuration). */
+  env: Record<string, string>;
+  /** The server's process id while it runs. */
+  pid(): number | undefined;
   /** The same database the processes use. */
   store: Store;
   /** Starts `homeroom start` and waits until it answers /healthz. */
@@ -73,6 +77,8 @@ export async function crashWorkspace(engine: Engine, options: { demo: boolean })
   const workspace: CrashWorkspace = {
     url,
     dir: work,
+    env,
+    pid: () => (server && server.exitCode === null && server.signalCode === null ? server.pid : undefined),
     get store(): Store {
       if (!store) throw new Error('start the workspace first');
       return store;
