@@ -1,4 +1,4 @@
-import type { ChangeSink } from './changes.js';
+import type { ChangeSink, LoadedDuplicate, Row } from './changes.js';
 import type { KeyIndex } from './key-index.js';
 import type { Progress } from './progress.js';
 import type { StoredUsers } from './stored-users.js';
@@ -51,13 +51,7 @@ export interface RosterUserLink {
   orgIds: string;
 }
 
-export type Row = (string | number | null)[];
-
-/** A row of a first load whose sourcedId an earlier line has (see ChangeSink.finishEnrollmentLoad). */
-export interface LoadedDuplicate {
-  line: number;
-  sourcedId: string;
-}
+export type { LoadedDuplicate, Row };
 
 /** Set-based writes inside the apply transaction. */
 export interface BulkOps {
