@@ -3,7 +3,7 @@ import type { KeyIndex } from './key-index.js';
 import type { Progress } from './progress.js';
 import type { StoredUsers } from './stored-users.js';
 
-/** What the importer needs from storage; src/store/roster-repo.ts implements it for SQLite and PostgreSQL. */
+/** What the importer needs from storage; src/roster/storage/sql-roster-store.ts implements it for SQLite and PostgreSQL. */
 
 /** A small roster table's current rows: sourcedId → packed (row_hash × 2 + 1 when active), -1 for rows not from the roster. */
 export type PackedRows = Map<string, number>;

@@ -1,6 +1,6 @@
 import type { Services } from '../services.js';
 import type { Store } from '../store/database.js';
-import { SqlRosterStore, type SqlRosterStoreOptions } from '../store/roster-repo.js';
+import { SqlRosterStore, type SqlRosterStoreOptions } from './storage/sql-roster-store.js';
 import type { RosterImportDeps } from './import.js';
 
 /**

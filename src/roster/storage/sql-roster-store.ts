@@ -2,9 +2,9 @@ import { hostname } from 'node:os';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
-import { DIGEST_SQL } from '../roster/enrollment-digest.js';
-import type { KeyIndex } from '../roster/key-index.js';
-import { StoredUsers } from '../roster/stored-users.js';
+import { DIGEST_SQL } from '../enrollment-digest.js';
+import type { KeyIndex } from '../key-index.js';
+import { StoredUsers } from '../stored-users.js';
 import {
   type AccountHit,
   type RosterRun,
@@ -15,15 +15,15 @@ import {
   type RosterStorePort,
   type RosterUserLink,
   type StoredEnrollmentKey,
-} from '../roster/ports.js';
-import type { Store } from './database.js';
-import { PgBulkOps } from './roster-repo-pg.js';
-import { loadSqliteEnrollmentDigests, loadSqliteEnrollments, loadSqliteUsers, SqliteBulkOps, USER_FLAGS_SQL, USER_GROUP_SQL } from './roster-repo-sqlite.js';
-import { SqlRosterRuns } from './roster-runs-repo.js';
-import { beginRosterTransaction } from './roster-sqlite-transaction.js';
-import { LocalWriteSession, PipelinedWriteSession, runColumns, ThreadWriteSession } from './roster-write-session.js';
-import type { Progress } from '../roster/progress.js';
-import type { Database } from './tables.js';
+} from '../ports.js';
+import type { Store } from '../../store/database.js';
+import { PgBulkOps } from './pg-ops.js';
+import { loadSqliteEnrollmentDigests, loadSqliteEnrollments, loadSqliteUsers, SqliteBulkOps, USER_FLAGS_SQL, USER_GROUP_SQL } from './sqlite-ops.js';
+import { SqlRosterRuns } from '../../store/roster-runs-repo.js';
+import { beginRosterTransaction } from './sqlite-transaction.js';
+import { LocalWriteSession, PipelinedWriteSession, runColumns, ThreadWriteSession } from './write-sessions.js';
+import type { Progress } from '../progress.js';
+import type { Database } from '../../store/tables.js';
 
 const LOOKUP_CHUNK = 500;
 const PAGE = 50_000;

@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { BulkOps, LoadedDuplicate, Row } from '../roster/ports.js';
-import { laterDuplicates, SHARED_KEY_SQL } from './roster-enrollment-duplicates.js';
+import type { BulkOps, LoadedDuplicate, Row } from '../ports.js';
+import { laterDuplicates, SHARED_KEY_SQL } from './enrollment-duplicates.js';
 
 const BATCH = 5000;
 

@@ -1,9 +1,9 @@
-import { sessionSignIns } from '../oidc/session-payload.js';
-import { ROSTER_ROLES } from './accounts-mapping.js';
-import { orderedIds } from './ordered-id.js';
-import { ENROLLMENT_COLUMNS, ENTITY_COLUMNS, ENTITY_TABLES, USER_COLUMNS, type EntityFile } from './written-tables.js';
-import type { ApplyResult, BulkOps, FinishPlan, LoadedDuplicate, Row, WriterContext } from './ports.js';
-import type { Progress } from './progress.js';
+import { sessionSignIns } from '../../oidc/session-payload.js';
+import { ROSTER_ROLES } from '../accounts-mapping.js';
+import { orderedIds } from '../ordered-id.js';
+import { ENROLLMENT_COLUMNS, ENTITY_COLUMNS, ENTITY_TABLES, USER_COLUMNS, type EntityFile } from '../written-tables.js';
+import type { ApplyResult, BulkOps, FinishPlan, LoadedDuplicate, Row, WriterContext } from '../ports.js';
+import type { Progress } from '../progress.js';
 
 export interface ApplyContext extends WriterContext {
   progress: Progress;
