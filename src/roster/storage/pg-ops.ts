@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import type { BulkOps, LoadedDuplicate, Row } from '../ports.js';
+import type { LoadedDuplicate, Row } from '../ports.js';
+import type { BulkOps } from './bulk-ops.js';
 import { laterDuplicates, SHARED_KEY_SQL } from './enrollment-duplicates.js';
 
 const BATCH = 5000;

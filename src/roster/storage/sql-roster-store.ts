@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import type pg from 'pg';
-import { DIGEST_SQL } from '../enrollment-digest.js';
+import { DIGEST_SQL } from './enrollment-digest-sql.js';
 import type { KeyIndex } from '../key-index.js';
 import { StoredUsers } from '../stored-users.js';
 import {

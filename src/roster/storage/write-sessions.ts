@@ -3,7 +3,8 @@ import { RosterWriter } from './writer.js';
 import { KeyIndex, type KeyIndexParts } from '../key-index.js';
 import { StoredUsers, type StoredUsersParts } from '../stored-users.js';
 import type { EntityFile } from '../written-tables.js';
-import type { ApplyResult, BulkOps, FinishPlan, LoadedDuplicate, Row, RunResult, WriteSession, WriterContext } from '../ports.js';
+import type { ApplyResult, FinishPlan, LoadedDuplicate, Row, RunResult, WriteSession, WriterContext } from '../ports.js';
+import type { BulkOps } from './bulk-ops.js';
 import type { Progress } from '../progress.js';
 
 /** A run's result as roster_runs stores it. */
