@@ -7,12 +7,12 @@ import { parentPort, resourceLimits, workerData } from 'node:worker_threads';
 import { loadConfig } from '../config/load.js';
 import { auditedEvents } from '../events/audited.js';
 import { PolicyService } from '../policies/policy-service.js';
+import { rosterImportDeps } from '../services.js';
 import { createLogger } from '../shared/log.js';
 import { withMigratedStore } from '../store/database.js';
 import { SqlPolicyStore } from '../store/policies-repo.js';
 import { importRoster, type ImportOptions } from './import.js';
 import type { Progress } from './progress.js';
-import { rosterImportDeps } from './service.js';
 
 const { path, options } = workerData as { path: string; options: Omit<ImportOptions, 'progress'> };
 const port = parentPort!;
