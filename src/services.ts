@@ -255,6 +255,20 @@ export function withCommandServices<T>(config: Config, work: (services: Services
 export type RosterImportServices = Pick<Services, 'config' | 'events' | 'policies' | 'store'>;
 
 /**
+ * Opens the store (migrating it) and only what a roster import uses, for the CLI's import thread: audited events and
+ * the policies set in the console, read before the import starts.
+ */
+export function withRosterImportServices<T>(config: Config, work: (services: RosterImportServices) => Promise<T>): Promise<T> {
+  return withMigratedStore(config, async (store) => {
+    const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+    const { events } = auditedEvents(store, log);
+    const policies = new PolicyService(config, new SqlPolicyStore(store.db), events, log);
+    await policies.refresh();
+    return work({ config, store, events, policies });
+  });
+}
+
+/**
  * The importer's dependencies from the services (optionally on a store of its own, as the server's watcher uses).
  * The claim delay an administrator set in the console (policies) wins over the configuration file. The CLI writes
  * in a thread of its own (see SqlRosterStoreOptions).
