@@ -20,6 +20,8 @@ import { LoginFlows } from './interactions/login-flow.js';
 import { DEMO_APP_CLIENT_ID, DEMO_APP_PATH, PORTAL_CLIENT_ID } from './oidc/built-in-clients.js';
 import { PolicyService } from './policies/policy-service.js';
 import { ReadinessService } from './readiness/service.js';
+import type { RosterImportDeps } from './roster/import.js';
+import { SqlRosterStore, type SqlRosterStoreOptions } from './roster/storage/sql-roster-store.js';
 import { recoveryFlow, type RecoveryContext } from './recovery/recovery-flow.js';
 import { RecoveryService } from './recovery/recovery-service.js';
 import { BuiltInRelyingParty, builtInClientSecret } from './rp/relying-party.js';
@@ -247,4 +249,40 @@ export function createWebServices(services: Services, provider: Provider, intern
 /** Opens the store (migrating it) and the services for one command of the CLI, then closes them. */
 export function withCommandServices<T>(config: Config, work: (services: Services) => Promise<T>): Promise<T> {
   return withMigratedStore(config, async (store) => work(await createServices(config, store, createLogger(process.env.LOG_LEVEL ?? 'warn'))));
+}
+
+/** What a roster import uses of the services. */
+export type RosterImportServices = Pick<Services, 'config' | 'events' | 'policies' | 'store'>;
+
+/**
+ * Opens the store (migrating it) and only what a roster import uses, for the CLI's import thread: audited events and
+ * the policies set in the console, read before the import starts.
+ */
+export function withRosterImportServices<T>(config: Config, work: (services: RosterImportServices) => Promise<T>): Promise<T> {
+  return withMigratedStore(config, async (store) => {
+    const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+    const { events } = auditedEvents(store, log);
+    const policies = new PolicyService(config, new SqlPolicyStore(store.db), events, log);
+    await policies.refresh();
+    return work({ config, store, events, policies });
+  });
+}
+
+/**
+ * The importer's dependencies from the services (optionally on a store of its own, as the server's watcher uses).
+ * The claim delay an administrator set in the console (policies) wins over the configuration file. The CLI writes
+ * in a thread of its own (see SqlRosterStoreOptions).
+ */
+export function rosterImportDeps(
+  services: RosterImportServices,
+  store: Store = services.store,
+  overrides: { claimDelay?: number } = {},
+  options: SqlRosterStoreOptions = {},
+): RosterImportDeps {
+  const claimDelay = services.policies?.current().claimDelay ?? services.config.roster.claimDelay;
+  return {
+    store: new SqlRosterStore(store, options),
+    events: services.events,
+    settings: { ...services.config.roster, claimDelay, ...overrides },
+  };
 }
