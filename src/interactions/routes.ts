@@ -51,8 +51,10 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     ctx.redirect(returnTo);
   }
 
+  type Interaction = Awaited<ReturnType<typeof details>>;
+
   /** Adds what the consent prompt found missing to the interaction's grant (creating it) and saves it. */
-  async function grantMissing(interaction: Awaited<ReturnType<typeof details>>): Promise<string> {
+  async function grantMissing(interaction: Interaction): Promise<string> {
     const grant = interaction.grantId
       ? (await provider.Grant.find(interaction.grantId))!
       : new provider.Grant({ accountId: interaction.session!.accountId, clientId: String(interaction.params.client_id) });
@@ -73,13 +75,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     return clientName(String(params.client_id));
   }
 
-  async function renderLogin(ctx: Context, uid: string, username: string | null, error?: string, status = 200) {
-    const interaction = await details(ctx);
+  async function renderLogin(ctx: Context, interaction: Interaction, username: string | null, error?: string, status = 200) {
     const appName = await appNameOf(interaction.params);
     views.render(
       ctx,
       username ? 'login/password' : 'login/username',
-      { uid, username, error, appName, helpLinks: helpLinksFor(deps.config, ctx.state.locale, deps.i18n, { onLogin: true }) },
+      { uid: interaction.uid, username, error, appName, helpLinks: helpLinksFor(deps.config, ctx.state.locale, deps.i18n, { onLogin: true }) },
       { title: 'login.title', status, private: true },
     );
   }
@@ -87,7 +88,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.get('/', async (ctx) => {
     const interaction = await details(ctx);
     if (interaction.prompt.name === 'login') {
-      return renderLogin(ctx, interaction.uid, await loginFlows.username(interaction.uid));
+      return renderLogin(ctx, interaction, await loginFlows.username(interaction.uid));
     }
     if (interaction.prompt.name === 'consent') {
       const client = await provider.Client.find(String(interaction.params.client_id));
@@ -107,7 +108,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const interaction = await details(ctx);
     const username = formField(ctx, 'username').trim();
     if (!username || username.length > MAX_USERNAME) {
-      return renderLogin(ctx, interaction.uid, null, 'login.errors.usernameRequired', 400);
+      return renderLogin(ctx, interaction, null, 'login.errors.usernameRequired', 400);
     }
     await loginFlows.chooseUsername(interaction.uid, username);
     seeOther(ctx, `/interaction/${interaction.uid}`);
@@ -128,12 +129,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
     const password = formField(ctx, 'password');
     if (!password || password.length > MAX_PASSWORD) {
-      return renderLogin(ctx, interaction.uid, username, 'login.errors.failed', 401);
+      return renderLogin(ctx, interaction, username, 'login.errors.failed', 401);
     }
     const outcome = await deps.authenticator.login(username, password, ctx.state.ip, devices.read(ctx));
     if (!outcome.ok) {
       if (outcome.reason === 'throttled') throw tooManyRequests(outcome.retryAfter);
-      return renderLogin(ctx, interaction.uid, username, 'login.errors.failed', 401);
+      return renderLogin(ctx, interaction, username, 'login.errors.failed', 401);
     }
     devices.write(ctx, outcome.deviceCookie);
     await loginFlows.restart(interaction.uid);
