@@ -285,6 +285,20 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
       expect(await flows.get(id)).toBeUndefined();
     });
 
+    test('put creates a flow, replaces an open one keeping its expiry, and restarts an expired one', async () => {
+      const id = randomUUID();
+      const first = Date.now() + 60_000;
+      await flows.put({ id, kind: 'login', step: 'password', context: { username: 'a' }, expiresAt: first, browserKey: null });
+      expect(await flows.get(id)).toEqual({ id, kind: 'login', step: 'password', context: { username: 'a' }, expiresAt: first, version: 0, browserKey: null });
+      await flows.put({ id, kind: 'login', step: 'password', context: { username: 'b' }, expiresAt: first + 5000, browserKey: null });
+      expect(await flows.get(id)).toEqual({ id, kind: 'login', step: 'password', context: { username: 'b' }, expiresAt: first, version: 1, browserKey: null });
+
+      const stale = randomUUID();
+      await flows.create({ id: stale, kind: 'login', step: 'password', context: { username: 'old' }, expiresAt: Date.now() - 1, browserKey: null });
+      await flows.put({ id: stale, kind: 'login', step: 'password', context: { username: 'new' }, expiresAt: first, browserKey: null });
+      expect(await flows.get(stale)).toEqual({ id: stale, kind: 'login', step: 'password', context: { username: 'new' }, expiresAt: first, version: 0, browserKey: null });
+    });
+
     test('update succeeds with the current version; a stale version returns false and writes nothing', async () => {
       const id = randomUUID();
       const expiresAt = Date.now() + 60_000;
