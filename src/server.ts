@@ -13,6 +13,7 @@ import { purgeExpiredOidcPayloads } from './store/oidc-adapter.js';
 import { importRoster } from './roster/import.js';
 import { lineProgress } from './roster/progress.js';
 import { startRosterWatcher, type RosterWatcher } from './roster/watch.js';
+import { throttleRules } from './throttle/rules.js';
 
 /** How often the server looks for back-channel logout notices that imports queued (see src/oidc/logout-notices.ts). */
 const LOGOUT_NOTICE_INTERVAL_MS = 30_000;
@@ -101,6 +102,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       services.rpSessions.purgeExpired(),
       services.samlSessions.purgeExpired(),
       services.samlRequestIds.purgeExpired(),
+      services.throttle.purgeExpired(throttleRules(services.config)),
     ]).catch((error) =>
       log.warn({ err: error }, 'purge of expired records failed'),
     );

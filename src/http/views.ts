@@ -5,6 +5,7 @@ import ejs from 'ejs';
 import type { Context } from 'koa';
 import type { Config } from '../config/load.js';
 import { LOCALE_NAMES, LOCALES, type I18n, type Locale } from '../i18n/i18n.js';
+import { sameOriginPath } from '../shared/same-origin.js';
 
 export const VIEWS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'views');
 
@@ -41,7 +42,8 @@ export class Views {
   /** Locals every page can use. */
   locals(ctx: Context): Record<string, unknown> {
     const locale = ctx.state.locale as Locale;
-    const path = ctx.path;
+    // The switcher links back to this page: its path is taken only when it stays on this site (a 404 for `//evil.example`).
+    const path = sameOriginPath(ctx.path, this.config.issuer) ?? '/';
     const otherQuery = new URLSearchParams(ctx.querystring);
     otherQuery.delete('lang');
     return {

@@ -8,6 +8,8 @@ import { pageRouter, type PageDeps } from '../http/page-router.js';
 import type { SignedInAs } from '../http/signed-in.js';
 import type { Services, WebServices } from '../services.js';
 import { forbidden } from '../shared/errors.js';
+import { QueryValues } from '../shared/query-values.js';
+import { MAX_BULK } from './staff-service.js';
 
 /** Teachers' "My students" and reset requests, and the help desk's queue. Thin: every decision is in StaffService. */
 export type StaffDeps = Pick<Services, 'config' | 'i18n'> & Pick<WebServices, 'staff'> & PageDeps & { signedIn: SignedInAs };
@@ -81,8 +83,10 @@ export function staffRoutes(deps: StaffDeps): Router {
 
   router.get('/helpdesk', desk, async (ctx) => {
     const queue = await service.queue();
-    const approved = Number(ctx.query.approved ?? 0);
-    const skipped = Number(ctx.query.skipped ?? 0);
+    const values = new QueryValues(ctx.query);
+    const approved = values.integer('approved', { min: 0, max: MAX_BULK }, 0);
+    const skipped = values.integer('skipped', { min: 0, max: MAX_BULK }, 0);
+    values.orThrow();
     views.render(
       ctx,
       'staff/queue',

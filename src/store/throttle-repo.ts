@@ -53,4 +53,15 @@ export class SqlThrottleStore implements ThrottleStore {
       .where((eb) => eb.or([eb('key', '=', resetKey), eb.and([eb('key', '=', releaseKey), eb('count', '>', 0)])]))
       .execute();
   }
+
+  async purgeStarted(startedBefore: number, limit: number) {
+    // The window_start test is on the deleted row itself as well as in the batch's selection: a counter that another
+    // process restarted meanwhile (hit() gave it a new window) is checked again by PostgreSQL before deletion, and kept.
+    const result = await this.db
+      .deleteFrom('throttle_counters')
+      .where('window_start', '<=', startedBefore)
+      .where('key', 'in', (eb) => eb.selectFrom('throttle_counters').select('key').where('window_start', '<=', startedBefore).limit(limit))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }

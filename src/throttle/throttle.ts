@@ -10,6 +10,8 @@ export interface ThrottleStore {
   reset(key: string): Promise<void>;
   /** reset(resetKey) and release(releaseKey) together, in one statement. */
   settle(resetKey: string, releaseKey: string): Promise<void>;
+  /** Deletes at most `limit` counters whose window started at or before `startedBefore`; returns how many. */
+  purgeStarted(startedBefore: number, limit: number): Promise<number>;
 }
 
 export interface ThrottleRule {
@@ -50,5 +52,15 @@ export class Throttle {
 
   reset(key: string): Promise<void> {
     return this.store.reset(key);
+  }
+
+  /**
+   * Deletes counters whose window has ended under the longest of `rules` (nothing counts them any more: the next
+   * attempt starts a new window), at most `limit` per call so that a run after a large attack stays short; the next
+   * run takes the rest. Safe with several processes on one database (see SqlThrottleStore.purgeStarted).
+   */
+  purgeExpired(rules: ThrottleRule[], now = Date.now(), limit = 5000): Promise<number> {
+    const longest = Math.max(...rules.map((r) => r.window));
+    return this.store.purgeStarted(now - longest * 1000, limit);
   }
 }

@@ -57,7 +57,7 @@ export function appsPages({ router, services, verifyCsrf, admin, render, actor, 
     const form = body(ctx);
     const schools = new Set((await services.adminDirectory.schools()).map((s) => s.id));
     const parsed = parseAppForm(form, { existing: null, knownSchools: schools });
-    const icon = readIcon(iconFile(ctx), false);
+    const icon = await readIcon(iconFile(ctx), false);
     const errors = [...parsed.errors, ...(icon.error ? [icon.error] : [])];
     if (errors.length || !parsed.input) return appFormPage(ctx, null, form, errors, 400);
     const { client, clientSecret } = await apps.create(parsed.input, icon.change, actor(ctx));
@@ -79,7 +79,7 @@ export function appsPages({ router, services, verifyCsrf, admin, render, actor, 
     const form = body(ctx);
     const schools = new Set((await services.adminDirectory.schools()).map((s) => s.id));
     const parsed = parseAppForm(form, { existing, knownSchools: schools });
-    const icon = readIcon(iconFile(ctx), form.removeIcon === 'on');
+    const icon = await readIcon(iconFile(ctx), form.removeIcon === 'on');
     const errors = [...parsed.errors, ...(icon.error ? [icon.error] : [])];
     if (errors.length || !parsed.input) return appFormPage(ctx, existing, form, errors, 400);
     const { public: _type, ...input } = parsed.input;
