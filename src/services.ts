@@ -6,6 +6,7 @@ import { DeviceTrust } from './accounts/device-trust.js';
 import { LockoutReport } from './accounts/lockouts.js';
 import { AppAdmin } from './admin/apps.js';
 import { HelpLinkService } from './admin/help-links.js';
+import { SamlAppAdmin } from './admin/saml-apps.js';
 import { questionIds } from './accounts/challenge-questions.js';
 import { commonPasswords } from './accounts/common-passwords.js';
 import { PasswordPolicy } from './accounts/password-policy.js';
@@ -105,6 +106,8 @@ export interface Services {
   lockouts: LockoutReport;
   /** SAML apps (service providers) and the identity provider's signing keys, sessions and seen request IDs. */
   samlProviders: ServiceProviderRegistry;
+  /** The audited changes to SAML apps, for the console and the CLI. */
+  samlAppAdmin: SamlAppAdmin;
   samlKeys: SamlKeys;
   samlSessions: SqlSamlSessions;
   samlRequestIds: SqlSamlRequestIds;
@@ -149,6 +152,7 @@ export async function createServices(config: Config, store: Store, log: Logger =
   const helpLinks = new HelpLinkService(config, new SqlHelpLinkStore(store.db), events);
   await Promise.all([policies.refresh(), helpLinks.refresh()]).catch((error) => log.warn({ err: error }, 'admin settings not loaded (database not migrated yet?)'));
   const clients = new ClientRegistry(new SqlClientStore(store.db, sealer));
+  const samlProviders = new ServiceProviderRegistry(new SqlServiceProviderStore(store.db));
   const flows = new SqlFlowStore(store.db);
   const passwordPolicy = new PasswordPolicy(() => config.passwords, hasher, commonPasswords);
   const claimService = new ClaimService(claims, hasher, throttle, claimSettings, events);
@@ -189,7 +193,8 @@ export async function createServices(config: Config, store: Store, log: Logger =
     readiness: new ReadinessService(new SqlReadinessStore(store.db, store.engine, sqliteFile), readinessSettings, log),
     // Read at each report: the limits are policies the admin console can change while running.
     lockouts: new LockoutReport(new SqlLockoutStore(store.db, store.engine), () => ({ login: config.login.perAccount, recovery: config.recovery.perAccount })),
-    samlProviders: new ServiceProviderRegistry(new SqlServiceProviderStore(store.db)),
+    samlProviders,
+    samlAppAdmin: new SamlAppAdmin(samlProviders, events),
     samlKeys: new SamlKeys(
       new SqlSamlKeys(store.db, store.engine),
       () => `Homeroom SAML ${new URL(config.issuer).host}`,

@@ -8,6 +8,7 @@ import { helpLinksPages } from './pages/help-links.js';
 import { homePage } from './pages/home.js';
 import { policiesPage } from './pages/policies.js';
 import { rosterPages } from './pages/roster.js';
+import { samlAppsPages } from './pages/saml-apps.js';
 
 export type AdminDeps = ConsoleServices & PageDeps & { signedIn: SignedInAs };
 
@@ -18,6 +19,6 @@ export type AdminDeps = ConsoleServices & PageDeps & { signedIn: SignedInAs };
 export function adminRoutes(deps: AdminDeps): Router {
   const router = pageRouter(deps);
   const kit = consoleKit(router, deps, deps, deps.signedIn(['admin']));
-  for (const pages of [homePage, appsPages, helpLinksPages, policiesPage, rosterPages, auditPages]) pages(kit);
+  for (const pages of [homePage, appsPages, samlAppsPages, helpLinksPages, policiesPage, rosterPages, auditPages]) pages(kit);
   return router;
 }
