@@ -5,6 +5,7 @@ import { Authenticator } from './accounts/authenticate.js';
 import { DeviceTrust } from './accounts/device-trust.js';
 import { LockoutReport } from './accounts/lockouts.js';
 import { AppAdmin } from './admin/apps.js';
+import { GoogleWorkspaceSetup } from './admin/google-workspace.js';
 import { HelpLinkService } from './admin/help-links.js';
 import { SamlAppAdmin } from './admin/saml-apps.js';
 import { questionIds } from './accounts/challenge-questions.js';
@@ -96,6 +97,8 @@ export interface Services {
   rosterRuns: SqlRosterRuns;
   /** The console's actions on apps, each audited. */
   appAdmin: AppAdmin;
+  /** The Connect Google Workspace page's work: the OIDC client for Google, the accounts Google cannot know. */
+  googleWorkspace: GoogleWorkspaceSetup;
   /** The username step of the provider's sign-in, kept per interaction. */
   loginFlows: LoginFlows;
   /** "Claim my Account" flows. */
@@ -153,6 +156,8 @@ export async function createServices(config: Config, store: Store, log: Logger =
   await Promise.all([policies.refresh(), helpLinks.refresh()]).catch((error) => log.warn({ err: error }, 'admin settings not loaded (database not migrated yet?)'));
   const clients = new ClientRegistry(new SqlClientStore(store.db, sealer));
   const samlProviders = new ServiceProviderRegistry(new SqlServiceProviderStore(store.db));
+  const appAdmin = new AppAdmin(clients, events);
+  const adminDirectory = new SqlAdminDirectory(store.db);
   const flows = new SqlFlowStore(store.db);
   const passwordPolicy = new PasswordPolicy(() => config.passwords, hasher, commonPasswords);
   const claimService = new ClaimService(claims, hasher, throttle, claimSettings, events);
@@ -185,9 +190,10 @@ export async function createServices(config: Config, store: Store, log: Logger =
     policies,
     helpLinks,
     auditSearch: new SqlAuditSearch(store.db),
-    adminDirectory: new SqlAdminDirectory(store.db),
+    adminDirectory,
     rosterRuns: new SqlRosterRuns(store.db),
-    appAdmin: new AppAdmin(clients, events),
+    appAdmin,
+    googleWorkspace: new GoogleWorkspaceSetup(clients, appAdmin, adminDirectory, () => config.email.templates),
     loginFlows: new LoginFlows(flows, config.session.interactionTtl),
     claimFlows: new FlowRunner(claimFlow(claimService, { accounts, policy: passwordPolicy, hasher }, config.claim.flowTtl), flows, events),
     readiness: new ReadinessService(new SqlReadinessStore(store.db, store.engine, sqliteFile), readinessSettings, log),

@@ -248,7 +248,7 @@ export class AppAdmin {
     if (isBuiltIn(clientId)) throw new AppError(409, 'BUILT_IN_CLIENT', 'admin.apps.errors.builtIn');
   }
 
-  async create(input: Omit<NewClient, 'clientId' | 'clientSecret'>, icon: IconChange, actor: Actor): Promise<{ client: ClientRecord; clientSecret: string | null }> {
+  async create(input: Omit<NewClient, 'clientSecret'>, icon: IconChange, actor: Actor): Promise<{ client: ClientRecord; clientSecret: string | null }> {
     const { client, clientSecret } = await this.clients.register(input);
     if (icon.kind === 'set') client.iconEtag = await this.clients.setIcon(client.clientId, { contentType: icon.contentType, data: icon.data });
     await this.events.emit({ type: 'client.created', actorId: actor.id, subjectId: client.clientId, ip: actor.ip, data: { via: 'console', before: null, after: describeApp(client) } });

@@ -10,6 +10,12 @@ export interface IdpEndpoints {
   sloUrl: string;
 }
 
+/** Homeroom's SAML endpoints for its configuration: the entity ID is `<issuer>/saml/metadata` unless saml.entityId is set. */
+export function idpEndpoints(config: { issuer: string; saml: { entityId?: string } }): IdpEndpoints {
+  const { issuer } = config;
+  return { entityId: config.saml.entityId ?? `${issuer}/saml/metadata`, ssoUrl: `${issuer}/saml/sso`, sloUrl: `${issuer}/saml/slo` };
+}
+
 /** The identity provider's metadata: its endpoints in both bindings, its signing certificates and NameID formats. */
 export function idpMetadataXml(endpoints: IdpEndpoints, certificates: string[]): string {
   const keys = certificates

@@ -5,6 +5,7 @@ import { formBody } from '../../http/middleware/body.js';
 import { multipartBody, uploadedFile } from '../../http/middleware/multipart.js';
 import { seeOther } from '../../http/redirect.js';
 import { LOCALES } from '../../i18n/i18n.js';
+import { idpEndpoints } from '../../saml/metadata.js';
 import { ATTRIBUTES, NAME_ID_FORMATS, NAME_ID_SOURCES, type NameIdSource, type ServiceProvider } from '../../saml/service-providers.js';
 import { AppError, notFound } from '../../shared/errors.js';
 import type { FieldError } from '../../shared/field-error.js';
@@ -27,7 +28,6 @@ export function samlAppsPages({ router, services, verifyCsrf, admin, render, act
   }
 
   async function formPage(ctx: Context, existing: ServiceProvider | null, form: Record<string, string>, errors: FieldError[], status = 200) {
-    const issuer = services.config.issuer;
     render(
       ctx,
       'apps',
@@ -44,7 +44,7 @@ export function samlAppsPages({ router, services, verifyCsrf, admin, render, act
         signChoices: SIGN_CHOICES,
         algorithms: SAML_SIGNATURE_ALGORITHMS,
         maxMetadataKb: MAX_METADATA_BYTES / 1024,
-        idp: { metadata: `${issuer}/saml/metadata`, entityId: services.config.saml.entityId ?? `${issuer}/saml/metadata`, sso: `${issuer}/saml/sso`, slo: `${issuer}/saml/slo` },
+        idp: { metadata: `${services.config.issuer}/saml/metadata`, ...idpEndpoints(services.config) },
       },
       existing ? 'admin.samlApps.editTitle' : 'admin.samlApps.newTitle',
       status,
