@@ -7,7 +7,7 @@ import type { FieldError } from '../shared/field-error.js';
 import { QueryValues } from '../shared/query-values.js';
 
 /** The services the console's pages use. */
-export type ConsoleServices = Pick<Services, 'config' | 'i18n' | 'events' | 'clients' | 'appAdmin' | 'adminDirectory' | 'helpLinks' | 'policies' | 'rosterRuns' | 'auditSearch' | 'lockouts'>;
+export type ConsoleServices = Pick<Services, 'config' | 'i18n' | 'events' | 'clients' | 'appAdmin' | 'samlProviders' | 'samlAppAdmin' | 'googleWorkspace' | 'adminDirectory' | 'helpLinks' | 'policies' | 'rosterRuns' | 'auditSearch' | 'lockouts'>;
 
 /** What a finished action says on the next page (?done=…), translated under admin.notices. */
 const NOTICES = ['saved', 'deleted', 'enabled', 'disabled', 'unchanged'];
@@ -16,12 +16,13 @@ const NOTICES = ['saved', 'deleted', 'enabled', 'disabled', 'unchanged'];
  * Sections of the console, in the order of its navigation. The readiness dashboard's routes live in
  * src/readiness/routes.ts, behind the same `admin` check, and use `adminNav` for this navigation.
  */
-const SECTIONS = ['readiness', 'roster', 'apps', 'helpLinks', 'policies', 'lockouts', 'audit'] as const;
+const SECTIONS = ['readiness', 'roster', 'apps', 'google', 'helpLinks', 'policies', 'lockouts', 'audit'] as const;
 export type Section = (typeof SECTIONS)[number] | 'home';
 const SECTION_PATHS: Record<(typeof SECTIONS)[number], string> = {
   readiness: '/admin/readiness',
   roster: '/admin/roster',
   apps: '/admin/apps',
+  google: '/admin/google',
   helpLinks: '/admin/help-links',
   policies: '/admin/policies',
   lockouts: '/admin/lockouts',

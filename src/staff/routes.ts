@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import type { Account } from '../accounts/account.js';
+import { accountEmail } from '../accounts/email.js';
 import { formBody, formField, formValues } from '../http/middleware/body.js';
 import { dateTimeFormat } from '../i18n/format.js';
 import { isLocale } from '../i18n/i18n.js';
@@ -67,7 +68,8 @@ export function staffRoutes(deps: StaffDeps): Router {
 
   router.get('/staff/tickets/:id', anyStaff, async (ctx) => {
     const { ticket, student } = await service.ticketFor(me(ctx), ctx.params.id);
-    views.render(ctx, 'staff/ticket', { ticket, student, formatTime: (ms: number) => dateTime(ctx.state.locale, ms) }, { title: 'staff.ticket.title', private: true });
+    // The address Google Workspace and other email-keyed apps know the student by: "I can't get into Gmail" lands here.
+    views.render(ctx, 'staff/ticket', { ticket, student, googleEmail: accountEmail(student, deps.config.email.templates), formatTime: (ms: number) => dateTime(ctx.state.locale, ms) }, { title: 'staff.ticket.title', private: true });
   });
 
   router.get('/staff/tickets/:id/sheet', anyStaff, async (ctx) => {

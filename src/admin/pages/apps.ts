@@ -22,9 +22,11 @@ export function appsPages({ router, services, verifyCsrf, admin, render, actor, 
   }
 
   router.get('/admin/apps', admin, async (ctx) => {
-    const list = await services.clients.list();
+    const [list, samlApps] = await Promise.all([services.clients.list(), services.samlProviders.list()]);
+    const displayName = (app: { name: string; names: Record<string, string> }) => services.i18n.pick(Object.keys(app.names).length ? app.names : { en: app.name }, ctx.state.locale);
     render(ctx, 'apps', 'apps/index', {
-      apps: list.map((c) => ({ ...c, builtIn: isBuiltIn(c.clientId), displayName: services.i18n.pick(Object.keys(c.names).length ? c.names : { en: c.name }, ctx.state.locale), icon: iconUrl(c) })),
+      apps: list.map((c) => ({ ...c, builtIn: isBuiltIn(c.clientId), displayName: displayName(c), icon: iconUrl(c) })),
+      samlApps: samlApps.map((p) => ({ ...p, displayName: displayName(p), signedRequests: Boolean(p.certificate) })),
     }, 'admin.apps.title');
   });
 
