@@ -47,8 +47,7 @@ export class Views {
       dir: this.i18n.info(locale).dir,
       csrfToken: ctx.state.csrfToken,
       districtName: this.i18n.pick(this.config.district.name, locale),
-      languages: this.i18n.locales.map(({ code, name }) => ({ code, name, current: code === locale })),
-      switcher: samePageTarget(ctx.path, ctx.querystring),
+      languages: languageLinks(this.i18n, locale, ctx.path, ctx.querystring),
       languageName: (code: string) => languageName(ctx.state.t, locale, code),
     };
   }
@@ -69,6 +68,16 @@ export class Views {
     }
     ctx.body = this.renderToString(ctx, name, data, page);
   }
+}
+
+/** The switcher's entries: each language in its own script, linking to this same page in that language. */
+function languageLinks(i18n: I18n, locale: Locale, path: string, querystring: string) {
+  const { action, fields } = samePageTarget(path, querystring);
+  return i18n.locales.map(({ code, name, dir }) => {
+    const query = new URLSearchParams(fields);
+    query.set('lang', code);
+    return { code, name, dir, href: `${action}?${query}`, current: code === locale };
+  });
 }
 
 /** Any origin: only used to tell a path that stays on this site from one a browser would read as another host. */

@@ -4,16 +4,16 @@ import { samePageTarget } from '../../src/http/views.js';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { WebClient } from '../helpers/web-client.js';
 
-/** The language switcher's form on a page: where it goes, its hidden fields, its options. */
-function switcherOf(html: string): { action: string; hidden: [string, string][]; options: { code: string; name: string; selected: boolean }[] } {
-  const form = /<form class="language-switcher" method="get" action="([^"]*)">([\s\S]*?)<\/form>/.exec(html);
-  if (!form) throw new Error('no language switcher on the page');
+/** The language switcher on a page: each entry's language, name, and link (none for the current language). */
+function switcherOf(html: string): { code: string; name: string; href: string | null }[] {
+  const block = /<details class="language-switcher">([\s\S]*?)<\/details>/.exec(html);
+  if (!block) throw new Error('no language switcher on the page');
   const unescape = (v: string) => v.replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&#34;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
-  return {
-    action: unescape(form[1]),
-    hidden: [...form[2].matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)].map((m) => [unescape(m[1]), unescape(m[2])]),
-    options: [...form[2].matchAll(/<option value="([^"]+)" lang="[^"]+"( selected)?>([^<]+)<\/option>/g)].map((m) => ({ code: m[1], name: m[3], selected: Boolean(m[2]) })),
-  };
+  return [...block[1].matchAll(/<li>(?:<a href="([^"]*)" lang="([^"]+)"[^>]*>|<span aria-current="true" lang="([^"]+)"[^>]*>)([^<]+)<\/(?:a|span)><\/li>/g)].map((m) => ({
+    code: m[2] ?? m[3],
+    name: m[4],
+    href: m[1] === undefined ? null : unescape(m[1]),
+  }));
 }
 
 /** A request with the path exactly as written (fetch would turn `/\` into `//`). */
@@ -62,11 +62,10 @@ describe.each(ENGINES)('languages over HTTP (%s)', (engine) => {
     const browser = new WebClient({ 'accept-language': 'en' });
     const page = await browser.get(`${server.url}/help/login?x=1&lang=fr`);
     const switcher = switcherOf(page.html);
-    expect(switcher.action).toBe('/help/login');
-    expect(switcher.hidden).toEqual([['x', '1']]);
-    expect(switcher.options.map((o) => o.code)).toEqual(i18n.locales.map((l) => l.code));
-    expect(switcher.options.find((o) => o.selected)?.code).toBe('fr');
-    const names = Object.fromEntries(switcher.options.map((o) => [o.code, o.name]));
+    expect(switcher.map((o) => o.code)).toEqual(i18n.locales.map((l) => l.code));
+    expect(switcher.filter((o) => o.href === null).map((o) => o.code)).toEqual(['fr']);
+    expect(switcher.find((o) => o.code === 'en')?.href).toBe('/help/login?x=1&lang=en');
+    const names = Object.fromEntries(switcher.map((o) => [o.code, o.name]));
     expect(names).toMatchObject({ en: 'English', fr: 'Français' });
     if (names.ar) expect(names.ar).toBe('العربية');
     if (names.vi) expect(names.vi).toBe('Tiếng Việt');
@@ -76,8 +75,12 @@ describe.each(ENGINES)('languages over HTTP (%s)', (engine) => {
   test('paths that a browser would read as another host never become the switcher’s target', async () => {
     for (const path of ['//evil.example', '/\\evil.example', '/.//evil.example', '///evil.example/x?lang=fr']) {
       const html = await rawGet(server.url, path);
-      const { action } = switcherOf(html);
-      expect({ path, origin: new URL(action, server.url).origin }).toEqual({ path, origin: new URL(server.url).origin });
+      const links = switcherOf(html).filter((o) => o.href !== null);
+      expect(links.length).toBeGreaterThan(0);
+      for (const { href } of links) {
+        expect({ path, href, origin: new URL(href!, server.url).origin }).toEqual({ path, href, origin: new URL(server.url).origin });
+        expect(href).toMatch(/^\/(?![/\\])/);
+      }
     }
   });
 
@@ -121,7 +124,7 @@ describe.each(ENGINES)('languages over HTTP (%s)', (engine) => {
     expect(recovery.html).toContain(`<html lang="${lang}" dir="ltr">`);
 
     // The person picks English with the switcher: that wins over the app's wish on every later page.
-    const switched = await browser.get(`${server.url}${switcherOf(recovery.html).action}?lang=en`);
+    const switched = await browser.get(`${server.url}${switcherOf(recovery.html).find((o) => o.code === 'en')!.href}`);
     expect(switched.html).toContain('<html lang="en" dir="ltr">');
     const back = await browser.get(`${server.url}${claim.url.slice(server.url.length)}`);
     expect(back.html).toContain('<html lang="en" dir="ltr">');
