@@ -13,3 +13,8 @@ export function dateTimeFormat(locale: string, options: Intl.DateTimeFormatOptio
   }
   return formatter;
 }
+
+/** A moment as people of `locale` write it, in the district's time zone, to the second (audit log, import runs). */
+export function formatMoment(locale: string, at: number, timeZone: string): string {
+  return dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium', timeZone }).format(at);
+}
