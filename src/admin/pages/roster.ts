@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { formatLocale } from '../../i18n/locales.js';
 import type { Translate } from '../../i18n/i18n.js';
 import type { RowIssue } from '../../roster/issues.js';
 import { notFound } from '../../shared/errors.js';
@@ -11,7 +12,7 @@ const RUN_ID = /^[0-9a-f-]{36}$/;
 /** Roster imports: the runs recorded by the CLI and the watched folder, and each run's report. */
 export function rosterPages({ router, services, admin, render }: ConsoleKit): void {
   const numbers = (ctx: Context) => {
-    const format = new Intl.NumberFormat(ctx.state.locale as string);
+    const format = new Intl.NumberFormat(formatLocale(ctx.state.locale));
     return (n: number) => format.format(n);
   };
 
