@@ -66,10 +66,7 @@ describe.each(ENGINES)('languages over HTTP (%s)', (engine) => {
     expect(switcher.filter((o) => o.href === null).map((o) => o.code)).toEqual(['fr']);
     expect(switcher.find((o) => o.code === 'en')?.href).toBe('/help/login?x=1&lang=en');
     const names = Object.fromEntries(switcher.map((o) => [o.code, o.name]));
-    expect(names).toMatchObject({ en: 'English', fr: 'Français' });
-    if (names.ar) expect(names.ar).toBe('العربية');
-    if (names.vi) expect(names.vi).toBe('Tiếng Việt');
-    if (names.zh) expect(names.zh).toBe('中文（简体）');
+    expect(names).toMatchObject({ en: 'English', fr: 'Français', ar: 'العربية', vi: 'Tiếng Việt', zh: '中文（简体）', am: 'አማርኛ' });
   });
 
   test('paths that a browser would read as another host never become the switcher’s target', async () => {
@@ -85,7 +82,6 @@ describe.each(ENGINES)('languages over HTTP (%s)', (engine) => {
   });
 
   test('the choice is remembered, and Arabic pages are right-to-left', async () => {
-    if (!i18n.has('ar')) return;
     const browser = new WebClient({ 'accept-language': 'en' });
     const t = i18n.translator('ar');
     const chosen = await browser.get(`${server.url}/help/login?lang=ar`);
@@ -99,7 +95,7 @@ describe.each(ENGINES)('languages over HTTP (%s)', (engine) => {
   });
 
   test("an app's ui_locales is honoured on the sign-in, claim and recovery pages; a choice made here wins", async () => {
-    const lang = i18n.has('vi') ? 'vi' : 'fr';
+    const lang = 'vi';
     const t = i18n.translator(lang);
     const callback = 'http://127.0.0.1:9/cb';
     const { client } = await server.services.clients.register({ name: 'Reading Club', redirectUris: [callback], public: true, firstParty: true });
