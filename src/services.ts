@@ -171,7 +171,7 @@ export async function createServices(config: Config, store: Store, log: Logger =
     store,
     log,
     events,
-    i18n: await createI18n(config.i18n.defaultLocale),
+    i18n: await createI18n(config.i18n),
     hasher,
     accounts,
     authenticator,

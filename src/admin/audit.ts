@@ -54,7 +54,7 @@ export function parseAuditFilter(raw: Record<string, unknown>, timeZone: string)
   return { form, query, errors };
 }
 
-/** A date and time in the district's zone, for people: 2026-08-03 14:05:09. */
+/** A date and time in the district's zone as the CSV export writes it, sortable and the same in every language: 2026-08-03 14:05:09. */
 export function formatInstant(at: number, timeZone: string): string {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
     .formatToParts(new Date(at))

@@ -117,7 +117,16 @@ export const configSchema = z.strictObject({
     .default({ perAccount: { limit: 5, window: 86400 }, perAddress: { limit: 30, window: 3600 }, perDevice: { limit: 5, window: 86400 } }),
   i18n: z
     .strictObject({
-      defaultLocale: z.enum(['en', 'fr']).default('en').describe('language when the browser asks for none we ship'),
+      defaultLocale: z
+        .string()
+        .regex(/^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, 'a language tag such as en, fr or pt-BR')
+        .default('en')
+        .describe('language when the browser asks for none Homeroom serves; a shipped one or one added in overridesDir'),
+      overridesDir: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("folder of <locale>.json files with the district's own wording of any message, or a whole new language; checked at start (default: none)"),
     })
     .default({ defaultLocale: 'en' }),
   passwords: z
