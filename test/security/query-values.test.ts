@@ -39,15 +39,15 @@ describe.each(ENGINES)('dates, numbers and ids in query strings (%s)', (engine) 
 
   test('page numbers, counts and ids: malformed is a translated 400 naming the parameter', async () => {
     const cases: [string, string][] = [
-      ['/admin/audit?page=-5', '“page” in the address must be a whole number from 1 to 10000.'],
-      ['/admin/audit?page=1e400', '“page” in the address must be a whole number from 1 to 10000.'],
-      ['/admin/audit?page=10001', '“page” in the address must be a whole number from 1 to 10000.'],
-      ['/admin/roster?page=abc', '“page” in the address must be a whole number from 1 to 10000.'],
+      ['/admin/audit?page=-5', '“page” in the address must be a whole number from 1 to 10,000.'],
+      ['/admin/audit?page=1e400', '“page” in the address must be a whole number from 1 to 10,000.'],
+      ['/admin/audit?page=10001', '“page” in the address must be a whole number from 1 to 10,000.'],
+      ['/admin/roster?page=abc', '“page” in the address must be a whole number from 1 to 10,000.'],
       ['/admin/audit?type=a&type=b', 'The address gives “type” more than once.'],
       ['/admin/audit.csv?user=a&user=b', 'The address gives “user” more than once.'],
       [`/admin/audit?actor=${'x'.repeat(201)}`, 'The value of “actor” in the address is too long (at most 200 characters).'],
-      ['/helpdesk?approved=NaN', '“approved” in the address must be a whole number from 0 to 1000.'],
-      ['/helpdesk?skipped=-1', '“skipped” in the address must be a whole number from 0 to 1000.'],
+      ['/helpdesk?approved=NaN', '“approved” in the address must be a whole number from 0 to 1,000.'],
+      ['/helpdesk?skipped=-1', '“skipped” in the address must be a whole number from 0 to 1,000.'],
       ['/claim?interaction=%3Cscript%3E', '“interaction” in the address is not a valid identifier.'],
       ['/recover?interaction=..%2F..%2Fetc', '“interaction” in the address is not a valid identifier.'],
     ];
@@ -59,7 +59,7 @@ describe.each(ENGINES)('dates, numbers and ids in query strings (%s)', (engine) 
     }
     const french = await admin.get(`${server.url}/admin/audit?page=0&lang=fr`);
     expect(french.status).toBe(400);
-    expect(text(french.html)).toContain('« page » dans l’adresse doit être un nombre entier de 1 à 10000.');
+    expect(text(french.html)).toContain(`« page » dans l’adresse doit être un nombre entier de 1 à ${new Intl.NumberFormat('fr').format(10000)}.`);
     const json = await fetch(`${server.url}/admin/audit.csv?page=x&to=2026-13-01`, { headers: { accept: 'application/json', cookie: [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
     expect(json.status).toBe(400);
     expect(await json.json()).toMatchObject({ error: 'BAD_FILTER' });
