@@ -59,7 +59,8 @@ describe.each(ENGINES)('dates, numbers and ids in query strings (%s)', (engine) 
     }
     const french = await admin.get(`${server.url}/admin/audit?page=0&lang=fr`);
     expect(french.status).toBe(400);
-    expect(text(french.html)).toContain('« page » dans l’adresse doit être un nombre entier de 1 à 10 000.' // text() makes the narrow no-break space a space);
+    // text() makes French's narrow no-break space a plain space.
+    expect(text(french.html)).toContain('« page » dans l’adresse doit être un nombre entier de 1 à 10 000.');
     const json = await fetch(`${server.url}/admin/audit.csv?page=x&to=2026-13-01`, { headers: { accept: 'application/json', cookie: [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
     expect(json.status).toBe(400);
     expect(await json.json()).toMatchObject({ error: 'BAD_FILTER' });
