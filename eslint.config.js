@@ -72,7 +72,7 @@ export default tseslint.config(
         {
           paths: [
             { name: 'koa', message: 'Domain code never imports Koa: take plain values, and let the route (a routes.ts) read the request.' },
-            { name: '@koa/router', message: 'Domain code never imports Koa: routers live in the capability\'s routes.ts.' },
+            { name: '@koa/router', message: "Domain code never imports Koa: routers live in the capability's routes.ts." },
           ],
         },
       ],
