@@ -62,7 +62,7 @@ export function parseSamlAppForm(form: Record<string, string>, metadataXml: stri
   const errors: FieldError[] = [];
   const { names, descriptions } = parseNames(form, errors);
 
-  let described: Pick<NewServiceProvider, 'entityId' | 'acs' | 'slo' | 'certificate'> | null = null;
+  let described: Pick<NewServiceProvider, 'entityId' | 'acs' | 'slo' | 'certificate'> | null;
   if (metadataXml?.trim()) {
     described = fromMetadata(metadataXml, errors);
     if (described) {

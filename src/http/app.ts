@@ -10,7 +10,7 @@ import { interactionRoutes } from '../interactions/routes.js';
 import { browserAccountId, providerSessionId } from '../oidc/browser-session.js';
 import { ensurePortalClient } from '../oidc/built-in-clients.js';
 import { acceptsCrossSite } from '../oidc/cross-site-endpoints.js';
-import { refuseInactiveSessions } from '../oidc/inactive-session.js';
+import { refuseInactiveSessions } from './middleware/inactive-session.js';
 import { logoutConfirmation } from '../oidc/logout-request.js';
 import { signOutRemembered } from '../oidc/sign-out-intent.js';
 import { signedOutPage } from '../oidc/signed-out.js';

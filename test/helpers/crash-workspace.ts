@@ -112,7 +112,7 @@ export async function crashWorkspace(engine: Engine, options: { demo: boolean })
           clearInterval(watch);
           setTimeout(() => started.child.kill('SIGKILL'), delayMs);
         }, 2);
-        started.exited.finally(() => clearInterval(watch));
+        void started.exited.finally(() => clearInterval(watch));
       }
       const code = await started.exited;
       await openOwnStore();

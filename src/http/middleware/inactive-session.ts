@@ -1,9 +1,9 @@
 import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
-import type { AccountStore } from '../accounts/ports.js';
-import type { EventBus } from '../events/bus.js';
-import { AppError } from '../shared/errors.js';
-import { providerSessionId } from './browser-session.js';
+import type { AccountStore } from '../../accounts/ports.js';
+import type { EventBus } from '../../events/bus.js';
+import { AppError } from '../../shared/errors.js';
+import { providerSessionId } from '../../oidc/browser-session.js';
 
 /** The provider's authorization endpoint and its resumption after sign-in (`/auth/:uid`). */
 const AUTHORIZATION = /^\/auth(?:\/[^/]+)?$/;
