@@ -437,6 +437,10 @@ async function measure(server: RunningServer, concurrency: number, roundNo: numb
 
   const ok = result.okMs.length;
   const wallMs = result.elapsedMs;
+  if (args.verbose) {
+    const busy = serverCpu.byThread.filter((t) => t.ms >= 50).sort((a, b) => b.ms - a.ms);
+    log(`  ${SERVER_LABEL[server.kind]} threads: ${busy.map((t) => `${t.tid === server.pid ? 'main' : t.tid} nice ${t.nice} ${fmt(t.ms / Math.max(1, ok), 2)} ms/flow`).join(', ')}`);
+  }
   const perLogin = (ms: number) => (ok ? ms / ok : Number.NaN);
   const hashMs = hashThreads(serverCpu, server.pid, threadpool);
   const clientMs = (clientCpu.user + clientCpu.system) / 1000;

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { usernameKey, type Account, type NewAccount, type Role, type School } from '../accounts/account.js';
 import type { AccountStore } from '../accounts/ports.js';
+import { prepared } from './prepared.js';
 import type { AccountsTable, Database } from './tables.js';
 
 export class SqlAccountStore implements AccountStore {
-  constructor(private readonly db: Kysely<Database>) {}
 
   private async hydrate(rows: Selectable<AccountsTable>[]): Promise<Account[]> {
     if (rows.length === 0) return [];
@@ -30,27 +30,45 @@ export class SqlAccountStore implements AccountStore {
   }
 
   /**
-   * One account with its roles and schools in a single statement (a sign-in reads an account twice; on PostgreSQL
-   * each statement is a round trip). The joins give one row per role and school pair: a handful at most.
+   * One account with its roles and schools in a single statement (a sign-in reads an account three times; on
+   * PostgreSQL each statement is a round trip), compiled once (see prepared()). The joins give one row per role and
+   * school pair: a handful at most.
    */
+  private readonly findOneBy;
+  private readonly recordLoginQuery;
+
+  constructor(private readonly db: Kysely<Database>) {
+    const findOne = (column: 'id' | 'username_key') =>
+      prepared(db, ['value'], (p) =>
+        db
+          .selectFrom('accounts')
+          .leftJoin('account_roles', 'account_roles.account_id', 'accounts.id')
+          .leftJoin(
+            (eb) =>
+              eb
+                .selectFrom('account_schools')
+                .innerJoin('schools', 'schools.id', 'account_schools.school_id')
+                .select(['account_schools.account_id', 'schools.id as school_id', 'schools.name as school_name'])
+                .as('school'),
+            (join) => join.onRef('school.account_id', '=', 'accounts.id'),
+          )
+          .selectAll('accounts')
+          .select(['account_roles.role', 'school.school_id', 'school.school_name'])
+          .where(`accounts.${column}`, '=', p.value)
+          .orderBy('school.school_name'),
+      );
+    this.findOneBy = { id: findOne('id'), username_key: findOne('username_key') };
+    // first_login_at is written once (the readiness dashboard's "signed in at least once", and its date).
+    this.recordLoginQuery = prepared(db, ['at', 'id'], (p) =>
+      db
+        .updateTable('accounts')
+        .set({ last_login_at: p.at, first_login_at: sql<number>`coalesce(first_login_at, ${p.at})` })
+        .where('id', '=', p.id),
+    );
+  }
+
   private async findOne(column: 'id' | 'username_key', value: string): Promise<Account | null> {
-    const rows = await this.db
-      .selectFrom('accounts')
-      .leftJoin('account_roles', 'account_roles.account_id', 'accounts.id')
-      .leftJoin(
-        (eb) =>
-          eb
-            .selectFrom('account_schools')
-            .innerJoin('schools', 'schools.id', 'account_schools.school_id')
-            .select(['account_schools.account_id', 'schools.id as school_id', 'schools.name as school_name'])
-            .as('school'),
-        (join) => join.onRef('school.account_id', '=', 'accounts.id'),
-      )
-      .selectAll('accounts')
-      .select(['account_roles.role', 'school.school_id', 'school.school_name'])
-      .where(`accounts.${column}`, '=', value)
-      .orderBy('school.school_name')
-      .execute();
+    const { rows } = await this.findOneBy[column]({ value });
     if (rows.length === 0) return null;
     const roles = new Set<string>();
     const schools = new Map<string, string>();
@@ -152,12 +170,7 @@ export class SqlAccountStore implements AccountStore {
   }
 
   async recordLogin(id: string, at: number): Promise<void> {
-    // first_login_at is written once (the readiness dashboard's "signed in at least once", and its date).
-    await this.db
-      .updateTable('accounts')
-      .set({ last_login_at: at, first_login_at: sql<number>`coalesce(first_login_at, ${at})` })
-      .where('id', '=', id)
-      .execute();
+    await this.recordLoginQuery({ at, id });
   }
 
   async passwordHistory(id: string): Promise<string[]> {

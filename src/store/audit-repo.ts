@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DomainEvent } from '../events/bus.js';
+import { prepared } from './prepared.js';
 import type { Database } from './tables.js';
 
 export interface AuditEntry {
@@ -15,21 +16,25 @@ export interface AuditEntry {
 
 /** Append-only from the application's side: there is no update or delete here. */
 export class SqlAuditLog {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly appendQuery;
+
+  constructor(private readonly db: Kysely<Database>) {
+    // Every sign-in appends two events: compiled once (see prepared()).
+    this.appendQuery = prepared(db, ['id', 'at', 'type', 'actorId', 'subjectId', 'ip', 'data'], (p) =>
+      db.insertInto('audit_events').values({ id: p.id, at: p.at, type: p.type, actor_id: p.actorId, subject_id: p.subjectId, ip: p.ip, data: p.data }),
+    );
+  }
 
   async append(event: DomainEvent & { at: number }): Promise<void> {
-    await this.db
-      .insertInto('audit_events')
-      .values({
-        id: randomUUID(),
-        at: event.at,
-        type: event.type,
-        actor_id: event.actorId ?? null,
-        subject_id: event.subjectId ?? null,
-        ip: event.ip ?? null,
-        data: JSON.stringify(event.data ?? {}),
-      })
-      .execute();
+    await this.appendQuery({
+      id: randomUUID(),
+      at: event.at,
+      type: event.type,
+      actorId: event.actorId ?? null,
+      subjectId: event.subjectId ?? null,
+      ip: event.ip ?? null,
+      data: JSON.stringify(event.data ?? {}),
+    });
   }
 
   async recent(filter: { type?: string; subjectId?: string; limit?: number } = {}): Promise<AuditEntry[]> {

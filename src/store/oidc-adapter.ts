@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Sealer } from '../shared/seal.js';
+import { prepared } from './prepared.js';
 import type { Database } from './tables.js';
 
 /**
@@ -8,75 +9,71 @@ import type { Database } from './tables.js';
  * out and several app processes share one PostgreSQL. Clients are read from the clients table.
  */
 export function createOidcAdapter(db: Kysely<Database>, sealer: Sealer) {
+  // Every endpoint of a sign-in runs several of these: they are compiled once (see prepared()).
+  const payloadColumns = ['payload', 'expires_at', 'consumed_at'] as const;
+  const queries = {
+    upsert: prepared(db, ['kind', 'id', 'payload', 'grantId', 'userCode', 'uid', 'accountId', 'expiresAt'], (p) => {
+      const row = { payload: p.payload, grant_id: p.grantId, user_code: p.userCode, uid: p.uid, account_id: p.accountId, expires_at: p.expiresAt };
+      return db
+        .insertInto('oidc_payloads')
+        .values({ kind: p.kind, id: p.id, consumed_at: null, ...row })
+        .onConflict((oc) => oc.columns(['kind', 'id']).doUpdateSet(row));
+    }),
+    find: prepared(db, ['kind', 'id'], (p) => db.selectFrom('oidc_payloads').select(payloadColumns).where('kind', '=', p.kind).where('id', '=', p.id)),
+    findByUserCode: prepared(db, ['kind', 'userCode'], (p) =>
+      db.selectFrom('oidc_payloads').select(payloadColumns).where('kind', '=', p.kind).where('user_code', '=', p.userCode),
+    ),
+    findByUid: prepared(db, ['kind', 'uid'], (p) => db.selectFrom('oidc_payloads').select(payloadColumns).where('kind', '=', p.kind).where('uid', '=', p.uid)),
+    consume: prepared(db, ['at', 'kind', 'id'], (p) => db.updateTable('oidc_payloads').set({ consumed_at: p.at }).where('kind', '=', p.kind).where('id', '=', p.id)),
+    destroy: prepared(db, ['kind', 'id'], (p) => db.deleteFrom('oidc_payloads').where('kind', '=', p.kind).where('id', '=', p.id)),
+    revokeByGrantId: prepared(db, ['kind', 'grantId'], (p) => db.deleteFrom('oidc_payloads').where('kind', '=', p.kind).where('grant_id', '=', p.grantId)),
+    client: prepared(db, ['id'], (p) => db.selectFrom('oidc_clients').select(['metadata', 'secret_sealed', 'enabled']).where('client_id', '=', p.id)),
+  };
+
   return class SqlOidcAdapter implements Adapter {
     constructor(private readonly kind: string) {}
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-      const row = {
+      await queries.upsert({
+        kind: this.kind,
+        id,
         payload: JSON.stringify(payload),
-        grant_id: payload.grantId ?? null,
-        user_code: payload.userCode ?? null,
+        grantId: payload.grantId ?? null,
+        userCode: payload.userCode ?? null,
         uid: payload.uid ?? null,
-        account_id: payload.accountId ?? null,
-        expires_at: expiresIn ? Date.now() + expiresIn * 1000 : null,
-      };
-      await db
-        .insertInto('oidc_payloads')
-        .values({ kind: this.kind, id, consumed_at: null, ...row })
-        .onConflict((oc) => oc.columns(['kind', 'id']).doUpdateSet(row))
-        .execute();
+        accountId: payload.accountId ?? null,
+        expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : null,
+      });
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.kind === 'Client') return findClient(id);
-      const row = await db
-        .selectFrom('oidc_payloads')
-        .select(['payload', 'expires_at', 'consumed_at'])
-        .where('kind', '=', this.kind)
-        .where('id', '=', id)
-        .executeTakeFirst();
-      return row ? toPayload(row) : undefined;
+      return toPayload((await queries.find({ kind: this.kind, id })).rows[0]);
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      const row = await db
-        .selectFrom('oidc_payloads')
-        .select(['payload', 'expires_at', 'consumed_at'])
-        .where('kind', '=', this.kind)
-        .where('user_code', '=', userCode)
-        .executeTakeFirst();
-      return row ? toPayload(row) : undefined;
+      return toPayload((await queries.findByUserCode({ kind: this.kind, userCode })).rows[0]);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const row = await db
-        .selectFrom('oidc_payloads')
-        .select(['payload', 'expires_at', 'consumed_at'])
-        .where('kind', '=', this.kind)
-        .where('uid', '=', uid)
-        .executeTakeFirst();
-      return row ? toPayload(row) : undefined;
+      return toPayload((await queries.findByUid({ kind: this.kind, uid })).rows[0]);
     }
 
     async consume(id: string): Promise<void> {
-      await db
-        .updateTable('oidc_payloads')
-        .set({ consumed_at: Date.now() })
-        .where('kind', '=', this.kind)
-        .where('id', '=', id)
-        .execute();
+      await queries.consume({ at: Date.now(), kind: this.kind, id });
     }
 
     async destroy(id: string): Promise<void> {
-      await db.deleteFrom('oidc_payloads').where('kind', '=', this.kind).where('id', '=', id).execute();
+      await queries.destroy({ kind: this.kind, id });
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await db.deleteFrom('oidc_payloads').where('kind', '=', this.kind).where('grant_id', '=', grantId).execute();
+      await queries.revokeByGrantId({ kind: this.kind, grantId });
     }
   };
 
-  function toPayload(row: { payload: string; expires_at: number | null; consumed_at: number | null }): AdapterPayload | undefined {
+  function toPayload(row: { payload: string; expires_at: number | null; consumed_at: number | null } | undefined): AdapterPayload | undefined {
+    if (!row) return undefined;
     if (row.expires_at !== null && row.expires_at <= Date.now()) return undefined;
     const payload = JSON.parse(row.payload) as AdapterPayload;
     if (row.consumed_at !== null) payload.consumed = Math.floor(row.consumed_at / 1000);
@@ -84,11 +81,7 @@ export function createOidcAdapter(db: Kysely<Database>, sealer: Sealer) {
   }
 
   async function findClient(id: string): Promise<AdapterPayload | undefined> {
-    const row = await db
-      .selectFrom('oidc_clients')
-      .select(['metadata', 'secret_sealed', 'enabled'])
-      .where('client_id', '=', id)
-      .executeTakeFirst();
+    const row = (await queries.client({ id })).rows[0];
     if (!row || !row.enabled) return undefined;
     const metadata = JSON.parse(row.metadata) as AdapterPayload;
     if (row.secret_sealed) metadata.client_secret = sealer.open(row.secret_sealed);

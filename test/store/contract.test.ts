@@ -16,6 +16,7 @@ import { SqlSigningKeys } from '../../src/store/signing-keys-repo.js';
 import { SqlThrottleStore } from '../../src/store/throttle-repo.js';
 import { migratedStore, newAccount, testSealer, uniqueUsername, type MigratedStore } from '../helpers/factories.js';
 import { ENGINES, freshDatabase } from '../helpers/server.js';
+import { prepared } from '../../src/store/prepared.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -254,6 +255,21 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
       await throttle.settle(`k:${randomUUID()}`, empty);
       await throttle.settle(`k:${randomUUID()}`, empty);
       expect(await throttle.peek(empty)).toEqual({ count: 0, windowStart: t0 });
+    });
+  });
+
+  describe('prepared queries', () => {
+    test('one compiled query runs with each call\'s values, named values used twice, and its constants', async () => {
+      const insert = prepared(store.db, ['id', 'at', 'data'], (p) =>
+        store.db.insertInto('audit_events').values({ id: p.id, at: p.at, type: 'prepared.test', actor_id: null, subject_id: p.id, ip: null, data: p.data }),
+      );
+      const byId = prepared(store.db, ['id'], (p) => store.db.selectFrom('audit_events').select(['at', 'type', 'subject_id', 'data']).where('id', '=', p.id));
+      const ids = [randomUUID(), randomUUID()];
+      await insert({ id: ids[0], at: 1, data: '{"n":1}' });
+      await insert({ id: ids[1], at: 2, data: '{"n":2}' });
+      expect((await byId({ id: ids[0] })).rows).toEqual([{ at: 1, type: 'prepared.test', subject_id: ids[0], data: '{"n":1}' }]);
+      expect((await byId({ id: ids[1] })).rows).toEqual([{ at: 2, type: 'prepared.test', subject_id: ids[1], data: '{"n":2}' }]);
+      expect((await byId({ id: randomUUID() })).rows).toEqual([]);
     });
   });
 
