@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Sealer } from '../shared/seal.js';
 import type { Database } from './tables.js';
+import { namesNothing } from './names-nothing.js';
 
 /**
  * oidc-provider's storage (sessions, interactions, grants, codes, tokens) in our SQL store, so a restart signs nobody
@@ -28,6 +29,7 @@ export function createOidcAdapter(db: Kysely<Database>, sealer: Sealer) {
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
+      if (namesNothing(id)) return undefined;
       if (this.kind === 'Client') return findClient(id);
       const row = await db
         .selectFrom('oidc_payloads')
@@ -39,6 +41,7 @@ export function createOidcAdapter(db: Kysely<Database>, sealer: Sealer) {
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      if (namesNothing(userCode)) return undefined;
       const row = await db
         .selectFrom('oidc_payloads')
         .select(['payload', 'expires_at', 'consumed_at'])
@@ -49,6 +52,7 @@ export function createOidcAdapter(db: Kysely<Database>, sealer: Sealer) {
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      if (namesNothing(uid)) return undefined;
       const row = await db
         .selectFrom('oidc_payloads')
         .select(['payload', 'expires_at', 'consumed_at'])
