@@ -30,6 +30,7 @@ import { csrf, type Csrf } from './middleware/csrf.js';
 import { errorHandler } from './middleware/errors.js';
 import { liveSettings } from './middleware/live-settings.js';
 import { locale } from './middleware/locale.js';
+import { refuseNulInAddress } from './middleware/nul-bytes.js';
 import { sameOriginWrites } from './middleware/same-origin.js';
 import { securityHeaders } from './middleware/security-headers.js';
 import { signedInAs } from './signed-in.js';
@@ -109,6 +110,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   provider.use(clientIp);
   provider.use(locale(services.i18n, config.i18n.defaultLocale, config.secureCookies));
   provider.use(errorHandler(views, services.log));
+  provider.use(refuseNulInAddress);
   provider.use(sameOriginWrites({ origin: new URL(config.issuer).origin, acceptsCrossSite, log: services.log }));
   provider.use(staticAssets());
   provider.use(samlSignOutStep(web.saml.slo));

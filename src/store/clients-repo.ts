@@ -4,6 +4,7 @@ import type { Role } from '../accounts/account.js';
 import type { AppIcon, ClientRecord, ClientStore } from '../oidc/clients.js';
 import type { Sealer } from '../shared/seal.js';
 import type { Database, OidcClientsTable } from './tables.js';
+import { namesNothing } from './names-nothing.js';
 
 /** The registration metadata stored as JSON: the fields of it a client record reads. */
 interface StoredMetadata {
@@ -115,6 +116,7 @@ export class SqlClientStore implements ClientStore {
   }
 
   async find(clientId: string): Promise<ClientRecord | null> {
+    if (namesNothing(clientId)) return null;
     const row = await this.db.selectFrom('oidc_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
     return row ? toRecord(row) : null;
   }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Sealer } from '../shared/seal.js';
+import { namesNothing } from './names-nothing.js';
 import { prepared } from './prepared.js';
 import type { Database } from './tables.js';
 
@@ -47,15 +48,18 @@ export function createOidcAdapter(db: Kysely<Database>, sealer: Sealer) {
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
+      if (namesNothing(id)) return undefined;
       if (this.kind === 'Client') return findClient(id);
       return toPayload((await queries.find({ kind: this.kind, id })).rows[0]);
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      if (namesNothing(userCode)) return undefined;
       return toPayload((await queries.findByUserCode({ kind: this.kind, userCode })).rows[0]);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      if (namesNothing(uid)) return undefined;
       return toPayload((await queries.findByUid({ kind: this.kind, uid })).rows[0]);
     }
 

@@ -105,4 +105,24 @@ describe.each(ENGINES)('targeted accounts (%s)', (engine) => {
     // The open window (and the targeted accounts' counters from the first test) are still there.
     expect((await server.services.lockouts.targeted()).map((t) => t.username)).toEqual(expect.arrayContaining(['mrivera', 'nobody-here']));
   });
+
+  test('two processes on one database purge at the same time without error, each counter once', async () => {
+    const other = await startTestServer(engine, { database: server.database, overrides: { server: { trustProxy: true } } });
+    try {
+      const now = Date.now();
+      const old = now - 40 * 86_400_000;
+      for (let i = 0; i < 12; i += 1) await server.services.throttle.attempt(`claim:address:198.51.100.${i}`, { limit: 10, window: 60 }, old - i);
+      await server.services.throttle.attempt('claim:address:198.51.100.99', { limit: 10, window: 60 }, now);
+      let deleted = 0;
+      for (let round = 0; round < 6; round += 1) {
+        const counts = await Promise.all([server, other].map((s) => s.services.throttle.purgeExpired(throttleRules(s.services.config), now, 4)));
+        deleted += counts[0] + counts[1];
+      }
+      expect(deleted).toBe(12);
+      const left = await server.services.store.db.selectFrom('throttle_counters').select('key').where('key', 'like', 'claim:address:198.51.100.%').execute();
+      expect(left.map((r) => r.key)).toEqual(['claim:address:198.51.100.99']);
+    } finally {
+      await other.close();
+    }
+  }, 120_000);
 });

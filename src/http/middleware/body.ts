@@ -1,5 +1,6 @@
 import type { Middleware, Request } from 'koa';
 import { AppError } from '../../shared/errors.js';
+import { refuseNulInFields } from './nul-bytes.js';
 
 declare module 'koa' {
   interface Request {
@@ -14,7 +15,7 @@ const LIMIT = 64 * 1024;
 
 /**
  * Parses url-encoded form posts for our own routes only (oidc-provider parses its own endpoints' bodies).
- * Repeated fields keep the last value; an oversized or malformed body is a 4xx, never a 500.
+ * Repeated fields keep the last value; an oversized or malformed body (or one holding U+0000) is a 4xx, never a 500.
  */
 export const formBodyUpTo = (limit: number): Middleware => async (ctx, next) => {
   if (ctx.method !== 'POST') return next();
@@ -31,6 +32,7 @@ export const formBodyUpTo = (limit: number): Middleware => async (ctx, next) => 
     chunks.push(chunk as Buffer);
   }
   const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  refuseNulInFields(params);
   const body: Record<string, string> = {};
   for (const [key, value] of params) body[key] = value;
   ctx.request.body = body;

@@ -1,6 +1,7 @@
 import busboy from 'busboy';
 import type { Middleware } from 'koa';
 import { AppError } from '../../shared/errors.js';
+import { refuseNulInFields } from './nul-bytes.js';
 
 export interface MultipartFile {
   field: string;
@@ -69,6 +70,7 @@ export function multipartBody(options: MultipartOptions): Middleware {
       parser.on('close', () => resolve());
       ctx.req.pipe(parser);
     });
+    refuseNulInFields(Object.entries(fields));
     ctx.request.body = fields;
     ctx.state.files = files;
     await next();
