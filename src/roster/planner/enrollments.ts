@@ -45,7 +45,7 @@ export class EnrollmentPlanner {
    * stored row. Otherwise a first reading sums up each stored user's rows (see enrollment-digest.ts): a user whose
    * rows are exactly its stored ones (on a nightly file, nearly everyone) is settled by its digest, and only the other
    * users' rows are decided one by one, in a second reading, against an index of just their stored rows. Memory then
-   * grows with what changed, not with the district: at a million students, the full index alone took about 200 MB.
+   * grows with what changed, not with the district: at a million students, the full index alone takes about 200 MB.
    *
    * One difference with the full index: a sourcedId listed under two users, one of whom the digest settled, is
    * reported on the other user's line even when that line comes first (the settled row is the one kept).
@@ -143,7 +143,7 @@ export class EnrollmentPlanner {
    * A first load (nothing stored, and a sink to write to) keeps no index of the rows it creates, only of the few it
    * rejects or skips: each row is loaded with its line as its id, and the sink finds the sourcedIds loaded twice once
    * the file is read (see ChangeSink.finishEnrollmentLoad); the later lines are then rejected and deleted. At a
-   * million students that index took about 130 MB, and looking every row up in it most of this thread's time.
+   * million students that index would take about 130 MB, and looking every row up in it most of this thread's time.
    * One difference: a row rejected for another reason (its user, say) after a loaded row with the same sourcedId keeps
    * that reason instead of duplicateId.
    */

@@ -125,9 +125,9 @@ export class EntityPlanner {
 
   /**
    * Once classes.csv is read: the classes it removes, and each class's state as enrollments will ask it (see
-   * classState), in one compact table (IdTable) instead of the two Maps of ids, the file's and the database's, that
-   * then go. At a million students (320,000 classes) the Maps held about 45 MB of the heap through users.csv and
-   * enrollments.csv, which the garbage collector walked again and again.
+   * classState), in one compact table (IdTable). The file's and the database's Maps of class ids are emptied then:
+   * kept through users.csv and enrollments.csv, they would be tens of megabytes of the heap (at a million students)
+   * that the garbage collector walks again and again.
    */
   settleClasses(): void {
     this.state.removedClasses = this.state.absent('classes', this.state.snapshot.classes, () => true);

@@ -38,12 +38,11 @@ export const NO_SCHOOL = ['(none)'];
 /**
  * Rows read at a time. A batch is still in use when the young generation is next collected, so it is copied, and at
  * the collection after that moved to the old generation, where it stays until a full collection: the bigger the
- * batch, the more garbage piles up there. At a million students an unchanged re-import peaked at 705 MB with batches
- * of 4,096 rows and at 494 MB with 1,024 (and was no slower).
+ * batch, the more garbage piles up there; a bigger batch is no faster either.
  */
 const BATCH_ROWS = 1024;
 
-/** The states of a class that Planner.classState() tells apart, by their position in the class table. */
+/** The states of a class that PlanState.classState() tells apart, by their position in the class table. */
 export const CLASS_STATES = ['active', 'tobedeleted', 'rejected', 'ok'] as const;
 
 /**
@@ -95,7 +94,7 @@ export class PlanState {
 
   /**
    * Users that are not accounts (guardians, parents): keys alone, as a district's export can list two for each
-   * student (a Map of their ids took about 100 bytes each).
+   * student (a Map of their ids would take about 100 bytes each).
    */
   readonly skippedUsers = new KeyIndex(1024, 0, { payload: false });
 
