@@ -23,6 +23,7 @@ import { DEMO_APP_CLIENT_ID, DEMO_APP_PATH, PORTAL_CLIENT_ID } from './oidc/buil
 import { PolicyService } from './policies/policy-service.js';
 import { ReadinessService } from './readiness/service.js';
 import type { RosterImportDeps } from './roster/import.js';
+import { SqlRosterRuns } from './roster/storage/runs.js';
 import { SqlRosterStore, type SqlRosterStoreOptions } from './roster/storage/sql-roster-store.js';
 import { recoveryFlow, type RecoveryContext } from './recovery/recovery-flow.js';
 import { RecoveryService } from './recovery/recovery-service.js';
@@ -35,7 +36,6 @@ import { Sealer } from './shared/seal.js';
 import { createLogger, type Logger } from './shared/log.js';
 import { SqlAccountStore } from './store/accounts-repo.js';
 import { SqlAuditSearch } from './store/admin-audit-repo.js';
-import { SqlRosterRuns } from './store/roster-runs-repo.js';
 import { SqlAdminDirectory } from './store/admin-directory-repo.js';
 import { SqlHelpLinkStore } from './store/admin-help-links-repo.js';
 import { SqlAuditLog } from './store/audit-repo.js';

@@ -146,7 +146,7 @@ function explanationOf(run: RosterRun, summary: StoredSummary, errors: number): 
   }
 }
 
-/** Runs recorded before notAccounts keyed them only by "role guardian, parent: not an account" (see Planner.readUsers). */
+/** Runs recorded before notAccounts keyed them only by "role guardian, parent: not an account" (see UserPlanner.readUsers). */
 const NOT_ACCOUNT = /^role (.+): not an account$/;
 
 export function runDetail(run: RosterRun, timeZone: string, locale = 'en'): RunDetail {

@@ -13,7 +13,7 @@ type Message = { type: 'phase'; name: string } | { type: 'rows'; count: number }
  * `homeroom roster import`: in this thread, or, with roster.importMemory set, in a thread whose heap (and the writer
  * thread's) is bounded: a hard limit for an operator who wants one (an import that needs more stops, nothing changed).
  * Either way the import streams and keeps its large tables outside the heap (typed arrays), and its heaps are
- * collected early (see collectEarly); the README's configuration table has the figures of `npm run bench:import`.
+ * collected early (see collectEarly); `npm run bench:import` prints what an import takes, in time and memory.
  */
 export function cliImport(config: Config, path: string, options: Omit<ImportOptions, 'progress'>, progress: Progress): Promise<ImportReport> {
   collectEarly();
@@ -58,10 +58,10 @@ function importInThread(path: string, options: Omit<ImportOptions, 'progress'>, 
 
 /**
  * This process only imports: its heaps are collected once they grow by half what the last full collection kept,
- * rather than by up to four times, V8's choice when collecting is quick. The planner keeps about 50 MB alive at a
- * million students but allocates gigabytes of rows, so its heap went from about 50 to 200 MB between collections
- * (users.csv at a million students: peak RSS 550–600 MB, 451 MB so, in the same time). The flag is read at each
- * full collection, so it holds from now on; the server, which imports from roster.watchDir, keeps V8's default.
+ * rather than by up to four times, V8's choice when collecting is quick. The planner keeps little alive (about 50 MB
+ * at a million students) but allocates gigabytes of short-lived rows: with V8's choice its heap would grow to several
+ * times what it keeps between collections, for no gain in time. The flag is read at each full collection, so it
+ * holds from now on; the server, which imports from roster.watchDir, keeps V8's default.
  */
 function collectEarly(): void {
   setFlagsFromString('--heap-growing-percent=50');

@@ -17,7 +17,7 @@ export class FileDigests {
   readonly count: Uint32Array;
   readonly sum: Uint32Array;
   readonly mix: Uint32Array;
-  /** 1: the user's rows are decided one by one in a second reading (see Planner.readEnrollments). */
+  /** 1: the user's rows are decided one by one in a second reading (see EnrollmentPlanner.readEnrollments). */
   readonly flagged: Uint8Array;
 
   constructor(users: number) {

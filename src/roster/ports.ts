@@ -22,7 +22,7 @@ export interface RosterSnapshot {
   enrollmentCount: number;
   /**
    * Stored enrollments that only a full index of them can match: rows without a key hash (stored before migration 007)
-   * or, on SQLite, with a row id beyond 32 bits. Then every stored enrollment is loaded, as before digests.
+   * or, on SQLite, with a row id beyond 32 bits. Then every stored enrollment is loaded into one index.
    */
   enrollmentsNeedFullIndex: boolean;
 }

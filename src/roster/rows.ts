@@ -12,7 +12,7 @@ export const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
 
 /*
  * Each field is one string check and one transform: zod chains of refine/pipe/transform cost tens of microseconds a
- * row, which a million-row users.csv cannot afford. Control characters are checked once per row (see Planner.parse).
+ * row, which a million-row users.csv cannot afford. Control characters are checked once per row (see PlanIssues.parse).
  */
 type Ctx = z.core.$RefinementCtx<string>;
 /** Reports a problem by its message id (see issue-text.ts); the field is added by the planner. */

@@ -71,7 +71,7 @@ export class StoredUsers extends IdTable {
   }
 
   /**
-   * Adds a stored user: its row hash, flags, line hash (see Planner: the hash of its users.csv line in its context,
+   * Adds a stored user: its row hash, flags, line hash (see UserPlanner: the hash of its users.csv line in its context,
    * 0 when unknown) and group (see groups).
    */
   addUser(id: string, rowHash: number, flags: number, lineHash = 0, group: string | null = null): void {

@@ -1,6 +1,7 @@
 /**
- * The rows the planner hands to the writer, as column lists and tables. Apart from plan.ts so the writer thread,
- * which only writes, starts without loading the planner and its parsers (it is on the import's critical path).
+ * The rows the planner hands to the writer, as column lists (storage/writer.ts maps them onto tables). Apart from the
+ * planner so the writer thread, which only writes, starts without loading the planner and its parsers (it is on the
+ * import's critical path).
  */
 export const ENTITY_FILES = ['orgs', 'academicSessions', 'courses', 'classes'] as const;
 export type EntityFile = (typeof ENTITY_FILES)[number];

@@ -257,7 +257,7 @@ export interface RosterUsersTable {
   /** 1 when the roster disabled the account (so the roster may enable it again). */
   disabled_by_roster: Flag;
   row_hash: number;
-  /** The hash of the user's users.csv line in its context, as last imported (see Planner.readUsers); null before 009. */
+  /** The hash of the user's users.csv line in its context, as last imported (see UserPlanner.readUsers); null before 009. */
   line_hash: number | null;
   updated_at: Millis;
 }

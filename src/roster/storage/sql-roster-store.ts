@@ -19,7 +19,7 @@ import {
 import type { Store } from '../../store/database.js';
 import { PgBulkOps } from './pg-ops.js';
 import { loadSqliteEnrollmentDigests, loadSqliteEnrollments, loadSqliteUsers, SqliteBulkOps, USER_FLAGS_SQL, USER_GROUP_SQL } from './sqlite-ops.js';
-import { SqlRosterRuns } from '../../store/roster-runs-repo.js';
+import { SqlRosterRuns } from './runs.js';
 import { beginRosterTransaction } from './sqlite-transaction.js';
 import { LocalWriteSession, PipelinedWriteSession, runColumns, ThreadWriteSession } from './write-sessions.js';
 import type { Progress } from '../progress.js';

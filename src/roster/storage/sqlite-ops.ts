@@ -100,8 +100,8 @@ function hex(text: string, from: number, to: number): number {
 
 /**
  * Bulk writes on SQLite: cached prepared statements run row by row inside the caller's transaction (the fastest way),
- * each row's values passed as arguments: binding them so takes about 15 % less of the writer's time than passing the
- * row's array (measured on a first load of 200,000 students).
+ * each row's values passed as arguments: binding them so takes less of the writer's time than passing the row's
+ * array.
  */
 export class SqliteBulkOps implements BulkOps {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
@@ -183,8 +183,7 @@ export class SqliteBulkOps implements BulkOps {
 
   /**
    * With a page cache of 16 MB rather than the import's 64 (see beginRosterTransaction): SQLite sorts an index's keys
-   * in buffers as large as the cache, and smaller ones were both faster and lighter here (first import of 200,000
-   * students: index builds 9.7 s against 12.8 s, peak RSS 486 MB against 534).
+   * in buffers as large as the cache, and smaller ones make the builds both faster and lighter.
    */
   async buildIndexes(statements: readonly string[]): Promise<void> {
     this.db.pragma('cache_size = -16384');

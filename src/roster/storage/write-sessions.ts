@@ -85,8 +85,8 @@ const MAX_IN_FLIGHT = 16;
 
 /**
  * A write session whose batches are queued rather than awaited one by one (a few at most in flight), for a database
- * in a process of its own: PostgreSQL writes one batch while this thread reads and checks the next. Awaited, the two
- * took turns: a first import of 200,000 students spent 22 s of its 44 s waiting for PostgreSQL. Batches are written in
+ * in a process of its own: PostgreSQL writes one batch while this thread reads and checks the next (awaited one by
+ * one, the two would take turns, and a first import would spend about half its time waiting). Batches are written in
  * the order sent; after a failure none is, and the failure surfaces at the next call (finish and commit wait for
  * everything before them).
  */

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 
 /**
  * roster_users.line_hash: the hash of the user's users.csv line as it was last imported, in its context (the header,
- * the user's roles.csv rows, the username settings; see Planner.readUsers). A re-import recognises an unchanged user
+ * the user's roles.csv rows, the username settings; see UserPlanner.readUsers). A re-import recognises an unchanged user
  * from its line without parsing it. Null for users imported before this migration (their next import sets it).
  */
 export async function up(db: Kysely<any>): Promise<void> {

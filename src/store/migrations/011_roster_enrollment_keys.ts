@@ -2,7 +2,7 @@ import { type Kysely } from 'kysely';
 
 /**
  * roster_enrollments_key: enrollments by the high half of their sourcedId's key hash. An import no longer holds every
- * stored enrollment in memory (see Planner.readEnrollments): it finds the few it has to by their key here, such as an
+ * stored enrollment in memory (see EnrollmentPlanner.readEnrollments): it finds the few it has to by their key here, such as an
  * enrollment that moved to another student or is listed twice.
  */
 export async function up(db: Kysely<any>): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { RosterRun } from '../roster/ports.js';
-import type { Database, RosterRunsTable } from './tables.js';
+import type { Database, RosterRunsTable } from '../../store/tables.js';
+import type { RosterRun } from '../ports.js';
 
 function toRun(r: Selectable<RosterRunsTable>): RosterRun {
   return {
