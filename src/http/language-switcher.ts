@@ -1,4 +1,5 @@
 import { formatLocale, type I18n, type Locale } from '../i18n/i18n.js';
+import { sameOriginPath } from '../shared/same-origin.js';
 
 /** The switcher's entries: each language in its own script, linking to this same page in that language. */
 export function languageLinks(i18n: I18n, locale: Locale, path: string, querystring: string) {
@@ -11,25 +12,17 @@ export function languageLinks(i18n: I18n, locale: Locale, path: string, querystr
 }
 
 /** Any origin: only used to tell a path that stays on this site from one a browser would read as another host. */
-const HERE = new URL('http://homeroom.invalid/');
+const HERE = 'http://homeroom.invalid/';
 
 /**
  * Where the language switcher sends the person: this page again, with its query but a new `lang`. The path comes from
- * the request line, so `//evil.example` or `/\\evil.example` must not become a link to another site: the WHATWG
- * parser reads the path as a browser would, and anything that leaves this origin falls back to the home page.
+ * the request line, so `//evil.example` or `/\\evil.example` must not become a link to another site: read as a browser
+ * reads an href, anything that leaves this origin falls back to the home page.
  */
 export function samePageTarget(path: string, querystring: string): { path: string; fields: [string, string][] } {
-  const staysHere = (target: string) => {
-    try {
-      return new URL(target, HERE).origin === HERE.origin;
-    } catch {
-      return false;
-    }
-  };
-  // Checked twice: dot segments can turn a same-site path into one that starts with `//` once resolved (`/.//x`).
-  const pathname = staysHere(path) ? new URL(path, HERE).pathname : '/';
+  const target = sameOriginPath(path, HERE);
   const fields = [...new URLSearchParams(querystring)].filter(([name]) => name !== 'lang');
-  return { path: staysHere(pathname) ? pathname : '/', fields };
+  return { path: target ? new URL(target, HERE).pathname : '/', fields };
 }
 
 const displayNames = new Map<string, Intl.DisplayNames>();

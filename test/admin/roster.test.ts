@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { seconds } from '../../src/admin/roster-runs.js';
 import { DEMO_ROSTER_DIR } from '../../src/demo/seed.js';
 import { importRoster } from '../../src/roster/import.js';
-import { rosterImportDeps } from '../../src/roster/service.js';
+import { rosterImportDeps } from '../../src/services.js';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { WebClient } from '../helpers/web-client.js';
 import { ADMIN, signedIn, STUDENT } from './helpers.js';
