@@ -10,9 +10,6 @@ export { formatLocale, LOCALES, pluralLocale, type LocaleInfo } from './locales.
 /** A language tag Homeroom serves: one it ships, or one a district added. */
 export type Locale = string;
 
-/** Native names of the shipped languages. */
-export const LOCALE_NAMES: Record<string, string> = Object.fromEntries(SHIPPED.map((l) => [l.code, l.name]));
-
 export function loadCatalog(locale: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(CATALOG_DIR, `${locale}.json`), 'utf8'));
 }

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { createI18n, type I18n } from '../../src/i18n/i18n.js';
-import { samePageTarget } from '../../src/http/views.js';
+import { samePageTarget } from '../../src/http/language-switcher.js';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { WebClient } from '../helpers/web-client.js';
 
@@ -41,10 +41,10 @@ describe('the switcher keeps people on this site', () => {
     ['/\\/evil.example', '/'],
     ['/claim/abc', '/claim/abc'],
     ['/help/login', '/help/login'],
-  ])('%s → %s', (path, action) => {
+  ])('%s → %s', (path, expected) => {
     const target = samePageTarget(path, 'lang=fr&interaction=abc');
-    expect(target.action).toBe(action);
-    expect(new URL(target.action, 'https://homeroom.example/').origin).toBe('https://homeroom.example');
+    expect(target.path).toBe(expected);
+    expect(new URL(target.path, 'https://homeroom.example/').origin).toBe('https://homeroom.example');
     expect(target.fields).toEqual([['interaction', 'abc']]);
   });
 });
