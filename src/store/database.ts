@@ -80,8 +80,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.engine === 'postgres') {
     // BIGINT (our epoch-millisecond columns) arrives as a string by default; these values fit a double.
     const types = {
-      getTypeParser: (oid: number, format?: any) =>
-        oid === 20 ? (value: string) => Number(value) : (pg.types.getTypeParser as any)(oid, format),
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? (value: string) => Number(value) : (pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => unknown)(oid, format),
     };
     const schema = options.schema;
     if (schema) {

@@ -102,7 +102,7 @@ describe.each(ENGINES)('admin console: policies (%s)', (engine) => {
     expect(config.passwords).toMatchObject({ minLength: 12, blockCommon: false });
     expect(config.login.perAccount).toEqual({ limit: 3, window: 1800 });
     expect(config.session).toMatchObject({ ttl: 3600, portalTtl: 3600 });
-    expect((config as any).roster.claimDelay).toBe(0);
+    expect(config.roster.claimDelay).toBe(0);
     expect(config.claim.questions).not.toContain('dreamJob');
     const custom = config.claim.questions.find((q) => typeof q !== 'string') as { id: string; text: Record<string, string> };
     expect(custom.text).toEqual({ en: 'What is the name of your street?', fr: 'Quel est le nom de votre rue ?' });
