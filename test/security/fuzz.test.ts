@@ -344,7 +344,7 @@ describe.each(ENGINES)('fuzzing every route (%s)', (engine) => {
       await fc.assert(property, { seed, numRuns, endOnFailure: true });
     } catch (error) {
       const cause = (error as Error & { cause?: Error }).cause;
-      throw new Error(`Fuzzing failed; replay with FUZZ_SEED=${seed} FUZZ_RUNS=${numRuns}\n${cause?.message ?? ''}\n${(error as Error).message}`);
+      throw new Error(`Fuzzing failed; replay with FUZZ_SEED=${seed} FUZZ_RUNS=${numRuns}\n${cause?.message ?? ''}\n${(error as Error).message}`, { cause: error });
     }
     console.log(`fuzz seed ${seed}, ${numRuns} requests over ${routes.length} routes; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
   }, 600_000);
