@@ -6,7 +6,7 @@ import type { Services } from '../services.js';
 import type { FieldError } from '../shared/field-error.js';
 
 /** The services the console's pages use. */
-export type ConsoleServices = Pick<Services, 'config' | 'i18n' | 'events' | 'clients' | 'appAdmin' | 'adminDirectory' | 'helpLinks' | 'policies' | 'rosterRuns' | 'auditSearch'>;
+export type ConsoleServices = Pick<Services, 'config' | 'i18n' | 'events' | 'clients' | 'appAdmin' | 'adminDirectory' | 'helpLinks' | 'policies' | 'rosterRuns' | 'auditSearch' | 'letters'>;
 
 /** What a finished action says on the next page (?done=…), translated under admin.notices. */
 const NOTICES = ['saved', 'deleted', 'enabled', 'disabled', 'unchanged'];

@@ -6,6 +6,7 @@ import { appsPages } from './pages/apps.js';
 import { auditPages } from './pages/audit.js';
 import { helpLinksPages } from './pages/help-links.js';
 import { homePage } from './pages/home.js';
+import { lettersPage } from './pages/letters.js';
 import { policiesPage } from './pages/policies.js';
 import { rosterPages } from './pages/roster.js';
 
@@ -18,6 +19,6 @@ export type AdminDeps = ConsoleServices & PageDeps & { signedIn: SignedInAs };
 export function adminRoutes(deps: AdminDeps): Router {
   const router = pageRouter(deps);
   const kit = consoleKit(router, deps, deps, deps.signedIn(['admin']));
-  for (const pages of [homePage, appsPages, helpLinksPages, policiesPage, rosterPages, auditPages]) pages(kit);
+  for (const pages of [homePage, appsPages, helpLinksPages, policiesPage, rosterPages, lettersPage, auditPages]) pages(kit);
   return router;
 }

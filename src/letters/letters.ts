@@ -77,6 +77,13 @@ export class Letters {
     return { school, classTitle, students, lang: request.lang };
   }
 
+  /** One class's letters (its roster sourcedId): the school is the class's own. */
+  async selectClass(classId: string, lang: LetterLanguage): Promise<LetterSelection> {
+    const found = await this.store.class(classId);
+    if (!found) throw new AppError(404, 'UNKNOWN_CLASS', 'letters.errors.unknownClass', { classId });
+    return this.select({ school: found.schoolId, classId, lang });
+  }
+
   /** A file name that says what is inside: letters-<school>[-<class>]-<lang>.pdf, ASCII only. */
   fileName(selection: LetterSelection): string {
     const part = (text: string) =>

@@ -3,6 +3,7 @@ import type { Account } from '../accounts/account.js';
 import { formBody, formField, formValues } from '../http/middleware/body.js';
 import { dateTimeFormat } from '../i18n/format.js';
 import { isLocale } from '../i18n/i18n.js';
+import { letterLanguage, sendLetters } from '../http/letters-download.js';
 import { seeOther } from '../http/redirect.js';
 import { pageRouter, type PageDeps } from '../http/page-router.js';
 import type { SignedInAs } from '../http/signed-in.js';
@@ -10,7 +11,7 @@ import type { Services, WebServices } from '../services.js';
 import { forbidden } from '../shared/errors.js';
 
 /** Teachers' "My students" and reset requests, and the help desk's queue. Thin: every decision is in StaffService. */
-export type StaffDeps = Pick<Services, 'config' | 'i18n'> & Pick<WebServices, 'staff'> & PageDeps & { signedIn: SignedInAs };
+export type StaffDeps = Pick<Services, 'config' | 'i18n' | 'letters'> & Pick<WebServices, 'staff'> & PageDeps & { signedIn: SignedInAs };
 
 export function staffRoutes(deps: StaffDeps): Router {
   const { staff: service, views, csrf } = deps;
@@ -56,6 +57,13 @@ export function staffRoutes(deps: StaffDeps): Router {
       { student, windowNotice: window.open ? null : { reason: window.reason, date: date(ctx.state.locale, window.date) }, direct: service.settings().tickets.mode === 'direct' },
       { title: 'staff.reset.title', private: true },
     );
+  });
+
+  router.get('/staff/classes/:classId/letters', teacher, async (ctx) => {
+    const classes = await service.classes(me(ctx));
+    if (!classes.some((c) => c.classId === ctx.params.classId)) throw forbidden('NOT_YOUR_CLASS', 'readiness.errors.notYourClass');
+    const selection = await deps.letters.selectClass(ctx.params.classId, letterLanguage(ctx));
+    await sendLetters(ctx, deps.letters, selection, deps.config.print.chromiumPath, me(ctx).id);
   });
 
   router.post('/staff/tickets', formBody, csrf.verify, teacher, async (ctx) => {
