@@ -11,6 +11,8 @@ import { lineProgress, terminalProgress } from './roster/progress.js';
 import { reportText } from './roster/report-text.js';
 import { launchUrlOf } from './oidc/clients.js';
 import { openPdfPrinter } from './print/pdf.js';
+import type { HomeLanguageReport } from './home-language/home-languages.js';
+import { importRosterLanguages } from './home-language/roster-column.js';
 import { rotateSigningKey } from './oidc/keys.js';
 import { readSpMetadata } from './saml/metadata.js';
 import { ATTRIBUTES, DEFAULT_ATTRIBUTE_NAMES, NAME_ID_SOURCES, type AttributeKey, type NewServiceProvider, type ServiceProvider } from './saml/service-providers.js';
@@ -333,8 +335,11 @@ roster
   .action(async (path: string, opts) => {
     const progress = process.stderr.isTTY && !opts.json ? terminalProgress(process.stderr) : lineProgress((line) => process.stderr.write(`${line}\n`));
     const options = { dryRun: Boolean(opts.dryRun), allowPartial: Boolean(opts.allowPartial), force: Boolean(opts.force) };
-    const report = await cliImport(config(), path, options, progress);
-    print(opts.json, report, reportText(report));
+    const cfg = config();
+    const report = await cliImport(cfg, path, options, progress);
+    const column = cfg.roster.homeLanguageColumn;
+    const languages = column && report.status === 'applied' ? await withServices((services) => importRosterLanguages(services.homeLanguages, path, column)) : null;
+    print(opts.json, languages ? { ...report, homeLanguages: languages } : report, reportText(report) + (languages ? `\n${homeLanguageText(languages)}` : ''));
     process.exitCode = EXIT_CODES[report.status];
   });
 
@@ -355,6 +360,11 @@ roster
     });
   });
 
+function homeLanguageText(report: HomeLanguageReport): string {
+  const counts = Object.entries(report.languages).map(([code, n]) => `${code} ${n}`).join(', ');
+  return `Home languages: ${report.rows} rows, ${report.stored} stored${counts ? ` (${counts})` : ''}, ${report.blank} without a value, ${report.unknownLanguage} unknown languages (district default kept), ${report.unknownStudent} unknown students`;
+}
+
 const languages = program.command('languages').description("students' home languages (the default language of their pages and letters)");
 languages
   .command('import <file>')
@@ -363,12 +373,7 @@ languages
   .action(async (file: string, opts) => {
     await withServices(async (services) => {
       const report = await services.homeLanguages.importMapping(createReadStream(resolve(file)), null);
-      const counts = Object.entries(report.languages).map(([code, n]) => `${code} ${n}`).join(', ');
-      print(
-        opts.json,
-        report,
-        `${report.rows} rows: ${report.stored} home languages stored${counts ? ` (${counts})` : ''}, ${report.unknownLanguage} unknown languages (district default kept), ${report.unknownStudent} unknown students`,
-      );
+      print(opts.json, report, homeLanguageText(report));
     });
   });
 

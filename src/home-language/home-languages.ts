@@ -10,6 +10,8 @@ export interface HomeLanguageReport {
   rows: number;
   /** Accounts whose home language was stored. */
   stored: number;
+  /** Rows without a value (or without a student key). */
+  blank: number;
   /** Rows whose value names no language Homeroom serves: those students keep the district's default. */
   unknownLanguage: number;
   /** Rows with no such student (mapping file) or no such user (roster column). */
@@ -54,7 +56,7 @@ export class HomeLanguages {
     actor: string | null,
     source: 'file' | 'roster',
   ): Promise<HomeLanguageReport> {
-    const report: HomeLanguageReport = { rows: 0, stored: 0, unknownLanguage: 0, unknownStudent: 0, languages: {} };
+    const report: HomeLanguageReport = { rows: 0, stored: 0, blank: 0, unknownLanguage: 0, unknownStudent: 0, languages: {} };
     const served = this.served();
     let columns: { key: number; value: number } | null = null;
     let pending: LanguageEntry[] = [];
@@ -81,8 +83,13 @@ export class HomeLanguages {
         if (row.length === 1 && row[0] === '') continue;
         report.rows++;
         const key = (row[columns.key] ?? '').trim();
-        const language = normalizeLanguage(row[columns.value], served);
-        if (!key || !language) {
+        const value = (row[columns.value] ?? '').trim();
+        if (!key || !value) {
+          report.blank++;
+          continue;
+        }
+        const language = normalizeLanguage(value, served);
+        if (!language) {
           report.unknownLanguage++;
           continue;
         }

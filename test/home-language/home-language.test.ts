@@ -1,6 +1,11 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { LOCALES } from '../../src/i18n/i18n.js';
 import { normalizeLanguage } from '../../src/home-language/normalize.js';
+import { importRosterLanguages } from '../../src/home-language/roster-column.js';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { startClaim } from '../helpers/claim.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
@@ -37,7 +42,7 @@ describe.each(ENGINES)('home languages (%s)', (engine) => {
   test('a studentId,language file is read, unknown languages and students are counted, and the import is audited', async () => {
     const file = 'language,studentId\nSpanish,100001\nspa,100005\nKlingon,100002\nar,999999\n';
     const report = await server.services.homeLanguages.importMapping(Readable.from([file]), null);
-    expect(report).toEqual({ rows: 4, stored: 2, unknownLanguage: 1, unknownStudent: 1, languages: { ar: 1, es: 2 } });
+    expect(report).toEqual({ rows: 4, stored: 2, blank: 0, unknownLanguage: 1, unknownStudent: 1, languages: { ar: 1, es: 2 } });
     const ana = await server.services.accounts.findByUsername('S0100001');
     expect(await server.services.homeLanguages.of(ana!.id)).toBe('es');
     const noah = await server.services.accounts.findByUsername('S0100002');
@@ -75,5 +80,21 @@ describe.each(ENGINES)('home languages (%s)', (engine) => {
     expect(password.html).toContain('dir="rtl"');
     expect(portalLang(password.html)).toBe('ar');
     expect(portalLang((await browser.get(`${password.url}?lang=en`)).html)).toBe('en');
+  });
+
+  test("a users.csv column (roster.homeLanguageColumn) sets the home languages of the roster's students", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'homeroom-roster-languages-'));
+    try {
+      cpSync(fileURLToPath(new URL('../../src/demo/roster', import.meta.url)), dir, { recursive: true });
+      const [header, ...rows] = readFileSync(join(dir, 'users.csv'), 'utf8').trimEnd().split('\n');
+      const value = (row: string) => (row.startsWith('stu-100002,') ? 'Vietnamese' : row.startsWith('stu-100004,') ? 'Somali' : '');
+      writeFileSync(join(dir, 'users.csv'), [`${header},metadata.homeLanguage`, ...rows.map((r) => `${r},${value(r)}`)].join('\n') + '\n');
+      const report = await importRosterLanguages(server.services.homeLanguages, dir, 'metadata.homeLanguage');
+      expect(report).toMatchObject({ rows: rows.length, stored: 1, blank: rows.length - 2, unknownLanguage: 1, unknownStudent: 0, languages: { vi: 1 } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const noah = await signIn(new WebClient({ 'accept-language': 'en-US' }), `${server.url}/`, 'S0100002', 'Lakeside-Noah-2026');
+    expect(portalLang(noah.html)).toBe('vi');
   });
 });
