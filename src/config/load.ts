@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './config-error.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 
 export type Config = ParsedConfig & {
@@ -14,12 +15,7 @@ export type Config = ParsedConfig & {
   source: string | null;
 };
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 type Env = Record<string, string | undefined>;
 

@@ -11,7 +11,10 @@ const localized = z.record(z.string(), z.string().min(1));
 const helpLink = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/).describe('stable id of the link'),
   title: localized.describe('title per language, e.g. {"en": "…", "fr": "…"}'),
-  url: z.string().min(1).describe('absolute URL, or a path on this server such as /help/login'),
+  url: z
+    .string()
+    .regex(/^(\/|https?:\/\/)/i, 'expected an address starting with https:// or a path on this server starting with /')
+    .describe('absolute URL (https://…), or a path on this server such as /help/login'),
   roles: z.array(z.enum(ROLES)).optional().describe('roles that see it in the portal; all when absent'),
   showOnLogin: z.boolean().default(true).describe('also list it on the login page, before sign-in'),
 });

@@ -13,6 +13,7 @@ import { formBody, formFields } from './middleware/body.js';
 import { preferAppLocales, preferHomeLanguage } from './middleware/locale.js';
 import { pageRouter, type PageDeps } from './page-router.js';
 import { seeOther } from './redirect.js';
+import { QueryValues } from '../shared/query-values.js';
 
 export interface FlowPagesOptions<C> extends PageDeps {
   /** URL prefix, e.g. /claim. */
@@ -107,8 +108,10 @@ const INTERACTION_ID = /^[A-Za-z0-9_-]{10,64}$/;
 
 /** The sign-in a self-service flow was started from (`?interaction=<uid>` on the login page's links), if any. */
 export function interactionFromQuery(ctx: Context): string | null {
-  const uid = ctx.query.interaction;
-  return typeof uid === 'string' && INTERACTION_ID.test(uid) ? uid : null;
+  const values = new QueryValues(ctx.query);
+  const uid = values.id('interaction', INTERACTION_ID);
+  values.orThrow();
+  return uid;
 }
 
 /**

@@ -5,6 +5,7 @@ import ejs from 'ejs';
 import type { Context } from 'koa';
 import type { Config } from '../config/load.js';
 import type { I18n, Locale } from '../i18n/i18n.js';
+import { languageLinks, languageName } from './language-switcher.js';
 
 export const VIEWS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'views');
 
@@ -47,8 +48,7 @@ export class Views {
       dir: this.i18n.info(locale).dir,
       csrfToken: ctx.state.csrfToken,
       districtName: this.i18n.pick(this.config.district.name, locale),
-      languages: this.i18n.locales.map(({ code, name }) => ({ code, name, current: code === locale })),
-      switcher: samePageTarget(ctx.path, ctx.querystring),
+      languages: languageLinks(this.i18n, locale, ctx.path, ctx.querystring),
       languageName: (code: string) => languageName(ctx.state.t, locale, code),
     };
   }
@@ -69,36 +69,4 @@ export class Views {
     }
     ctx.body = this.renderToString(ctx, name, data, page);
   }
-}
-
-/** Any origin: only used to tell a path that stays on this site from one a browser would read as another host. */
-const HERE = new URL('http://homeroom.invalid/');
-
-/**
- * Where the language switcher sends the person: this page again, with its query but a new `lang`. The path comes from
- * the request line, so `//evil.example` or `/\\evil.example` must not become a link to another site: the WHATWG
- * parser reads the path as a browser would, and anything that leaves this origin falls back to the home page.
- */
-export function samePageTarget(path: string, querystring: string): { action: string; fields: [string, string][] } {
-  const staysHere = (target: string) => {
-    try {
-      return new URL(target, HERE).origin === HERE.origin;
-    } catch {
-      return false;
-    }
-  };
-  // Checked twice: dot segments can turn a same-site path into one that starts with `//` once resolved (`/.//x`).
-  const pathname = staysHere(path) ? new URL(path, HERE).pathname : '/';
-  const action = staysHere(pathname) ? pathname : '/';
-  const fields = [...new URLSearchParams(querystring)].filter(([name]) => name !== 'lang');
-  return { action, fields };
-}
-
-const displayNames = new Map<string, Intl.DisplayNames>();
-
-/** A language's name in the page's language ("French" on an English page), for labels such as "Name (French)". */
-function languageName(t: (id: string, params?: Record<string, unknown>) => string, locale: string, code: string): string {
-  let names = displayNames.get(locale);
-  if (!names) displayNames.set(locale, (names = new Intl.DisplayNames([locale], { type: 'language' })));
-  return t(`admin.languages.${code}`, { defaultValue: names.of(code) ?? code });
 }

@@ -1,17 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../config/config-error.js';
 import { flattenCatalog, type Catalog } from './catalog.js';
-import { CATALOG_DIR, describeLocale, LOCALES, SHIPPED, type LocaleInfo } from './locales.js';
+import { CATALOG_DIR, describeLocale, formatLocale, LOCALES, pluralLocale, SHIPPED, type LocaleInfo } from './locales.js';
 import { loadDistrictMessages } from './overrides.js';
 
-export { LOCALES, type LocaleInfo } from './locales.js';
+export { formatLocale, LOCALES, pluralLocale, type LocaleInfo } from './locales.js';
 
 /** A language tag Homeroom serves: one it ships, or one a district added. */
 export type Locale = string;
-
-/** Native names of the shipped languages. */
-export const LOCALE_NAMES: Record<string, string> = Object.fromEntries(SHIPPED.map((l) => [l.code, l.name]));
 
 export function loadCatalog(locale: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(CATALOG_DIR, `${locale}.json`), 'utf8'));
@@ -60,8 +57,8 @@ export async function createI18n(options: I18nOptions | string = {}): Promise<I1
     throw new ConfigError([`i18n.defaultLocale: "${defaultLocale}" is not one of the languages served (${[...catalogs.keys()].join(', ')})`]);
   }
   const codes = locales.map((l) => l.code);
-  const plurals = new Map(codes.map((l) => [l, new Intl.PluralRules(l)]));
-  const numbers = new Map(codes.map((l) => [l, new Intl.NumberFormat(l)]));
+  const plurals = new Map(codes.map((l) => [l, new Intl.PluralRules(pluralLocale(l))]));
+  const numbers = new Map(codes.map((l) => [l, new Intl.NumberFormat(formatLocale(l))]));
   const has = (locale: unknown): locale is Locale => typeof locale === 'string' && catalogs.has(locale);
 
   function t(asked: Locale, id: string, params?: Record<string, unknown>): string {

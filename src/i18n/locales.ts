@@ -45,5 +45,18 @@ export function describeLocale(code: string): LocaleInfo {
   return { code, name: name.charAt(0).toLocaleUpperCase(code) + name.slice(1), dir: direction === 'rtl' ? 'rtl' : 'ltr' };
 }
 
+/**
+ * The platform's CLDR data has no Haitian Creole: `Intl` would silently use the machine's own language instead, so
+ * plural rules and date and number formats would change with the server's LANG. Creole nouns do not inflect (the
+ * catalog's two plural forms carry the same text), and Haitian readers are used to French dates and numbers.
+ */
+const INTL_STAND_INS: Record<string, { format: string; plurals: string }> = { ht: { format: 'fr-HT', plurals: 'en' } };
+
+/** The tag to format dates and numbers with for a language. */
+export const formatLocale = (code: string): string => INTL_STAND_INS[code]?.format ?? code;
+
+/** The tag whose plural rules a language's catalog follows. */
+export const pluralLocale = (code: string): string => INTL_STAND_INS[code]?.plurals ?? code;
+
 /** A language tag as catalog files are named: `so`, `pt-BR`, `zh-Hant`. */
 export const LOCALE_TAG = /^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/;

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError } from '../config/load.js';
+import { ConfigError } from '../config/config-error.js';
 import { baseId, flattenCatalog, PLURAL_SUFFIX, placeholdersOf, placeholdersOfId, type Catalog } from './catalog.js';
-import { LOCALE_TAG } from './locales.js';
+import { LOCALE_TAG, pluralLocale } from './locales.js';
 
 export interface DistrictMessages {
   /** Language → the district's own messages (only those it changes, for a shipped language; all, for a new one). */
@@ -50,7 +50,7 @@ export function loadDistrictMessages(dir: string, english: Catalog, shipped: rea
     }
     const { catalog, invalid } = flattenCatalog(tree as Record<string, unknown>);
     for (const key of invalid) problems.push(`${where}: ${key}: a message must be text`);
-    const categories = new Intl.PluralRules(locale).resolvedOptions().pluralCategories as string[];
+    const categories = new Intl.PluralRules(pluralLocale(locale)).resolvedOptions().pluralCategories as string[];
 
     for (const [key, text] of catalog) {
       const id = baseId(key);

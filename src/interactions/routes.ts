@@ -44,15 +44,21 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
   }
 
-  /** Records the interaction's result and sends the browser back to the provider (Koa-native, unlike interactionFinished). */
-  async function finish(ctx: Context, result: InteractionResults, options: { mergeWithLastSubmission: boolean }) {
-    const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, options);
+  type Interaction = Awaited<ReturnType<typeof details>>;
+
+  /**
+   * Records the interaction's result and sends the browser back to the provider, as provider.interactionResult does
+   * but on the interaction this request already loaded (and checked against its cookie) instead of reading it again.
+   */
+  async function finish(ctx: Context, interaction: Interaction, result: InteractionResults, options: { mergeWithLastSubmission: boolean }) {
+    interaction.result = options.mergeWithLastSubmission && !('error' in result) ? { ...interaction.lastSubmission, ...result } : result;
+    await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
     ctx.status = 303;
-    ctx.redirect(returnTo);
+    ctx.redirect(interaction.returnTo);
   }
 
   /** Adds what the consent prompt found missing to the interaction's grant (creating it) and saves it. */
-  async function grantMissing(interaction: Awaited<ReturnType<typeof details>>): Promise<string> {
+  async function grantMissing(interaction: Interaction): Promise<string> {
     const grant = interaction.grantId
       ? (await provider.Grant.find(interaction.grantId))!
       : new provider.Grant({ accountId: interaction.session!.accountId, clientId: String(interaction.params.client_id) });
@@ -73,13 +79,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     return clientName(String(params.client_id));
   }
 
-  async function renderLogin(ctx: Context, uid: string, username: string | null, error?: string, status = 200) {
-    const interaction = await details(ctx);
+  async function renderLogin(ctx: Context, interaction: Interaction, username: string | null, error?: string, status = 200) {
     const appName = await appNameOf(interaction.params);
     views.render(
       ctx,
       username ? 'login/password' : 'login/username',
-      { uid, username, error, appName, helpLinks: helpLinksFor(deps.config, ctx.state.locale, deps.i18n, { onLogin: true }) },
+      { uid: interaction.uid, username, error, appName, helpLinks: helpLinksFor(deps.config, ctx.state.locale, deps.i18n, { onLogin: true }) },
       { title: 'login.title', status, private: true },
     );
   }
@@ -87,13 +92,13 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.get('/', async (ctx) => {
     const interaction = await details(ctx);
     if (interaction.prompt.name === 'login') {
-      return renderLogin(ctx, interaction.uid, await loginFlows.username(interaction.uid));
+      return renderLogin(ctx, interaction, await loginFlows.username(interaction.uid));
     }
     if (interaction.prompt.name === 'consent') {
       const client = await provider.Client.find(String(interaction.params.client_id));
       if (client?.metadata()[FIRST_PARTY]) {
         // The district's own apps never ask students to consent, even when the app asks for the prompt.
-        return finish(ctx, { consent: { grantId: await grantMissing(interaction) } }, { mergeWithLastSubmission: true });
+        return finish(ctx, interaction, { consent: { grantId: await grantMissing(interaction) } }, { mergeWithLastSubmission: true });
       }
       const scopes = String(interaction.params.scope ?? '')
         .split(' ')
@@ -107,7 +112,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const interaction = await details(ctx);
     const username = formField(ctx, 'username').trim();
     if (!username || username.length > MAX_USERNAME) {
-      return renderLogin(ctx, interaction.uid, null, 'login.errors.usernameRequired', 400);
+      return renderLogin(ctx, interaction, null, 'login.errors.usernameRequired', 400);
     }
     await loginFlows.chooseUsername(interaction.uid, username);
     seeOther(ctx, `/interaction/${interaction.uid}`);
@@ -128,35 +133,34 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
     const password = formField(ctx, 'password');
     if (!password || password.length > MAX_PASSWORD) {
-      return renderLogin(ctx, interaction.uid, username, 'login.errors.failed', 401);
+      return renderLogin(ctx, interaction, username, 'login.errors.failed', 401);
     }
     const outcome = await deps.authenticator.login(username, password, ctx.state.ip, devices.read(ctx));
     if (!outcome.ok) {
       if (outcome.reason === 'throttled') throw tooManyRequests(outcome.retryAfter);
-      return renderLogin(ctx, interaction.uid, username, 'login.errors.failed', 401);
+      return renderLogin(ctx, interaction, username, 'login.errors.failed', 401);
     }
     devices.write(ctx, outcome.deviceCookie);
-    await loginFlows.restart(interaction.uid);
+    // The login flow's record, which holds only the username, expires with the interaction and the purge removes it.
     // remember: false makes the provider session a browser-session cookie: shared family devices forget it on close.
-    await finish(ctx, { login: { accountId: outcome.account.id, remember: false } }, { mergeWithLastSubmission: false });
+    await finish(ctx, interaction, { login: { accountId: outcome.account.id, remember: false } }, { mergeWithLastSubmission: false });
   });
 
   router.post('/consent', formBody, csrf.verify, async (ctx) => {
     const interaction = await details(ctx);
     if (interaction.prompt.name !== 'consent') throw new AppError(400, 'INTERACTION_EXPIRED', 'errors.interactionExpired');
     if (formField(ctx, 'decision') !== 'allow') {
-      await finish(ctx, { error: 'access_denied', error_description: 'the user denied access' }, { mergeWithLastSubmission: false });
+      await finish(ctx, interaction, { error: 'access_denied', error_description: 'the user denied access' }, { mergeWithLastSubmission: false });
       return;
     }
     const accountId = interaction.session!.accountId;
     const grantId = await grantMissing(interaction);
     await deps.events.emit({ type: 'consent.granted', actorId: accountId, subjectId: accountId, ip: ctx.state.ip, data: { client: interaction.params.client_id } });
-    await finish(ctx, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    await finish(ctx, interaction, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });
 
   router.post('/abort', formBody, csrf.verify, async (ctx) => {
-    await details(ctx);
-    await finish(ctx, { error: 'access_denied', error_description: 'the user cancelled the sign-in' }, { mergeWithLastSubmission: false });
+    await finish(ctx, await details(ctx), { error: 'access_denied', error_description: 'the user cancelled the sign-in' }, { mergeWithLastSubmission: false });
   });
 
   return router;

@@ -60,9 +60,9 @@ export class PolicyService {
       questions: v['claim.questions'],
       claimDelay: v['roster.claimDelay'],
       tickets: { window: v['tickets.window'], mode: v['tickets.mode'] },
-      login: { perAccount: v['login.perAccount'], perAddress: v['login.perAddress'] },
+      login: { perAccount: v['login.perAccount'], perAddress: v['login.perAddress'], perDevice: v['login.perDevice'] },
       claim: { perAddress: v['claim.perAddress'], perStudent: v['claim.perStudent'] },
-      recovery: { perAccount: v['recovery.perAccount'], perAddress: v['recovery.perAddress'] },
+      recovery: { perAccount: v['recovery.perAccount'], perAddress: v['recovery.perAddress'], perDevice: v['recovery.perDevice'] },
       session: { ttl: v['session.ttl'] },
       readiness: { deadline: v['readiness.deadline'] },
     };

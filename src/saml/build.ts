@@ -1,16 +1,24 @@
 import type Provider from 'oidc-provider';
+import type { Account } from '../accounts/account.js';
+import type { Config } from '../config/load.js';
+import type { EventBus } from '../events/bus.js';
+import type { FlowStore } from '../flows/flow.js';
+import type { ClientRegistry } from '../oidc/clients.js';
 import { endSignInSession } from '../oidc/end-session.js';
 import { builtInClientSecret } from '../rp/relying-party.js';
-import type { Services } from '../services.js';
+import type { Logger } from '../shared/log.js';
+import type { Store } from '../store/database.js';
 import { SAML_BACKCHANNEL_PATH, SAML_BRIDGE_CLIENT_ID, SAML_CALLBACK_PATH, SamlBridge } from './bridge.js';
 import { SamlIdentityProvider, type SamlStores } from './identity-provider.js';
+import type { SamlKeys } from './keys.js';
+import type { ServiceProviderRegistry } from './service-providers.js';
 import { SamlSingleLogout } from './single-logout.js';
 
 /**
  * The SAML bridge is a first-party OIDC client, registered (or re-registered when the issuer moved) at start; the
  * first SAML key is made then too, rather than on the first sign-in (an RSA key and a certificate take a moment).
  */
-export async function ensureSamlBridgeClient(services: Pick<Services, 'config' | 'clients' | 'serverSecret' | 'samlKeys'>): Promise<void> {
+export async function ensureSamlBridgeClient(services: Pick<SamlWebServices, 'config' | 'clients' | 'serverSecret' | 'samlKeys'>): Promise<void> {
   await services.samlKeys.signingKey();
   const issuer = services.config.issuer;
   await services.clients.ensureBuiltIn({
@@ -25,6 +33,22 @@ export async function ensureSamlBridgeClient(services: Pick<Services, 'config' |
   });
 }
 
+/** What the SAML side uses from the composition root (src/services.ts), which passes its services as they are. */
+export interface SamlWebServices {
+  config: Config;
+  store: Store;
+  log: Logger;
+  events: EventBus;
+  clients: ClientRegistry;
+  serverSecret: string;
+  flows: FlowStore;
+  accounts: { findById(id: string): Promise<Account | null> };
+  samlProviders: ServiceProviderRegistry;
+  samlKeys: SamlKeys;
+  samlSessions: SamlStores['sessions'];
+  samlRequestIds: SamlStores['requestIds'];
+}
+
 /** The identity provider, its single logout and its bridge to the OIDC provider. */
 export interface SamlWeb {
   idp: SamlIdentityProvider;
@@ -33,7 +57,7 @@ export interface SamlWeb {
 }
 
 /** Builds them over the services and the running OIDC provider (the bridge is registered by ensureSamlBridgeClient). */
-export function createSamlWeb(services: Services, provider: Provider, internalBaseUrl: () => string): SamlWeb {
+export function createSamlWeb(services: SamlWebServices, provider: Provider, internalBaseUrl: () => string): SamlWeb {
   const { config } = services;
   const bridge = new SamlBridge({
     clientId: SAML_BRIDGE_CLIENT_ID,

@@ -19,6 +19,7 @@ import * as rpSessionBinding from './migrations/012_rp_session_binding.js';
 import * as flowBrowserBinding from './migrations/013_flow_browser_binding.js';
 import * as saml from './migrations/014_saml.js';
 import * as homeLanguages from './migrations/019_home_languages.js';
+import * as throttleWindowIndex from './migrations/016_throttle_window_index.js';
 import { openSqlite } from './sqlite-connection.js';
 import type { Database } from './tables.js';
 
@@ -51,6 +52,7 @@ const migrations: Record<string, Migration> = {
   '013_flow_browser_binding': flowBrowserBinding,
   '014_saml': saml,
   '019_home_languages': homeLanguages,
+  '016_throttle_window_index': throttleWindowIndex,
 };
 
 /** Names of all migrations, in the order they apply. */

@@ -3,7 +3,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILT_IN_TOPICS } from '../../src/help/links.js';
 import { createI18n, LOCALES, loadCatalog, negotiate, type Locale } from '../../src/i18n/i18n.js';
-import { CATALOG_DIR } from '../../src/i18n/locales.js';
+import { dateTimeFormat } from '../../src/i18n/format.js';
+import { CATALOG_DIR, pluralLocale } from '../../src/i18n/locales.js';
 import { SCOPE_CLAIMS } from '../../src/oidc/claims.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -132,7 +133,7 @@ describe('message catalogs', () => {
   test("plural forms: exactly the language's CLDR categories (zh, ko and vi have only `other`, Arabic all six)", () => {
     const problems: string[] = [];
     for (const locale of LOCALES) {
-      const categories = [...(new Intl.PluralRules(locale).resolvedOptions().pluralCategories as string[])].sort();
+      const categories = [...(new Intl.PluralRules(pluralLocale(locale)).resolvedOptions().pluralCategories as string[])].sort();
       expect(categories).toContain('other');
       const forms = new Map<string, string[]>();
       for (const key of catalogs[locale].keys()) {
@@ -151,6 +152,22 @@ describe('message catalogs', () => {
     const files = readdirSync(CATALOG_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
     expect([...LOCALES].sort()).toEqual(files);
     expect(LOCALES[0]).toBe('en');
+  });
+
+  test('the ten languages, in the switcher’s order, named in their own script, Arabic right-to-left', async () => {
+    const i18n = await createI18n();
+    expect(i18n.locales.map((l) => `${l.code} ${l.name} ${l.dir}`)).toEqual([
+      'en English ltr', 'es Español ltr', 'fr Français ltr', 'vi Tiếng Việt ltr', 'ht Kreyòl ayisyen ltr',
+      'ar العربية rtl', 'zh 中文（简体） ltr', 'ko 한국어 ltr', 'pt Português ltr', 'am አማርኛ ltr',
+    ]);
+  });
+
+  test('Haitian Creole, which the platform has no CLDR data for, does not follow the machine’s language', async () => {
+    // Without a stand-in, Intl would use the server's LANG: English months under en_US, French plural rules under fr_FR.
+    expect(dateTimeFormat('ht', { month: 'long', timeZone: 'UTC' }).format(Date.UTC(2026, 7, 10))).toBe('août');
+    expect(new Intl.PluralRules(pluralLocale('ht')).resolvedOptions().pluralCategories).toEqual(['one', 'other']);
+    const i18n = await createI18n();
+    expect(i18n.t('ht', 'errors.tooManyAttempts', { count: 2000 })).toContain(new Intl.NumberFormat('fr-HT').format(2000));
   });
 
   test('placeholders are well formed: every {{ is closed, and no single-brace {name} that would be shown as is', () => {
