@@ -25,6 +25,11 @@ ENV NODE_ENV=production \
     PORT=3000 \
     HOMEROOM_DATA_DIR=/app/data \
     HOMEROOM_DEMO=0
+# Chromium prints the letters to families (homeroom letters, the console's and My students' downloads); the Noto fonts
+# cover every script the letters are written in (Arabic, Ethiopic, Han, Hangul …). print.chromiumPath names it.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends chromium fonts-noto-core fonts-noto-cjk fonts-dejavu-core \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 # Application files belong to root and are read-only for the `node` user; only /app/data is writable.
 COPY --from=deps /app/node_modules ./node_modules

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { stringify as stringifyYaml } from 'yaml';
@@ -10,6 +10,9 @@ import { cliImport } from './roster/cli-import.js';
 import { lineProgress, terminalProgress } from './roster/progress.js';
 import { reportText } from './roster/report-text.js';
 import { launchUrlOf } from './oidc/clients.js';
+import { openPdfPrinter } from './print/pdf.js';
+import type { HomeLanguageReport } from './home-language/home-languages.js';
+import { importRosterLanguages } from './home-language/roster-column.js';
 import { rotateSigningKey } from './oidc/keys.js';
 import { readSpMetadata } from './saml/metadata.js';
 import { ATTRIBUTES, DEFAULT_ATTRIBUTE_NAMES, NAME_ID_SOURCES, type AttributeKey, type NewServiceProvider, type ServiceProvider } from './saml/service-providers.js';
@@ -331,8 +334,11 @@ roster
   .action(async (path: string, opts) => {
     const progress = process.stderr.isTTY && !opts.json ? terminalProgress(process.stderr) : lineProgress((line) => process.stderr.write(`${line}\n`));
     const options = { dryRun: Boolean(opts.dryRun), allowPartial: Boolean(opts.allowPartial), force: Boolean(opts.force) };
-    const report = await cliImport(config(), path, options, progress);
-    print(opts.json, report, reportText(report));
+    const cfg = config();
+    const report = await cliImport(cfg, path, options, progress);
+    const column = cfg.roster.homeLanguageColumn;
+    const languages = column && report.status === 'applied' ? await withServices((services) => importRosterLanguages(services.homeLanguages, path, column)) : null;
+    print(opts.json, languages ? { ...report, homeLanguages: languages } : report, reportText(report) + (languages ? `\n${homeLanguageText(languages)}` : ''));
     process.exitCode = EXIT_CODES[report.status];
   });
 
@@ -350,6 +356,44 @@ roster
             .join('\n')
         : 'No roster import yet.';
       print(opts.json, opts.limit === '1' ? (runs[0] ?? null) : runs, text);
+    });
+  });
+
+function homeLanguageText(report: HomeLanguageReport): string {
+  const counts = Object.entries(report.languages).map(([code, n]) => `${code} ${n}`).join(', ');
+  return `Home languages: ${report.rows} rows, ${report.stored} stored${counts ? ` (${counts})` : ''}, ${report.blank} without a value, ${report.unknownLanguage} unknown languages (district default kept), ${report.unknownStudent} unknown students`;
+}
+
+const languages = program.command('languages').description("students' home languages (the default language of their pages and letters)");
+languages
+  .command('import <file>')
+  .description('read a CSV file studentId,language from the student information system (codes such as es or spa, or names such as Spanish or Español)')
+  .option('--json', 'print the report as JSON')
+  .action(async (file: string, opts) => {
+    await withServices(async (services) => {
+      const report = await services.homeLanguages.importMapping(createReadStream(resolve(file)), null);
+      print(opts.json, report, homeLanguageText(report));
+    });
+  });
+
+program
+  .command('letters')
+  .description("print the letters to families: one page per student, in the home language with English on the back, as PDF")
+  .requiredOption('--school <id>', "the school's roster sourcedId or its identifier (orgs.csv)")
+  .option('--class <id>', "only this class's students (its roster sourcedId, classes.csv)")
+  .option('--lang <code>', "auto: each student's home language; or one language code for every letter", 'auto')
+  .option('--out <file>', 'the PDF file to write', 'letters.pdf')
+  .action(async (opts) => {
+    await withServices(async (services) => {
+      const selection = await services.letters.select({ school: opts.school, classId: opts.class ?? null, lang: opts.lang });
+      const printer = await openPdfPrinter(services.config.print.chromiumPath);
+      try {
+        const out = resolve(opts.out);
+        const pages = await services.letters.print(selection, printer, createWriteStream(out), { id: null });
+        process.stdout.write(`${selection.students.length} students, ${pages} pages: ${out}\n`);
+      } finally {
+        await printer.close();
+      }
     });
   });
 

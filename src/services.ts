@@ -17,7 +17,9 @@ import { ClaimService } from './claim/claim-service.js';
 import { auditedEvents } from './events/audited.js';
 import type { EventBus } from './events/bus.js';
 import { FlowRunner } from './flows/engine.js';
+import { HomeLanguages } from './home-language/home-languages.js';
 import { createI18n, type I18n } from './i18n/i18n.js';
+import { Letters } from './letters/letters.js';
 import { LoginFlows } from './interactions/login-flow.js';
 import { DEMO_APP_CLIENT_ID, DEMO_APP_PATH, PORTAL_CLIENT_ID } from './oidc/built-in-clients.js';
 import { PolicyService } from './policies/policy-service.js';
@@ -38,6 +40,8 @@ import { SqlAccountStore } from './store/accounts-repo.js';
 import { SqlAuditSearch } from './store/admin-audit-repo.js';
 import { SqlAdminDirectory } from './store/admin-directory-repo.js';
 import { SqlHelpLinkStore } from './store/admin-help-links-repo.js';
+import { SqlHomeLanguageStore } from './store/home-languages-repo.js';
+import { SqlLetterStore } from './store/letters-repo.js';
 import { SqlAuditLog } from './store/audit-repo.js';
 import { SqlClaimStore } from './store/claim-repo.js';
 import { SqlClientStore } from './store/clients-repo.js';
@@ -116,6 +120,10 @@ export interface Services {
   samlKeys: SamlKeys;
   samlSessions: SqlSamlSessions;
   samlRequestIds: SqlSamlRequestIds;
+  /** Each student's home language, from the roster's column or a mapping file. */
+  homeLanguages: HomeLanguages;
+  /** The printed letters to families. */
+  letters: Letters;
 }
 
 /** What needs the running OIDC provider (ending sessions, back-channel logout) and the web app's own clients. */
@@ -165,13 +173,22 @@ export async function createServices(config: Config, store: Store, log: Logger =
   const claimService = new ClaimService(claims, hasher, throttle, claimSettings, events);
   const sqliteFile = store.raw.sqlite && !store.raw.sqlite.memory ? store.raw.sqlite.name : null;
   const readinessSettings = () => ({ timeZone: config.district.timeZone, deadline: policies.current().readiness.deadline });
+  const i18n = await createI18n(config.i18n);
+  // Read at each print: the deadline is a policy the admin console can change while running.
+  const letterSettings = () => ({
+    defaultLocale: config.i18n.defaultLocale,
+    timeZone: config.district.timeZone,
+    deadline: policies.current().readiness.deadline,
+    paper: config.letters.paper,
+    chunk: config.letters.chunk,
+  });
 
   return {
     config,
     store,
     log,
     events,
-    i18n: await createI18n(config.i18n),
+    i18n,
     hasher,
     accounts,
     authenticator,
@@ -210,6 +227,8 @@ export async function createServices(config: Config, store: Store, log: Logger =
     ),
     samlSessions: new SqlSamlSessions(store.db),
     samlRequestIds: new SqlSamlRequestIds(store.db),
+    homeLanguages: new HomeLanguages(new SqlHomeLanguageStore(store.db), () => i18n.locales.map((l) => l.code), events),
+    letters: new Letters(new SqlLetterStore(store.db), i18n, config, letterSettings, events),
   };
 }
 

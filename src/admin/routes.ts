@@ -7,6 +7,7 @@ import { auditPages } from './pages/audit.js';
 import { googlePages } from './pages/google.js';
 import { helpLinksPages } from './pages/help-links.js';
 import { homePage } from './pages/home.js';
+import { lettersPage } from './pages/letters.js';
 import { lockoutsPage } from './pages/lockouts.js';
 import { policiesPage } from './pages/policies.js';
 import { rosterPages } from './pages/roster.js';
@@ -21,6 +22,6 @@ export type AdminDeps = ConsoleServices & PageDeps & { signedIn: SignedInAs };
 export function adminRoutes(deps: AdminDeps): Router {
   const router = pageRouter(deps);
   const kit = consoleKit(router, deps, deps, deps.signedIn(['admin']));
-  for (const pages of [homePage, appsPages, samlAppsPages, googlePages, helpLinksPages, policiesPage, lockoutsPage, rosterPages, auditPages]) pages(kit);
+  for (const pages of [homePage, appsPages, samlAppsPages, googlePages, helpLinksPages, policiesPage, lockoutsPage, rosterPages, lettersPage, auditPages]) pages(kit);
   return router;
 }

@@ -15,6 +15,7 @@ export function claimRoutes(deps: ClaimDeps): Router {
     prefix: '/claim',
     viewFolder: 'claim',
     runner: deps.claimFlows,
+    identified: (flow) => flow.context.accountId ?? null,
     async locals(ctx, flow) {
       return {
         questions: questionPool(config.claim.questions, ctx.state.locale, i18n),

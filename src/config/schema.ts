@@ -83,10 +83,16 @@ export const configSchema = z.strictObject({
         }, 'expected an IANA time zone such as America/New_York')
         .default('UTC')
         .describe('time zone of dates shown to families and staff (an IANA name such as `America/New_York`)'),
+      helpDesk: z
+        .string()
+        .max(200)
+        .default('')
+        .describe("how families reach the district's help desk (a phone number, an address), printed on the letters; empty: the letters send families to the student's teacher"),
     })
     .default({
       name: { en: 'Maple Valley Schools', fr: 'Écoles de Maple Valley' },
       timeZone: 'UTC',
+      helpDesk: '',
     }),
   claim: z
     .strictObject({
@@ -248,6 +254,11 @@ export const configSchema = z.strictObject({
         .min(64)
         .optional()
         .describe('megabytes of JavaScript heap each thread of `homeroom roster import` may use: a hard bound (the import runs in a thread with it, and one that needs more stops with nothing changed); unset, the heap is not bounded'),
+      homeLanguageColumn: z
+        .string()
+        .regex(/^[A-Za-z0-9_.:-]+$/, 'expected a users.csv column name such as metadata.homeLanguage')
+        .optional()
+        .describe("users.csv column holding each student's home language (a code such as es or spa, or a name such as Spanish or Español), read at each import; default: none (see `homeroom languages import` for a mapping file)"),
     })
     .default({
       studentIdSource: 'identifier',
@@ -256,6 +267,17 @@ export const configSchema = z.strictObject({
       maxDisableShare: 0.1,
       watchInterval: 60,
     }),
+  print: z
+    .strictObject({
+      chromiumPath: z.string().min(1).default('/usr/bin/chromium').describe("the Chromium that prints PDFs (letters to families): Debian's package chromium, with fonts-noto-core and fonts-noto-cjk for every script"),
+    })
+    .default({ chromiumPath: '/usr/bin/chromium' }),
+  letters: z
+    .strictObject({
+      paper: z.enum(['letter', 'a4']).default('letter').describe('paper size of the letters to families'),
+      chunk: z.number().int().min(1).max(1000).default(100).describe('students printed per Chromium document; bounds the memory of a school-wide print'),
+    })
+    .default({ paper: 'letter', chunk: 100 }),
   metrics: z
     .strictObject({
       enabled: z.boolean().default(false).describe('serve `GET /metrics` (Prometheus text format). Off, the path answers 404'),

@@ -10,7 +10,7 @@ import type { LoginFlows } from '../interactions/login-flow.js';
 import type { Services } from '../services.js';
 import { deviceCookie, type DeviceCookie } from './device-cookie.js';
 import { formBody, formFields } from './middleware/body.js';
-import { preferAppLocales } from './middleware/locale.js';
+import { preferAppLocales, preferHomeLanguage } from './middleware/locale.js';
 import { pageRouter, type PageDeps } from './page-router.js';
 import { seeOther } from './redirect.js';
 import { QueryValues } from '../shared/query-values.js';
@@ -137,7 +137,7 @@ export function continueToSignIn<C extends { interactionUid: string | null; user
 }
 
 /** What the pages of a flow reached from the sign-in page use. */
-export type SignInFlowDeps = Pick<Services, 'config' | 'i18n' | 'loginFlows'> & PageDeps & { provider: Provider };
+export type SignInFlowDeps = Pick<Services, 'config' | 'i18n' | 'loginFlows' | 'homeLanguages'> & PageDeps & { provider: Provider };
 
 export interface SignInFlowPagesOptions<C> extends SignInFlowDeps {
   prefix: string;
@@ -145,6 +145,8 @@ export interface SignInFlowPagesOptions<C> extends SignInFlowDeps {
   runner: FlowRunner<C>;
   /** The flow's own locals for a step's page (the password rules and the restart link are added). */
   locals(ctx: Context, flow: Flow<C>): Promise<Record<string, unknown>>;
+  /** The student the flow has established (so the page may take their home language), or null while unknown. */
+  identified(flow: Flow<C>): string | null;
 }
 
 /**
@@ -167,6 +169,8 @@ export function signInFlowPages<C extends { interactionUid: string | null; usern
       return { interactionUid: interactionFromQuery(ctx) } as C;
     },
     async language(ctx, flow) {
+      const accountId = options.identified(flow);
+      if (accountId) preferHomeLanguage(ctx, options.i18n, await options.homeLanguages.of(accountId));
       // The app that sent the family here may have asked for a language (ui_locales): its sign-in kept it.
       const uid = flow.context.interactionUid;
       const interaction = uid ? await options.provider.Interaction.find(uid) : undefined;

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import type { Role } from '../accounts/account.js';
 import { formBody } from '../http/middleware/body.js';
+import { preferHomeLanguage } from '../http/middleware/locale.js';
 import { pageRouter, type PageDeps } from '../http/page-router.js';
 import { seeOther } from '../http/redirect.js';
 import { helpLinksFor } from '../help/links.js';
@@ -12,7 +13,7 @@ import { backchannelLogout } from '../rp/backchannel-logout.js';
 import type { Services, WebServices } from '../services.js';
 import { sameOriginPath } from '../shared/same-origin.js';
 
-export type PortalDeps = Pick<Services, 'config' | 'accounts' | 'clients' | 'samlProviders' | 'i18n' | 'log'> & Pick<WebServices, 'portal'> & PageDeps;
+export type PortalDeps = Pick<Services, 'config' | 'accounts' | 'clients' | 'samlProviders' | 'i18n' | 'log' | 'homeLanguages'> & Pick<WebServices, 'portal'> & PageDeps;
 
 /**
  * The portal at `/`: a first-party app that signs in through the provider like any other, then shows the person's
@@ -30,6 +31,7 @@ export function portalRoutes(deps: PortalDeps): Router {
       await rp.logout(ctx, `${deps.config.issuer}/signed-out`);
       return seeOther(ctx, '/');
     }
+    preferHomeLanguage(ctx, deps.i18n, await deps.homeLanguages.of(account.id));
     // Tiles by role, school and grade, as each app's settings in the admin console say; OIDC and SAML apps alike.
     const viewer = { roles: account.roles as Role[], schoolIds: account.schools.map((s) => s.id), grade: account.grade };
     const [apps, samlApps] = await Promise.all([deps.clients.portalApps(viewer), deps.samlProviders.portalApps(viewer)]);

@@ -14,6 +14,9 @@ export function recoveryRoutes(deps: RecoveryDeps): Router {
     prefix: '/recover',
     viewFolder: 'recovery',
     runner: deps.recoveryFlows,
+    // Only once the answers are right: a page turning to the student's language after the username step would tell a
+    // stranger that the username exists.
+    identified: (flow) => (flow.context.verified ? (flow.context.accountId ?? null) : null),
     async locals(ctx, flow) {
       const pool = questionPool(config.claim.questions, ctx.state.locale, i18n);
       const text = (id: string) => pool.find((q) => q.id === id)?.text ?? i18n.t(ctx.state.locale, `questions.${id}`, { defaultValue: '' });

@@ -4,6 +4,7 @@ import { accountEmail } from '../accounts/email.js';
 import { formBody, formField, formValues } from '../http/middleware/body.js';
 import { dateTimeFormat } from '../i18n/format.js';
 import { isLocale } from '../i18n/i18n.js';
+import { letterLanguage, sendLetters } from '../http/letters-download.js';
 import { seeOther } from '../http/redirect.js';
 import { pageRouter, type PageDeps } from '../http/page-router.js';
 import type { SignedInAs } from '../http/signed-in.js';
@@ -13,7 +14,7 @@ import { QueryValues } from '../shared/query-values.js';
 import { MAX_BULK } from './staff-service.js';
 
 /** Teachers' "My students" and reset requests, and the help desk's queue. Thin: every decision is in StaffService. */
-export type StaffDeps = Pick<Services, 'config' | 'i18n'> & Pick<WebServices, 'staff'> & PageDeps & { signedIn: SignedInAs };
+export type StaffDeps = Pick<Services, 'config' | 'i18n' | 'letters'> & Pick<WebServices, 'staff'> & PageDeps & { signedIn: SignedInAs };
 
 export function staffRoutes(deps: StaffDeps): Router {
   const { staff: service, views, csrf } = deps;
@@ -59,6 +60,13 @@ export function staffRoutes(deps: StaffDeps): Router {
       { student, windowNotice: window.open ? null : { reason: window.reason, date: date(ctx.state.locale, window.date) }, direct: service.settings().tickets.mode === 'direct' },
       { title: 'staff.reset.title', private: true },
     );
+  });
+
+  router.get('/staff/classes/:classId/letters', teacher, async (ctx) => {
+    const classes = await service.classes(me(ctx));
+    if (!classes.some((c) => c.classId === ctx.params.classId)) throw forbidden('NOT_YOUR_CLASS', 'readiness.errors.notYourClass');
+    const selection = await deps.letters.selectClass(ctx.params.classId, letterLanguage(ctx));
+    await sendLetters(ctx, deps.letters, selection, deps.config.print.chromiumPath, me(ctx).id);
   });
 
   router.post('/staff/tickets', formBody, csrf.verify, teacher, async (ctx) => {

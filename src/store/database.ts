@@ -20,6 +20,7 @@ import * as flowBrowserBinding from './migrations/013_flow_browser_binding.js';
 import * as saml from './migrations/014_saml.js';
 import * as accountsWithoutEmail from './migrations/015_accounts_without_email.js';
 import * as throttleWindowIndex from './migrations/016_throttle_window_index.js';
+import * as homeLanguages from './migrations/019_home_languages.js';
 import { openSqlite } from './sqlite-connection.js';
 import type { Database } from './tables.js';
 
@@ -53,6 +54,7 @@ const migrations: Record<string, Migration> = {
   '014_saml': saml,
   '015_accounts_without_email': accountsWithoutEmail,
   '016_throttle_window_index': throttleWindowIndex,
+  '019_home_languages': homeLanguages,
 };
 
 /** Names of all migrations, in the order they apply. */

@@ -29,6 +29,13 @@ export interface AccountsTable {
   first_login_at: Millis | null;
 }
 
+export interface HomeLanguagesTable {
+  account_id: string;
+  language: string;
+  source: 'roster' | 'file';
+  updated_at: Millis;
+}
+
 export interface AccountRolesTable {
   account_id: string;
   role: string;
@@ -384,6 +391,7 @@ export interface Database {
   account_roles: AccountRolesTable;
   schools: SchoolsTable;
   account_schools: AccountSchoolsTable;
+  home_languages: HomeLanguagesTable;
   password_history: PasswordHistoryTable;
   oidc_clients: OidcClientsTable;
   oidc_payloads: OidcPayloadsTable;

@@ -31,6 +31,16 @@ export function locale(i18n: I18n, fallback: Locale, secure: boolean): Middlewar
 }
 
 /**
+ * A student's home language (from the roster) once the page knows whose it is: the portal after sign-in, a claim once
+ * the student is identified, a recovery once the answers are checked. The person's own choice with the switcher wins.
+ */
+export function preferHomeLanguage(ctx: Context, i18n: I18n, language: string | null | undefined): void {
+  if (ctx.state.localeChosen || !i18n.has(language)) return;
+  ctx.state.locale = language;
+  ctx.state.t = i18n.translator(language);
+}
+
+/**
  * An app's `ui_locales` reaches the login pages inside the stored authorization request, not the page's own URL:
  * honour it there unless the person picked a language themselves.
  */

@@ -1,0 +1,38 @@
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Context } from 'koa';
+import type { LetterLanguage, LetterSelection, Letters } from '../letters/letters.js';
+import { openPdfPrinter } from '../print/pdf.js';
+
+/** `?lang=` of a letters download: a language code, or `auto` (each student's home language) when absent. */
+export function letterLanguage(ctx: Context): LetterLanguage {
+  return typeof ctx.query.lang === 'string' && ctx.query.lang ? ctx.query.lang : 'auto';
+}
+
+/**
+ * Prints the letters to a temporary file and streams it as a PDF download. The file is complete before the response
+ * starts, so a failure (Chromium missing, a bad page) is an error page rather than a truncated file.
+ */
+export async function sendLetters(ctx: Context, letters: Letters, selection: LetterSelection, chromiumPath: string, actorId: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'homeroom-letters-'));
+  const file = join(dir, 'letters.pdf');
+  const removeFile = () => rmSync(dir, { recursive: true, force: true });
+  try {
+    const printer = await openPdfPrinter(chromiumPath);
+    try {
+      await letters.print(selection, printer, createWriteStream(file), { id: actorId, ip: ctx.state.ip ?? null });
+    } finally {
+      await printer.close();
+    }
+  } catch (error) {
+    removeFile();
+    throw error;
+  }
+  const body = createReadStream(file);
+  body.once('close', removeFile);
+  ctx.type = 'application/pdf';
+  ctx.attachment(letters.fileName(selection));
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = body;
+}

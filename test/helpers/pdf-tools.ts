@@ -1,0 +1,50 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Tests read PDFs with poppler-utils (pdftotext, pdftoppm) and decode QR codes with zbar-tools (zbarimg). */
+
+export function pdfText(file: string, page?: number): string {
+  const range = page ? ['-f', String(page), '-l', String(page)] : [];
+  return execFileSync('pdftotext', ['-enc', 'UTF-8', ...range, file, '-'], { encoding: 'utf8' });
+}
+
+export function pdfPages(file: string): number {
+  const info = execFileSync('pdfinfo', [file], { encoding: 'utf8' });
+  return Number(/^Pages:\s+(\d+)/m.exec(info)![1]);
+}
+
+export interface Word {
+  text: string;
+  xMin: number;
+  xMax: number;
+  yMin: number;
+  yMax: number;
+}
+
+/** The words of one page with their boxes, and the page's width (points). */
+export function pdfWords(file: string, page: number): { width: number; words: Word[] } {
+  const html = execFileSync('pdftotext', ['-bbox', '-enc', 'UTF-8', '-f', String(page), '-l', String(page), file, '-'], { encoding: 'utf8' });
+  const width = Number(/<page width="([\d.]+)"/.exec(html)![1]);
+  const words = [...html.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g)].map((m) => ({
+    xMin: Number(m[1]),
+    yMin: Number(m[2]),
+    xMax: Number(m[3]),
+    yMax: Number(m[4]),
+    text: m[5],
+  }));
+  return { width, words };
+}
+
+/** The QR codes zbarimg finds on a page rendered at 150 dpi. */
+export function qrCodes(file: string, page: number): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'homeroom-qr-'));
+  try {
+    execFileSync('pdftoppm', ['-r', '150', '-f', String(page), '-l', String(page), '-png', file, join(dir, 'page')]);
+    const image = join(dir, readdirSync(dir)[0]);
+    return execFileSync('zbarimg', ['--quiet', '--raw', image], { encoding: 'utf8' }).trim().split('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
