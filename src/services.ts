@@ -18,6 +18,7 @@ import { FlowRunner } from './flows/engine.js';
 import { createI18n, type I18n } from './i18n/i18n.js';
 import { LoginFlows } from './interactions/login-flow.js';
 import { DEMO_APP_CLIENT_ID, DEMO_APP_PATH, PORTAL_CLIENT_ID } from './oidc/built-in-clients.js';
+import { SecondFactors } from './mfa/second-factor.js';
 import { PolicyService } from './policies/policy-service.js';
 import { ReadinessService } from './readiness/service.js';
 import { recoveryFlow, type RecoveryContext } from './recovery/recovery-flow.js';
@@ -39,6 +40,7 @@ import { SqlClaimStore } from './store/claim-repo.js';
 import { SqlClientStore } from './store/clients-repo.js';
 import { withMigratedStore, type Store } from './store/database.js';
 import { SqlFlowStore } from './store/flows-repo.js';
+import { SqlMfaStore } from './store/mfa-repo.js';
 import { SqlLockoutStore } from './store/lockouts-repo.js';
 import { SqlPolicyStore } from './store/policies-repo.js';
 import { SqlReadinessStore } from './store/readiness-repo.js';
@@ -95,6 +97,8 @@ export interface Services {
   rosterRuns: SqlRosterRuns;
   /** The console's actions on apps, each audited. */
   appAdmin: AppAdmin;
+  /** Staff's second factors (authenticator apps, recovery codes) and the policy of who must use one. */
+  secondFactors: SecondFactors;
   /** The username step of the provider's sign-in, kept per interaction. */
   loginFlows: LoginFlows;
   /** "Claim my Account" flows. */
@@ -184,6 +188,8 @@ export async function createServices(config: Config, store: Store, log: Logger =
     adminDirectory: new SqlAdminDirectory(store.db),
     rosterRuns: new SqlRosterRuns(store.db),
     appAdmin: new AppAdmin(clients, events),
+    // Read at each sign-in: the roles that must use a second factor are a policy.
+    secondFactors: new SecondFactors(new SqlMfaStore(store.db), sealer, throttle, serverSecret, () => ({ ...config.mfa, perAddress: config.login.perAddress }), events),
     loginFlows: new LoginFlows(flows, config.session.interactionTtl),
     claimFlows: new FlowRunner(claimFlow(claimService, { accounts, policy: passwordPolicy, hasher }, config.claim.flowTtl), flows, events),
     readiness: new ReadinessService(new SqlReadinessStore(store.db, store.engine, sqliteFile), readinessSettings, log),

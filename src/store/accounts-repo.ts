@@ -35,6 +35,7 @@ export class SqlAccountStore implements AccountStore {
       lastLoginAt: row.last_login_at,
       roles: roles.filter((r) => r.account_id === row.id).map((r) => r.role as Role).sort(),
       schools: schools.filter((s) => s.account_id === row.id).map((s) => ({ id: s.id, name: s.name })),
+      secondFactor: Number(row.second_factor) === 1,
     }));
   }
 

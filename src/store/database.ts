@@ -18,6 +18,7 @@ import * as rosterEnrollmentKeys from './migrations/011_roster_enrollment_keys.j
 import * as rpSessionBinding from './migrations/012_rp_session_binding.js';
 import * as flowBrowserBinding from './migrations/013_flow_browser_binding.js';
 import * as saml from './migrations/014_saml.js';
+import * as mfa from './migrations/020_mfa.js';
 import { openSqlite } from './sqlite-connection.js';
 import type { Database } from './tables.js';
 
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '012_rp_session_binding': rpSessionBinding,
   '013_flow_browser_binding': flowBrowserBinding,
   '014_saml': saml,
+  '020_mfa': mfa,
 };
 
 /** Names of all migrations, in the order they apply. */
