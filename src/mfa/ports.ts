@@ -31,4 +31,6 @@ export interface MfaStore {
   rename(accountId: string, factorId: string, name: string): Promise<boolean>;
   /** Removes one factor; with the last one go the recovery codes and the account's flag. False when not found. */
   remove(accountId: string, factorId: string): Promise<boolean>;
+  /** Removes every factor and recovery code of the account (a help-desk reset); returns how many factors went. */
+  removeAll(accountId: string): Promise<number>;
 }

@@ -11,7 +11,7 @@ import { AppError, notFound } from '../shared/errors.js';
 import { SetupFlows } from './setup-flows.js';
 import { totpSetup } from './totp-setup.js';
 
-export type SecurityDeps = Pick<Services, 'config' | 'i18n' | 'secondFactors' | 'flows' | 'sealer'> & PageDeps & { signedIn: SignedInAs };
+export type SecurityDeps = Pick<Services, 'config' | 'i18n' | 'secondFactors' | 'flows' | 'sealer' | 'accounts'> & PageDeps & { signedIn: SignedInAs };
 
 /** Roles that may manage a second factor: all staff. Students are never offered one. */
 export const STAFF_ROLES = ['teacher', 'staff', 'helpdesk', 'admin'] as const;
@@ -23,6 +23,7 @@ export function securityRoutes(deps: SecurityDeps): Router {
   const { secondFactors, views, csrf } = deps;
   const router = pageRouter(deps);
   const staff = deps.signedIn([...STAFF_ROLES]);
+  const desk = deps.signedIn(['helpdesk', 'admin']);
   const setups = new SetupFlows(deps.flows);
   const me = (ctx: Context) => ctx.state.account as Account;
   const dateTime = (locale: string, ms: number) => dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: deps.config.district.timeZone }).format(ms);
@@ -105,8 +106,40 @@ export function securityRoutes(deps: SecurityDeps): Router {
     const factors = await secondFactors.list(account.id);
     if (!factors.some((f) => f.id === ctx.params.factor)) throw new AppError(404, 'FACTOR_NOT_FOUND', 'mfa.errors.notFound');
     if (factors.length === 1 && secondFactors.required(account)) throw new AppError(409, 'LAST_FACTOR_REQUIRED', 'mfa.errors.lastFactorRequired');
-    await secondFactors.remove(account, account, String(ctx.params.factor), ctx.state.ip);
+    await secondFactors.remove(account, String(ctx.params.factor), ctx.state.ip);
     seeOther(ctx, '/account/security?done=removed');
+  });
+
+  async function renderDesk(ctx: Context, username: string, form: { ticket: string }, error?: string, status = 200) {
+    const person = username ? await deps.accounts.findByUsername(username) : null;
+    const found = person && STAFF_ROLES.some((role) => person.roles.includes(role)) ? person : null;
+    const factors = found ? await secondFactors.list(found.id) : [];
+    const done = ctx.query.done === 'reset';
+    views.render(
+      ctx,
+      'mfa/helpdesk',
+      { username, person: found, factors, form, error, done, notFound: Boolean(username) && !found, formatTime: (ms: number) => dateTime(ctx.state.locale, ms) },
+      { title: 'mfa.helpdesk.title', status, private: true },
+    );
+  }
+
+  // The help desk sees names, kinds and dates of a staff member's factors, never a secret or a code.
+  router.get('/helpdesk/second-factors', desk, async (ctx) => {
+    await renderDesk(ctx, typeof ctx.query.username === 'string' ? ctx.query.username.trim().slice(0, 100) : '', { ticket: '' });
+  });
+
+  router.post('/helpdesk/second-factors/reset', desk, formBody, csrf.verify, async (ctx) => {
+    const username = formField(ctx, 'username').trim();
+    const ticket = formField(ctx, 'ticket');
+    const person = await deps.accounts.findByUsername(username);
+    if (!person || !STAFF_ROLES.some((role) => person.roles.includes(role))) throw new AppError(404, 'NOT_STAFF', 'mfa.helpdesk.notFound');
+    try {
+      await secondFactors.reset(me(ctx), person, ticket, ctx.state.ip);
+    } catch (error) {
+      if (error instanceof AppError && error.status === 400) return renderDesk(ctx, username, { ticket }, error.messageId, 400);
+      throw error;
+    }
+    seeOther(ctx, `/helpdesk/second-factors?username=${encodeURIComponent(person.username)}&done=reset`);
   });
 
   return router;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { usernameKey, type Account, type Role } from '../accounts/account.js';
 import type { EventBus } from '../events/bus.js';
+import { AppError, badRequest } from '../shared/errors.js';
 import type { Sealer } from '../shared/seal.js';
 import { throttleKeys } from '../throttle/keys.js';
 import type { Throttle, ThrottleRule } from '../throttle/throttle.js';
@@ -23,6 +24,7 @@ export interface PendingTotp {
 }
 
 const MAX_NAME = 60;
+const MAX_TICKET = 300;
 
 /**
  * Second factors for staff: authenticator-app codes (RFC 6238) and recovery codes. Code attempts are counted before
@@ -144,11 +146,27 @@ export class SecondFactors {
     return true;
   }
 
-  /** `actor` removes one of `account`'s factors (the owner, or the help desk with a ticket). */
-  async remove(actor: Account, account: Account, factorId: string, ip: string | null, ticket?: string): Promise<boolean> {
+  /** The owner removes one of their factors. */
+  async remove(account: Account, factorId: string, ip: string | null): Promise<boolean> {
     if (!(await this.store.remove(account.id, factorId))) return false;
-    await this.events.emit({ type: 'mfa.removed', actorId: actor.id, subjectId: account.id, ip, data: { factor: factorId, ...(ticket ? { ticket } : {}) } });
+    await this.events.emit({ type: 'mfa.removed', actorId: account.id, subjectId: account.id, ip, data: { factor: factorId } });
     return true;
+  }
+
+  /**
+   * The help desk removes every factor of a staff member who lost them, under a ticket (its reference and how the
+   * person's identity was checked, kept in the audit log). Nobody resets their own, and only an administrator resets
+   * an administrator's: otherwise the help desk could take over the accounts that govern it.
+   */
+  async reset(actor: Account, account: Account, ticket: string, ip: string | null): Promise<number> {
+    if (actor.id === account.id) throw new AppError(403, 'OWN_FACTORS', 'mfa.helpdesk.errors.own');
+    if (account.roles.includes('admin') && !actor.roles.includes('admin')) throw new AppError(403, 'ADMIN_FACTORS', 'mfa.helpdesk.errors.admin');
+    const text = ticket.trim();
+    if (!text) throw badRequest('TICKET_REQUIRED', 'mfa.helpdesk.errors.ticketRequired');
+    if ([...text].length > MAX_TICKET) throw badRequest('TICKET_TOO_LONG', 'mfa.helpdesk.errors.ticketTooLong', { max: MAX_TICKET });
+    const removed = await this.store.removeAll(account.id);
+    await this.events.emit({ type: 'mfa.reset', actorId: actor.id, subjectId: account.id, ip, data: { ticket: text, factors: removed } });
+    return removed;
   }
 }
 

@@ -97,4 +97,13 @@ export class SqlMfaStore implements MfaStore {
       return true;
     });
   }
+
+  async removeAll(accountId: string): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const result = await trx.deleteFrom('mfa_factors').where('account_id', '=', accountId).executeTakeFirst();
+      await trx.deleteFrom('mfa_recovery_codes').where('account_id', '=', accountId).execute();
+      await trx.updateTable('accounts').set({ second_factor: 0, updated_at: Date.now() }).where('id', '=', accountId).execute();
+      return Number(result.numDeletedRows);
+    });
+  }
 }

@@ -70,4 +70,33 @@ describe.each(ENGINES)('/account/security (%s)', (engine) => {
     const { page } = await signInWithCode('S0100001', 'Lakeside-Ana-2026', null);
     expect(page.status).toBe(403);
   });
+
+  test('the help desk resets a staff member\'s factors under a ticket, audited, without seeing a secret', async () => {
+    const owner = await signInWithCode('mrivera', 'Teach-Lakeside-2026', null);
+    const scan = await owner.browser.submit('/account/security/app');
+    const secret = secretFromPage(scan.html);
+    await owner.browser.submit('/account/security/app/', { code: appCode(secret), name: 'Lost phone' });
+    await owner.browser.submit('/account/security/codes/');
+
+    const desk = new WebClient();
+    await signIn(desk, `${server.url}/helpdesk/second-factors?username=MRivera`, 'helpdesk', 'Helpdesk-Maple-2026');
+    expect(desk.page!.html).toContain('Lost phone');
+    expect(desk.page!.html).not.toContain(secret.slice(0, 8));
+
+    const empty = await desk.submit('/helpdesk/second-factors/reset', { ticket: '  ' });
+    expect(empty.status).toBe(400);
+    expect(desk.alert()).toContain('Enter the ticket reference');
+
+    const done = await desk.submit('/helpdesk/second-factors/reset', { ticket: 'HD-4512, called back on the directory number' });
+    expect(done.html).toContain('Their second factors were removed.');
+    const [event] = await server.services.audit.recent({ type: 'mfa.reset' });
+    expect(event.data).toMatchObject({ ticket: 'HD-4512, called back on the directory number', factors: 1 });
+    expect((await server.services.accounts.findByUsername('mrivera'))!.secondFactor).toBe(false);
+
+    // Not an administrator's factors, nor one's own.
+    await desk.get(`${server.url}/helpdesk/second-factors?username=admin`);
+    expect((await desk.submit('/helpdesk/second-factors/reset', { ticket: 'HD-1' })).status).toBe(403);
+    const deskAccount = (await server.services.accounts.findByUsername('helpdesk'))!;
+    await expect(server.services.secondFactors.reset(deskAccount, deskAccount, 'HD-2', null)).rejects.toMatchObject({ status: 403, code: 'OWN_FACTORS' });
+  });
 });
