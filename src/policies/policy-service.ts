@@ -65,6 +65,7 @@ export class PolicyService {
       recovery: { perAccount: v['recovery.perAccount'], perAddress: v['recovery.perAddress'] },
       session: { ttl: v['session.ttl'] },
       readiness: { deadline: v['readiness.deadline'] },
+      mfa: { requiredRoles: v['mfa.requiredRoles'] },
     };
   }
 

@@ -1,3 +1,4 @@
+import type { Role } from '../accounts/account.js';
 import type { Kysely } from 'kysely';
 import type { Database } from './tables.js';
 
@@ -13,6 +14,17 @@ export class SqlAdminDirectory {
     if (!ids.length) return new Set();
     const rows = await this.db.selectFrom('challenge_answers').select('question_id').distinct().where('question_id', 'in', ids).execute();
     return new Set(rows.map((r) => r.question_id));
+  }
+
+  /** Roles held by at least one student account (student itself included). */
+  async rolesWithStudents(): Promise<Set<Role>> {
+    const rows = await this.db
+      .selectFrom('account_roles as r')
+      .select('r.role')
+      .distinct()
+      .where('r.account_id', 'in', (eb) => eb.selectFrom('account_roles').select('account_id').where('role', '=', 'student'))
+      .execute();
+    return new Set<Role>(['student', ...rows.map((r) => r.role as Role)]);
   }
 
   /** Small tables only: the audit log can hold millions of rows, and counting them on every visit would cost. */
