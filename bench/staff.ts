@@ -95,7 +95,7 @@ async function main() {
 
     // The teacher whose page is timed: teacher 0 has classes 0-5.
     const teacherId = (sqlite.prepare(`select id from accounts where username = 'teacher0'`).get() as { id: string }).id;
-    const staffStore = new SqlStaffStore(store.db as any);
+    const staffStore = new SqlStaffStore(store.db);
     const direct: number[] = [];
     for (let i = 0; i < SAMPLES; i += 1) {
       const started = process.hrtime.bigint();

@@ -193,7 +193,7 @@ saml
     if (opts.metadata) fromFile = readSpMetadata(readFileSync(opts.metadata, 'utf8'));
     else if (!opts.entityId || !opts.acsUrl) throw new Error('give --metadata FILE, or --entity-id and --acs-url');
     await withServices(async (services) => {
-      const provider = await services.samlProviders.register({
+      const provider = await services.samlAppAdmin.create({
         ...fromFile,
         name: opts.name,
         entityId: opts.entityId ?? fromFile.entityId,
@@ -208,8 +208,7 @@ saml
         launchRelayState: opts.relayState ?? null,
         portal: opts.portal,
         portalRoles: opts.portalRole ?? null,
-      });
-      await services.events.emit({ type: 'saml.app_created', subjectId: provider.entityId, data: { name: provider.name, via: 'cli' } });
+      }, null, 'cli');
       print(opts.json, samlListing(provider), `Registered ${provider.entityId} (${provider.name}). Homeroom's metadata: ${services.config.issuer}/saml/metadata`);
     });
   });
@@ -232,8 +231,8 @@ saml
   .action(async (entityId: string, opts) => {
     await withServices(async (services) => {
       const provider = await services.samlProviders.findByEntityId(entityId);
-      if (!provider || !(await services.samlProviders.remove(provider.id))) throw new AppError(404, 'SAML_APP_NOT_FOUND', 'errors.notFound');
-      await services.events.emit({ type: 'saml.app_removed', subjectId: entityId, data: { via: 'cli' } });
+      if (!provider) throw new AppError(404, 'SAML_APP_NOT_FOUND', 'errors.notFound');
+      await services.samlAppAdmin.remove(provider.id, null, 'cli');
       print(opts.json, { removed: entityId }, `Removed ${entityId}.`);
     });
   });

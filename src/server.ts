@@ -6,14 +6,14 @@ import { seedDemo, type DemoLogin } from './demo/seed.js';
 import { buildApp } from './http/app.js';
 import { DEMO_APP_CLIENT_ID, ensureDemoAppClient } from './oidc/built-in-clients.js';
 import type { LogoutNoticeSender } from './oidc/logout-notices.js';
-import { createServices, type Services } from './services.js';
+import { createServices, rosterImportDeps, type Services } from './services.js';
 import { createLogger } from './shared/log.js';
 import { migrateToLatest, openStore, storeOptionsFromConfig, type StoreOptions } from './store/database.js';
 import { purgeExpiredOidcPayloads } from './store/oidc-adapter.js';
 import { importRoster } from './roster/import.js';
 import { lineProgress } from './roster/progress.js';
-import { rosterImportDeps } from './roster/service.js';
 import { startRosterWatcher, type RosterWatcher } from './roster/watch.js';
+import { throttleRules } from './throttle/rules.js';
 
 /** How often the server looks for back-channel logout notices that imports queued (see src/oidc/logout-notices.ts). */
 const LOGOUT_NOTICE_INTERVAL_MS = 30_000;
@@ -102,6 +102,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       services.rpSessions.purgeExpired(),
       services.samlSessions.purgeExpired(),
       services.samlRequestIds.purgeExpired(),
+      services.throttle.purgeExpired(throttleRules(services.config)),
     ]).catch((error) =>
       log.warn({ err: error }, 'purge of expired records failed'),
     );

@@ -5,7 +5,9 @@ import { Authenticator } from './accounts/authenticate.js';
 import { DeviceTrust } from './accounts/device-trust.js';
 import { LockoutReport } from './accounts/lockouts.js';
 import { AppAdmin } from './admin/apps.js';
+import { GoogleWorkspaceSetup } from './admin/google-workspace.js';
 import { HelpLinkService } from './admin/help-links.js';
+import { SamlAppAdmin } from './admin/saml-apps.js';
 import { questionIds } from './accounts/challenge-questions.js';
 import { commonPasswords } from './accounts/common-passwords.js';
 import { PasswordPolicy } from './accounts/password-policy.js';
@@ -21,6 +23,8 @@ import { DEMO_APP_CLIENT_ID, DEMO_APP_PATH, PORTAL_CLIENT_ID } from './oidc/buil
 import { SecondFactors } from './mfa/second-factor.js';
 import { PolicyService } from './policies/policy-service.js';
 import { ReadinessService } from './readiness/service.js';
+import type { RosterImportDeps } from './roster/import.js';
+import { SqlRosterStore, type SqlRosterStoreOptions } from './roster/storage/sql-roster-store.js';
 import { recoveryFlow, type RecoveryContext } from './recovery/recovery-flow.js';
 import { RecoveryService } from './recovery/recovery-service.js';
 import { BuiltInRelyingParty, builtInClientSecret } from './rp/relying-party.js';
@@ -97,6 +101,8 @@ export interface Services {
   rosterRuns: SqlRosterRuns;
   /** The console's actions on apps, each audited. */
   appAdmin: AppAdmin;
+  /** The Connect Google Workspace page's work: the OIDC client for Google, the accounts Google cannot know. */
+  googleWorkspace: GoogleWorkspaceSetup;
   /** Staff's second factors (authenticator apps, recovery codes) and the policy of who must use one. */
   secondFactors: SecondFactors;
   /** The username step of the provider's sign-in, kept per interaction. */
@@ -109,6 +115,8 @@ export interface Services {
   lockouts: LockoutReport;
   /** SAML apps (service providers) and the identity provider's signing keys, sessions and seen request IDs. */
   samlProviders: ServiceProviderRegistry;
+  /** The audited changes to SAML apps, for the console and the CLI. */
+  samlAppAdmin: SamlAppAdmin;
   samlKeys: SamlKeys;
   samlSessions: SqlSamlSessions;
   samlRequestIds: SqlSamlRequestIds;
@@ -153,6 +161,9 @@ export async function createServices(config: Config, store: Store, log: Logger =
   const helpLinks = new HelpLinkService(config, new SqlHelpLinkStore(store.db), events);
   await Promise.all([policies.refresh(), helpLinks.refresh()]).catch((error) => log.warn({ err: error }, 'admin settings not loaded (database not migrated yet?)'));
   const clients = new ClientRegistry(new SqlClientStore(store.db, sealer));
+  const samlProviders = new ServiceProviderRegistry(new SqlServiceProviderStore(store.db));
+  const appAdmin = new AppAdmin(clients, events);
+  const adminDirectory = new SqlAdminDirectory(store.db);
   const flows = new SqlFlowStore(store.db);
   const passwordPolicy = new PasswordPolicy(() => config.passwords, hasher, commonPasswords);
   const claimService = new ClaimService(claims, hasher, throttle, claimSettings, events);
@@ -164,7 +175,7 @@ export async function createServices(config: Config, store: Store, log: Logger =
     store,
     log,
     events,
-    i18n: await createI18n(config.i18n.defaultLocale),
+    i18n: await createI18n(config.i18n),
     hasher,
     accounts,
     authenticator,
@@ -185,9 +196,10 @@ export async function createServices(config: Config, store: Store, log: Logger =
     policies,
     helpLinks,
     auditSearch: new SqlAuditSearch(store.db),
-    adminDirectory: new SqlAdminDirectory(store.db),
+    adminDirectory,
     rosterRuns: new SqlRosterRuns(store.db),
-    appAdmin: new AppAdmin(clients, events),
+    appAdmin,
+    googleWorkspace: new GoogleWorkspaceSetup(clients, appAdmin, adminDirectory, () => config.email.templates),
     // Read at each sign-in: the roles that must use a second factor are a policy.
     secondFactors: new SecondFactors(new SqlMfaStore(store.db), sealer, throttle, serverSecret, () => ({ ...config.mfa, perAddress: config.login.perAddress }), events),
     loginFlows: new LoginFlows(flows, config.session.interactionTtl),
@@ -195,7 +207,8 @@ export async function createServices(config: Config, store: Store, log: Logger =
     readiness: new ReadinessService(new SqlReadinessStore(store.db, store.engine, sqliteFile), readinessSettings, log),
     // Read at each report: the limits are policies the admin console can change while running.
     lockouts: new LockoutReport(new SqlLockoutStore(store.db, store.engine), () => ({ login: config.login.perAccount, recovery: config.recovery.perAccount })),
-    samlProviders: new ServiceProviderRegistry(new SqlServiceProviderStore(store.db)),
+    samlProviders,
+    samlAppAdmin: new SamlAppAdmin(samlProviders, events),
     samlKeys: new SamlKeys(
       new SqlSamlKeys(store.db, store.engine),
       () => `Homeroom SAML ${new URL(config.issuer).host}`,
@@ -253,4 +266,40 @@ export function createWebServices(services: Services, provider: Provider, intern
 /** Opens the store (migrating it) and the services for one command of the CLI, then closes them. */
 export function withCommandServices<T>(config: Config, work: (services: Services) => Promise<T>): Promise<T> {
   return withMigratedStore(config, async (store) => work(await createServices(config, store, createLogger(process.env.LOG_LEVEL ?? 'warn'))));
+}
+
+/** What a roster import uses of the services. */
+export type RosterImportServices = Pick<Services, 'config' | 'events' | 'policies' | 'store'>;
+
+/**
+ * Opens the store (migrating it) and only what a roster import uses, for the CLI's import thread: audited events and
+ * the policies set in the console, read before the import starts.
+ */
+export function withRosterImportServices<T>(config: Config, work: (services: RosterImportServices) => Promise<T>): Promise<T> {
+  return withMigratedStore(config, async (store) => {
+    const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+    const { events } = auditedEvents(store, log);
+    const policies = new PolicyService(config, new SqlPolicyStore(store.db), events, log);
+    await policies.refresh();
+    return work({ config, store, events, policies });
+  });
+}
+
+/**
+ * The importer's dependencies from the services (optionally on a store of its own, as the server's watcher uses).
+ * The claim delay an administrator set in the console (policies) wins over the configuration file. The CLI writes
+ * in a thread of its own (see SqlRosterStoreOptions).
+ */
+export function rosterImportDeps(
+  services: RosterImportServices,
+  store: Store = services.store,
+  overrides: { claimDelay?: number } = {},
+  options: SqlRosterStoreOptions = {},
+): RosterImportDeps {
+  const claimDelay = services.policies?.current().claimDelay ?? services.config.roster.claimDelay;
+  return {
+    store: new SqlRosterStore(store, options),
+    events: services.events,
+    settings: { ...services.config.roster, claimDelay, ...overrides },
+  };
 }

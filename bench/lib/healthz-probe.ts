@@ -4,7 +4,8 @@
  * the previous one has answered, so a stalled server shows up as long latencies instead of as fewer samples.
  *
  * Protocol over IPC: parent sends {cmd:'start', base, intervalMs}, later {cmd:'stop'}; the probe answers
- * {ready:true} then {samples, errors, ownLoopDelayP99Ms}.
+ * {ready:true} then {samples, errors, ownLoopDelayP99Ms}, and waits for the next start (it ends when the parent
+ * disconnects).
  */
 import { Agent, request } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -58,8 +59,9 @@ if (process.send) {
       if (timer) clearInterval(timer);
       await Promise.all(pending);
       loop.disable();
-      const result: ProbeResult = { samples, errors, ownLoopDelayP99Ms: loop.percentile(99) / 1e6 };
-      process.send!(result, () => process.exit(0));
+      const result: ProbeResult = { samples: samples.splice(0), errors: errors.splice(0), ownLoopDelayP99Ms: loop.percentile(99) / 1e6 };
+      loop.reset();
+      process.send!(result);
     }
   });
   process.on('disconnect', () => process.exit(0));

@@ -63,10 +63,18 @@ export class HttpClient {
    * One request, no redirect following. The body is read only when `wantBody` (the login pages, for their CSRF
    * token); otherwise it is drained unread.
    */
-  send(method: 'GET' | 'POST', path: string, jar: CookieJar | null, form?: Record<string, string>, wantBody = false, timeoutMs = 30_000): Promise<Reply> {
+  send(
+    method: 'GET' | 'POST',
+    path: string,
+    jar: CookieJar | null,
+    form?: Record<string, string>,
+    wantBody = false,
+    timeoutMs = 30_000,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Reply> {
     return new Promise<Reply>((resolve, reject) => {
       const body = form ? new URLSearchParams(form).toString() : undefined;
-      const headers: Record<string, string | number> = { accept: 'text/html', 'accept-language': 'en' };
+      const headers: Record<string, string | number> = { accept: 'text/html', 'accept-language': 'en', ...extraHeaders };
       const cookie = jar?.header();
       if (cookie) headers.cookie = cookie;
       if (body !== undefined) {

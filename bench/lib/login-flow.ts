@@ -1,18 +1,20 @@
 /**
  * One complete username-first login over HTTP, as a browser without JavaScript does it:
  *   GET /auth?… → 303 /interaction/<uid> → GET (username page, CSRF token) → POST …/username → 303 →
- *   GET (password page) → POST …/password → 303 /auth/<uid> → 303 redirect_uri?code=…
- * Success means the redirect URI was reached with a code and the state that was sent.
+ *   GET (password page) → POST …/password → 303 /auth/<uid> → 303 redirect_uri?code=… → POST /token
+ * as the app's back end does it (the code and the client's secret, HTTP Basic). Success means the redirect URI was
+ * reached with a code and the state that was sent, and the code bought an ID token.
  */
 import { randomBytes } from 'node:crypto';
 import { CookieJar, HttpClient, pathOf, type Reply } from './http.js';
 
-export const STEPS = ['GET /auth', 'GET username page', 'POST username', 'GET password page', 'POST password (argon2)', 'GET /auth/<uid> resume'] as const;
+export const STEPS = ['GET /auth', 'GET username page', 'POST username', 'GET password page', 'POST password (argon2)', 'GET /auth/<uid> resume', 'POST /token'] as const;
 
 export interface LoginTarget {
   base: string;
   clientId: string;
   redirectUri: string;
+  clientSecret: string;
 }
 
 export type LoginResult = { ok: true; ms: number; stepMs: number[] } | { ok: false; ms: number; stepMs: number[]; error: string };
@@ -86,6 +88,20 @@ export async function loginOnce(http: HttpClient, target: LoginTarget, username:
     if (url.searchParams.get('error')) throw new StepError(`${STEPS[5]}: ${url.searchParams.get('error')}: ${url.searchParams.get('error_description')}`);
     if (!url.searchParams.get('code')) throw new StepError(`${STEPS[5]}: no code in the redirect`);
     if (url.searchParams.get('state') !== state) throw new StepError(`${STEPS[5]}: state mismatch`);
+
+    const basic = Buffer.from(`${encodeURIComponent(target.clientId)}:${encodeURIComponent(target.clientSecret)}`).toString('base64');
+    const token = await http.send(
+      'POST',
+      '/token',
+      null,
+      { grant_type: 'authorization_code', code: url.searchParams.get('code')!, redirect_uri: target.redirectUri },
+      true,
+      30_000,
+      { accept: 'application/json', authorization: `Basic ${basic}` },
+    );
+    if (token.status !== 200) throw new StepError(`${STEPS[6]}: expected 200, got ${token.status} ${token.body.slice(0, 200)}`);
+    if (!/"id_token"\s*:\s*"[^"]+"/.test(token.body)) throw new StepError(`${STEPS[6]}: no id_token in the answer`);
+    lap();
     return { ok: true, ms: performance.now() - started, stepMs };
   } catch (error) {
     const message = error instanceof StepError ? error.message : `network: ${(error as Error).message}`;

@@ -45,6 +45,8 @@ export interface ThreadCpu {
   ms: number;
   /** time spent runnable but waiting for a core, in ms (/proc/…/schedstat; 0 when unavailable) */
   waitMs: number;
+  /** scheduling niceness (Homeroom's password-hashing threads lower their own priority) */
+  nice: number;
 }
 
 /**
@@ -75,7 +77,8 @@ export function threadCpu(pid: number): ThreadCpu[] {
       } catch {
         // no schedstat in this kernel
       }
-      out.push({ tid: Number(tid), name, ms: (ticks * 1000) / TICKS_PER_SECOND, waitMs });
+      // nice is field 19.
+      out.push({ tid: Number(tid), name, ms: (ticks * 1000) / TICKS_PER_SECOND, waitMs, nice: Number(fields[16]) });
     } catch {
       // the thread ended between readdir and read
     }

@@ -46,9 +46,9 @@ export class Authenticator {
     const deviceId = limits.perDevice ? (this.devices?.deviceFor(deviceCookie, key) ?? null) : null;
 
     // A trusted device's attempt is counted against it alone; one that failed too often counts as unknown again.
-    const [firstWait, addressWait] = await Promise.all([
-      deviceId ? this.throttle.attempt(throttleKeys.loginDevice(deviceId), limits.perDevice!) : this.throttle.attempt(accountKey, limits.perAccount),
-      this.throttle.attempt(addressKey, limits.perAddress),
+    const [firstWait, addressWait] = await this.throttle.attemptAll([
+      deviceId ? [throttleKeys.loginDevice(deviceId), limits.perDevice!] : [accountKey, limits.perAccount],
+      [addressKey, limits.perAddress],
     ]);
     const trusted = deviceId !== null && firstWait === 0;
     const accountWait = deviceId === null ? firstWait : trusted ? 0 : await this.throttle.attempt(accountKey, limits.perAccount);
@@ -78,11 +78,7 @@ export class Authenticator {
     const now = Date.now();
     // A school's shared address must not run out of attempts because its students sign in successfully. A trusted
     // device's success clears that device's count only: the attempts of others against the account stay counted.
-    await Promise.all([
-      this.accounts.recordLogin(account.id, now),
-      this.throttle.reset(trusted ? throttleKeys.loginDevice(deviceId) : accountKey),
-      this.throttle.release(addressKey),
-    ]);
+    await Promise.all([this.accounts.recordLogin(account.id, now), this.throttle.succeeded(trusted ? throttleKeys.loginDevice(deviceId) : accountKey, addressKey)]);
     if (this.hasher.needsRehash(stored!)) {
       await this.accounts.upgradeHash(account.id, stored!, await this.hasher.hash(password));
       await this.events.emit({ type: 'password.rehashed', subjectId: account.id, data: { from: stored!.slice(0, 4) } });

@@ -5,6 +5,7 @@ import { DEMO_APP_CLIENT_ID, PORTAL_CLIENT_ID } from '../oidc/built-in-clients.j
 import { CLIENT_SCOPES, redirectUriProblem, type ClientScope, type ClientRecord, type ClientRegistry, type NewClient } from '../oidc/clients.js';
 import { AppError, notFound } from '../shared/errors.js';
 import type { FieldError } from '../shared/field-error.js';
+import { sanitizeSvgIcon } from './svg-icon.js';
 
 /** A client id as the console's paths accept it. */
 export const CLIENT_ID = /^[A-Za-z0-9._-]{3,100}$/;
@@ -39,15 +40,6 @@ function svgText(data: Buffer): string | null {
   return text.includes('\uFFFD') ? null : text;
 }
 
-/**
- * Defence in depth for SVG (it is served with a CSP that forbids scripts, and tiles show it with <img>, which never
- * runs them): refuse scripts, event handlers, embedded HTML, javascript: links and entity declarations outright.
- */
-export function svgIsUnsafe(data: Buffer): boolean {
-  const text = svgText(data) ?? '';
-  return /<script\b|<foreignObject\b|<!ENTITY|\bon[a-z]+\s*=|javascript:|<iframe\b|<embed\b|<object\b/i.test(text);
-}
-
 export interface UploadedFile {
   filename: string;
   data: Buffer;
@@ -57,13 +49,16 @@ export interface UploadedFile {
 
 export type IconChange = { kind: 'keep' } | { kind: 'remove' } | { kind: 'set'; contentType: IconType; data: Buffer };
 
-export function readIcon(file: UploadedFile | null, remove: boolean): { change: IconChange; error: FieldError | null } {
+export async function readIcon(file: UploadedFile | null, remove: boolean): Promise<{ change: IconChange; error: FieldError | null }> {
   if (file && (file.data.length > 0 || file.truncated)) {
     if (file.truncated || file.data.length > MAX_ICON_BYTES) return { change: { kind: 'keep' }, error: { field: 'icon', message: 'iconTooLarge', params: { max: MAX_ICON_BYTES / 1024 } } };
     const type = sniffIconType(file.data);
     if (!type) return { change: { kind: 'keep' }, error: { field: 'icon', message: 'iconType' } };
-    if (type === 'image/svg+xml' && svgIsUnsafe(file.data)) return { change: { kind: 'keep' }, error: { field: 'icon', message: 'iconUnsafe' } };
-    return { change: { kind: 'set', contentType: type, data: file.data }, error: null };
+    if (type !== 'image/svg+xml') return { change: { kind: 'set', contentType: type, data: file.data }, error: null };
+    // Served with a CSP that forbids scripts and shown with <img>, which never runs them; and sanitized all the same.
+    const svg = await sanitizeSvgIcon(svgText(file.data)!);
+    if (!svg.ok) return { change: { kind: 'keep' }, error: { field: 'icon', message: svg.problem } };
+    return { change: { kind: 'set', contentType: type, data: Buffer.from(svg.svg) }, error: null };
   }
   return { change: remove ? { kind: 'remove' } : { kind: 'keep' }, error: null };
 }
@@ -73,7 +68,7 @@ export interface AppFormResult {
   errors: FieldError[];
 }
 
-function lines(text: string | undefined): string[] {
+export function lines(text: string | undefined): string[] {
   return (text ?? '')
     .split(/[\r\n]+/)
     .map((l) => l.trim())
@@ -91,15 +86,8 @@ function checkUris(field: string, uris: string[], errors: FieldError[]): void {
   }
 }
 
-/**
- * Reads the app form. For a built-in app only what cannot break it is taken from the form (names, descriptions and
- * who sees the tile); everything else is kept from `existing`.
- */
-export function parseAppForm(form: Record<string, string>, options: { existing: ClientRecord | null; knownSchools: ReadonlySet<string> }): AppFormResult {
-  const errors: FieldError[] = [];
-  const { existing } = options;
-  const builtIn = existing ? isBuiltIn(existing.clientId) : false;
-
+/** The tile's name and description per language, as every app form (OIDC or SAML) has them. */
+export function parseNames(form: Record<string, string>, errors: FieldError[]): { names: Record<string, string>; descriptions: Record<string, string> } {
   const names: Record<string, string> = {};
   const descriptions: Record<string, string> = {};
   for (const locale of LOCALES) {
@@ -111,6 +99,52 @@ export function parseAppForm(form: Record<string, string>, options: { existing: 
     else if (description) descriptions[locale] = description;
   }
   if (!Object.keys(names).length && !errors.some((e) => e.field.startsWith('name_'))) errors.push({ field: 'name_en', message: 'nameMissing' });
+  return { names, descriptions };
+}
+
+/** The name an app is known by where one language is needed (the audit log, the CLI). */
+export const defaultNameOf = (names: Record<string, string>) => names.en ?? Object.values(names)[0];
+
+/** Who sees the app's portal tile, by the same rules for OIDC and SAML apps. */
+export function parseTile(form: Record<string, string>, knownSchools: ReadonlySet<string>, errors: FieldError[]) {
+  const roles = ROLES.filter((r) => form[`role_${r}`] === 'on');
+  const schools = Object.keys(form)
+    .filter((k) => k.startsWith('school_') && form[k] === 'on')
+    .map((k) => k.slice('school_'.length));
+  const unknownSchool = schools.find((s) => !knownSchools.has(s));
+  if (unknownSchool) errors.push({ field: 'schools', message: 'unknownSchool' });
+  const grades = [...new Set((form.grades ?? '').split(/[,;\s]+/).map((g) => g.trim()).filter(Boolean))];
+  if (grades.length > 30 || grades.some((g) => !/^[A-Za-z0-9-]{1,10}$/.test(g))) errors.push({ field: 'grades', message: 'grades' });
+  return {
+    portal: form.portal === 'on',
+    portalRoles: roles.length ? roles : null,
+    portalSchools: schools.length ? schools : null,
+    portalGrades: grades.length ? grades : null,
+  };
+}
+
+/** The form's values for the names and the tile of an existing app (OIDC or SAML). */
+export function namesAndTileValues(app: Pick<ClientRecord, 'name' | 'names' | 'descriptions' | 'portal' | 'portalRoles' | 'portalSchools' | 'portalGrades'>): Record<string, string> {
+  const form: Record<string, string> = { portal: app.portal ? 'on' : '', grades: (app.portalGrades ?? []).join(', ') };
+  for (const locale of LOCALES) {
+    form[`name_${locale}`] = app.names[locale] ?? (locale === 'en' && !Object.keys(app.names).length ? app.name : '');
+    form[`description_${locale}`] = app.descriptions[locale] ?? '';
+  }
+  for (const role of app.portalRoles ?? []) form[`role_${role}`] = 'on';
+  for (const school of app.portalSchools ?? []) form[`school_${school}`] = 'on';
+  return form;
+}
+
+/**
+ * Reads the app form. For a built-in app only what cannot break it is taken from the form (names, descriptions and
+ * who sees the tile); everything else is kept from `existing`.
+ */
+export function parseAppForm(form: Record<string, string>, options: { existing: ClientRecord | null; knownSchools: ReadonlySet<string> }): AppFormResult {
+  const errors: FieldError[] = [];
+  const { existing } = options;
+  const builtIn = existing ? isBuiltIn(existing.clientId) : false;
+
+  const { names, descriptions } = parseNames(form, errors);
 
   const redirectUris = builtIn ? existing!.redirectUris : lines(form.redirectUris);
   const postLogoutRedirectUris = builtIn ? existing!.postLogoutRedirectUris : lines(form.postLogoutRedirectUris);
@@ -129,20 +163,12 @@ export function parseAppForm(form: Record<string, string>, options: { existing: 
 
   const scopes = builtIn ? (existing!.scopes as ClientScope[] | null) : ['openid' as const, ...CLIENT_SCOPES.filter((s) => s !== 'openid' && form[`scope_${s}`] === 'on')];
 
-  const roles = ROLES.filter((r) => form[`role_${r}`] === 'on');
-  const schools = Object.keys(form)
-    .filter((k) => k.startsWith('school_') && form[k] === 'on')
-    .map((k) => k.slice('school_'.length));
-  const unknownSchool = schools.find((s) => !options.knownSchools.has(s));
-  if (unknownSchool) errors.push({ field: 'schools', message: 'unknownSchool' });
-  const grades = [...new Set((form.grades ?? '').split(/[,;\s]+/).map((g) => g.trim()).filter(Boolean))];
-  if (grades.length > 30 || grades.some((g) => !/^[A-Za-z0-9-]{1,10}$/.test(g))) errors.push({ field: 'grades', message: 'grades' });
+  const tile = parseTile(form, options.knownSchools, errors);
 
   if (errors.length) return { input: null, errors };
-  const defaultName = names.en ?? Object.values(names)[0];
   return {
     input: {
-      name: defaultName,
+      name: defaultNameOf(names),
       names,
       descriptions,
       redirectUris,
@@ -152,10 +178,7 @@ export function parseAppForm(form: Record<string, string>, options: { existing: 
       public: type === 'public',
       firstParty: builtIn ? existing!.firstParty : form.firstParty === 'on',
       scopes,
-      portal: form.portal === 'on',
-      portalRoles: roles.length ? roles : null,
-      portalSchools: schools.length ? schools : null,
-      portalGrades: grades.length ? grades : null,
+      ...tile,
     },
     errors,
   };
@@ -164,22 +187,15 @@ export function parseAppForm(form: Record<string, string>, options: { existing: 
 /** The form's values for an existing app (to show it for editing). */
 export function appFormValues(client: ClientRecord): Record<string, string> {
   const form: Record<string, string> = {
+    ...namesAndTileValues(client),
     redirectUris: client.redirectUris.join('\n'),
     postLogoutRedirectUris: client.postLogoutRedirectUris.join('\n'),
     backchannelLogoutUri: client.backchannelLogoutUri ?? '',
     launchUrl: client.launchUrl ?? '',
     clientType: client.public ? 'public' : 'confidential',
     firstParty: client.firstParty ? 'on' : '',
-    portal: client.portal ? 'on' : '',
-    grades: (client.portalGrades ?? []).join(', '),
   };
-  for (const locale of LOCALES) {
-    form[`name_${locale}`] = client.names[locale] ?? (locale === 'en' && !Object.keys(client.names).length ? client.name : '');
-    form[`description_${locale}`] = client.descriptions[locale] ?? '';
-  }
   for (const scope of client.scopes ?? CLIENT_SCOPES) form[`scope_${scope}`] = 'on';
-  for (const role of client.portalRoles ?? []) form[`role_${role}`] = 'on';
-  for (const school of client.portalSchools ?? []) form[`school_${school}`] = 'on';
   return form;
 }
 
@@ -227,7 +243,7 @@ export class AppAdmin {
     if (isBuiltIn(clientId)) throw new AppError(409, 'BUILT_IN_CLIENT', 'admin.apps.errors.builtIn');
   }
 
-  async create(input: Omit<NewClient, 'clientId' | 'clientSecret'>, icon: IconChange, actor: Actor): Promise<{ client: ClientRecord; clientSecret: string | null }> {
+  async create(input: Omit<NewClient, 'clientSecret'>, icon: IconChange, actor: Actor): Promise<{ client: ClientRecord; clientSecret: string | null }> {
     const { client, clientSecret } = await this.clients.register(input);
     if (icon.kind === 'set') client.iconEtag = await this.clients.setIcon(client.clientId, { contentType: icon.contentType, data: icon.data });
     await this.events.emit({ type: 'client.created', actorId: actor.id, subjectId: client.clientId, ip: actor.ip, data: { via: 'console', before: null, after: describeApp(client) } });

@@ -1,6 +1,6 @@
 import { csvCell } from '../shared/csv-cell.js';
 import type { FieldError } from '../shared/field-error.js';
-import { isIsoDate } from '../shared/iso-date.js';
+import { QueryValues } from '../shared/query-values.js';
 import type { AuditQuery, AuditRow } from './ports.js';
 
 /** Minutes east of UTC of `timeZone` at the instant `at`. */
@@ -12,20 +12,15 @@ function offsetMinutes(timeZone: string, at: number): number {
   return Math.round((asUtc - Math.floor(at / 1000) * 1000) / 60_000);
 }
 
-/** The instant a calendar day (YYYY-MM-DD) starts in `timeZone`. */
-export function startOfDay(date: string, timeZone: string): number {
+/** The instant a calendar day (YYYY-MM-DD), or the day `plusDays` after it, starts in `timeZone`. */
+export function startOfDay(date: string, timeZone: string, plusDays = 0): number {
   const [y, m, d] = date.split('-').map(Number);
-  const guess = Date.UTC(y, m - 1, d);
+  // setUTCFullYear, not Date.UTC: that one reads the years 0 to 99 as 1900 to 1999.
+  const guess = new Date(0).setUTCFullYear(y, m - 1, d + plusDays);
   let instant = guess - offsetMinutes(timeZone, guess) * 60_000;
   // Around a daylight-saving change the offset at the guess and at the answer differ: correct once.
   instant = guess - offsetMinutes(timeZone, instant) * 60_000;
   return instant;
-}
-
-export function nextDay(date: string): string {
-  const d = new Date(`${date}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
 }
 
 export interface AuditFilterForm {
@@ -36,26 +31,30 @@ export interface AuditFilterForm {
   to: string;
 }
 
-/** The search form (query string) as a query: dates are whole days in the district's time zone, both inclusive. */
+/**
+ * The search form (query string) as a query: dates are whole days in the district's time zone, both inclusive. A
+ * malformed date is shown on the form; a value given twice or too long is a 400 of its own (no form of ours sends one).
+ */
 export function parseAuditFilter(raw: Record<string, unknown>, timeZone: string): { form: AuditFilterForm; query: AuditQuery; errors: FieldError[] } {
-  const text = (name: string) => (typeof raw[name] === 'string' ? (raw[name] as string).trim().slice(0, 200) : '');
-  const form: AuditFilterForm = { user: text('user'), actor: text('actor'), type: text('type'), from: text('from'), to: text('to') };
-  const errors: FieldError[] = [];
+  const values = new QueryValues(raw);
+  const form: AuditFilterForm = { user: values.text('user'), actor: values.text('actor'), type: values.text('type'), from: values.date('from'), to: values.date('to') };
+  values.orThrow(['date']);
+  const errors: FieldError[] = values.problems.map((p) => ({ field: p.name, message: 'date' }));
+  // A malformed date stays in the form as typed, so the person sees what to correct.
+  for (const e of errors) form[e.field as 'from' | 'to'] = String(raw[e.field]).trim().slice(0, 200);
   const query: AuditQuery = {};
   if (form.user) query.user = form.user;
   if (form.actor) query.actor = form.actor;
   if (form.type) query.type = form.type;
-  if (form.from && !isIsoDate(form.from)) errors.push({ field: 'from', message: 'date' });
-  if (form.to && !isIsoDate(form.to)) errors.push({ field: 'to', message: 'date' });
   if (!errors.length && form.from && form.to && form.to < form.from) errors.push({ field: 'to', message: 'rangeEndBeforeStart' });
   if (!errors.length) {
     if (form.from) query.from = startOfDay(form.from, timeZone);
-    if (form.to) query.to = startOfDay(nextDay(form.to), timeZone);
+    if (form.to) query.to = startOfDay(form.to, timeZone, 1);
   }
   return { form, query, errors };
 }
 
-/** A date and time in the district's zone, for people: 2026-08-03 14:05:09. */
+/** A date and time in the district's zone as the CSV export writes it, sortable and the same in every language: 2026-08-03 14:05:09. */
 export function formatInstant(at: number, timeZone: string): string {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
     .formatToParts(new Date(at))

@@ -4,9 +4,10 @@ import { formFields } from '../http/middleware/body.js';
 import type { PageDeps } from '../http/page-router.js';
 import type { Services } from '../services.js';
 import type { FieldError } from '../shared/field-error.js';
+import { QueryValues } from '../shared/query-values.js';
 
 /** The services the console's pages use. */
-export type ConsoleServices = Pick<Services, 'config' | 'i18n' | 'events' | 'clients' | 'appAdmin' | 'adminDirectory' | 'helpLinks' | 'policies' | 'rosterRuns' | 'auditSearch'>;
+export type ConsoleServices = Pick<Services, 'config' | 'i18n' | 'events' | 'clients' | 'appAdmin' | 'samlProviders' | 'samlAppAdmin' | 'googleWorkspace' | 'adminDirectory' | 'helpLinks' | 'policies' | 'rosterRuns' | 'auditSearch' | 'lockouts'>;
 
 /** What a finished action says on the next page (?done=…), translated under admin.notices. */
 const NOTICES = ['saved', 'deleted', 'enabled', 'disabled', 'unchanged'];
@@ -15,14 +16,16 @@ const NOTICES = ['saved', 'deleted', 'enabled', 'disabled', 'unchanged'];
  * Sections of the console, in the order of its navigation. The readiness dashboard's routes live in
  * src/readiness/routes.ts, behind the same `admin` check, and use `adminNav` for this navigation.
  */
-const SECTIONS = ['readiness', 'roster', 'apps', 'helpLinks', 'policies', 'audit'] as const;
+const SECTIONS = ['readiness', 'roster', 'apps', 'google', 'helpLinks', 'policies', 'lockouts', 'audit'] as const;
 export type Section = (typeof SECTIONS)[number] | 'home';
 const SECTION_PATHS: Record<(typeof SECTIONS)[number], string> = {
   readiness: '/admin/readiness',
   roster: '/admin/roster',
   apps: '/admin/apps',
+  google: '/admin/google',
   helpLinks: '/admin/help-links',
   policies: '/admin/policies',
+  lockouts: '/admin/lockouts',
   audit: '/admin/audit',
 };
 
@@ -31,9 +34,12 @@ export function adminNav(current: Section): { id: string; href: string; current:
   return SECTIONS.map((s) => ({ id: s, href: SECTION_PATHS[s], current: s === current }));
 }
 
-/** The page of a paged list (?page=N): 1 when absent or not a number, at most 10,000. */
+/** The page of a paged list (?page=N from 1 to 10,000): 1 when absent, a 400 when malformed. */
 export function pageNumber(ctx: Context): number {
-  return Math.min(10_000, Math.max(1, Number.parseInt(String(ctx.query.page ?? '1'), 10) || 1));
+  const values = new QueryValues(ctx.query);
+  const page = values.integer('page', { min: 1, max: 10_000 }, 1);
+  values.orThrow();
+  return page;
 }
 
 /** What every page of the console uses: its router, the admin check, the console's layout and the form helpers. */

@@ -3,6 +3,7 @@ import { ROLES, type Role } from '../accounts/account.js';
 import type { EventBus } from '../events/bus.js';
 import { LOCALES } from '../i18n/i18n.js';
 import { notFound } from '../shared/errors.js';
+import { sameOriginPath } from '../shared/same-origin.js';
 import { StaleCopy } from '../shared/stale-copy.js';
 import type { FieldError } from '../shared/field-error.js';
 import type { HelpLinkStore, StoredHelpLink } from './ports.js';
@@ -17,22 +18,28 @@ export interface HelpLinkInput {
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-/** A page on this server (`/help/wifi`), or an https address (http only on loopback); never `javascript:` or `data:`. */
-export function checkHelpUrl(value: string): string | null {
-  if (value.startsWith('/')) return value.startsWith('//') || value.includes('\\') ? 'url' : null;
+/**
+ * A help link's address as it is stored and shown, or null when refused: a page of this site (`/help/wifi`, checked
+ * by origin against the issuer), or an address written with https:// (http:// only on loopback), normalized by the
+ * URL parser so the page shows where it really leads. Never `javascript:` or `data:`, nor a "page of this site" that
+ * a browser would read as another host.
+ */
+export function helpUrl(value: string, issuer: string): string | null {
+  if (value.startsWith('/')) return sameOriginPath(value, issuer);
+  if (!/^https?:\/\//i.test(value)) return null;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return 'url';
+    return null;
   }
-  if (url.protocol === 'https:') return null;
-  if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return null;
-  return 'url';
+  if (url.username || url.password) return null;
+  if (url.protocol === 'https:' || LOOPBACK.has(url.hostname)) return url.href;
+  return null;
 }
 
 /** Reads the help-link form (title_en, title_fr, url, role_<role>, showOnLogin, position). */
-export function parseHelpLinkForm(form: Record<string, string>): { input: HelpLinkInput | null; errors: FieldError[] } {
+export function parseHelpLinkForm(form: Record<string, string>, issuer: string): { input: HelpLinkInput | null; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const title: Record<string, string> = {};
   for (const locale of LOCALES) {
@@ -41,14 +48,15 @@ export function parseHelpLinkForm(form: Record<string, string>): { input: HelpLi
     else if (text) title[locale] = text;
   }
   if (!Object.keys(title).length && !errors.length) errors.push({ field: 'title_en', message: 'titleMissing' });
-  const url = (form.url ?? '').trim();
-  if (!url || url.length > 2000 || checkHelpUrl(url)) errors.push({ field: 'url', message: 'helpUrl' });
+  const typed = (form.url ?? '').trim();
+  const url = typed.length <= 2000 ? helpUrl(typed, issuer) : null;
+  if (!url) errors.push({ field: 'url', message: 'helpUrl' });
   const roles = ROLES.filter((role) => form[`role_${role}`] === 'on');
   const positionText = (form.position ?? '').trim() || '0';
   const position = /^-?\d{1,4}$/.test(positionText) ? Number(positionText) : null;
   if (position === null) errors.push({ field: 'position', message: 'position' });
   if (errors.length) return { input: null, errors };
-  return { input: { title, url, roles: roles.length ? roles : null, showOnLogin: form.showOnLogin === 'on', position: position! }, errors };
+  return { input: { title, url: url!, roles: roles.length ? roles : null, showOnLogin: form.showOnLogin === 'on', position: position! }, errors };
 }
 
 interface ConfigHelpLink {

@@ -50,10 +50,12 @@ type ThrottleKey = PolicyKey & `${string}.per${string}`;
 export const THROTTLE_FIELDS: [ThrottleKey, string][] = [
   ['login.perAccount', 'loginAccount'],
   ['login.perAddress', 'loginAddress'],
+  ['login.perDevice', 'loginDevice'],
   ['claim.perStudent', 'claimStudent'],
   ['claim.perAddress', 'claimAddress'],
   ['recovery.perAccount', 'recoveryAccount'],
   ['recovery.perAddress', 'recoveryAddress'],
+  ['recovery.perDevice', 'recoveryDevice'],
 ];
 
 function integer(text: string | undefined): number | null {

@@ -1,4 +1,5 @@
 import type { Role } from '../accounts/account.js';
+import type { EmailTemplates } from '../accounts/email.js';
 
 /** Storage the admin console needs, implemented in src/store/admin-*.ts for SQLite and PostgreSQL. */
 
@@ -54,4 +55,23 @@ export interface AuditSearch {
   stream(query: AuditQuery, batchSize?: number): AsyncIterable<AuditRow>;
   /** Distinct event types seen, for the search form. */
   types(): Promise<string[]>;
+}
+
+/** An account Google Workspace (or any app that signs people in by email) cannot know: it has no address. */
+export interface AccountWithoutEmail {
+  id: string;
+  username: string;
+  givenName: string;
+  familyName: string;
+  roles: Role[];
+}
+
+export interface EmailDirectory {
+  /**
+   * Active accounts that have no roster email and no address from `templates` (the rule of accountEmail()), by
+   * username, with how many there are in all: districts have a million accounts, so it is counted and paged in SQL.
+   */
+  withoutEmail(templates: EmailTemplates, page: { offset: number; limit: number }): Promise<{ total: number; rows: AccountWithoutEmail[] }>;
+  /** Active accounts whose roster email is neither at `domain` nor at one of its subdomains. */
+  rosterEmailsOutside(domain: string): Promise<number>;
 }

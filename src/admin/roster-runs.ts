@@ -3,7 +3,7 @@ import { isIssueCode, ISSUE_MESSAGE_PREFIX } from '../roster/issue-text.js';
 import type { RosterRun } from '../roster/ports.js';
 import type { RowIssue } from '../roster/issues.js';
 import type { AccountCounts, EntityCounts } from '../roster/summary.js';
-import { formatInstant } from './audit.js';
+import { formatMoment } from '../i18n/format.js';
 
 /**
  * Roster imports as the admin console shows them: what `homeroom roster import` and the watched folder recorded in
@@ -99,14 +99,14 @@ const number = (value: unknown) => (typeof value === 'number' && Number.isFinite
 /** A run's duration to show: tenths of a second, or hundredths under a second (a small district's run is not "0 s"). */
 export const seconds = (ms: number): number => (ms < 1000 ? Math.round(ms / 10) / 100 : Math.round(ms / 100) / 10);
 
-export function runRow(run: RosterRun, timeZone: string): RunRow {
+export function runRow(run: RosterRun, timeZone: string, locale = 'en'): RunRow {
   const summary = summaryOf(run);
   const durationMs = number(summary.durationMs) ?? (run.finishedAt !== null ? run.finishedAt - run.startedAt : null);
   const known = Object.hasOwn(STATUS_KINDS, run.status);
   return {
     id: run.id,
     href: `/admin/roster/runs/${encodeURIComponent(run.id)}`,
-    when: formatInstant(run.startedAt, timeZone),
+    when: formatMoment(locale, run.startedAt, timeZone),
     iso: new Date(run.startedAt).toISOString(),
     status: known ? run.status : 'failed',
     kind: known ? STATUS_KINDS[run.status] : 'problem',
@@ -149,8 +149,8 @@ function explanationOf(run: RosterRun, summary: StoredSummary, errors: number): 
 /** Runs recorded before notAccounts keyed them only by "role guardian, parent: not an account" (see Planner.readUsers). */
 const NOT_ACCOUNT = /^role (.+): not an account$/;
 
-export function runDetail(run: RosterRun, timeZone: string): RunDetail {
-  const row = runRow(run, timeZone);
+export function runDetail(run: RosterRun, timeZone: string, locale = 'en'): RunDetail {
+  const row = runRow(run, timeZone, locale);
   const summary = summaryOf(run);
   const issues = issuesOf(run);
   const errors = issues.errors ?? { count: 0, items: [] };
@@ -159,7 +159,7 @@ export function runDetail(run: RosterRun, timeZone: string): RunDetail {
   const bySchool = Object.entries(accounts?.bySchool ?? {}).sort(([a, x], [b, y]) => (x.name ?? a).localeCompare(y.name ?? b) || a.localeCompare(b));
   return {
     ...row,
-    finished: run.finishedAt === null ? null : formatInstant(run.finishedAt, timeZone),
+    finished: run.finishedAt === null ? null : formatMoment(locale, run.finishedAt, timeZone),
     explanation: explanationOf(run, summary, errors.count),
     failure: run.status === 'failed' && summary.message ? summary.message : null,
     rowsPerSecond: row.rows !== null && row.seconds ? Math.round(row.rows / row.seconds) : null,

@@ -4,10 +4,13 @@ import type { SignedInAs } from '../http/signed-in.js';
 import { consoleKit, type ConsoleServices } from './console.js';
 import { appsPages } from './pages/apps.js';
 import { auditPages } from './pages/audit.js';
+import { googlePages } from './pages/google.js';
 import { helpLinksPages } from './pages/help-links.js';
 import { homePage } from './pages/home.js';
+import { lockoutsPage } from './pages/lockouts.js';
 import { policiesPage } from './pages/policies.js';
 import { rosterPages } from './pages/roster.js';
+import { samlAppsPages } from './pages/saml-apps.js';
 
 export type AdminDeps = ConsoleServices & PageDeps & { signedIn: SignedInAs };
 
@@ -18,6 +21,6 @@ export type AdminDeps = ConsoleServices & PageDeps & { signedIn: SignedInAs };
 export function adminRoutes(deps: AdminDeps): Router {
   const router = pageRouter(deps);
   const kit = consoleKit(router, deps, deps, deps.signedIn(['admin']));
-  for (const pages of [homePage, appsPages, helpLinksPages, policiesPage, rosterPages, auditPages]) pages(kit);
+  for (const pages of [homePage, appsPages, samlAppsPages, googlePages, helpLinksPages, policiesPage, lockoutsPage, rosterPages, auditPages]) pages(kit);
   return router;
 }

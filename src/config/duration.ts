@@ -13,9 +13,12 @@ export function parseDuration(value: unknown): number | null {
   return Number(match[1]) * UNIT_SECONDS[match[2].toLowerCase()];
 }
 
+/** The schemas made by duration(), so that docs/configuration.md can call them durations rather than a union. */
+const durationSchemas = new WeakSet<z.ZodType>();
+
 /** A zod type that accepts a duration in any accepted spelling and yields whole seconds. */
-export const duration = () =>
-  z.union([z.string(), z.number()]).transform((value, ctx) => {
+export const duration = () => {
+  const schema = z.union([z.string(), z.number()]).transform((value, ctx) => {
     const seconds = parseDuration(value);
     if (seconds === null) {
       ctx.addIssue({ code: 'custom', message: 'expected a duration such as "90s", "30m", "24h", "14d" or a number of seconds' });
@@ -23,6 +26,13 @@ export const duration = () =>
     }
     return Math.round(seconds);
   });
+  durationSchemas.add(schema);
+  return schema;
+};
+
+export function isDuration(schema: z.ZodType): boolean {
+  return durationSchemas.has(schema);
+}
 
 export function formatDuration(seconds: number): string {
   if (seconds % 86400 === 0 && seconds > 0) return `${seconds / 86400}d`;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { ConfigError } from './config-error.js';
 import { configSchema, type ParsedConfig } from './schema.js';
 
 export type Config = ParsedConfig & {
@@ -14,12 +15,7 @@ export type Config = ParsedConfig & {
   source: string | null;
 };
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 type Env = Record<string, string | undefined>;
 
@@ -116,14 +112,14 @@ function redactUrl(value: string): string {
 
 /** The effective configuration with secrets and credentials removed, for `homeroom config --json`. */
 export function redactConfig(config: Config): Record<string, unknown> {
-  const copy = structuredClone(config) as Record<string, any>;
+  const copy = structuredClone(config);
   if (copy.database.url) copy.database.url = redactUrl(copy.database.url);
-  copy.secrets = {
+  if (copy.metrics.token) copy.metrics.token = '[configured]';
+  const secrets = {
     cookieKeys: copy.secrets.cookieKeys.length ? `[${copy.secrets.cookieKeys.length} configured]` : '[generated, stored in database]',
     sealKey: copy.secrets.sealKey ? '[configured]' : '[generated, stored in database]',
   };
-  if (copy.metrics?.token) copy.metrics.token = '[configured]';
-  return copy;
+  return { ...copy, secrets };
 }
 
 /** Development defaults that are fine on a laptop and wrong in production. */

@@ -11,7 +11,10 @@ const localized = z.record(z.string(), z.string().min(1));
 const helpLink = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/).describe('stable id of the link'),
   title: localized.describe('title per language, e.g. {"en": "…", "fr": "…"}'),
-  url: z.string().min(1).describe('absolute URL, or a path on this server such as /help/login'),
+  url: z
+    .string()
+    .regex(/^(\/|https?:\/\/)/i, 'expected an address starting with https:// or a path on this server starting with /')
+    .describe('absolute URL (https://…), or a path on this server such as /help/login'),
   roles: z.array(z.enum(ROLES)).optional().describe('roles that see it in the portal; all when absent'),
   showOnLogin: z.boolean().default(true).describe('also list it on the login page, before sign-in'),
 });
@@ -26,43 +29,43 @@ const throttleRule = z.strictObject({
 
 /**
  * Every key Homeroom reads, with its default and what it means. `homeroom config --json` prints the effective values;
- * README.md's configuration table is written from these descriptions.
+ * docs/configuration.md is generated from these descriptions (`npm run docs:config`).
  */
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
-      port: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port to listen on (env PORT)'),
+      port: z.coerce.number().int().min(0).max(65535).default(3000).describe('TCP port to listen on (environment variable `PORT`)'),
       host: z.string().default('0.0.0.0').describe('address to bind'),
-      issuer: z.url().optional().describe('public base URL and OIDC issuer (env HOMEROOM_ISSUER); default http://localhost:PORT'),
+      issuer: z.url().optional().describe('public base URL and OIDC issuer: an origin with no path, `http://localhost:<port>` when unset; an `https://` issuer makes cookies Secure (environment variable `HOMEROOM_ISSUER`)'),
       trustProxy: z
         .boolean()
         .default(false)
-        .describe('trust X-Forwarded-For/-Proto from a reverse proxy (env HOMEROOM_TRUST_PROXY); required with an https issuer, since Homeroom itself speaks plain HTTP'),
+        .describe('trust `X-Forwarded-For`, `-Proto` and `-Host` from a reverse proxy (environment variable `HOMEROOM_TRUST_PROXY`); required with an `https://` issuer, since Homeroom itself speaks plain HTTP'),
       proxyHops: z
         .number()
         .int()
         .min(1)
         .default(1)
-        .describe('how many proxies append to X-Forwarded-For; the client address is taken that many entries from the right, so a client cannot forge it'),
+        .describe('how many proxies append to `X-Forwarded-For`: the client address is taken that many entries from the right, so a client cannot forge it'),
       shutdownTimeout: duration()
         .default(20)
-        .describe('on SIGTERM or SIGINT, how long requests in flight may take to finish before their connections are cut (keep it under the stop grace period of Docker, Kubernetes or systemd)'),
+        .describe('on SIGTERM or SIGINT, how long requests in flight may take to finish before their connections are cut; keep it under the stop grace period of Docker, Kubernetes or systemd'),
       drainDelay: duration()
         .default(0)
-        .describe('on SIGTERM or SIGINT, how long to go on serving while /healthz answers 503, so a load balancer takes the process out of rotation before it stops accepting connections (its check interval times its fall count)'),
+        .describe('behind a load balancer: after SIGTERM, how long to go on serving while `/healthz` answers 503, so the balancer takes the process out of rotation before it stops accepting connections (its check interval times its fall count)'),
     })
     .default({ port: 3000, host: '0.0.0.0', trustProxy: false, proxyHops: 1, shutdownTimeout: 20, drainDelay: 0 }),
   database: z
     .strictObject({
-      url: z.string().optional().describe('postgres:// URL selects PostgreSQL (env DATABASE_URL); otherwise SQLite'),
-      schema: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional().describe('PostgreSQL schema to use (default: the search path)'),
-      dataDir: z.string().default('./data').describe('folder of the SQLite database homeroom.db (env HOMEROOM_DATA_DIR)'),
-      poolSize: z.number().int().positive().default(10).describe('PostgreSQL connection pool size'),
+      url: z.string().optional().describe('a `postgres://` URL selects PostgreSQL; otherwise Homeroom uses SQLite (environment variable `DATABASE_URL`)'),
+      schema: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional().describe('PostgreSQL schema to use (created when missing); default: the search path'),
+      dataDir: z.string().default('./data').describe('folder of the SQLite database `homeroom.db` (environment variable `HOMEROOM_DATA_DIR`)'),
+      poolSize: z.number().int().positive().default(10).describe('PostgreSQL connection pool size, per process'),
     })
     .default({ dataDir: './data', poolSize: 10 }),
   demo: z
     .strictObject({
-      enabled: z.boolean().default(true).describe('seed the demo district on start when the database is empty (env HOMEROOM_DEMO=0 disables)'),
+      enabled: z.boolean().default(true).describe('seed the demo district at start when the database is empty (environment variable `HOMEROOM_DEMO`: `0`, `false`, `no` or `off` disables it)'),
     })
     .default({ enabled: true }),
   district: z
@@ -79,7 +82,7 @@ export const configSchema = z.strictObject({
           }
         }, 'expected an IANA time zone such as America/New_York')
         .default('UTC')
-        .describe('time zone of dates and times shown to families (e.g. when an account can be claimed)'),
+        .describe('time zone of dates shown to families and staff (an IANA name such as `America/New_York`)'),
     })
     .default({
       name: { en: 'Maple Valley Schools', fr: 'Écoles de Maple Valley' },
@@ -90,23 +93,23 @@ export const configSchema = z.strictObject({
       nameMatch: z
         .enum(['normalized', 'exact'])
         .default('normalized')
-        .describe('normalized: case, Latin accents, spacing, apostrophe and hyphen variants are forgiven; exact: only surrounding spaces'),
+        .describe('`normalized` forgives case, Latin accents, spacing, apostrophe and hyphen variants; `exact` only surrounding spaces'),
       flowTtl: duration().default(3600).describe('time allowed to finish claiming or recovering an account'),
-      perAddress: throttleRule.default({ limit: 20, window: 3600 }).describe('failed identity checks allowed per client address per window'),
-      perStudent: throttleRule.default({ limit: 5, window: 3600 }).describe('failed identity checks allowed per student ID per window'),
+      perAddress: throttleRule.default({ limit: 20, window: 3600 }).describe('failed identity checks allowed per client address'),
+      perStudent: throttleRule.default({ limit: 5, window: 3600 }).describe('failed identity checks allowed per student ID'),
       questions: z
         .array(z.union([z.enum(BUILT_IN_QUESTIONS), z.strictObject({ id: z.string().regex(/^[a-z0-9-]+$/i), text: localized })]))
         .min(3)
         .default([...BUILT_IN_QUESTIONS])
-        .describe('challenge-question pool: built-in ids, or {id, text: {en, fr}} for the district’s own'),
+        .describe('challenge-question pool: built-in ids, or `{id, text: {en, fr}}` for the district\'s own'),
     })
     .default({ nameMatch: 'normalized', flowTtl: 3600, perAddress: { limit: 20, window: 3600 }, perStudent: { limit: 5, window: 3600 }, questions: [...BUILT_IN_QUESTIONS] }),
   recovery: z
     .strictObject({
       perAccount: throttleRule
         .default({ limit: 5, window: 86400 })
-        .describe('wrong answer sets allowed per account before recovery is locked (then a teacher opens a ticket)'),
-      perAddress: throttleRule.default({ limit: 30, window: 3600 }).describe('wrong answer sets allowed per client address per window'),
+        .describe('wrong answer sets allowed per account before recovery locks (then a teacher\'s ticket)'),
+      perAddress: throttleRule.default({ limit: 30, window: 3600 }).describe('wrong answer sets allowed per client address'),
       perDevice: throttleRule
         .default({ limit: 5, window: 86400 })
         .describe('wrong answer sets allowed from a browser where the account signed in before; they do not count against the account, so its lock does not stop the owner there'),
@@ -114,29 +117,38 @@ export const configSchema = z.strictObject({
     .default({ perAccount: { limit: 5, window: 86400 }, perAddress: { limit: 30, window: 3600 }, perDevice: { limit: 5, window: 86400 } }),
   i18n: z
     .strictObject({
-      defaultLocale: z.enum(['en', 'fr']).default('en').describe('language when the browser asks for none we ship'),
+      defaultLocale: z
+        .string()
+        .regex(/^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$/, 'a language tag such as en, fr or pt-BR')
+        .default('en')
+        .describe('language when the browser asks for none Homeroom serves; a shipped one or one added in overridesDir'),
+      overridesDir: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("folder of <locale>.json files with the district's own wording of any message, or a whole new language; checked at start (default: none)"),
     })
     .default({ defaultLocale: 'en' }),
   passwords: z
     .strictObject({
-      memoryCost: z.number().int().min(8192).default(19456).describe('argon2id memory in KiB (OWASP minimum 19456)'),
+      memoryCost: z.number().int().min(8192).default(19456).describe('argon2id memory in KiB (minimum 8192; 19456 is OWASP\'s minimum)'),
       timeCost: z.number().int().min(1).default(2).describe('argon2id iterations'),
       parallelism: z.number().int().min(1).default(1).describe('argon2id lanes'),
-      minLength: z.number().int().min(8).max(64).default(8).describe('shortest new password, in characters (the letter: 8)'),
+      minLength: z.number().int().min(8).max(64).default(8).describe('shortest new password, in characters (the admin console\'s policy overrides it)'),
       maxLength: z.number().int().min(64).max(1024).default(128).describe('longest new password; never truncated'),
       blockCommon: z.boolean().default(true).describe('refuse passwords from the list of common breached passwords'),
     })
     .default({ memoryCost: 19456, timeCost: 2, parallelism: 1, minLength: 8, maxLength: 128, blockCommon: true }),
   login: z
     .strictObject({
-      perAccount: throttleRule.default({ limit: 10, window: 900 }).describe('failed logins allowed per account per window'),
-      perAddress: throttleRule.default({ limit: 100, window: 900 }).describe('failed logins allowed per client address per window'),
+      perAccount: throttleRule.default({ limit: 10, window: 900 }).describe('failed sign-ins allowed per account per window'),
+      perAddress: throttleRule.default({ limit: 100, window: 900 }).describe('failed sign-ins allowed per client address per window'),
       perDevice: throttleRule
         .default({ limit: 10, window: 900 })
-        .describe('failed logins allowed from a browser where the account signed in before; they do not count against the account, so an attacker locking it does not lock the owner out there'),
+        .describe('failed sign-ins allowed from a browser where the account signed in before; they do not count against the account, so an attacker locking it does not lock the owner out there'),
       trustedDeviceTtl: duration()
         .default(90 * 86400)
-        .describe('how long a browser stays trusted for an account after a successful sign-in (its device cookie); 0 turns device trust off'),
+        .describe('how long a browser stays trusted for an account after a successful sign-in (its device cookie); `0` turns device trust off'),
     })
     .default({ perAccount: { limit: 10, window: 900 }, perAddress: { limit: 100, window: 900 }, perDevice: { limit: 10, window: 900 }, trustedDeviceTtl: 90 * 86400 }),
   mfa: z
@@ -160,7 +172,7 @@ export const configSchema = z.strictObject({
   session: z
     .strictObject({
       ttl: duration().default(8 * 3600).describe('sign-in session length; short, since devices are shared'),
-      interactionTtl: duration().default(3600).describe('time allowed to finish a login page'),
+      interactionTtl: duration().default(3600).describe('time allowed to finish a sign-in page'),
       portalTtl: duration().default(8 * 3600).describe('longest a portal or demo app session lasts; it always ends with the sign-in session it came from'),
     })
     .default({ ttl: 8 * 3600, interactionTtl: 3600, portalTtl: 8 * 3600 }),
@@ -174,17 +186,17 @@ export const configSchema = z.strictObject({
     .default({ accessTokenTtl: 3600, idTokenTtl: 3600, refreshTokenTtl: 14 * 86400, authorizationCodeTtl: 60 }),
   secrets: z
     .strictObject({
-      cookieKeys: z.array(z.string().min(32)).default([]).describe('keys that sign cookies, newest first; generated and stored in the database when empty'),
+      cookieKeys: z.array(z.string().min(32)).default([]).describe('keys that sign cookies, newest first, each at least 32 characters. When the list is empty, Homeroom generates one and stores it in the database'),
       sealKey: z
         .string()
         .regex(/^[A-Za-z0-9+/]{43}=$/, 'expected 32 random bytes in base64 (openssl rand -base64 32)')
         .optional()
-        .describe('key that encrypts client secrets at rest (env HOMEROOM_SEAL_KEY); keep it outside the database so a stolen backup does not reveal them; generated and stored in the database when absent'),
+        .describe('32 random bytes in base64 (`openssl rand -base64 32`) that encrypt client secrets at rest. Keep it outside the database so a stolen backup does not reveal them; generated and stored in the database when absent (environment variable `HOMEROOM_SEAL_KEY`)'),
     })
     .default({ cookieKeys: [] }),
   portal: z
     .strictObject({
-      helpLinks: z.array(helpLink).default([]).describe('help tiles for the portal and login page; built-in help pages when empty'),
+      helpLinks: z.array(helpLink).default([]).describe('help tiles on the portal and the sign-in page, each `{id, title: {en, fr}, url, roles?, showOnLogin?}`. `roles` limits who sees the link in the portal, and `showOnLogin` (default `true`) also lists it on the sign-in page. When the list is empty, Homeroom shows its built-in pages `/help/login` and `/help/wifi`'),
     })
     .default({ helpLinks: [] }),
   oidc: z
@@ -192,7 +204,7 @@ export const configSchema = z.strictObject({
       privateNetworkHosts: z
         .array(z.string().min(1))
         .default([])
-        .describe('host names of apps on the district network that Homeroom may call back (back-channel logout) although they resolve to private or loopback addresses; every other such address is refused (SSRF protection)'),
+        .describe('host names of apps on the district network that Homeroom may call back (back-channel logout) although they resolve to private or loopback addresses. Every other such address is refused (protection against server-side request forgery); Homeroom\'s own apps are always reached internally'),
     })
     .default({ privateNetworkHosts: [] }),
   email: z
@@ -204,24 +216,24 @@ export const configSchema = z.strictObject({
           staff: emailTemplate.optional(),
         })
         .default({})
-        .describe('email address per role for accounts whose roster row has none (Google Workspace, the OIDC email claim, SAML mail and NameID): placeholders {username} and {studentId}, e.g. {username}@students.district.example'),
+        .describe('email address per role (`student`, `teacher`, `staff`) for accounts whose roster row has none, such as `{username}@students.district.example` (placeholders `{username}`, `{studentId}`): Google Workspace, the OIDC `email` claim, SAML `mail` and email NameIDs'),
     })
     .default({ templates: {} }),
   saml: z
     .strictObject({
-      entityId: z.url().optional().describe('the SAML identity provider\'s entity ID, as service providers know it; default <issuer>/saml/metadata'),
+      entityId: z.url().optional().describe('the SAML identity provider\'s entity ID, as service providers know it; default `<issuer>/saml/metadata`'),
       signatureAlgorithm: z
         .enum(SAML_SIGNATURE_ALGORITHMS)
         .default('rsa-sha256')
-        .describe('how assertions, responses and logout messages are signed unless an app asks otherwise (rsa-sha1 only for old service providers)'),
+        .describe('how assertions, responses and logout messages are signed unless an app asks otherwise (`rsa-sha512`; `rsa-sha1` only for old service providers)'),
       clockSkew: duration().default(60).describe('clock difference tolerated with service providers, both ways'),
-      requestLifetime: duration().default(300).describe('how old an AuthnRequest or LogoutRequest may be; its ID is remembered this long so that a replay is refused'),
-      assertionLifetime: duration().default(300).describe('how long an assertion can be used by the service provider after it is issued (NotOnOrAfter)'),
-      maxMessageBytes: z.number().int().min(4096).max(1048576).default(65536).describe('largest SAML message accepted, encoded, in bytes'),
-      maxInflatedBytes: z.number().int().min(4096).max(4194304).default(262144).describe('largest SAML message accepted once decompressed (HTTP-Redirect), in bytes: a deflate bomb stops here'),
+      requestLifetime: duration().default(300).describe('how old an AuthnRequest or LogoutRequest may be; its ID is remembered this long, so a replay is refused'),
+      assertionLifetime: duration().default(300).describe('how long an assertion can be used after it is issued (`NotOnOrAfter`)'),
+      maxMessageBytes: z.number().int().min(4096).max(1048576).default(65536).describe('largest SAML message accepted, encoded'),
+      maxInflatedBytes: z.number().int().min(4096).max(4194304).default(262144).describe('largest SAML message accepted once decompressed (HTTP-Redirect): a deflate bomb stops here'),
       keyRollover: duration()
         .default(14 * 86400)
-        .describe('after `homeroom keys rotate`, how long the next signing certificate is published in the metadata before it signs (service providers that read the metadata pick it up meanwhile)'),
+        .describe('after `homeroom keys rotate`, how long the next SAML certificate is published in the metadata before it signs'),
     })
     .default({ signatureAlgorithm: 'rsa-sha256', clockSkew: 60, requestLifetime: 300, assertionLifetime: 300, maxMessageBytes: 65536, maxInflatedBytes: 262144, keyRollover: 14 * 86400 }),
   roster: z
@@ -230,7 +242,7 @@ export const configSchema = z.strictObject({
         .string()
         .regex(/^(identifier|sourcedId|userIds:[A-Za-z0-9_.-]+)$/, 'expected identifier, sourcedId or userIds:<TYPE> (e.g. userIds:SIS)')
         .default('identifier')
-        .describe('where a student number comes from in users.csv: the identifier column, the sourcedId, or one type of userIds such as userIds:SIS ({SIS:123456})'),
+        .describe('where a student number comes from in `users.csv`: `identifier`, `sourcedId`, or one type of `userIds` such as `userIds:SIS` (`{SIS:123456}`)'),
       usernameTemplates: z
         .strictObject({
           student: z.string().min(1).default('S0{studentNumber}').describe('username of a student'),
@@ -238,16 +250,16 @@ export const configSchema = z.strictObject({
           staff: z.string().min(1).default('{username}').describe('username of other staff (administrators, aides, proctors)'),
         })
         .default({ student: 'S0{studentNumber}', teacher: '{username}', staff: '{username}' })
-        .describe('username templates per role; placeholders {studentNumber}, {identifier}, {username}, {sourcedId}, {email}, {emailLocalPart}'),
-      claimDelay: duration().default(86400).describe('how long after the roster first lists a student the account can be claimed (the letter: 24h); 0 allows it at once'),
+        .describe('username per role. Placeholders: `{studentNumber}`, `{identifier}`, `{username}`, `{sourcedId}`, `{email}`, `{emailLocalPart}`'),
+      claimDelay: duration().default(86400).describe('time from the roster first listing an account until it can be claimed (`0` allows it at once). The admin console\'s policy overrides it'),
       maxDisableShare: z
         .number()
         .min(0)
         .max(1)
         .default(0.1)
-        .describe('a bulk import that would disable more than this share of active roster accounts is refused unless --force (a half-exported file must not lock a district out)'),
-      watchDir: z.string().optional().describe('folder the running server watches for OneRoster zips or folders to import; each is moved to done/ or failed/ with its report beside it'),
-      watchInterval: duration().default(60).describe('how often the server looks in roster.watchDir'),
+        .describe('a bulk import that would disable more than this share of active roster accounts is refused unless `--force` (a half-exported file must not lock a district out)'),
+      watchDir: z.string().optional().describe('folder the running server watches for OneRoster zips or folders to import; each is moved to `done/` or `failed/` with its report'),
+      watchInterval: duration().default(60).describe('how often the server looks in `roster.watchDir`'),
       importMemory: z
         .number()
         .int()
@@ -264,18 +276,18 @@ export const configSchema = z.strictObject({
     }),
   metrics: z
     .strictObject({
-      enabled: z.boolean().default(false).describe('serve GET /metrics (Prometheus text format); off: 404'),
+      enabled: z.boolean().default(false).describe('serve `GET /metrics` (Prometheus text format). Off, the path answers 404'),
       token: z
         .string()
         .min(16)
         .optional()
-        .describe('bearer token Prometheus must send (Authorization: Bearer …); required when metrics are enabled'),
+        .describe('bearer token Prometheus must send (`Authorization: Bearer …`), at least 16 characters; required when `metrics.enabled` is true. Any other request to `/metrics` answers 404. Never printed by `homeroom config`'),
     })
     .refine((m) => !m.enabled || Boolean(m.token), { message: 'metrics.token is required when metrics.enabled is true', path: ['token'] })
     .default({ enabled: false }),
   log: z
     .strictObject({
-      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('log level (env LOG_LEVEL)'),
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('how much is logged (environment variable `LOG_LEVEL`)'),
     })
     .default({ level: 'info' }),
 });

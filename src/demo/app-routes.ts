@@ -6,6 +6,7 @@ import { DEMO_APP_PATH } from '../oidc/built-in-clients.js';
 import { backchannelLogout } from '../rp/backchannel-logout.js';
 import type { BuiltInRelyingParty } from '../rp/relying-party.js';
 import type { Services } from '../services.js';
+import { sameOriginPath } from '../shared/same-origin.js';
 
 export type DemoAppDeps = Pick<Services, 'config' | 'log'> & PageDeps & { demoApp: BuiltInRelyingParty };
 
@@ -31,7 +32,7 @@ export function demoAppRoutes(deps: DemoAppDeps): Router {
           return null;
         });
     if (!returnTo) return views.render(ctx, 'demo/signed-out', { failed: true }, { title: 'demoApp.title', status: 400 });
-    seeOther(ctx, returnTo);
+    seeOther(ctx, sameOriginPath(returnTo, deps.config.issuer) ?? `${DEMO_APP_PATH}/`);
   });
 
   router.post('/logout', formBody, csrf.verify, async (ctx) => {

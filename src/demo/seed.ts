@@ -1,8 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { ensureDemoAppClient } from '../oidc/built-in-clients.js';
 import { importRoster } from '../roster/import.js';
-import { rosterImportDeps } from '../roster/service.js';
-import type { Services } from '../services.js';
+import { rosterImportDeps, type Services } from '../services.js';
 import { DEMO_ACCOUNTS, DEMO_SCHOOL } from './district.js';
 
 export interface DemoLogin {

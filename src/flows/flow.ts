@@ -27,5 +27,10 @@ export interface FlowStore {
    */
   update<C>(id: string, expectedVersion: number, step: string, context: C, expiresAt?: number): Promise<boolean>;
   remove(id: string): Promise<void>;
+  /**
+   * Creates the flow, or replaces the step and context of the one with its id (a new version, whatever version was
+   * there) in one statement. A flow still open keeps its expiry; an expired one starts again with `expiresAt`.
+   */
+  put<C>(flow: Omit<Flow<C>, 'version'>): Promise<void>;
   purgeExpired(now?: number): Promise<number>;
 }

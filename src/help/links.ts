@@ -1,6 +1,7 @@
 import type { Role } from '../accounts/account.js';
 import type { Config } from '../config/load.js';
 import type { I18n, Locale } from '../i18n/i18n.js';
+import { sameOriginPath } from '../shared/same-origin.js';
 
 /** Help pages Homeroom ships (views/help/<topic>.ejs), used when the district configures no links of its own. */
 export const BUILT_IN_TOPICS = ['login', 'wifi'] as const;
@@ -20,5 +21,8 @@ export function helpLinksFor(config: Config, locale: Locale, i18n: I18n, filter:
   return config.portal.helpLinks
     .filter((link) => (filter.onLogin ? link.showOnLogin : true))
     .filter((link) => !filter.roles || !link.roles || link.roles.some((r) => filter.roles!.includes(r)))
-    .map((link) => ({ id: link.id, title: i18n.pick(link.title, locale), url: link.url, external: /^https?:\/\//.test(link.url) }));
+    .map((link) => {
+      const local = sameOriginPath(link.url, config.issuer);
+      return { id: link.id, title: i18n.pick(link.title, locale), url: local ?? link.url, external: local === null };
+    });
 }

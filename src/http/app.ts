@@ -10,6 +10,7 @@ import { interactionRoutes } from '../interactions/routes.js';
 import { browserAccountId, providerSessionId } from '../oidc/browser-session.js';
 import { ensurePortalClient } from '../oidc/built-in-clients.js';
 import { acceptsCrossSite } from '../oidc/cross-site-endpoints.js';
+import { refuseInactiveSessions } from './middleware/inactive-session.js';
 import { logoutConfirmation } from '../oidc/logout-request.js';
 import { signOutRemembered } from '../oidc/sign-out-intent.js';
 import { signedOutPage } from '../oidc/signed-out.js';
@@ -112,6 +113,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   provider.use(sameOriginWrites({ origin: new URL(config.issuer).origin, acceptsCrossSite, log: services.log }));
   provider.use(staticAssets());
   provider.use(samlSignOutStep(web.saml.slo));
+  provider.use(refuseInactiveSessions(provider, services.accounts, services.events));
   provider.use(healthRoutes(services.store).routes());
   provider.use(metrics.endpoint(() => config.metrics));
   provider.use(appIconRoutes(services).routes());

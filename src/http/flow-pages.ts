@@ -10,8 +10,10 @@ import type { LoginFlows } from '../interactions/login-flow.js';
 import type { Services } from '../services.js';
 import { deviceCookie, type DeviceCookie } from './device-cookie.js';
 import { formBody, formFields } from './middleware/body.js';
+import { preferAppLocales } from './middleware/locale.js';
 import { pageRouter, type PageDeps } from './page-router.js';
 import { seeOther } from './redirect.js';
+import { QueryValues } from '../shared/query-values.js';
 
 export interface FlowPagesOptions<C> extends PageDeps {
   /** URL prefix, e.g. /claim. */
@@ -27,6 +29,8 @@ export interface FlowPagesOptions<C> extends PageDeps {
   start(ctx: Context): Promise<C>;
   /** Extra locals for a step's page. */
   locals(ctx: Context, flow: Flow<C>): Promise<Record<string, unknown>>;
+  /** Settles the page's language from the flow (before any date or message on it is formatted). */
+  language?(ctx: Context, flow: Flow<C>): Promise<void>;
 }
 
 /**
@@ -79,6 +83,7 @@ export function flowPages<C>(options: FlowPagesOptions<C>): Router {
 
   router.get(`${prefix}/:id`, async (ctx) => {
     const flow = await runner.load(ctx.params.id, browserOf(ctx));
+    await options.language?.(ctx, flow);
     const notice = await runner.takeNotice(flow);
     if (!notice) return render(ctx, flow);
     await render(
@@ -103,8 +108,10 @@ const INTERACTION_ID = /^[A-Za-z0-9_-]{10,64}$/;
 
 /** The sign-in a self-service flow was started from (`?interaction=<uid>` on the login page's links), if any. */
 export function interactionFromQuery(ctx: Context): string | null {
-  const uid = ctx.query.interaction;
-  return typeof uid === 'string' && INTERACTION_ID.test(uid) ? uid : null;
+  const values = new QueryValues(ctx.query);
+  const uid = values.id('interaction', INTERACTION_ID);
+  values.orThrow();
+  return uid;
 }
 
 /**
@@ -158,6 +165,12 @@ export function signInFlowPages<C extends { interactionUid: string | null; usern
     async start(ctx) {
       // A new flow knows only the sign-in it came from; the rest of its context comes from its steps.
       return { interactionUid: interactionFromQuery(ctx) } as C;
+    },
+    async language(ctx, flow) {
+      // The app that sent the family here may have asked for a language (ui_locales): its sign-in kept it.
+      const uid = flow.context.interactionUid;
+      const interaction = uid ? await options.provider.Interaction.find(uid) : undefined;
+      preferAppLocales(ctx, options.i18n, interaction?.params.ui_locales);
     },
     async locals(ctx, flow) {
       return {

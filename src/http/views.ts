@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import type { Context } from 'koa';
 import type { Config } from '../config/load.js';
-import { LOCALE_NAMES, LOCALES, type I18n, type Locale } from '../i18n/i18n.js';
+import type { I18n, Locale } from '../i18n/i18n.js';
+import { sameOriginPath } from '../shared/same-origin.js';
 
 export const VIEWS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'views');
 
@@ -41,19 +42,14 @@ export class Views {
   /** Locals every page can use. */
   locals(ctx: Context): Record<string, unknown> {
     const locale = ctx.state.locale as Locale;
-    const path = ctx.path;
-    const otherQuery = new URLSearchParams(ctx.querystring);
-    otherQuery.delete('lang');
     return {
       t: ctx.state.t,
       locale,
+      dir: this.i18n.info(locale).dir,
       csrfToken: ctx.state.csrfToken,
       districtName: this.i18n.pick(this.config.district.name, locale),
-      languages: LOCALES.map((code) => {
-        const query = new URLSearchParams(otherQuery);
-        query.set('lang', code);
-        return { code, name: LOCALE_NAMES[code], href: `${path}?${query}`, current: code === locale };
-      }),
+      languages: languageLinks(this.i18n, locale, ctx.path, ctx.querystring),
+      languageName: (code: string) => languageName(ctx.state.t, locale, code),
     };
   }
 
@@ -73,4 +69,38 @@ export class Views {
     }
     ctx.body = this.renderToString(ctx, name, data, page);
   }
+}
+
+/** The switcher's entries: each language in its own script, linking to this same page in that language. */
+function languageLinks(i18n: I18n, locale: Locale, path: string, querystring: string) {
+  const { action, fields } = samePageTarget(path, querystring);
+  return i18n.locales.map(({ code, name, dir }) => {
+    const query = new URLSearchParams(fields);
+    query.set('lang', code);
+    return { code, name, dir, href: `${action}?${query}`, current: code === locale };
+  });
+}
+
+/** Any origin: only used to tell a path that stays on this site from one a browser would read as another host. */
+const HERE = 'http://homeroom.invalid/';
+
+/**
+ * Where the language switcher sends the person: this page again, with its query but a new `lang`. The path comes from
+ * the request line, so `//evil.example` or `/\\evil.example` must not become a link to another site: read as a browser
+ * reads an href, anything that leaves this origin falls back to the home page.
+ */
+export function samePageTarget(path: string, querystring: string): { action: string; fields: [string, string][] } {
+  const target = sameOriginPath(path, HERE);
+  const action = target ? new URL(target, HERE).pathname : '/';
+  const fields = [...new URLSearchParams(querystring)].filter(([name]) => name !== 'lang');
+  return { action, fields };
+}
+
+const displayNames = new Map<string, Intl.DisplayNames>();
+
+/** A language's name in the page's language ("French" on an English page), for labels such as "Name (French)". */
+function languageName(t: (id: string, params?: Record<string, unknown>) => string, locale: string, code: string): string {
+  let names = displayNames.get(locale);
+  if (!names) displayNames.set(locale, (names = new Intl.DisplayNames([locale], { type: 'language' })));
+  return t(`admin.languages.${code}`, { defaultValue: names.of(code) ?? code });
 }

@@ -30,15 +30,9 @@ export class LoginFlows {
     return flow?.step === 'password' ? flow.context.username : null;
   }
 
+  /** Two tabs on one interaction: the later choice wins, whatever the other tab wrote. */
   async chooseUsername(uid: string, username: string): Promise<void> {
-    const existing = await this.flows.get<LoginContext>(idFor(uid));
-    if (existing) {
-      // Two tabs on one interaction: the later choice wins, whatever version the other tab wrote.
-      await this.flows.update(existing.id, existing.version, 'password', { username });
-      return;
-    }
-    await this.flows.remove(idFor(uid));
-    await this.flows.create<LoginContext>({
+    await this.flows.put<LoginContext>({
       id: idFor(uid),
       kind,
       step: 'password',

@@ -49,15 +49,21 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
   }
 
-  /** Records the interaction's result and sends the browser back to the provider (Koa-native, unlike interactionFinished). */
-  async function finish(ctx: Context, result: InteractionResults, options: { mergeWithLastSubmission: boolean }) {
-    const returnTo = await provider.interactionResult(ctx.req, ctx.res, result, options);
+  type Interaction = Awaited<ReturnType<typeof details>>;
+
+  /**
+   * Records the interaction's result and sends the browser back to the provider, as provider.interactionResult does
+   * but on the interaction this request already loaded (and checked against its cookie) instead of reading it again.
+   */
+  async function finish(ctx: Context, interaction: Interaction, result: InteractionResults, options: { mergeWithLastSubmission: boolean }) {
+    interaction.result = options.mergeWithLastSubmission && !('error' in result) ? { ...interaction.lastSubmission, ...result } : result;
+    await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
     ctx.status = 303;
-    ctx.redirect(returnTo);
+    ctx.redirect(interaction.returnTo);
   }
 
   /** Adds what the consent prompt found missing to the interaction's grant (creating it) and saves it. */
-  async function grantMissing(interaction: Awaited<ReturnType<typeof details>>): Promise<string> {
+  async function grantMissing(interaction: Interaction): Promise<string> {
     const grant = interaction.grantId
       ? (await provider.Grant.find(interaction.grantId))!
       : new provider.Grant({ accountId: interaction.session!.accountId, clientId: String(interaction.params.client_id) });
@@ -78,30 +84,28 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     return clientName(String(params.client_id));
   }
 
-  async function renderLogin(ctx: Context, uid: string, username: string | null, error?: string, status = 200) {
-    const interaction = await details(ctx);
+  async function renderLogin(ctx: Context, interaction: Interaction, username: string | null, error?: string, status = 200) {
     const appName = await appNameOf(interaction.params);
     views.render(
       ctx,
       username ? 'login/password' : 'login/username',
-      { uid, username, error, appName, helpLinks: helpLinksFor(deps.config, ctx.state.locale, deps.i18n, { onLogin: true }) },
+      { uid: interaction.uid, username, error, appName, helpLinks: helpLinksFor(deps.config, ctx.state.locale, deps.i18n, { onLogin: true }) },
       { title: 'login.title', status, private: true },
     );
   }
 
   /** The steps after the password, for staff who use a second factor: a code, setting an app up, recovery codes. */
-  async function renderSecondStep(ctx: Context, uid: string, error?: string, status = 200) {
-    const flow = await loginFlows.secondStep(uid);
-    if (!flow) return renderLogin(ctx, uid, await loginFlows.username(uid), error, status);
-    const interaction = await details(ctx);
+  async function renderSecondStep(ctx: Context, interaction: Interaction, error?: string, status = 200) {
+    const flow = await loginFlows.secondStep(interaction.uid);
+    if (!flow) return renderLogin(ctx, interaction, await loginFlows.username(interaction.uid), error, status);
     const appName = await appNameOf(interaction.params);
-    const base = { uid, username: flow.context.username, error, appName };
-    const views_: Record<SecondStep, () => Promise<[string, Record<string, unknown>]>> = {
+    const base = { uid: interaction.uid, username: flow.context.username, error, appName };
+    const steps: Record<SecondStep, () => Promise<[string, Record<string, unknown>]>> = {
       'second-factor': async () => ['login/second-factor', {}],
       enrol: async () => ['login/enrol', { setup: await totpSetup(deps.secondFactors.secretOf({ secretSealed: flow.context.secretSealed! }), deps.config, deps.i18n, flow.context.username) }],
       'recovery-codes': async () => ['login/recovery-codes', { codes: JSON.parse(deps.sealer.open(flow.context.codesSealed!)) as string[] }],
     };
-    const [view, locals] = await views_[flow.step]();
+    const [view, locals] = await steps[flow.step]();
     views.render(ctx, view, { ...base, ...locals }, { title: 'login.title', status, private: true });
   }
 
@@ -113,24 +117,25 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     return account && account.status === 'active' ? { flow, account } : null;
   }
 
-  /** The sign-in is complete: the browser is trusted for this account from now on, and the provider is told how. */
-  async function signedIn(ctx: Context, uid: string, account: Account, how: AuthnContext, deviceCookie: string | null) {
+  /**
+   * The sign-in is complete: the browser is trusted for this account from now on, and the provider is told how.
+   * remember: false makes the provider session a browser-session cookie: shared family devices forget it on close.
+   */
+  async function signedIn(ctx: Context, interaction: Interaction, account: Account, how: AuthnContext, deviceCookie: string | null) {
     devices.write(ctx, deviceCookie);
-    await loginFlows.restart(uid);
-    // remember: false makes the provider session a browser-session cookie: shared family devices forget it on close.
-    await finish(ctx, { login: { accountId: account.id, remember: false, amr: how.amr, acr: how.acr } }, { mergeWithLastSubmission: false });
+    await finish(ctx, interaction, { login: { accountId: account.id, remember: false, amr: how.amr, acr: how.acr } }, { mergeWithLastSubmission: false });
   }
 
   router.get('/', async (ctx) => {
     const interaction = await details(ctx);
     if (interaction.prompt.name === 'login') {
-      return renderSecondStep(ctx, interaction.uid);
+      return renderSecondStep(ctx, interaction);
     }
     if (interaction.prompt.name === 'consent') {
       const client = await provider.Client.find(String(interaction.params.client_id));
       if (client?.metadata()[FIRST_PARTY]) {
         // The district's own apps never ask students to consent, even when the app asks for the prompt.
-        return finish(ctx, { consent: { grantId: await grantMissing(interaction) } }, { mergeWithLastSubmission: true });
+        return finish(ctx, interaction, { consent: { grantId: await grantMissing(interaction) } }, { mergeWithLastSubmission: true });
       }
       const scopes = String(interaction.params.scope ?? '')
         .split(' ')
@@ -144,7 +149,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const interaction = await details(ctx);
     const username = formField(ctx, 'username').trim();
     if (!username || username.length > MAX_USERNAME) {
-      return renderLogin(ctx, interaction.uid, null, 'login.errors.usernameRequired', 400);
+      return renderLogin(ctx, interaction, null, 'login.errors.usernameRequired', 400);
     }
     await loginFlows.chooseUsername(interaction.uid, username);
     seeOther(ctx, `/interaction/${interaction.uid}`);
@@ -165,12 +170,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
     const password = formField(ctx, 'password');
     if (!password || password.length > MAX_PASSWORD) {
-      return renderLogin(ctx, interaction.uid, username, 'login.errors.failed', 401);
+      return renderLogin(ctx, interaction, username, 'login.errors.failed', 401);
     }
     const outcome = await deps.authenticator.login(username, password, ctx.state.ip, devices.read(ctx));
     if (!outcome.ok) {
       if (outcome.reason === 'throttled') throw tooManyRequests(outcome.retryAfter);
-      return renderLogin(ctx, interaction.uid, username, 'login.errors.failed', 401);
+      return renderLogin(ctx, interaction, username, 'login.errors.failed', 401);
     }
     const { account } = outcome;
     const multiFactorAsked = asksForMultiFactor(interaction.params.acr_values);
@@ -180,12 +185,13 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       else if (deps.secondFactors.offered(account)) await loginFlows.moveTo(interaction.uid, 'enrol', { username, accountId: account.id, secretSealed: deps.secondFactors.newTotp().secretSealed });
       else {
         await loginFlows.restart(interaction.uid);
-        await finish(ctx, { error: 'unmet_authentication_requirements', error_description: 'this account cannot use a second factor' }, { mergeWithLastSubmission: false });
+        await finish(ctx, interaction, { error: 'unmet_authentication_requirements', error_description: 'this account cannot use a second factor' }, { mergeWithLastSubmission: false });
         return;
       }
       return seeOther(ctx, `/interaction/${interaction.uid}`);
     }
-    await signedIn(ctx, interaction.uid, account, passwordOnly(), outcome.deviceCookie);
+    // The login flow's record, which holds only the username, expires with the interaction and the purge removes it.
+    await signedIn(ctx, interaction, account, passwordOnly(), outcome.deviceCookie);
   });
 
   router.post('/second-factor', formBody, csrf.verify, async (ctx) => {
@@ -193,13 +199,15 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const found = await secondStepAccount(interaction.uid, 'second-factor');
     if (!found) return seeOther(ctx, `/interaction/${interaction.uid}`);
     const code = formField(ctx, 'code');
-    if (!code || code.length > 40) return renderSecondStep(ctx, interaction.uid, 'login.errors.failed', 401);
+    if (!code || code.length > 40) return renderSecondStep(ctx, interaction, 'login.errors.failed', 401);
     const outcome = await deps.secondFactors.verify(found.account, code, ctx.state.ip);
     if (!outcome.ok) {
       if (outcome.reason === 'throttled') throw tooManyRequests(outcome.retryAfter);
-      return renderSecondStep(ctx, interaction.uid, 'login.errors.failed', 401);
+      return renderSecondStep(ctx, interaction, 'login.errors.failed', 401);
     }
-    await signedIn(ctx, interaction.uid, found.account, withSecondFactor(outcome.method), deps.deviceTrust.issue(devices.read(ctx), found.account.username));
+    // The flow's record holds the account id: it goes now rather than at the purge.
+    await loginFlows.restart(interaction.uid);
+    await signedIn(ctx, interaction, found.account, withSecondFactor(outcome.method), deps.deviceTrust.issue(devices.read(ctx), found.account.username));
   });
 
   router.post('/enrol', formBody, csrf.verify, async (ctx) => {
@@ -208,38 +216,39 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (!found) return seeOther(ctx, `/interaction/${interaction.uid}`);
     const name = formField(ctx, 'name').trim() || ctx.state.t('mfa.defaultName');
     const result = await deps.secondFactors.confirmTotp(found.account, { secretSealed: found.flow.context.secretSealed! }, formField(ctx, 'code'), name, ctx.state.ip);
-    if (!result) return renderSecondStep(ctx, interaction.uid, 'mfa.errors.codeWrong', 400);
+    if (!result) return renderSecondStep(ctx, interaction, 'mfa.errors.codeWrong', 400);
     if (result.recoveryCodes) {
       const context = { username: found.flow.context.username, accountId: found.account.id, codesSealed: deps.sealer.seal(JSON.stringify(result.recoveryCodes)) };
       await loginFlows.moveTo(interaction.uid, 'recovery-codes', context, found.flow.version);
       return seeOther(ctx, `/interaction/${interaction.uid}`);
     }
-    await signedIn(ctx, interaction.uid, found.account, withSecondFactor('otp'), deps.deviceTrust.issue(devices.read(ctx), found.account.username));
+    await loginFlows.restart(interaction.uid);
+    await signedIn(ctx, interaction, found.account, withSecondFactor('otp'), deps.deviceTrust.issue(devices.read(ctx), found.account.username));
   });
 
   router.post('/recovery-codes', formBody, csrf.verify, async (ctx) => {
     const interaction = await details(ctx);
     const found = await secondStepAccount(interaction.uid, 'recovery-codes');
     if (!found) return seeOther(ctx, `/interaction/${interaction.uid}`);
-    await signedIn(ctx, interaction.uid, found.account, withSecondFactor('otp'), deps.deviceTrust.issue(devices.read(ctx), found.account.username));
+    await loginFlows.restart(interaction.uid);
+    await signedIn(ctx, interaction, found.account, withSecondFactor('otp'), deps.deviceTrust.issue(devices.read(ctx), found.account.username));
   });
 
   router.post('/consent', formBody, csrf.verify, async (ctx) => {
     const interaction = await details(ctx);
     if (interaction.prompt.name !== 'consent') throw new AppError(400, 'INTERACTION_EXPIRED', 'errors.interactionExpired');
     if (formField(ctx, 'decision') !== 'allow') {
-      await finish(ctx, { error: 'access_denied', error_description: 'the user denied access' }, { mergeWithLastSubmission: false });
+      await finish(ctx, interaction, { error: 'access_denied', error_description: 'the user denied access' }, { mergeWithLastSubmission: false });
       return;
     }
     const accountId = interaction.session!.accountId;
     const grantId = await grantMissing(interaction);
     await deps.events.emit({ type: 'consent.granted', actorId: accountId, subjectId: accountId, ip: ctx.state.ip, data: { client: interaction.params.client_id } });
-    await finish(ctx, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    await finish(ctx, interaction, { consent: { grantId } }, { mergeWithLastSubmission: true });
   });
 
   router.post('/abort', formBody, csrf.verify, async (ctx) => {
-    await details(ctx);
-    await finish(ctx, { error: 'access_denied', error_description: 'the user cancelled the sign-in' }, { mergeWithLastSubmission: false });
+    await finish(ctx, await details(ctx), { error: 'access_denied', error_description: 'the user cancelled the sign-in' }, { mergeWithLastSubmission: false });
   });
 
   return router;

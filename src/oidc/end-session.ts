@@ -1,14 +1,22 @@
 import type Provider from 'oidc-provider';
-import type { Services } from '../services.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../shared/log.js';
+import type { Store } from '../store/database.js';
 import { sendBackchannelLogout } from './logout-notices.js';
 import { sessionSignIns } from './session-payload.js';
+
+export interface SessionEndDeps {
+  store: Store;
+  log: Logger;
+  events: EventBus;
+}
 
 /**
  * Ends one provider sign-in session, found by the `sid` one of its apps knows it by (an app's single logout request
  * arrives without the browser's cookies): every app it signed in to that takes back-channel notices is told, its
  * grants and their tokens are revoked, and the session is deleted. False when no such session is open any more.
  */
-export async function endSignInSession(provider: Provider, services: Services, clientId: string, accountId: string, sid: string): Promise<boolean> {
+export async function endSignInSession(provider: Provider, services: SessionEndDeps, clientId: string, accountId: string, sid: string): Promise<boolean> {
   const db = services.store.db;
   const rows = await db.selectFrom('oidc_payloads').select(['id', 'payload']).where('kind', '=', 'Session').where('account_id', '=', accountId).execute();
   const row = rows.find((r) => sessionSignIns(r.payload).some((s) => s.clientId === clientId && s.sid === sid));

@@ -1,4 +1,4 @@
-import Provider, { interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { interactionPolicy, type AccountClaims, type Configuration, type ErrorOut, type KoaContextWithOIDC } from 'oidc-provider';
 import { ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR, asksForMultiFactor } from '../mfa/authn-context.js';
 import type { Services } from '../services.js';
 import { createOidcAdapter } from '../store/oidc-adapter.js';
@@ -8,10 +8,12 @@ import { FIRST_PARTY } from './first-party.js';
 import { loadSigningKeys } from './keys.js';
 import { noteDatabaseUnavailable } from '../http/middleware/errors.js';
 
+type Jwks = NonNullable<Configuration['jwks']>;
+
 export interface ProviderViews {
   logout(ctx: KoaContextWithOIDC, form: string): Promise<void>;
   logoutSuccess(ctx: KoaContextWithOIDC): Promise<void>;
-  error(ctx: KoaContextWithOIDC, out: Record<string, string>, error: Error): Promise<void>;
+  error(ctx: KoaContextWithOIDC, out: ErrorOut, error: Error): Promise<void>;
 }
 
 
@@ -43,8 +45,8 @@ export async function createProvider(services: Services, views: ProviderViews, i
   const keys = await loadSigningKeys(services.signingKeys, Math.max(config.tokens.idTokenTtl, config.tokens.accessTokenTtl));
 
   const configuration: Configuration = {
-    adapter: createOidcAdapter(services.store.db, services.sealer) as any,
-    jwks: { keys: keys as any },
+    adapter: createOidcAdapter(services.store.db, services.sealer) as Configuration['adapter'],
+    jwks: { keys: keys as Jwks['keys'] },
     cookies: {
       keys: services.cookieKeys,
       long: cookie,
@@ -57,7 +59,7 @@ export async function createProvider(services: Services, views: ProviderViews, i
     // Widely used relying parties read the profile from the ID token, so it carries the granted claims too.
     conformIdTokenClaims: false,
     responseTypes: ['code'],
-    fetch: outgoingFetch(services, internalBaseUrl) as any,
+    fetch: outgoingFetch(services, internalBaseUrl) as Configuration['fetch'],
     pkce: { required: (_ctx, client) => client.clientAuthMethod === 'none' },
     extraClientMetadata: { properties: [FIRST_PARTY] },
     clientDefaults: {
@@ -81,22 +83,22 @@ export async function createProvider(services: Services, views: ProviderViews, i
       backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
-        logoutSource: views.logout as any,
-        postLogoutSuccessSource: views.logoutSuccess as any,
+        logoutSource: views.logout,
+        postLogoutSuccessSource: views.logoutSuccess,
       },
     },
     async findAccount(_ctx, sub) {
       const account = await accounts.findById(sub);
       // A disabled account's sessions and tokens stop working at once, even those still stored.
       if (!account || account.status !== 'active') return undefined;
-      return { accountId: account.id, claims: async () => accountClaims(account, config.email.templates) as any };
+      return { accountId: account.id, claims: async () => accountClaims(account, config.email.templates) as AccountClaims };
     },
     interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: signInPolicy() },
     acrValues: [ACR_SINGLE_FACTOR, ACR_MULTI_FACTOR],
     async loadExistingGrant(ctx) {
       const client = ctx.oidc.client!;
       const session = ctx.oidc.session!;
-      const grantId = (ctx.oidc.result?.consent as any)?.grantId ?? session.grantIdFor(client.clientId);
+      const grantId = (ctx.oidc.result?.consent as { grantId?: string } | undefined)?.grantId ?? session.grantIdFor(client.clientId);
       if (grantId) {
         const existing = await ctx.oidc.provider.Grant.find(grantId);
         if (existing && !client.metadata()[FIRST_PARTY]) return existing;
@@ -121,7 +123,7 @@ export async function createProvider(services: Services, views: ProviderViews, i
       Session: () => config.session.ttl,
       Grant: config.tokens.refreshTokenTtl,
     },
-    renderError: views.error as any,
+    renderError: views.error,
     clientBasedCORS(ctx, origin, client) {
       return client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false;
     },
@@ -141,7 +143,7 @@ export async function createProvider(services: Services, views: ProviderViews, i
     void services.events.emit({ type: 'session.ended', subjectId: ctx.oidc.session?.accountId ?? null, ip: ctx.ip });
   });
   provider.on('grant.success', (ctx) => {
-    void services.events.emit({ type: 'token.issued', subjectId: (ctx.oidc.entities as any).Account?.accountId ?? null, data: { client: ctx.oidc.client?.clientId } });
+    void services.events.emit({ type: 'token.issued', subjectId: (ctx.oidc.entities as { Account?: { accountId: string } }).Account?.accountId ?? null, data: { client: ctx.oidc.client?.clientId } });
   });
   return provider;
 }

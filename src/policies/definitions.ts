@@ -25,10 +25,12 @@ export const POLICY_DEFINITIONS = {
   'tickets.mode': { schema: z.enum(['ticket', 'direct']), config: [] },
   'login.perAccount': { schema: rule, config: ['login.perAccount'] },
   'login.perAddress': { schema: rule, config: ['login.perAddress'] },
+  'login.perDevice': { schema: rule, config: ['login.perDevice'] },
   'claim.perAddress': { schema: rule, config: ['claim.perAddress'] },
   'claim.perStudent': { schema: rule, config: ['claim.perStudent'] },
   'recovery.perAccount': { schema: rule, config: ['recovery.perAccount'] },
   'recovery.perAddress': { schema: rule, config: ['recovery.perAddress'] },
+  'recovery.perDevice': { schema: rule, config: ['recovery.perDevice'] },
   // One length for the provider's sign-in session and the portal's: the portal must not outlive the sign-in on a
   // shared device.
   'session.ttl': { schema: z.number().int().min(300).max(86400), config: ['session.ttl', 'session.portalTtl'] },
@@ -49,10 +51,12 @@ export interface PolicyValues {
   'tickets.mode': TicketMode;
   'login.perAccount': ThrottleRule;
   'login.perAddress': ThrottleRule;
+  'login.perDevice': ThrottleRule;
   'claim.perAddress': ThrottleRule;
   'claim.perStudent': ThrottleRule;
   'recovery.perAccount': ThrottleRule;
   'recovery.perAddress': ThrottleRule;
+  'recovery.perDevice': ThrottleRule;
   /** Seconds. */
   'session.ttl': number;
   'readiness.deadline': string | null;
@@ -67,9 +71,9 @@ export interface Policies {
   claimDelay: number | null;
   /** When teachers may open account-reset tickets (dates inclusive, YYYY-MM-DD); null: always. */
   tickets: { window: { start: string; end: string } | null; mode: TicketMode };
-  login: { perAccount: ThrottleRule; perAddress: ThrottleRule };
+  login: { perAccount: ThrottleRule; perAddress: ThrottleRule; perDevice: ThrottleRule };
   claim: { perAddress: ThrottleRule; perStudent: ThrottleRule };
-  recovery: { perAccount: ThrottleRule; perAddress: ThrottleRule };
+  recovery: { perAccount: ThrottleRule; perAddress: ThrottleRule; perDevice: ThrottleRule };
   session: { ttl: number };
   /** The date by which every enrolled student should be able to sign in (YYYY-MM-DD); null: not set. */
   readiness: { deadline: string | null };

@@ -7,17 +7,22 @@ import type { PolicyStore } from './ports.js';
 /** Defaults of the keys no config section holds. */
 const DEFAULTS: Partial<PolicyValues> = { 'tickets.window': null, 'tickets.mode': 'ticket', 'readiness.deadline': null };
 
-function getPath(target: Record<string, any>, path: string): unknown {
-  return path.split('.').reduce<any>((node, part) => (node && typeof node === 'object' ? node[part] : undefined), target);
+type Tree = Record<string, unknown>;
+
+const isTree = (value: unknown): value is Tree => Boolean(value) && typeof value === 'object';
+
+function getPath(target: Tree, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, part) => (isTree(node) ? node[part] : undefined), target);
 }
 
-function setPath(target: Record<string, any>, path: string, value: unknown): void {
+function setPath(target: Tree, path: string, value: unknown): void {
   const parts = path.split('.');
   const last = parts.pop()!;
   let node = target;
   for (const part of parts) {
-    if (!node[part] || typeof node[part] !== 'object') return; // a section this installation does not have
-    node = node[part];
+    const child = node[part];
+    if (!isTree(child)) return; // a section this installation does not have
+    node = child;
   }
   node[last] = value;
 }
@@ -35,7 +40,7 @@ export class PolicyService {
   private readonly copy: StaleCopy;
 
   constructor(
-    private readonly config: Record<string, any>,
+    private readonly config: Tree,
     private readonly store: PolicyStore,
     private readonly events: EventBus,
     private readonly log: Logger,
@@ -60,9 +65,9 @@ export class PolicyService {
       questions: v['claim.questions'],
       claimDelay: v['roster.claimDelay'],
       tickets: { window: v['tickets.window'], mode: v['tickets.mode'] },
-      login: { perAccount: v['login.perAccount'], perAddress: v['login.perAddress'] },
+      login: { perAccount: v['login.perAccount'], perAddress: v['login.perAddress'], perDevice: v['login.perDevice'] },
       claim: { perAddress: v['claim.perAddress'], perStudent: v['claim.perStudent'] },
-      recovery: { perAccount: v['recovery.perAccount'], perAddress: v['recovery.perAddress'] },
+      recovery: { perAccount: v['recovery.perAccount'], perAddress: v['recovery.perAddress'], perDevice: v['recovery.perDevice'] },
       session: { ttl: v['session.ttl'] },
       readiness: { deadline: v['readiness.deadline'] },
       mfa: { requiredRoles: v['mfa.requiredRoles'] },

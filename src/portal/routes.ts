@@ -10,6 +10,7 @@ import { rememberSignOut } from '../oidc/sign-out-intent.js';
 import { signedOutPage } from '../oidc/signed-out.js';
 import { backchannelLogout } from '../rp/backchannel-logout.js';
 import type { Services, WebServices } from '../services.js';
+import { sameOriginPath } from '../shared/same-origin.js';
 
 export type PortalDeps = Pick<Services, 'config' | 'accounts' | 'clients' | 'samlProviders' | 'i18n' | 'log'> & Pick<WebServices, 'portal'> & PageDeps;
 
@@ -71,7 +72,7 @@ export function portalRoutes(deps: PortalDeps): Router {
       deps.log.warn({ err: { message: (error as Error).message } }, 'portal callback rejected');
       return null;
     });
-    seeOther(ctx, returnTo && returnTo.startsWith('/') && !returnTo.startsWith('//') ? returnTo : '/');
+    seeOther(ctx, (returnTo && sameOriginPath(returnTo, deps.config.issuer)) || '/');
   });
 
   router.post('/logout', formBody, csrf.verify, async (ctx) => {

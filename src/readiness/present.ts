@@ -1,3 +1,4 @@
+import { formatLocale } from '../i18n/locales.js';
 import { chartModel, type ChartModel } from './chart.js';
 import { view, type Figures } from './figures.js';
 import type { ClassStudent } from './ports.js';
@@ -20,7 +21,8 @@ export interface Formatter {
   time(at: number): string;
 }
 
-export function formatter(locale: string, t: Translate, timeZone: string): Formatter {
+export function formatter(language: string, t: Translate, timeZone: string): Formatter {
+  const locale = formatLocale(language);
   const numbers = new Intl.NumberFormat(locale);
   const percents = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 });
   const long = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' });

@@ -1,7 +1,15 @@
 import type { KeyIndex } from './key-index.js';
 import type { EntityFile } from './written-tables.js';
 import type { StoredUsers } from './stored-users.js';
-import type { LoadedDuplicate, Row } from './ports.js';
+
+/** A row the planner hands to the writer, its values in the order of a column list (see written-tables.ts). */
+export type Row = (string | number | null)[];
+
+/** A row of a first load whose sourcedId an earlier line has (see ChangeSink.finishEnrollmentLoad). */
+export interface LoadedDuplicate {
+  line: number;
+  sourcedId: string;
+}
 
 /** Where the planner sends the changes it decides: the writer inside the import's transaction (none in a dry run). */
 export interface ChangeSink {

@@ -1,10 +1,9 @@
 import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/load.js';
-import { withCommandServices } from '../services.js';
+import { rosterImportDeps, withCommandServices } from '../services.js';
 import { importRoster, type ImportOptions, type ImportReport } from './import.js';
 import type { Progress } from './progress.js';
-import { rosterImportDeps } from './service.js';
 
 const THREAD_URL = new URL('./import-thread.mjs', import.meta.url);
 

@@ -1,9 +1,9 @@
-import type { ChangeSink } from './changes.js';
+import type { ChangeSink, LoadedDuplicate, Row } from './changes.js';
 import type { KeyIndex } from './key-index.js';
 import type { Progress } from './progress.js';
 import type { StoredUsers } from './stored-users.js';
 
-/** What the importer needs from storage; src/store/roster-repo.ts implements it for SQLite and PostgreSQL. */
+/** What the importer needs from storage; src/roster/storage/sql-roster-store.ts implements it for SQLite and PostgreSQL. */
 
 /** A small roster table's current rows: sourcedId → packed (row_hash × 2 + 1 when active), -1 for rows not from the roster. */
 export type PackedRows = Map<string, number>;
@@ -51,44 +51,7 @@ export interface RosterUserLink {
   orgIds: string;
 }
 
-export type Row = (string | number | null)[];
-
-/** A row of a first load whose sourcedId an earlier line has (see ChangeSink.finishEnrollmentLoad). */
-export interface LoadedDuplicate {
-  line: number;
-  sourcedId: string;
-}
-
-/** Set-based writes inside the apply transaction. */
-export interface BulkOps {
-  insert(table: string, columns: readonly string[], rows: Row[]): Promise<void>;
-  /** Insert, or on a conflict on `key` update the `update` columns from the new row. */
-  upsert(table: string, columns: readonly string[], key: readonly string[], update: readonly string[], rows: Row[]): Promise<void>;
-  /** Updates rows matched on all `key` columns; returns the key rows that matched nothing. */
-  updateByKey(table: string, key: readonly string[], columns: readonly string[], rows: Row[]): Promise<Row[]>;
-  /** `UPDATE table SET … WHERE column IN (values)`. */
-  updateIn(table: string, set: Record<string, string | number | null>, column: string, values: readonly (string | number)[]): Promise<number>;
-  /** `DELETE FROM table WHERE column IN (values)`, optionally only rows whose `only.column` is one of `only.values`. */
-  deleteIn(
-    table: string,
-    column: string,
-    values: readonly (string | number)[],
-    only?: { column: string; values: readonly string[] },
-  ): Promise<number>;
-  /** Creates indexes again (the CREATE INDEX statements dropSecondaryIndexes returned). */
-  buildIndexes(statements: readonly string[]): Promise<void>;
-  /**
-   * Ends a first load of roster_enrollments, whose rows were inserted with their file line as id: on PostgreSQL, moves
-   * the id sequence past them. Returns the rows whose sourcedId a row of a smaller id has, found through the key index.
-   */
-  endEnrollmentLoad(): Promise<LoadedDuplicate[]>;
-  /** Rows in a table now. */
-  count(table: string): Promise<number>;
-  /** Drops a table's non-unique indexes; returns the statements that create them again. */
-  dropSecondaryIndexes(table: string): Promise<string[]>;
-  /** `SELECT columns FROM table WHERE column IN (values)`. */
-  selectIn(table: string, columns: readonly string[], column: string, values: readonly (string | number)[]): Promise<Record<string, unknown>[]>;
-}
+export type { LoadedDuplicate, Row };
 
 export interface RosterRun {
   id: string;

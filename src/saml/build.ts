@@ -1,16 +1,35 @@
 import type Provider from 'oidc-provider';
-import { endSignInSession } from '../oidc/end-session.js';
+import type { AccountStore } from '../accounts/ports.js';
+import type { Config } from '../config/load.js';
+import type { FlowStore } from '../flows/flow.js';
+import type { ClientRegistry } from '../oidc/clients.js';
+import { endSignInSession, type SessionEndDeps } from '../oidc/end-session.js';
 import { builtInClientSecret } from '../rp/relying-party.js';
-import type { Services } from '../services.js';
 import { SAML_BACKCHANNEL_PATH, SAML_BRIDGE_CLIENT_ID, SAML_CALLBACK_PATH, SamlBridge } from './bridge.js';
 import { SamlIdentityProvider, type SamlStores } from './identity-provider.js';
+import type { SamlKeys } from './keys.js';
+import type { SamlRequestIds, SamlSessionStore } from './ports.js';
+import type { ServiceProviderRegistry } from './service-providers.js';
 import { SamlSingleLogout } from './single-logout.js';
+
+/** What the SAML side is built from; src/services.ts passes its services (declared here so neither imports the other). */
+export interface SamlDeps extends SessionEndDeps {
+  config: Config;
+  serverSecret: string;
+  clients: ClientRegistry;
+  accounts: Pick<AccountStore, 'findById'>;
+  flows: FlowStore;
+  samlProviders: ServiceProviderRegistry;
+  samlKeys: SamlKeys;
+  samlSessions: SamlSessionStore;
+  samlRequestIds: SamlRequestIds;
+}
 
 /**
  * The SAML bridge is a first-party OIDC client, registered (or re-registered when the issuer moved) at start; the
  * first SAML key is made then too, rather than on the first sign-in (an RSA key and a certificate take a moment).
  */
-export async function ensureSamlBridgeClient(services: Pick<Services, 'config' | 'clients' | 'serverSecret' | 'samlKeys'>): Promise<void> {
+export async function ensureSamlBridgeClient(services: Pick<SamlDeps, 'config' | 'clients' | 'serverSecret' | 'samlKeys'>): Promise<void> {
   await services.samlKeys.signingKey();
   const issuer = services.config.issuer;
   await services.clients.ensureBuiltIn({
@@ -33,7 +52,7 @@ export interface SamlWeb {
 }
 
 /** Builds them over the services and the running OIDC provider (the bridge is registered by ensureSamlBridgeClient). */
-export function createSamlWeb(services: Services, provider: Provider, internalBaseUrl: () => string): SamlWeb {
+export function createSamlWeb(services: SamlDeps, provider: Provider, internalBaseUrl: () => string): SamlWeb {
   const { config } = services;
   const bridge = new SamlBridge({
     clientId: SAML_BRIDGE_CLIENT_ID,

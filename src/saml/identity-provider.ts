@@ -10,7 +10,7 @@ import type { BridgeIdentity, BridgeLogin } from './bridge.js';
 import { samlAuthnContextClass } from '../mfa/authn-context.js';
 import type { SamlKeys } from './keys.js';
 import { assertionXml, newSamlId, responseXml, STATUS, type Status } from './messages.js';
-import { idpMetadataXml, type IdpEndpoints } from './metadata.js';
+import { idpEndpoints, idpMetadataXml, type IdpEndpoints } from './metadata.js';
 import { mappedAttributes, nameIdFor, personAttributes } from './person.js';
 import type { SamlRequestIds, SamlSessionStore } from './ports.js';
 import { SamlRefusal } from './refusal.js';
@@ -69,8 +69,12 @@ export class SamlIdentityProvider {
   }
 
   endpoints(): IdpEndpoints {
-    const issuer = this.deps.config.issuer;
-    return { entityId: this.deps.config.saml.entityId ?? `${issuer}/saml/metadata`, ssoUrl: `${issuer}/saml/sso`, sloUrl: `${issuer}/saml/slo` };
+    return idpEndpoints(this.deps.config);
+  }
+
+  /** The certificate signing now, for service providers configured by hand (Google Workspace). */
+  async signingCertificate(): Promise<string> {
+    return (await this.deps.keys.signingKey()).certificate;
   }
 
   async metadata(): Promise<string> {

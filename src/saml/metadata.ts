@@ -10,6 +10,12 @@ export interface IdpEndpoints {
   sloUrl: string;
 }
 
+/** Homeroom's SAML endpoints for its configuration: the entity ID is `<issuer>/saml/metadata` unless saml.entityId is set. */
+export function idpEndpoints(config: { issuer: string; saml: { entityId?: string } }): IdpEndpoints {
+  const { issuer } = config;
+  return { entityId: config.saml.entityId ?? `${issuer}/saml/metadata`, ssoUrl: `${issuer}/saml/sso`, sloUrl: `${issuer}/saml/slo` };
+}
+
 /** The identity provider's metadata: its endpoints in both bindings, its signing certificates and NameID formats. */
 export function idpMetadataXml(endpoints: IdpEndpoints, certificates: string[]): string {
   const keys = certificates
@@ -32,6 +38,11 @@ export function idpMetadataXml(endpoints: IdpEndpoints, certificates: string[]):
   );
 }
 
+/** Why metadata was refused: `problem` is stable (the console translates it), `reason` is for the CLI. */
+export const METADATA_PROBLEMS = ['dtd', 'malformed', 'noEntity', 'noSpDescriptor', 'noEntityId', 'noPostAcs'] as const;
+
+const invalid = (problem: (typeof METADATA_PROBLEMS)[number], reason: string) => badRequest('INVALID_SAML_METADATA', 'errors.invalidSamlMetadata', { reason, problem });
+
 const SOURCE_BY_FORMAT: Record<string, NameIdSource> = Object.fromEntries(Object.entries(NAME_ID_FORMATS).map(([source, format]) => [format, source as NameIdSource]));
 
 /**
@@ -44,10 +55,9 @@ export function readSpMetadata(xml: string): Pick<NewServiceProvider, 'entityId'
   try {
     doc = parseUntrustedXml(xml);
   } catch (error) {
-    if (error instanceof SamlRefusal) throw badRequest('INVALID_SAML_METADATA', 'errors.invalidSamlMetadata', { reason: error.code === 'XML_DTD' ? 'a DOCTYPE is not allowed' : 'not well-formed XML' });
+    if (error instanceof SamlRefusal) throw error.code === 'XML_DTD' ? invalid('dtd', 'a DOCTYPE is not allowed') : invalid('malformed', 'not well-formed XML');
     throw error;
   }
-  const invalid = (reason: string) => badRequest('INVALID_SAML_METADATA', 'errors.invalidSamlMetadata', { reason });
   const root = doc.documentElement;
   const entity =
     root.namespaceURI === NS.metadata && root.localName === 'EntityDescriptor'
@@ -55,16 +65,16 @@ export function readSpMetadata(xml: string): Pick<NewServiceProvider, 'entityId'
       : root.namespaceURI === NS.metadata && root.localName === 'EntitiesDescriptor' && children(root, NS.metadata, 'EntityDescriptor').length === 1
         ? children(root, NS.metadata, 'EntityDescriptor')[0]
         : null;
-  if (!entity) throw invalid('expected one md:EntityDescriptor');
+  if (!entity) throw invalid('noEntity', 'expected one md:EntityDescriptor');
   const sp = child(entity, NS.metadata, 'SPSSODescriptor');
-  if (!sp) throw invalid('no md:SPSSODescriptor (is this an identity provider’s metadata?)');
+  if (!sp) throw invalid('noSpDescriptor', 'no md:SPSSODescriptor (is this an identity provider’s metadata?)');
   const entityId = entity.getAttribute('entityID') ?? '';
-  if (!entityId) throw invalid('no entityID');
+  if (!entityId) throw invalid('noEntityId', 'no entityID');
 
   const acs = children(sp, NS.metadata, 'AssertionConsumerService')
     .filter((e) => e.getAttribute('Binding') === BINDINGS.post)
     .map((e) => ({ url: e.getAttribute('Location') ?? '', index: Number(e.getAttribute('index') ?? 0), isDefault: e.getAttribute('isDefault') === 'true' }));
-  if (!acs.length) throw invalid('no AssertionConsumerService with the HTTP-POST binding');
+  if (!acs.length) throw invalid('noPostAcs', 'no AssertionConsumerService with the HTTP-POST binding');
 
   const sloElements = children(sp, NS.metadata, 'SingleLogoutService');
   const slo = sloElements.find((e) => e.getAttribute('Binding') === BINDINGS.redirect) ?? sloElements.find((e) => e.getAttribute('Binding') === BINDINGS.post);

@@ -36,6 +36,13 @@ export function samlRoutes(deps: SamlRouteDeps): Router {
     ctx.body = await idp.metadata();
   });
 
+  router.get('/certificate.pem', async (ctx) => {
+    ctx.type = 'application/x-pem-file';
+    ctx.set('Content-Disposition', 'attachment; filename="homeroom-saml.pem"');
+    ctx.set('Cache-Control', 'public, max-age=300');
+    ctx.body = await idp.signingCertificate();
+  });
+
   const sso = (binding: 'redirect' | 'post') => async (ctx: Context) => {
     const result = await idp.acceptAuthnRequest(incoming(ctx, binding));
     if ('answer' in result) return send(ctx, result.answer);

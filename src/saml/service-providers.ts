@@ -2,7 +2,7 @@ import { randomBytes, X509Certificate } from 'node:crypto';
 import { z } from 'zod';
 import { ROLES, type Role } from '../accounts/account.js';
 import { SAML_SIGNATURE_ALGORITHMS } from '../config/schema.js';
-import { redirectUriProblem, tileVisibleTo, type TileViewer } from '../oidc/clients.js';
+import { redirectUriProblem, tileVisibleTo, type RedirectUriProblem, type TileViewer } from '../oidc/clients.js';
 import { badRequest, notFound } from '../shared/errors.js';
 import { certificateBody, pemCertificate } from './xml.js';
 
@@ -126,6 +126,13 @@ export function normalizeCertificate(value: string): string {
   }
 }
 
+/** What is wrong with an ACS or SLO address, if anything. */
+export function samlUrlProblem(value: string): Exclude<RedirectUriProblem, 'fragment'> | null {
+  const problem = value.length > 2048 ? 'notAbsolute' : redirectUriProblem(value);
+  // A fragment is harmless in an ACS or SLO address, but https (or http on loopback) is not negotiable.
+  return problem === 'fragment' ? null : problem;
+}
+
 function validate(input: unknown): ValidServiceProvider {
   const parsed = newServiceProviderSchema.safeParse(input);
   if (!parsed.success) {
@@ -139,9 +146,8 @@ function validate(input: unknown): ValidServiceProvider {
     ...(data.slo?.responseUrl ? [['slo', data.slo.responseUrl] as [string, string]] : []),
   ];
   for (const [field, value] of urls) {
-    const problem = redirectUriProblem(value);
-    // A fragment is harmless in an ACS or SLO address, but https (or http on loopback) is not negotiable.
-    if (problem && problem !== 'fragment') throw invalid(field, `${value}: ${problem === 'scheme' ? 'must use https (http is allowed only for localhost)' : 'not an absolute URL without wildcards'}`);
+    const problem = samlUrlProblem(value);
+    if (problem) throw invalid(field, `${value}: ${problem === 'scheme' ? 'must use https (http is allowed only for localhost)' : 'not an absolute URL without wildcards'}`);
   }
   if (data.certificate) data.certificate = normalizeCertificate(data.certificate);
   return data;

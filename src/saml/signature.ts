@@ -68,7 +68,7 @@ export function verifyEnvelopedSignature(doc: Document, xml: string, root: Eleme
   const references = verifier.getReferences();
   if (references.length !== 1 || references[0].uri !== `#${id}`) throw new SamlRefusal('SIGNATURE_WRAPPED', entityId);
   if (!hashForUri(verifier.signatureAlgorithm ?? '')) throw new SamlRefusal('SIGNATURE_INVALID', entityId);
-  let valid = false;
+  let valid: boolean;
   try {
     valid = verifier.checkSignature(xml);
   } catch {
@@ -119,7 +119,7 @@ export function verifyRedirectSignature(querystring: string, messageParameter: '
     throw new SamlRefusal('SIGNATURE_INVALID', entityId);
   }
   if (!hash) throw new SamlRefusal('SIGNATURE_INVALID', entityId);
-  let valid = false;
+  let valid: boolean;
   try {
     valid = rsaVerify(hash, Buffer.from(signed), certificate, signatureBytes);
   } catch {

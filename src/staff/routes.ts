@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import type { Account } from '../accounts/account.js';
+import { accountEmail } from '../accounts/email.js';
 import { formBody, formField, formValues } from '../http/middleware/body.js';
 import { dateTimeFormat } from '../i18n/format.js';
 import { isLocale } from '../i18n/i18n.js';
@@ -8,6 +9,8 @@ import { pageRouter, type PageDeps } from '../http/page-router.js';
 import type { SignedInAs } from '../http/signed-in.js';
 import type { Services, WebServices } from '../services.js';
 import { forbidden } from '../shared/errors.js';
+import { QueryValues } from '../shared/query-values.js';
+import { MAX_BULK } from './staff-service.js';
 
 /** Teachers' "My students" and reset requests, and the help desk's queue. Thin: every decision is in StaffService. */
 export type StaffDeps = Pick<Services, 'config' | 'i18n'> & Pick<WebServices, 'staff'> & PageDeps & { signedIn: SignedInAs };
@@ -65,7 +68,8 @@ export function staffRoutes(deps: StaffDeps): Router {
 
   router.get('/staff/tickets/:id', anyStaff, async (ctx) => {
     const { ticket, student } = await service.ticketFor(me(ctx), ctx.params.id);
-    views.render(ctx, 'staff/ticket', { ticket, student, formatTime: (ms: number) => dateTime(ctx.state.locale, ms) }, { title: 'staff.ticket.title', private: true });
+    // The address Google Workspace and other email-keyed apps know the student by: "I can't get into Gmail" lands here.
+    views.render(ctx, 'staff/ticket', { ticket, student, googleEmail: accountEmail(student, deps.config.email.templates), formatTime: (ms: number) => dateTime(ctx.state.locale, ms) }, { title: 'staff.ticket.title', private: true });
   });
 
   router.get('/staff/tickets/:id/sheet', anyStaff, async (ctx) => {
@@ -81,8 +85,10 @@ export function staffRoutes(deps: StaffDeps): Router {
 
   router.get('/helpdesk', desk, async (ctx) => {
     const queue = await service.queue();
-    const approved = Number(ctx.query.approved ?? 0);
-    const skipped = Number(ctx.query.skipped ?? 0);
+    const values = new QueryValues(ctx.query);
+    const approved = values.integer('approved', { min: 0, max: MAX_BULK }, 0);
+    const skipped = values.integer('skipped', { min: 0, max: MAX_BULK }, 0);
+    values.orThrow();
     views.render(
       ctx,
       'staff/queue',

@@ -39,7 +39,7 @@ export interface ClassView extends ClassSummary {
 export type WindowState = { open: true } | { open: false; reason: 'notYet' | 'closed'; date: string };
 
 const MAX_REASON = 500;
-const MAX_BULK = 1000;
+export const MAX_BULK = 1000;
 
 function locked(counter: { count: number; windowStart: number } | null, rule: ThrottleRule, now: number): boolean {
   return counter !== null && counter.count >= rule.limit && counter.windowStart + rule.window * 1000 > now;

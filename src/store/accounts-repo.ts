@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { usernameKey, type Account, type NewAccount, type Role } from '../accounts/account.js';
+import { usernameKey, type Account, type NewAccount, type Role, type School } from '../accounts/account.js';
 import type { AccountStore } from '../accounts/ports.js';
 import type { AccountsTable, Database } from './tables.js';
 
@@ -20,34 +20,55 @@ export class SqlAccountStore implements AccountStore {
         .orderBy('schools.name')
         .execute(),
     ]);
-    return rows.map((row) => ({
-      id: row.id,
-      username: row.username,
-      givenName: row.given_name,
-      familyName: row.family_name,
-      email: row.email,
-      studentId: row.student_id,
-      grade: row.grade,
-      status: row.status,
-      passwordHash: row.password_hash,
-      claimedAt: row.claimed_at,
-      claimableAt: row.claimable_at,
-      lastLoginAt: row.last_login_at,
-      roles: roles.filter((r) => r.account_id === row.id).map((r) => r.role as Role).sort(),
-      schools: schools.filter((s) => s.account_id === row.id).map((s) => ({ id: s.id, name: s.name })),
-      secondFactor: Number(row.second_factor) === 1,
-    }));
+    return rows.map((row) =>
+      toAccount(
+        row,
+        roles.filter((r) => r.account_id === row.id).map((r) => r.role),
+        schools.filter((s) => s.account_id === row.id),
+      ),
+    );
+  }
+
+  /**
+   * One account with its roles and schools in a single statement (a sign-in reads an account twice; on PostgreSQL
+   * each statement is a round trip). The joins give one row per role and school pair: a handful at most.
+   */
+  private async findOne(column: 'id' | 'username_key', value: string): Promise<Account | null> {
+    const rows = await this.db
+      .selectFrom('accounts')
+      .leftJoin('account_roles', 'account_roles.account_id', 'accounts.id')
+      .leftJoin(
+        (eb) =>
+          eb
+            .selectFrom('account_schools')
+            .innerJoin('schools', 'schools.id', 'account_schools.school_id')
+            .select(['account_schools.account_id', 'schools.id as school_id', 'schools.name as school_name'])
+            .as('school'),
+        (join) => join.onRef('school.account_id', '=', 'accounts.id'),
+      )
+      .selectAll('accounts')
+      .select(['account_roles.role', 'school.school_id', 'school.school_name'])
+      .where(`accounts.${column}`, '=', value)
+      .orderBy('school.school_name')
+      .execute();
+    if (rows.length === 0) return null;
+    const roles = new Set<string>();
+    const schools = new Map<string, string>();
+    for (const row of rows) {
+      if (row.role !== null) roles.add(row.role);
+      if (row.school_id !== null) schools.set(row.school_id, row.school_name!);
+    }
+    return toAccount(rows[0], [...roles], [...schools].map(([id, name]) => ({ id, name })));
   }
 
   async findByUsername(username: string): Promise<Account | null> {
-    const row = await this.db.selectFrom('accounts').selectAll().where('username_key', '=', usernameKey(username)).executeTakeFirst();
-    return row ? (await this.hydrate([row]))[0] : null;
+    return this.findOne('username_key', usernameKey(username));
   }
 
   async findById(id: string): Promise<Account | null> {
-    const row = await this.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? (await this.hydrate([row]))[0] : null;
+    return this.findOne('id', id);
   }
+
 
   async create(input: NewAccount): Promise<Account> {
     const id = randomUUID();
@@ -153,4 +174,24 @@ export class SqlAccountStore implements AccountStore {
     const rows = await this.db.selectFrom('accounts').selectAll().orderBy('username_key').limit(options.limit ?? 1000).execute();
     return this.hydrate(rows);
   }
+}
+
+function toAccount(row: Selectable<AccountsTable>, roles: string[], schools: School[]): Account {
+  return {
+    id: row.id,
+    username: row.username,
+    givenName: row.given_name,
+    familyName: row.family_name,
+    email: row.email,
+    studentId: row.student_id,
+    grade: row.grade,
+    status: row.status,
+    passwordHash: row.password_hash,
+    claimedAt: row.claimed_at,
+    claimableAt: row.claimable_at,
+    lastLoginAt: row.last_login_at,
+    roles: (roles as Role[]).sort(),
+    schools: schools.map((s) => ({ id: s.id, name: s.name })),
+    secondFactor: Number(row.second_factor) === 1,
+  };
 }

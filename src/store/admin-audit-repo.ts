@@ -74,10 +74,10 @@ export class SqlAuditSearch implements AuditSearch {
   }
 }
 
-type Selected = ReturnType<SqlAuditSearch['base']> extends SelectQueryBuilder<any, any, infer O> ? O : never;
+type Selected = ReturnType<SqlAuditSearch['base']> extends SelectQueryBuilder<infer _Database, infer _Tables, infer O> ? O : never;
 
 function toRow(row: Selected): AuditRow {
-  let data: Record<string, unknown> = {};
+  let data: Record<string, unknown>;
   try {
     data = JSON.parse(row.data) as Record<string, unknown>;
   } catch {

@@ -5,8 +5,17 @@ import type { AppIcon, ClientRecord, ClientStore } from '../oidc/clients.js';
 import type { Sealer } from '../shared/seal.js';
 import type { Database, OidcClientsTable } from './tables.js';
 
+/** The registration metadata stored as JSON: the fields of it a client record reads. */
+interface StoredMetadata {
+  redirect_uris?: string[];
+  post_logout_redirect_uris?: string[];
+  backchannel_logout_uri?: string;
+  token_endpoint_auth_method?: string;
+  scope?: unknown;
+}
+
 function toRecord(row: Selectable<OidcClientsTable>): ClientRecord {
-  const metadata = JSON.parse(row.metadata) as Record<string, any>;
+  const metadata = JSON.parse(row.metadata) as StoredMetadata;
   return {
     clientId: row.client_id,
     name: row.name,

@@ -18,6 +18,8 @@ import * as rosterEnrollmentKeys from './migrations/011_roster_enrollment_keys.j
 import * as rpSessionBinding from './migrations/012_rp_session_binding.js';
 import * as flowBrowserBinding from './migrations/013_flow_browser_binding.js';
 import * as saml from './migrations/014_saml.js';
+import * as accountsWithoutEmail from './migrations/015_accounts_without_email.js';
+import * as throttleWindowIndex from './migrations/016_throttle_window_index.js';
 import * as mfa from './migrations/020_mfa.js';
 import { openSqlite } from './sqlite-connection.js';
 import type { Database } from './tables.js';
@@ -50,6 +52,8 @@ const migrations: Record<string, Migration> = {
   '012_rp_session_binding': rpSessionBinding,
   '013_flow_browser_binding': flowBrowserBinding,
   '014_saml': saml,
+  '015_accounts_without_email': accountsWithoutEmail,
+  '016_throttle_window_index': throttleWindowIndex,
   '020_mfa': mfa,
 };
 
@@ -80,8 +84,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.engine === 'postgres') {
     // BIGINT (our epoch-millisecond columns) arrives as a string by default; these values fit a double.
     const types = {
-      getTypeParser: (oid: number, format?: any) =>
-        oid === 20 ? (value: string) => Number(value) : (pg.types.getTypeParser as any)(oid, format),
+      getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+        oid === 20 ? (value: string) => Number(value) : (pg.types.getTypeParser as (oid: number, format?: 'text' | 'binary') => unknown)(oid, format),
     };
     const schema = options.schema;
     if (schema) {

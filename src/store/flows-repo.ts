@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Flow, FlowStore } from '../flows/flow.js';
 import type { Database } from './tables.js';
 
@@ -46,6 +46,37 @@ export class SqlFlowStore implements FlowStore {
       .where('version', '=', expectedVersion)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
+  }
+
+  async put<C>(flow: Omit<Flow<C>, 'version'>): Promise<void> {
+    const now = Date.now();
+    const expired = sql<boolean>`flows.expires_at <= ${now}`;
+    await this.db
+      .insertInto('flows')
+      .values({
+        id: flow.id,
+        kind: flow.kind,
+        step: flow.step,
+        context: JSON.stringify(flow.context),
+        version: 0,
+        expires_at: flow.expiresAt,
+        created_at: now,
+        updated_at: now,
+        browser_key: flow.browserKey,
+      })
+      .onConflict((oc) =>
+        oc.column('id').doUpdateSet({
+          kind: sql`excluded.kind`,
+          step: sql`excluded.step`,
+          context: sql`excluded.context`,
+          version: sql`case when ${expired} then 0 else flows.version + 1 end`,
+          expires_at: sql`case when ${expired} then excluded.expires_at else flows.expires_at end`,
+          created_at: sql`case when ${expired} then excluded.created_at else flows.created_at end`,
+          updated_at: sql`excluded.updated_at`,
+          browser_key: sql`excluded.browser_key`,
+        }),
+      )
+      .execute();
   }
 
   async remove(id: string): Promise<void> {

@@ -6,20 +6,30 @@ export class SqlThrottleStore implements ThrottleStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async hit(key: string, windowMs: number, now: number) {
-    // One statement, so concurrent failures on several processes never lose a count.
-    const expired = sql<boolean>`throttle_counters.window_start <= ${now - windowMs}`;
-    const row = await this.db
+    return (await this.hitAll([{ key, windowMs }], now))[0];
+  }
+
+  async hitAll(hits: { key: string; windowMs: number }[], now: number) {
+    // One statement, so concurrent failures on several processes never lose a count. A counter brought back to 0 by
+    // a success starts a new window at its next attempt, as a removed one would.
+    const windowEnd = sql.join(
+      hits.map((h) => sql`when throttle_counters.key = ${h.key} then cast(${now - h.windowMs} as bigint)`),
+      sql` `,
+    );
+    const expired = sql<boolean>`(throttle_counters.count = 0 or throttle_counters.window_start <= case ${windowEnd} end)`;
+    const rows = await this.db
       .insertInto('throttle_counters')
-      .values({ key, window_start: now, count: 1 })
+      .values(hits.map((h) => ({ key: h.key, window_start: now, count: 1 })))
       .onConflict((oc) =>
         oc.column('key').doUpdateSet({
           count: sql`case when ${expired} then 1 else throttle_counters.count + 1 end`,
-          window_start: sql`case when ${expired} then ${now} else throttle_counters.window_start end`,
+          window_start: sql`case when ${expired} then excluded.window_start else throttle_counters.window_start end`,
         }),
       )
-      .returning(['count', 'window_start'])
-      .executeTakeFirstOrThrow();
-    return { count: Number(row.count), windowStart: Number(row.window_start) };
+      .returning(['key', 'count', 'window_start'])
+      .execute();
+    const byKey = new Map(rows.map((row) => [row.key, { count: Number(row.count), windowStart: Number(row.window_start) }]));
+    return hits.map((h) => byKey.get(h.key)!);
   }
 
   async peek(key: string) {
@@ -33,5 +43,25 @@ export class SqlThrottleStore implements ThrottleStore {
 
   async reset(key: string) {
     await this.db.deleteFrom('throttle_counters').where('key', '=', key).execute();
+  }
+
+  async settle(resetKey: string, releaseKey: string) {
+    // Reset to 0 rather than removed, so both fit in one statement; hitAll() treats 0 as no window.
+    await this.db
+      .updateTable('throttle_counters')
+      .set({ count: sql`case when key = ${resetKey} then 0 else count - 1 end` })
+      .where((eb) => eb.or([eb('key', '=', resetKey), eb.and([eb('key', '=', releaseKey), eb('count', '>', 0)])]))
+      .execute();
+  }
+
+  async purgeStarted(startedBefore: number, limit: number) {
+    // The window_start test is on the deleted row itself as well as in the batch's selection: a counter that another
+    // process restarted meanwhile (hit() gave it a new window) is checked again by PostgreSQL before deletion, and kept.
+    const result = await this.db
+      .deleteFrom('throttle_counters')
+      .where('window_start', '<=', startedBefore)
+      .where('key', 'in', (eb) => eb.selectFrom('throttle_counters').select('key').where('window_start', '<=', startedBefore).limit(limit))
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 }

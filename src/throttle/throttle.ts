@@ -3,9 +3,15 @@ export interface ThrottleStore {
   /** Adds one to the key's counter (starting a new window when the old one ended) and returns the new state. */
   hit(key: string, windowMs: number, now: number): Promise<{ count: number; windowStart: number }>;
   peek(key: string): Promise<{ count: number; windowStart: number } | null>;
+  /** hit() for several distinct keys at once, in one atomic statement; the states come back in the order given. */
+  hitAll(hits: { key: string; windowMs: number }[], now: number): Promise<{ count: number; windowStart: number }[]>;
   /** Takes back one counted attempt (it turned out to be a success). */
   release(key: string): Promise<void>;
   reset(key: string): Promise<void>;
+  /** reset(resetKey) and release(releaseKey) together, in one statement. */
+  settle(resetKey: string, releaseKey: string): Promise<void>;
+  /** Deletes at most `limit` counters whose window started at or before `startedBefore`; returns how many. */
+  purgeStarted(startedBefore: number, limit: number): Promise<number>;
 }
 
 export interface ThrottleRule {
@@ -23,9 +29,21 @@ export class Throttle {
 
   /** Counts one attempt; returns 0 when it is within the limit, else the seconds until the window ends. */
   async attempt(key: string, rule: ThrottleRule, now = Date.now()): Promise<number> {
-    const state = await this.store.hit(key, rule.window * 1000, now);
-    if (state.count <= rule.limit) return 0;
-    return Math.max(1, Math.ceil((state.windowStart + rule.window * 1000 - now) / 1000));
+    return (await this.attemptAll([[key, rule]], now))[0];
+  }
+
+  /** attempt() for several distinct keys in one statement (a sign-in counts the account and the address together). */
+  async attemptAll(attempts: [key: string, rule: ThrottleRule][], now = Date.now()): Promise<number[]> {
+    const states = await this.store.hitAll(attempts.map(([key, rule]) => ({ key, windowMs: rule.window * 1000 })), now);
+    return states.map((state, i) => {
+      const { window, limit } = attempts[i][1];
+      return state.count <= limit ? 0 : Math.max(1, Math.ceil((state.windowStart + window * 1000 - now) / 1000));
+    });
+  }
+
+  /** A success: `resetKey` starts counting afresh and `releaseKey` takes back the attempt it counted. */
+  succeeded(resetKey: string, releaseKey: string): Promise<void> {
+    return this.store.settle(resetKey, releaseKey);
   }
 
   release(key: string): Promise<void> {
@@ -34,5 +52,15 @@ export class Throttle {
 
   reset(key: string): Promise<void> {
     return this.store.reset(key);
+  }
+
+  /**
+   * Deletes counters whose window has ended under the longest of `rules` (nothing counts them any more: the next
+   * attempt starts a new window), at most `limit` per call so that a run after a large attack stays short; the next
+   * run takes the rest. Safe with several processes on one database (see SqlThrottleStore.purgeStarted).
+   */
+  purgeExpired(rules: ThrottleRule[], now = Date.now(), limit = 5000): Promise<number> {
+    const longest = Math.max(...rules.map((r) => r.window));
+    return this.store.purgeStarted(now - longest * 1000, limit);
   }
 }

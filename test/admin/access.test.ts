@@ -7,6 +7,7 @@ describe.each(ENGINES)('admin console access (%s)', (engine) => {
   let server: TestServer;
   let appId: string;
   let linkId: string;
+  let samlId: string;
 
   beforeAll(async () => {
     server = await startTestServer(engine);
@@ -14,6 +15,7 @@ describe.each(ENGINES)('admin console access (%s)', (engine) => {
     appId = client.clientId;
     const link = await server.services.helpLinks.create({ title: { en: 'Wi-Fi', fr: 'Wi-Fi' }, url: '/help/wifi', roles: null, showOnLogin: true, position: 0 }, { id: 'test', ip: null });
     linkId = link.id;
+    samlId = (await server.services.samlProviders.register({ entityId: 'https://saml.example/sp', name: 'Assessments', acs: [{ url: 'https://saml.example/acs' }] })).id;
   });
   afterAll(() => server.close());
 
@@ -24,6 +26,10 @@ describe.each(ENGINES)('admin console access (%s)', (engine) => {
     `/admin/apps/${appId}`,
     `/admin/apps/${appId}/rotate-secret`,
     `/admin/apps/${appId}/delete`,
+    '/admin/saml-apps/new',
+    `/admin/saml-apps/${samlId}`,
+    `/admin/saml-apps/${samlId}/delete`,
+    '/admin/google',
     '/admin/help-links',
     '/admin/help-links/new',
     `/admin/help-links/${linkId}`,
@@ -39,6 +45,10 @@ describe.each(ENGINES)('admin console access (%s)', (engine) => {
     `/admin/apps/${appId}/disable`,
     `/admin/apps/${appId}/rotate-secret`,
     `/admin/apps/${appId}/delete`,
+    '/admin/saml-apps',
+    `/admin/saml-apps/${samlId}`,
+    `/admin/saml-apps/${samlId}/delete`,
+    '/admin/google/oidc-client',
     '/admin/help-links',
     `/admin/help-links/${linkId}`,
     `/admin/help-links/${linkId}/delete`,
@@ -65,6 +75,8 @@ describe.each(ENGINES)('admin console access (%s)', (engine) => {
     const app = await server.services.clients.find(appId);
     expect(app).toMatchObject({ name: 'Library', enabled: true });
     expect(await server.services.helpLinks.find(linkId)).not.toBeNull();
+    expect(await server.services.samlProviders.find(samlId)).toMatchObject({ name: 'Assessments' });
+    expect(await server.services.clients.find('google-workspace')).toBeNull();
     expect(JSON.stringify(server.services.policies.snapshot())).toBe(policiesBefore);
   });
 

@@ -50,8 +50,9 @@ describe.each(ENGINES)('admin console: policies (%s)', (engine) => {
     expect(alert).toContain('Minimum password length must be a whole number from 8 to 64.');
     expect(alert).toContain('The last day of the ticket window is before its first day.');
     expect(alert).toContain('Enter a date as YYYY-MM-DD');
-    expect(alert).toContain('Attempts allowed must be a whole number from 1 to 100000.');
-    expect(alert).toContain('Session length must be a whole number of minutes from 5 to 1440.');
+    // Bounds are numbers, written the reader's way.
+    expect(alert).toContain('Attempts allowed must be a whole number from 1 to 100,000.');
+    expect(alert).toContain('Session length must be a whole number of minutes from 5 to 1,440.');
     expect(alert).toContain('Enter the question in both English and French');
     expect(echoed(page.html, 'ticketStart')).toBe('2026-08-20');
     expect(echoed(page.html, 'sessionMinutes')).toBe('lots');
@@ -101,7 +102,7 @@ describe.each(ENGINES)('admin console: policies (%s)', (engine) => {
     expect(config.passwords).toMatchObject({ minLength: 12, blockCommon: false });
     expect(config.login.perAccount).toEqual({ limit: 3, window: 1800 });
     expect(config.session).toMatchObject({ ttl: 3600, portalTtl: 3600 });
-    expect((config as any).roster.claimDelay).toBe(0);
+    expect(config.roster.claimDelay).toBe(0);
     expect(config.claim.questions).not.toContain('dreamJob');
     const custom = config.claim.questions.find((q) => typeof q !== 'string') as { id: string; text: Record<string, string> };
     expect(custom.text).toEqual({ en: 'What is the name of your street?', fr: 'Quel est le nom de votre rue ?' });

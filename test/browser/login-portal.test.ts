@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { Locale, Translate } from '../../src/i18n/i18n.js';
 import { axeViolations, browserSuite, clickAndLoad, focusStop, type FocusStop, newContext, overflowsHorizontally, tabOrder } from '../helpers/browser.js';
 

@@ -263,7 +263,7 @@ describe('invalid values name the key path', () => {
     ['login.perAccount.limit', { login: { perAccount: { limit: 0, window: '15m' } } }],
     ['login.perAddress.window', { login: { perAddress: { limit: 5, window: 'a while' } } }],
     ['passwords.memoryCost', { passwords: { memoryCost: 1024 } }],
-    ['i18n.defaultLocale', { i18n: { defaultLocale: 'de' } }],
+    ['i18n.defaultLocale', { i18n: { defaultLocale: 'Français' } }],
     ['secrets.cookieKeys.0', { secrets: { cookieKeys: ['too-short'] } }],
     ['portal.helpLinks.0.id', { portal: { helpLinks: [{ id: 'Not Valid', title: { en: 'x' }, url: '/x' }] } }],
     ['log.level', { log: { level: 'loud' } }],

@@ -244,7 +244,7 @@ export function browserSuite(): BrowserSuite {
     suite.browser = await launchBrowser();
     suite.server = await startTestServer('sqlite');
     const i18n = await createI18n();
-    suite.translators = { en: i18n.translator('en'), fr: i18n.translator('fr') };
+    suite.translators = Object.fromEntries(i18n.locales.map(({ code }) => [code, i18n.translator(code)]));
   }, 60_000);
   afterAll(async () => {
     await suite.browser?.close();

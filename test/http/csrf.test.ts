@@ -44,7 +44,7 @@ async function post(client: WebClient, url: string, fields: Record<string, strin
     response = await fetch(url, { method: 'POST', redirect: 'manual', headers, body: form });
   }
   const text = await response.text();
-  let code: string | null = null;
+  let code: string | null;
   try {
     code = (JSON.parse(text) as { error?: string }).error ?? null;
   } catch {

@@ -3,6 +3,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILT_IN_TOPICS } from '../../src/help/links.js';
 import { createI18n, LOCALES, loadCatalog, negotiate, type Locale } from '../../src/i18n/i18n.js';
+import { dateTimeFormat } from '../../src/i18n/format.js';
+import { CATALOG_DIR, pluralLocale } from '../../src/i18n/locales.js';
 import { SCOPE_CLAIMS } from '../../src/oidc/claims.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -40,11 +42,11 @@ function placeholders(locale: Locale, id: string): string[] {
   return [...names].sort();
 }
 
-/** True when `id` resolves in the catalog, directly or as a plural (id_one and id_other). */
+/** True when `id` resolves in the catalog, directly or as a plural (every language has the `other` form). */
 function exists(locale: Locale, id: string): boolean {
   const catalog = catalogs[locale];
   if (typeof catalog.get(id) === 'string') return true;
-  return typeof catalog.get(`${id}_one`) === 'string' && typeof catalog.get(`${id}_other`) === 'string';
+  return typeof catalog.get(`${id}_other`) === 'string';
 }
 
 function filesUnder(dir: string, extension: string): string[] {
@@ -57,18 +59,28 @@ function filesUnder(dir: string, extension: string): string[] {
 interface Use {
   id: string;
   where: string;
-  /** A literal followed by `+ something`: only the start of the id is known. */
+  /** A literal followed by `+ something`: only the start of the id is known (and maybe its end). */
   prefix: boolean;
+  suffix?: string;
+}
+
+/** Whether a catalog key (plural forms included) is the message a use names. */
+function named(use: Use, key: string): boolean {
+  const id = baseOf(key);
+  if (!use.prefix) return id === use.id;
+  const suffix = use.suffix ?? '';
+  return id.length > use.id.length + suffix.length && id.startsWith(use.id) && id.endsWith(suffix);
 }
 
 /** Every message id the code and the views name. */
 function messageIdsInUse(): Use[] {
   const uses: Use[] = [];
-  const add = (id: string, file: string, prefix = false) => uses.push({ id, where: relative(ROOT, file), prefix });
+  const add = (id: string, file: string, prefix = false, suffix?: string) => uses.push({ id, where: relative(ROOT, file), prefix, suffix });
 
   for (const file of filesUnder(join(ROOT, 'views'), '.ejs')) {
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/\bt\(\s*(['"])([^'"]+)\1\s*(\+)?/g)) add(m[2], file, Boolean(m[3]));
+    // t('id'), t('admin.roles.' + role), t('admin.roster.' + id + '.heading')
+    for (const m of text.matchAll(/\bt\(\s*(['"])([^'"]+)\1\s*(\+\s*[\w.[\]]+\s*(?:\+\s*(['"])([^'"]+)\4)?)?/g)) add(m[2], file, Boolean(m[3]), m[5]);
   }
 
   for (const file of filesUnder(join(ROOT, 'src'), '.ts')) {
@@ -77,6 +89,8 @@ function messageIdsInUse(): Use[] {
     for (const m of text.matchAll(/\bt\(\s*(['"])([a-zA-Z][\w.]*)\1/g)) add(m[2], file);
     for (const m of text.matchAll(/\bt\(\s*\w+\s*,\s*(['"])([a-zA-Z][\w.]*)\1/g)) add(m[2], file);
     for (const m of text.matchAll(/\)\(\s*(['"])([a-zA-Z]+\.[\w.]+)\1\s*\)/g)) add(m[2], file);
+    // t(`help.${topic}.title`): only the start of the id is known.
+    for (const m of text.matchAll(/\bt\(\s*(?:\w+\s*,\s*)?`([a-zA-Z][\w.]*)\$\{[^}]+\}([\w.]*)`/g)) add(m[1], file, true, m[2]);
     // new AppError(status, 'CODE', 'messageId'), badRequest('CODE', 'messageId'), messageId = 'default'
     for (const m of text.matchAll(/new AppError\(\s*[^,]+,\s*[^,]+,\s*(['"])([^'"]+)\1/g)) add(m[2], file);
     for (const m of text.matchAll(/\bbadRequest\(\s*(['"])[^'"]*\1\s*,\s*(['"])([^'"]+)\2/g)) add(m[3], file);
@@ -116,16 +130,56 @@ describe('message catalogs', () => {
     }
   });
 
-  test('plural forms: _one and _other everywhere, and only categories the language has', () => {
+  test("plural forms: exactly the language's CLDR categories (zh, ko and vi have only `other`, Arabic all six)", () => {
+    const problems: string[] = [];
     for (const locale of LOCALES) {
-      const categories = new Intl.PluralRules(locale).resolvedOptions().pluralCategories as string[];
+      const categories = [...(new Intl.PluralRules(pluralLocale(locale)).resolvedOptions().pluralCategories as string[])].sort();
+      expect(categories).toContain('other');
+      const forms = new Map<string, string[]>();
       for (const key of catalogs[locale].keys()) {
         const match = PLURAL_SUFFIX.exec(key);
-        if (!match) continue;
-        expect({ key, locale, known: categories.includes(match[1]) }).toEqual({ key, locale, known: true });
-        expect(exists(locale, baseOf(key))).toBe(true);
+        if (match) forms.set(baseOf(key), [...(forms.get(baseOf(key)) ?? []), match[1]]);
+      }
+      for (const [id, given] of forms) {
+        if (given.sort().join() !== categories.join()) problems.push(`${locale} ${id}: has ${given.join(', ')}, needs ${categories.join(', ')}`);
       }
     }
+    expect(problems).toEqual([]);
+    expect(new Intl.PluralRules('ar').resolvedOptions().pluralCategories).toHaveLength(6);
+  });
+
+  test('the registered languages are exactly the catalogs in src/i18n/locales, English first', () => {
+    const files = readdirSync(CATALOG_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+    expect([...LOCALES].sort()).toEqual(files);
+    expect(LOCALES[0]).toBe('en');
+  });
+
+  test('the ten languages, in the switcher’s order, named in their own script, Arabic right-to-left', async () => {
+    const i18n = await createI18n();
+    expect(i18n.locales.map((l) => `${l.code} ${l.name} ${l.dir}`)).toEqual([
+      'en English ltr', 'es Español ltr', 'fr Français ltr', 'vi Tiếng Việt ltr', 'ht Kreyòl ayisyen ltr',
+      'ar العربية rtl', 'zh 中文（简体） ltr', 'ko 한국어 ltr', 'pt Português ltr', 'am አማርኛ ltr',
+    ]);
+  });
+
+  test('Haitian Creole, which the platform has no CLDR data for, does not follow the machine’s language', async () => {
+    // Without a stand-in, Intl would use the server's LANG: English months under en_US, French plural rules under fr_FR.
+    expect(dateTimeFormat('ht', { month: 'long', timeZone: 'UTC' }).format(Date.UTC(2026, 7, 10))).toBe('août');
+    expect(new Intl.PluralRules(pluralLocale('ht')).resolvedOptions().pluralCategories).toEqual(['one', 'other']);
+    const i18n = await createI18n();
+    expect(i18n.t('ht', 'errors.tooManyAttempts', { count: 2000 })).toContain(new Intl.NumberFormat('fr-HT').format(2000));
+  });
+
+  test('placeholders are well formed: every {{ is closed, and no single-brace {name} that would be shown as is', () => {
+    const bad: string[] = [];
+    for (const locale of LOCALES) {
+      for (const [key, value] of catalogs[locale]) {
+        if (typeof value !== 'string') continue;
+        const rest = value.replace(/\{\{\s*[\w.]+\s*\}\}/g, '');
+        if (/[{}]/.test(rest)) bad.push(`${locale} ${key}: ${value}`);
+      }
+    }
+    expect(bad).toEqual([]);
   });
 
   test('no empty or non-string messages', () => {
@@ -178,6 +232,32 @@ describe('message catalogs', () => {
     expect([...new Set(missing)]).toEqual([]);
   });
 
+  test('every English message is used by the code or the views (no stale ids)', () => {
+    const uses = messageIdsInUse();
+    // Families whose ids are built from a constant the scan cannot follow.
+    const families: Use[] = [{ id: 'roster.issues.', where: 'src/roster/issue-text.ts (ISSUE_MESSAGE_PREFIX)', prefix: true }];
+    for (const topic of BUILT_IN_TOPICS) families.push({ id: `help.${topic}.`, where: 'src/help/links.ts', prefix: true });
+    // Ids handed around as values: { id: 'admin.roster.explain.invalid' }, render(…, 'admin.apps.title'),
+    // `passwords.problems.${problem}`, `${viewFolder}.title`.
+    const mentions: Use[] = [];
+    for (const file of filesUnder(join(ROOT, 'src'), '.ts').filter((f) => !f.startsWith(join(ROOT, 'src', 'i18n')))) {
+      const text = readFileSync(file, 'utf8');
+      const where = relative(ROOT, file);
+      for (const m of text.matchAll(/(['"])([a-zA-Z]+(?:\.\w+)+)\1/g)) mentions.push({ id: m[2], where, prefix: false });
+      for (const m of text.matchAll(/`([a-zA-Z][\w.]*\.)\$\{[^}]+\}([\w.]*)`/g)) mentions.push({ id: m[1], where, prefix: true, suffix: m[2] });
+      for (const m of text.matchAll(/`\$\{[^}]+\}(\.\w+)`/g)) mentions.push({ id: '', where, prefix: true, suffix: m[1] });
+    }
+    for (const file of filesUnder(join(ROOT, 'views'), '.ejs')) {
+      // t(auto ? 'logout.explain' : 'logout.explainAsked')
+      for (const m of readFileSync(file, 'utf8').matchAll(/(['"])([a-zA-Z]+(?:\.\w+)+)\1/g)) mentions.push({ id: m[2], where: relative(ROOT, file), prefix: false });
+    }
+    const all = [...uses, ...families, ...mentions];
+    const unused = [...idsOf('en')].filter((id) => !all.some((use) => named(use, id)));
+    expect(unused).toEqual([]);
+    // The check itself can fail: a made-up id is reported.
+    expect(all.some((use) => named(use, 'login.noSuchMessage'))).toBe(false);
+  });
+
   test('ids built at run time exist: help topic titles and consent scope descriptions', () => {
     for (const locale of LOCALES) {
       for (const topic of BUILT_IN_TOPICS) expect(exists(locale, `help.${topic}.title`)).toBe(true);
@@ -222,6 +302,6 @@ describe('negotiate', () => {
 
   test('reads a space-separated ui_locales list in order', () => {
     expect(negotiate('fr-CA en', 'en')).toBe('fr');
-    expect(negotiate('es en fr', 'fr')).toBe('en');
+    expect(negotiate('de en fr', 'fr')).toBe('en');
   });
 });

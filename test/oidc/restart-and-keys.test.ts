@@ -101,7 +101,7 @@ describe('portal tiles and languages', () => {
         code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
       }).toString();
       const page = await french.get(url.href);
-      expect(page.html).toContain('<html lang="fr">');
+      expect(page.html).toContain('<html lang="fr" dir="ltr">');
       expect(page.html).toContain('Nom d&#39;utilisateur');
     } finally {
       await server.close();

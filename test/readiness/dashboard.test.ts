@@ -240,7 +240,7 @@ describe.each(ENGINES)('readiness dashboard (%s)', (engine) => {
   test('in French', async () => {
     // A browser of its own: the language chosen sticks to it.
     const page = await get(await as('dana', PASSWORD.admin), '/admin/readiness?lang=fr');
-    expect(page.html).toContain('<html lang="fr">');
+    expect(page.html).toContain('<html lang="fr" dir="ltr">');
     expect(cards(page.html)).toEqual({ active: '9', claimed: '6', claimedShare: '66,7 % des élèves', signedIn: '5', signedInShare: '55,6 % des élèves', notReady: '5' });
     expect(deadlineLine(page.html)).toBe(`Date limite : ${longDate('fr', addDays(district.today, 10))}. Il reste 10 jours.`);
     expect(chartSummary(page.html)).toContain(`Le ${longDate('fr', district.today)}, 6 élèves sur 9 (66,7 %) avaient réclamé leur compte et 5 (55,6 %) s’étaient connectés au moins une fois.`);

@@ -2,7 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hash32, hash32b } from '../../src/roster/hash.js';
 import { SqlAccountStore } from '../../src/store/accounts-repo.js';
-import { SqlRosterQueries } from '../../src/store/roster-repo.js';
+import { SqlRosterQueries } from '../../src/store/roster-queries.js';
 import type { Store } from '../../src/store/database.js';
 import { collectingBus, migratedStore, type MigratedStore } from '../helpers/factories.js';
 import { generateDistrict, materialize, studentId, studentNumber, writeRoster, type Format, type RosterModel, type Row } from '../helpers/oneroster-generator.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEMO_ROSTER_DIR } from '../../src/demo/seed.js';
 import { openStore, type Store } from '../../src/store/database.js';
-import { SqlRosterQueries } from '../../src/store/roster-repo.js';
+import { SqlRosterQueries } from '../../src/store/roster-queries.js';
 import { generateDistrict, writeRoster } from '../helpers/oneroster-generator.js';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { signIn, WebClient } from '../helpers/web-client.js';

@@ -8,7 +8,7 @@ import type { EventBus } from '../../src/events/bus.js';
 import { importRoster, type ImportOptions, type ImportReport } from '../../src/roster/import.js';
 import type { RosterSettings } from '../../src/roster/plan.js';
 import type { Store, StoreOptions } from '../../src/store/database.js';
-import { SqlRosterStore } from '../../src/store/roster-repo.js';
+import { SqlRosterStore } from '../../src/roster/storage/sql-roster-store.js';
 import { ENGINES, type Engine } from '../helpers/server.js';
 
 export const SETTINGS: RosterSettings = {

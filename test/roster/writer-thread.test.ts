@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import { USER_COLUMNS } from '../../src/roster/written-tables.js';
 import type { Row } from '../../src/roster/ports.js';
 import { silentProgress } from '../../src/roster/progress.js';
-import { SqlRosterStore } from '../../src/store/roster-repo.js';
+import { SqlRosterStore } from '../../src/roster/storage/sql-roster-store.js';
 import { collectingBus, migratedStore, type MigratedStore } from '../helpers/factories.js';
 import { generateDistrict, materialize, writeRoster } from '../helpers/oneroster-generator.js';
 import { importer } from './support.js';

@@ -76,7 +76,7 @@ describe.each(ENGINES)('SAML single logout with node-saml service providers (%s)
   test('an unsigned LogoutRequest from an app that registered a certificate is refused, and the session stays', async () => {
     const browser = await signedInEverywhere(server, [library]);
     const profile = [...library.sessions.values()].at(-1)!;
-    const { privateKey: _key, ...unsigned } = (library.saml as any).options;
+    const { privateKey: _key, ...unsigned } = library.saml.options;
     const url = await new SAML(unsigned).getLogoutUrlAsync(profile, '', {});
     const refused = await browser.get(url);
     expect(refused.status).toBe(400);

@@ -248,18 +248,18 @@ describe.each(ENGINES)('SAML identity provider with a node-saml service provider
     }
 
     test('an AuthnRequest whose ACS URL is not registered for the app', async () => {
-      const saml = new SAML({ ...(sp.saml as any).options, callbackUrl: 'http://127.0.0.1:9/steal' });
+      const saml = new SAML({ ...sp.saml.options, callbackUrl: 'http://127.0.0.1:9/steal' });
       const page = await expectRefused(await authorizeUrl(sp, saml), 'WRONG_ACS');
       expect(page.html).toContain('an address that is not registered for it');
     });
 
     test('an unknown issuer', async () => {
-      const saml = new SAML({ ...(sp.saml as any).options, issuer: 'https://unknown.example/sp' });
+      const saml = new SAML({ ...sp.saml.options, issuer: 'https://unknown.example/sp' });
       await expectRefused(await authorizeUrl(sp, saml), 'UNKNOWN_ISSUER');
     });
 
     test('an unsigned request from an app that registered a certificate (both bindings), and a forged signature', async () => {
-      const { privateKey: _key, ...unsigned } = (sp.saml as any).options;
+      const { privateKey: _key, ...unsigned } = sp.saml.options;
       await expectRefused(await authorizeUrl(sp, new SAML(unsigned)), 'SIGNATURE_MISSING');
       const form = await new SAML({ ...unsigned, authnRequestBinding: 'HTTP-POST' }).getAuthorizeMessageAsync('');
       await expectRefused(`${server.url}/saml/sso`, 'SIGNATURE_MISSING', { method: 'POST', body: new URLSearchParams(form as Record<string, string>).toString() });
@@ -282,7 +282,7 @@ describe.each(ENGINES)('SAML identity provider with a node-saml service provider
     });
 
     test('signature wrapping: the signed request moved inside another, or the signature moved to another request', async () => {
-      const message = await new SAML({ ...(sp.saml as any).options, authnRequestBinding: 'HTTP-POST', skipRequestCompression: true }).getAuthorizeMessageAsync('');
+      const message = await new SAML({ ...sp.saml.options, authnRequestBinding: 'HTTP-POST', skipRequestCompression: true }).getAuthorizeMessageAsync('');
       const signed = Buffer.from(String(message.SAMLRequest), 'base64').toString('utf8');
       const id = /ID="([^"]+)"/.exec(signed)![1];
       const evil = (inner: string, signature = '') =>

@@ -66,7 +66,7 @@ describe.each(ENGINES)('teachers and the help desk (%s)', (engine) => {
     expect((await student.get(`${server.url}/staff`)).status).toBe(403);
     expect((await student.get(`${server.url}/helpdesk`)).status).toBe(403);
     expect((await music.get(`${server.url}/helpdesk`)).status).toBe(403);
-    const tickets = await server.services.store.db.selectFrom('reset_tickets' as any).selectAll().where('account_id', '=', jeanLuc).execute();
+    const tickets = await server.services.store.db.selectFrom('reset_tickets').selectAll().where('account_id', '=', jeanLuc).execute();
     expect(tickets).toHaveLength(0);
   });
 
@@ -166,7 +166,7 @@ describe.each(ENGINES)('teachers and the help desk (%s)', (engine) => {
 
   test('bulk approval of 500 tickets in one request completes, each ticket on its own', async () => {
     const rivera = (await server.services.accounts.findByUsername('mrivera'))!;
-    const db = server.services.store.db as any;
+    const db = server.services.store.db;
     const ids: string[] = [];
     const hash = await server.services.hasher.hash('Bulk-Phrase-123');
     for (let i = 0; i < 500; i += 1) {
@@ -184,8 +184,8 @@ describe.each(ENGINES)('teachers and the help desk (%s)', (engine) => {
     const result = await helpdesk.request(`${server.url}/helpdesk/approve`, { method: 'POST', body: body.toString() });
     expect(result.html).toContain('499 approved, 1 no longer open.');
     const rows = await db.selectFrom('reset_tickets').select(['status']).where('id', 'in', ids).execute();
-    expect(rows.filter((r: { status: string }) => r.status === 'approved')).toHaveLength(499);
-    const reset = await db.selectFrom('accounts').select((eb: any) => eb.fn.countAll().as('n')).where('username', 'like', 'S07%').where('password_hash', 'is', null).executeTakeFirst();
-    expect(Number(reset.n)).toBe(499);
+    expect(rows.filter((r) => r.status === 'approved')).toHaveLength(499);
+    const reset = await db.selectFrom('accounts').select((eb) => eb.fn.countAll().as('n')).where('username', 'like', 'S07%').where('password_hash', 'is', null).executeTakeFirst();
+    expect(Number(reset?.n)).toBe(499);
   }, 120_000);
 });

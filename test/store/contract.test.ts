@@ -216,6 +216,45 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
       expect(await throttle.hit(a, 60_000, now)).toEqual({ count: 1, windowStart: now });
       await throttle.reset(`k:${randomUUID()}`); // resetting an absent key is harmless
     });
+
+    test('hitAll counts several keys at once, each in its own window, and concurrent calls lose no count', async () => {
+      const short = `k:${randomUUID()}`;
+      const long = `k:${randomUUID()}`;
+      const t0 = 1_700_000_000_000;
+      const hits = [
+        { key: short, windowMs: 1000 },
+        { key: long, windowMs: 60_000 },
+      ];
+      expect(await throttle.hitAll(hits, t0)).toEqual([
+        { count: 1, windowStart: t0 },
+        { count: 1, windowStart: t0 },
+      ]);
+      // The short window has ended, the long one has not.
+      expect(await throttle.hitAll(hits, t0 + 1000)).toEqual([
+        { count: 1, windowStart: t0 + 1000 },
+        { count: 2, windowStart: t0 },
+      ]);
+      const results = await Promise.all(Array.from({ length: 30 }, () => throttle.hitAll(hits, t0 + 1500)));
+      expect(results.map((r) => r[0].count).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 2));
+      expect(results.map((r) => r[1].count).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 3));
+    });
+
+    test('settle resets one key and takes one attempt back from another; a reset key opens a new window', async () => {
+      const account = `k:${randomUUID()}`;
+      const address = `k:${randomUUID()}`;
+      const t0 = 1_700_000_000_000;
+      for (let i = 0; i < 3; i += 1) await throttle.hitAll([{ key: account, windowMs: 60_000 }, { key: address, windowMs: 60_000 }], t0);
+      await throttle.settle(account, address);
+      expect((await throttle.peek(account))?.count ?? 0).toBe(0);
+      expect(await throttle.peek(address)).toEqual({ count: 2, windowStart: t0 });
+      expect(await throttle.hit(account, 60_000, t0 + 5000)).toEqual({ count: 1, windowStart: t0 + 5000 });
+      // Never below zero, and a missing key is harmless.
+      const empty = `k:${randomUUID()}`;
+      await throttle.hit(empty, 60_000, t0);
+      await throttle.settle(`k:${randomUUID()}`, empty);
+      await throttle.settle(`k:${randomUUID()}`, empty);
+      expect(await throttle.peek(empty)).toEqual({ count: 0, windowStart: t0 });
+    });
   });
 
   describe('flows', () => {
@@ -244,6 +283,20 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
       const id = randomUUID();
       await flows.create({ id, kind: 'login', step: 'username', context: {}, expiresAt: Date.now() - 1, browserKey: null });
       expect(await flows.get(id)).toBeUndefined();
+    });
+
+    test('put creates a flow, replaces an open one keeping its expiry, and restarts an expired one', async () => {
+      const id = randomUUID();
+      const first = Date.now() + 60_000;
+      await flows.put({ id, kind: 'login', step: 'password', context: { username: 'a' }, expiresAt: first, browserKey: null });
+      expect(await flows.get(id)).toEqual({ id, kind: 'login', step: 'password', context: { username: 'a' }, expiresAt: first, version: 0, browserKey: null });
+      await flows.put({ id, kind: 'login', step: 'password', context: { username: 'b' }, expiresAt: first + 5000, browserKey: null });
+      expect(await flows.get(id)).toEqual({ id, kind: 'login', step: 'password', context: { username: 'b' }, expiresAt: first, version: 1, browserKey: null });
+
+      const stale = randomUUID();
+      await flows.create({ id: stale, kind: 'login', step: 'password', context: { username: 'old' }, expiresAt: Date.now() - 1, browserKey: null });
+      await flows.put({ id: stale, kind: 'login', step: 'password', context: { username: 'new' }, expiresAt: first, browserKey: null });
+      expect(await flows.get(stale)).toEqual({ id: stale, kind: 'login', step: 'password', context: { username: 'new' }, expiresAt: first, version: 0, browserKey: null });
     });
 
     test('update succeeds with the current version; a stale version returns false and writes nothing', async () => {

@@ -22,9 +22,11 @@ export function appsPages({ router, services, verifyCsrf, admin, render, actor, 
   }
 
   router.get('/admin/apps', admin, async (ctx) => {
-    const list = await services.clients.list();
+    const [list, samlApps] = await Promise.all([services.clients.list(), services.samlProviders.list()]);
+    const displayName = (app: { name: string; names: Record<string, string> }) => services.i18n.pick(Object.keys(app.names).length ? app.names : { en: app.name }, ctx.state.locale);
     render(ctx, 'apps', 'apps/index', {
-      apps: list.map((c) => ({ ...c, builtIn: isBuiltIn(c.clientId), displayName: services.i18n.pick(Object.keys(c.names).length ? c.names : { en: c.name }, ctx.state.locale), icon: iconUrl(c) })),
+      apps: list.map((c) => ({ ...c, builtIn: isBuiltIn(c.clientId), displayName: displayName(c), icon: iconUrl(c) })),
+      samlApps: samlApps.map((p) => ({ ...p, displayName: displayName(p), signedRequests: Boolean(p.certificate) })),
     }, 'admin.apps.title');
   });
 
@@ -57,7 +59,7 @@ export function appsPages({ router, services, verifyCsrf, admin, render, actor, 
     const form = body(ctx);
     const schools = new Set((await services.adminDirectory.schools()).map((s) => s.id));
     const parsed = parseAppForm(form, { existing: null, knownSchools: schools });
-    const icon = readIcon(iconFile(ctx), false);
+    const icon = await readIcon(iconFile(ctx), false);
     const errors = [...parsed.errors, ...(icon.error ? [icon.error] : [])];
     if (errors.length || !parsed.input) return appFormPage(ctx, null, form, errors, 400);
     const { client, clientSecret } = await apps.create(parsed.input, icon.change, actor(ctx));
@@ -79,7 +81,7 @@ export function appsPages({ router, services, verifyCsrf, admin, render, actor, 
     const form = body(ctx);
     const schools = new Set((await services.adminDirectory.schools()).map((s) => s.id));
     const parsed = parseAppForm(form, { existing, knownSchools: schools });
-    const icon = readIcon(iconFile(ctx), form.removeIcon === 'on');
+    const icon = await readIcon(iconFile(ctx), form.removeIcon === 'on');
     const errors = [...parsed.errors, ...(icon.error ? [icon.error] : [])];
     if (errors.length || !parsed.input) return appFormPage(ctx, existing, form, errors, 400);
     const { public: _type, ...input } = parsed.input;

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { AppError } from '../../shared/errors.js';
-import { auditCsv, formatInstant, parseAuditFilter } from '../audit.js';
+import { formatMoment } from '../../i18n/format.js';
+import { auditCsv, parseAuditFilter } from '../audit.js';
 import { pageNumber, type ConsoleKit } from '../console.js';
 
 const PAGE_SIZE = 50;
@@ -27,7 +28,7 @@ export function auditPages({ router, services, admin, render, actor }: ConsoleKi
         form,
         errors,
         types: await services.auditSearch.types(),
-        rows: rows.slice(0, PAGE_SIZE).map((r) => ({ ...r, when: formatInstant(r.at, timeZone), iso: new Date(r.at).toISOString(), details: Object.keys(r.data).length ? JSON.stringify(r.data) : '' })),
+        rows: rows.slice(0, PAGE_SIZE).map((r) => ({ ...r, when: formatMoment(ctx.state.locale, r.at, timeZone), iso: new Date(r.at).toISOString(), details: Object.keys(r.data).length ? JSON.stringify(r.data) : '' })),
         page,
         previous: page > 1 ? pageHref(page - 1) : null,
         next: rows.length > PAGE_SIZE ? pageHref(page + 1) : null,

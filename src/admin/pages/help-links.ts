@@ -32,7 +32,7 @@ export function helpLinksPages({ router, services, verifyCsrf, admin, render, ac
 
   router.post('/admin/help-links', admin, formBody, verifyCsrf, async (ctx) => {
     const form = body(ctx);
-    const { input, errors } = parseHelpLinkForm(form);
+    const { input, errors } = parseHelpLinkForm(form, services.config.issuer);
     if (!input) return linkForm(ctx, null, form, errors, 400);
     await services.helpLinks.create(input, actor(ctx));
     seeOther(ctx, '/admin/help-links?done=saved');
@@ -55,7 +55,7 @@ export function helpLinksPages({ router, services, verifyCsrf, admin, render, ac
   router.post('/admin/help-links/:id', admin, formBody, verifyCsrf, async (ctx) => {
     const link = await findLink(ctx.params.id);
     const form = body(ctx);
-    const { input, errors } = parseHelpLinkForm(form);
+    const { input, errors } = parseHelpLinkForm(form, services.config.issuer);
     if (!input) return linkForm(ctx, link, form, errors, 400);
     await services.helpLinks.update(link.id, input, actor(ctx));
     seeOther(ctx, '/admin/help-links?done=saved');

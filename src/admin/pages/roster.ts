@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { formatLocale } from '../../i18n/locales.js';
 import type { Translate } from '../../i18n/i18n.js';
 import type { RowIssue } from '../../roster/issues.js';
 import { notFound } from '../../shared/errors.js';
@@ -11,7 +12,7 @@ const RUN_ID = /^[0-9a-f-]{36}$/;
 /** Roster imports: the runs recorded by the CLI and the watched folder, and each run's report. */
 export function rosterPages({ router, services, admin, render }: ConsoleKit): void {
   const numbers = (ctx: Context) => {
-    const format = new Intl.NumberFormat(ctx.state.locale as string);
+    const format = new Intl.NumberFormat(formatLocale(ctx.state.locale));
     return (n: number) => format.format(n);
   };
 
@@ -20,7 +21,7 @@ export function rosterPages({ router, services, admin, render }: ConsoleKit): vo
     const page = pageNumber(ctx);
     const runs = await services.rosterRuns.list({ offset: (page - 1) * RUNS_PAGE_SIZE, limit: RUNS_PAGE_SIZE + 1 });
     // The first page leads with the newest run and, when that one changed nothing, the import the roster comes from.
-    const latest = page === 1 && runs.length ? runDetail(runs[0], timeZone) : null;
+    const latest = page === 1 && runs.length ? runDetail(runs[0], timeZone, ctx.state.locale) : null;
     const applied = latest && latest.status !== 'applied' ? await services.rosterRuns.lastApplied() : null;
     const { watchDir, watchInterval } = services.config.roster;
     render(
@@ -29,8 +30,8 @@ export function rosterPages({ router, services, admin, render }: ConsoleKit): vo
       'roster/index',
       {
         latest,
-        lastApplied: applied ? runRow(applied, timeZone) : null,
-        runs: runs.slice(0, RUNS_PAGE_SIZE).map((r) => runRow(r, timeZone)),
+        lastApplied: applied ? runRow(applied, timeZone, ctx.state.locale) : null,
+        runs: runs.slice(0, RUNS_PAGE_SIZE).map((r) => runRow(r, timeZone, ctx.state.locale)),
         page,
         previous: page > 1 ? `/admin/roster${page > 2 ? `?page=${page - 1}` : ''}` : null,
         next: runs.length > RUNS_PAGE_SIZE ? `/admin/roster?page=${page + 1}` : null,
@@ -52,7 +53,7 @@ export function rosterPages({ router, services, admin, render }: ConsoleKit): vo
       'roster',
       'roster/run',
       {
-        run: runDetail(run, timeZone),
+        run: runDetail(run, timeZone, ctx.state.locale),
         accountOutcomes: ACCOUNT_OUTCOMES,
         entityOutcomes: ENTITY_OUTCOMES,
         timeZone,

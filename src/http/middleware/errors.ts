@@ -19,6 +19,12 @@ export function noteDatabaseUnavailable(ctx: { state: Record<string, unknown> },
   return true;
 }
 
+/** An error Koa or a library threw for a bad request (koa-body's 413, a router's 405), safe to answer as such. */
+function isClientHttpError(error: unknown): error is { status: number } {
+  const { status, expose } = (error ?? {}) as { status?: unknown; expose?: unknown };
+  return typeof status === 'number' && status < 500 && Boolean(expose);
+}
+
 function wantsJson(ctx: Context): boolean {
   return ctx.accepts('html', 'json') === 'json' || ctx.path.startsWith('/api/');
 }
@@ -43,8 +49,8 @@ export function errorHandler(views: Views, log: Logger): Middleware {
         log.warn({ err: { code, message }, path: ctx.path, method: ctx.method }, 'database unavailable');
         error = serviceUnavailable(RETRY_AFTER_SECONDS);
       }
-      else if (typeof (caught as any)?.status === 'number' && (caught as any).status < 500 && (caught as any).expose) {
-        const status = (caught as any).status as number;
+      else if (isClientHttpError(caught)) {
+        const status = caught.status;
         error = new AppError(status, status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', status === 404 ? 'errors.notFound' : 'errors.badRequest');
       } else {
         log.error({ err: caught, path: ctx.path, method: ctx.method }, 'unhandled error');

@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { isLocale, negotiate, type I18n, type Locale } from '../../i18n/i18n.js';
+import { negotiate, type I18n, type Locale } from '../../i18n/i18n.js';
 
 const COOKIE = 'hr_lang';
 
@@ -8,18 +8,20 @@ const COOKIE = 'hr_lang';
  * then Accept-Language, then the district default.
  */
 export function locale(i18n: I18n, fallback: Locale, secure: boolean): Middleware {
+  const codes = i18n.locales.map((l) => l.code);
   return async (ctx, next) => {
     const asked = ctx.query.lang;
     let chosen: Locale | undefined;
-    if (isLocale(asked)) {
+    if (i18n.has(asked)) {
       chosen = asked;
       ctx.cookies.set(COOKIE, asked, { httpOnly: true, sameSite: 'lax', secure, maxAge: 365 * 86400 * 1000, signed: false });
     } else {
       const remembered = ctx.cookies.get(COOKIE);
-      if (isLocale(remembered)) chosen = remembered;
+      if (i18n.has(remembered)) chosen = remembered;
     }
     const uiLocales = typeof ctx.query.ui_locales === 'string' ? ctx.query.ui_locales : undefined;
-    const resolved = chosen ?? (uiLocales ? negotiate(uiLocales, negotiate(ctx.get('accept-language'), fallback)) : negotiate(ctx.get('accept-language'), fallback));
+    const browser = negotiate(ctx.get('accept-language'), fallback, codes);
+    const resolved = chosen ?? (uiLocales ? negotiate(uiLocales, browser, codes) : browser);
     ctx.state.locale = resolved;
     ctx.state.t = i18n.translator(resolved);
     ctx.state.localeChosen = Boolean(chosen);
@@ -34,7 +36,7 @@ export function locale(i18n: I18n, fallback: Locale, secure: boolean): Middlewar
  */
 export function preferAppLocales(ctx: Context, i18n: I18n, uiLocales: unknown): void {
   if (ctx.state.localeChosen || typeof uiLocales !== 'string' || !uiLocales.trim()) return;
-  const resolved = negotiate(uiLocales, ctx.state.locale as Locale);
+  const resolved = negotiate(uiLocales, ctx.state.locale as Locale, i18n.locales.map((l) => l.code));
   ctx.state.locale = resolved;
   ctx.state.t = i18n.translator(resolved);
 }

@@ -75,6 +75,6 @@ export function multipartBody(options: MultipartOptions): Middleware {
   };
 }
 
-export function uploadedFile(ctx: { state: Record<string, any> }, field: string): MultipartFile | null {
+export function uploadedFile(ctx: { state: Record<string, unknown> }, field: string): MultipartFile | null {
   return ((ctx.state.files ?? []) as MultipartFile[]).find((f) => f.field === field) ?? null;
 }

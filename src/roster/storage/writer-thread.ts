@@ -4,15 +4,15 @@
  * failure every later request fails too, until the rollback.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { RosterWriter } from '../roster/apply.js';
-import { KeyIndex } from '../roster/key-index.js';
-import { StoredUsers } from '../roster/stored-users.js';
-import type { EntityFile } from '../roster/written-tables.js';
-import type { FinishPlan, Row, RunResult, WriterContext } from '../roster/ports.js';
-import { openSqlite } from './sqlite-connection.js';
-import { loadSqliteEnrollmentDigests, loadSqliteEnrollments, loadSqliteUsers, SqliteBulkOps } from './roster-repo-sqlite.js';
-import { beginRosterTransaction } from './roster-sqlite-transaction.js';
-import { recordRun } from './roster-write-session.js';
+import { RosterWriter } from './writer.js';
+import { KeyIndex } from '../key-index.js';
+import { StoredUsers } from '../stored-users.js';
+import type { EntityFile } from '../written-tables.js';
+import type { FinishPlan, Row, RunResult, WriterContext } from '../ports.js';
+import { openSqlite } from '../../store/sqlite-connection.js';
+import { loadSqliteEnrollmentDigests, loadSqliteEnrollments, loadSqliteUsers, SqliteBulkOps } from './sqlite-ops.js';
+import { beginRosterTransaction } from './sqlite-transaction.js';
+import { recordRun } from './write-sessions.js';
 
 const { file, context } = workerData as { file: string; context: WriterContext };
 const port = parentPort!;

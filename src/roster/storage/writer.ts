@@ -1,13 +1,30 @@
-import { sessionSignIns } from '../oidc/session-payload.js';
-import { ROSTER_ROLES } from './accounts-mapping.js';
-import { orderedIds } from './ordered-id.js';
-import { ENROLLMENT_COLUMNS, ENTITY_COLUMNS, ENTITY_TABLES, USER_COLUMNS, type EntityFile } from './written-tables.js';
-import type { ApplyResult, BulkOps, FinishPlan, LoadedDuplicate, Row, WriterContext } from './ports.js';
-import type { Progress } from './progress.js';
+import { sessionSignIns } from '../../oidc/session-payload.js';
+import { ROSTER_ROLES } from '../accounts-mapping.js';
+import { orderedIds } from '../ordered-id.js';
+import { ENROLLMENT_COLUMNS, USER_COLUMNS, type EntityFile } from '../written-tables.js';
+import type { ApplyResult, FinishPlan, LoadedDuplicate, Row, WriterContext } from '../ports.js';
+import type { Progress } from '../progress.js';
+import type { BulkOps } from './bulk-ops.js';
 
 export interface ApplyContext extends WriterContext {
   progress: Progress;
 }
+
+export const ENTITY_COLUMNS: Record<EntityFile, readonly string[]> = {
+  orgs: ['id', 'name', 'type', 'identifier', 'parent_id', 'status', 'row_hash'],
+  academicSessions: ['sourced_id', 'title', 'type', 'start_date', 'end_date', 'parent_id', 'school_year', 'status', 'row_hash'],
+  courses: ['sourced_id', 'title', 'course_code', 'org_id', 'school_year_id', 'grades', 'subjects', 'status', 'row_hash'],
+  classes: [
+    'sourced_id', 'title', 'class_code', 'class_type', 'location', 'school_id', 'course_id', 'term_ids', 'grades', 'subjects', 'periods',
+    'status', 'row_hash',
+  ],
+};
+export const ENTITY_TABLES: Record<EntityFile, string> = {
+  orgs: 'schools',
+  academicSessions: 'roster_sessions',
+  courses: 'roster_courses',
+  classes: 'roster_classes',
+};
 
 const AUDIT_COLUMNS = ['id', 'at', 'type', 'actor_id', 'subject_id', 'ip', 'data'] as const;
 const ACCOUNT_COLUMNS = [

@@ -1,4 +1,4 @@
-import type { LoadedDuplicate } from '../roster/ports.js';
+import type { LoadedDuplicate } from '../ports.js';
 
 /**
  * Enrollments sharing the high half of their key hash with another row, in id order: the only rows that can repeat a

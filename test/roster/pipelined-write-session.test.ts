@@ -1,5 +1,5 @@
 import type { ApplyResult, LoadedDuplicate, Row, WriteSession } from '../../src/roster/ports.js';
-import { PipelinedWriteSession } from '../../src/store/roster-write-session.js';
+import { PipelinedWriteSession } from '../../src/roster/storage/write-sessions.js';
 
 /** A session that records what reaches it, each write finishing a tick later; `failAt` makes that users() call fail. */
 function recordingSession(failAt = -1) {

@@ -1,10 +1,11 @@
 import { Worker } from 'node:worker_threads';
-import { RosterWriter } from '../roster/apply.js';
-import { KeyIndex, type KeyIndexParts } from '../roster/key-index.js';
-import { StoredUsers, type StoredUsersParts } from '../roster/stored-users.js';
-import type { EntityFile } from '../roster/written-tables.js';
-import type { ApplyResult, BulkOps, FinishPlan, LoadedDuplicate, Row, RunResult, WriteSession, WriterContext } from '../roster/ports.js';
-import type { Progress } from '../roster/progress.js';
+import { RosterWriter } from './writer.js';
+import { KeyIndex, type KeyIndexParts } from '../key-index.js';
+import { StoredUsers, type StoredUsersParts } from '../stored-users.js';
+import type { EntityFile } from '../written-tables.js';
+import type { ApplyResult, FinishPlan, LoadedDuplicate, Row, RunResult, WriteSession, WriterContext } from '../ports.js';
+import type { BulkOps } from './bulk-ops.js';
+import type { Progress } from '../progress.js';
 
 /** A run's result as roster_runs stores it. */
 export function runColumns(run: RunResult) {
@@ -157,7 +158,7 @@ export class PipelinedWriteSession implements WriteSession {
   }
 }
 
-const WORKER_URL = new URL('./roster-writer-thread.mjs', import.meta.url);
+const WORKER_URL = new URL('./writer-thread.mjs', import.meta.url);
 
 interface Reply {
   type: 'ready' | 'done' | 'failed' | 'phase';
@@ -169,7 +170,7 @@ interface Reply {
 
 /**
  * A write session whose SQLite transaction lives in a worker thread with a connection of its own
- * (roster-writer-thread.ts): while the writer inserts one batch and maintains its indexes, this thread already reads
+ * (writer-thread.ts): while the writer inserts one batch and maintains its indexes, this thread already reads
  * and checks the next, so a large import uses both cores. Batches are sent without waiting for each to be written
  * (a few at most in flight); a failure surfaces at the next call, and finish/commit wait for everything before them.
  */

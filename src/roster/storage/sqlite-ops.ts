@@ -1,9 +1,10 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { DIGEST_SQL } from '../roster/enrollment-digest.js';
-import type { KeyIndex } from '../roster/key-index.js';
-import type { BulkOps, LoadedDuplicate, Row } from '../roster/ports.js';
-import { laterDuplicates, SHARED_KEY_SQL } from './roster-enrollment-duplicates.js';
-import { USER_DISABLED, USER_DISABLED_BY_ROSTER, type StoredUsers } from '../roster/stored-users.js';
+import { DIGEST_SQL } from './enrollment-digest-sql.js';
+import type { KeyIndex } from '../key-index.js';
+import type { LoadedDuplicate, Row } from '../ports.js';
+import type { BulkOps } from './bulk-ops.js';
+import { laterDuplicates, SHARED_KEY_SQL } from './enrollment-duplicates.js';
+import { USER_DISABLED, USER_DISABLED_BY_ROSTER, type StoredUsers } from '../stored-users.js';
 
 const IN_CHUNK = 500;
 

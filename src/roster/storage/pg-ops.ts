@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import type { BulkOps, LoadedDuplicate, Row } from '../roster/ports.js';
-import { laterDuplicates, SHARED_KEY_SQL } from './roster-enrollment-duplicates.js';
+import type { LoadedDuplicate, Row } from '../ports.js';
+import type { BulkOps } from './bulk-ops.js';
+import { laterDuplicates, SHARED_KEY_SQL } from './enrollment-duplicates.js';
 
 const BATCH = 5000;
 

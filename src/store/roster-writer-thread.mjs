@@ -1,6 +1,0 @@
-// Entry of the roster writer thread (see roster-write-session.ts). The thread runs the same TypeScript as the rest
-// of Homeroom, through tsx, under `homeroom`, Jest and the benches alike.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('./roster-writer-thread.ts');
