@@ -25,10 +25,10 @@ describe.each(ENGINES)('SAML AuthnContextClassRef (%s)', (engine) => {
 
   async function signInAt(username: string, password: string) {
     const browser = new WebClient();
-    let page = await browser.get(`${sp.url}/login`);
-    if (page.html.includes('name="SAMLRequest"')) page = await browser.submit('/saml/sso');
+    const start = await browser.get(`${sp.url}/login`);
+    if (start.html.includes('name="SAMLRequest"')) await browser.submit('/saml/sso');
     await browser.submit('/username', { username });
-    page = await browser.submit('/password', { password });
+    const page = await browser.submit('/password', { password });
     if (page.html.includes('Set up a second factor')) {
       await browser.submit('/enrol', { code: appCode(secretFromPage(page.html)) });
       await browser.submit('/recovery-codes');
