@@ -22,6 +22,7 @@ import { createI18n, type I18n } from './i18n/i18n.js';
 import { Letters } from './letters/letters.js';
 import { LoginFlows } from './interactions/login-flow.js';
 import { DEMO_APP_CLIENT_ID, DEMO_APP_PATH, PORTAL_CLIENT_ID } from './oidc/built-in-clients.js';
+import { SecondFactors } from './mfa/second-factor.js';
 import { PolicyService } from './policies/policy-service.js';
 import { ReadinessService } from './readiness/service.js';
 import type { RosterImportDeps } from './roster/import.js';
@@ -47,6 +48,7 @@ import { SqlClaimStore } from './store/claim-repo.js';
 import { SqlClientStore } from './store/clients-repo.js';
 import { withMigratedStore, type Store } from './store/database.js';
 import { SqlFlowStore } from './store/flows-repo.js';
+import { SqlMfaStore } from './store/mfa-repo.js';
 import { SqlLockoutStore } from './store/lockouts-repo.js';
 import { SqlPolicyStore } from './store/policies-repo.js';
 import { SqlReadinessStore } from './store/readiness-repo.js';
@@ -105,6 +107,8 @@ export interface Services {
   appAdmin: AppAdmin;
   /** The Connect Google Workspace page's work: the OIDC client for Google, the accounts Google cannot know. */
   googleWorkspace: GoogleWorkspaceSetup;
+  /** Staff's second factors (authenticator apps, recovery codes) and the policy of who must use one. */
+  secondFactors: SecondFactors;
   /** The username step of the provider's sign-in, kept per interaction. */
   loginFlows: LoginFlows;
   /** "Claim my Account" flows. */
@@ -213,6 +217,8 @@ export async function createServices(config: Config, store: Store, log: Logger =
     rosterRuns: new SqlRosterRuns(store.db),
     appAdmin,
     googleWorkspace: new GoogleWorkspaceSetup(clients, appAdmin, adminDirectory, () => config.email.templates),
+    // Read at each sign-in: the roles that must use a second factor are a policy.
+    secondFactors: new SecondFactors(new SqlMfaStore(store.db), sealer, throttle, serverSecret, () => ({ ...config.mfa, perAddress: config.login.perAddress }), events),
     loginFlows: new LoginFlows(flows, config.session.interactionTtl),
     claimFlows: new FlowRunner(claimFlow(claimService, { accounts, policy: passwordPolicy, hasher }, config.claim.flowTtl), flows, events),
     readiness: new ReadinessService(new SqlReadinessStore(store.db, store.engine, sqliteFile), readinessSettings, log),

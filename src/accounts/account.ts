@@ -24,6 +24,8 @@ export interface Account {
   lastLoginAt: number | null;
   roles: Role[];
   schools: School[];
+  /** Whether the account has a second factor (an authenticator app): the sign-in then asks for it. */
+  secondFactor: boolean;
 }
 
 export interface NewAccount {

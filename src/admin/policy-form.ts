@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ROLES, type Role } from '../accounts/account.js';
 import { BUILT_IN_QUESTIONS, QUESTIONS_PER_ACCOUNT, type QuestionConfig } from '../accounts/challenge-questions.js';
 import { TICKET_MODES, type PolicyKey, type PolicyValues, type TicketMode } from '../policies/definitions.js';
 import type { FieldError } from '../shared/field-error.js';
@@ -10,6 +11,8 @@ export interface PolicyFormContext {
   /** Custom question ids someone has already chosen (their text must stay so recovery can show it). */
   questionsInUse: ReadonlySet<string>;
   maxPasswordLength: number;
+  /** Roles some student account holds: requiring a second factor of them needs an explicit confirmation. */
+  rolesWithStudents: ReadonlySet<Role>;
 }
 
 /** Form values in the units people think in, for showing the form (minutes, hours, dates). */
@@ -24,6 +27,7 @@ export function policyFormValues(values: PolicyValues): Record<string, string> {
     sessionMinutes: String(values['session.ttl'] / 60),
     deadline: values['readiness.deadline'] ?? '',
   };
+  for (const role of values['mfa.requiredRoles']) form[`mfa_${role}`] = 'on';
   for (const [key, field] of THROTTLE_FIELDS) {
     const r = values[key];
     form[`${field}Limit`] = String(r.limit);
@@ -138,6 +142,12 @@ export function parsePolicyForm(form: Record<string, string>, context: PolicyFor
   const deadline = (form.deadline ?? '').trim();
   if (deadline && !isIsoDate(deadline)) errors.push({ field: 'deadline', message: 'date' });
   else values['readiness.deadline'] = deadline || null;
+
+  const requiredRoles = ROLES.filter((role) => form[`mfa_${role}`] === 'on');
+  const withStudents = requiredRoles.filter((role) => role === 'student' || context.rolesWithStudents.has(role));
+  // Children must never find a second factor demanded of them by a stray tick: it takes a second, deliberate one.
+  if (withStudents.length && form.mfaConfirmStudents !== 'on') errors.push({ field: 'mfaConfirmStudents', message: 'mfaStudents', params: { roles: withStudents.join(', ') } });
+  else values['mfa.requiredRoles'] = requiredRoles;
 
   return { values, errors };
 }

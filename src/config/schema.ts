@@ -157,6 +157,24 @@ export const configSchema = z.strictObject({
         .describe('how long a browser stays trusted for an account after a successful sign-in (its device cookie); `0` turns device trust off'),
     })
     .default({ perAccount: { limit: 10, window: 900 }, perAddress: { limit: 100, window: 900 }, perDevice: { limit: 10, window: 900 }, trustedDeviceTtl: 90 * 86400 }),
+  mfa: z
+    .strictObject({
+      requiredRoles: z
+        .array(z.enum(ROLES))
+        .default(['admin', 'helpdesk'])
+        .describe('roles that must use a second factor: an account holding one sets up an authenticator app at its next sign-in, before reaching any app (other staff may set one up at /account/security)'),
+      confirmStudents: z
+        .boolean()
+        .default(false)
+        .describe('must be true for requiredRoles to include student: a second factor for children is a decision to take on purpose'),
+      perAccount: throttleRule.default({ limit: 5, window: 900 }).describe('wrong second-factor codes allowed per account per window (counted apart from passwords, so a known password buys no extra guesses)'),
+      issuer: z.string().min(1).max(60).optional().describe('name authenticator apps show beside the code; default the district name in the default language'),
+    })
+    .refine((m) => !m.requiredRoles.includes('student') || m.confirmStudents, {
+      message: 'requiring a second factor of students needs mfa.confirmStudents: true',
+      path: ['requiredRoles'],
+    })
+    .default({ requiredRoles: ['admin', 'helpdesk'], confirmStudents: false, perAccount: { limit: 5, window: 900 } }),
   session: z
     .strictObject({
       ttl: duration().default(8 * 3600).describe('sign-in session length; short, since devices are shared'),

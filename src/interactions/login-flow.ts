@@ -3,7 +3,17 @@ import type { FlowStore } from '../flows/flow.js';
 /** The username-first login: the step lives in a flow record keyed by the provider's interaction id. */
 export interface LoginContext {
   username: string;
+  /** From the second step on: the account whose password was right. */
+  accountId?: string;
+  /** The enrol step: the new authenticator app's secret, sealed. */
+  secretSealed?: string;
+  /** The recovery-codes step: the codes to show once, sealed. */
+  codesSealed?: string;
 }
+
+/** The steps after a right password, for accounts that use a second factor (see src/mfa). */
+export type SecondStep = 'second-factor' | 'enrol' | 'recovery-codes';
+export const SECOND_STEPS: readonly string[] = ['second-factor', 'enrol', 'recovery-codes'];
 
 const kind = 'login';
 const idFor = (uid: string) => `login:${uid}`;
@@ -30,6 +40,21 @@ export class LoginFlows {
       expiresAt: Date.now() + this.ttlSeconds * 1000,
       browserKey: null,
     });
+  }
+
+  /** The flow when it is past the password (a second-factor step), else null. */
+  async secondStep(uid: string): Promise<{ step: SecondStep; context: Required<Pick<LoginContext, 'username' | 'accountId'>> & LoginContext; version: number } | null> {
+    const flow = await this.flows.get<LoginContext>(idFor(uid));
+    if (!flow || !SECOND_STEPS.includes(flow.step) || !flow.context.accountId) return null;
+    return { step: flow.step as SecondStep, context: flow.context as Required<Pick<LoginContext, 'username' | 'accountId'>> & LoginContext, version: flow.version };
+  }
+
+  /** Moves the flow past the password; false when another tab moved it first (that tab's step stands). */
+  async moveTo(uid: string, step: SecondStep, context: LoginContext, version?: number): Promise<boolean> {
+    const flow = await this.flows.get<LoginContext>(idFor(uid));
+    if (!flow) return false;
+    if (version !== undefined && flow.version !== version) return false;
+    return this.flows.update(flow.id, flow.version, step, context);
   }
 
   async restart(uid: string): Promise<void> {

@@ -14,8 +14,13 @@ import { preferAppLocales } from '../http/middleware/locale.js';
 import { deviceCookie } from '../http/device-cookie.js';
 import { SAML_BRIDGE_CLIENT_ID } from '../saml/bridge.js';
 import { pendingAppName } from '../saml/identity-provider.js';
+import type { Account } from '../accounts/account.js';
+import { asksForMultiFactor, passwordOnly, withSecondFactor, type AuthnContext } from '../mfa/authn-context.js';
+import { totpSetup } from '../mfa/totp-setup.js';
+import type { SecondStep } from './login-flow.js';
 
-export type InteractionDeps = Pick<Services, 'config' | 'i18n' | 'clients' | 'authenticator' | 'events' | 'loginFlows' | 'flows' | 'samlProviders'> & PageDeps & { provider: Provider };
+export type InteractionDeps = Pick<Services, 'config' | 'i18n' | 'clients' | 'authenticator' | 'events' | 'loginFlows' | 'flows' | 'samlProviders' | 'accounts' | 'secondFactors' | 'deviceTrust' | 'sealer'> &
+  PageDeps & { provider: Provider };
 
 const MAX_USERNAME = 100;
 const MAX_PASSWORD = 1024;
@@ -89,10 +94,42 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     );
   }
 
+  /** The steps after the password, for staff who use a second factor: a code, setting an app up, recovery codes. */
+  async function renderSecondStep(ctx: Context, interaction: Interaction, error?: string, status = 200) {
+    const flow = await loginFlows.secondStep(interaction.uid);
+    if (!flow) return renderLogin(ctx, interaction, await loginFlows.username(interaction.uid), error, status);
+    const appName = await appNameOf(interaction.params);
+    const base = { uid: interaction.uid, username: flow.context.username, error, appName };
+    const steps: Record<SecondStep, () => Promise<[string, Record<string, unknown>]>> = {
+      'second-factor': async () => ['login/second-factor', {}],
+      enrol: async () => ['login/enrol', { setup: await totpSetup(deps.secondFactors.secretOf({ secretSealed: flow.context.secretSealed! }), deps.config, deps.i18n, flow.context.username) }],
+      'recovery-codes': async () => ['login/recovery-codes', { codes: JSON.parse(deps.sealer.open(flow.context.codesSealed!)) as string[] }],
+    };
+    const [view, locals] = await steps[flow.step]();
+    views.render(ctx, view, { ...base, ...locals }, { title: 'login.title', status, private: true });
+  }
+
+  /** The account past its password, in a second step of this interaction, with the step's context. */
+  async function secondStepAccount(uid: string, step: SecondStep) {
+    const flow = await loginFlows.secondStep(uid);
+    if (!flow || flow.step !== step) return null;
+    const account = await deps.accounts.findById(flow.context.accountId);
+    return account && account.status === 'active' ? { flow, account } : null;
+  }
+
+  /**
+   * The sign-in is complete: the browser is trusted for this account from now on, and the provider is told how.
+   * remember: false makes the provider session a browser-session cookie: shared family devices forget it on close.
+   */
+  async function signedIn(ctx: Context, interaction: Interaction, account: Account, how: AuthnContext, deviceCookie: string | null) {
+    devices.write(ctx, deviceCookie);
+    await finish(ctx, interaction, { login: { accountId: account.id, remember: false, amr: how.amr, acr: how.acr } }, { mergeWithLastSubmission: false });
+  }
+
   router.get('/', async (ctx) => {
     const interaction = await details(ctx);
     if (interaction.prompt.name === 'login') {
-      return renderLogin(ctx, interaction, await loginFlows.username(interaction.uid));
+      return renderSecondStep(ctx, interaction);
     }
     if (interaction.prompt.name === 'consent') {
       const client = await provider.Client.find(String(interaction.params.client_id));
@@ -140,10 +177,61 @@ export function interactionRoutes(deps: InteractionDeps): Router {
       if (outcome.reason === 'throttled') throw tooManyRequests(outcome.retryAfter);
       return renderLogin(ctx, interaction, username, 'login.errors.failed', 401);
     }
-    devices.write(ctx, outcome.deviceCookie);
+    const { account } = outcome;
+    const multiFactorAsked = asksForMultiFactor(interaction.params.acr_values);
+    if (deps.secondFactors.needed(account) || multiFactorAsked) {
+      // The device cookie waits for the second factor: it is issued to browsers that completed the sign-in.
+      if (account.secondFactor) await loginFlows.moveTo(interaction.uid, 'second-factor', { username, accountId: account.id });
+      else if (deps.secondFactors.offered(account)) await loginFlows.moveTo(interaction.uid, 'enrol', { username, accountId: account.id, secretSealed: deps.secondFactors.newTotp().secretSealed });
+      else {
+        await loginFlows.restart(interaction.uid);
+        await finish(ctx, interaction, { error: 'unmet_authentication_requirements', error_description: 'this account cannot use a second factor' }, { mergeWithLastSubmission: false });
+        return;
+      }
+      return seeOther(ctx, `/interaction/${interaction.uid}`);
+    }
     // The login flow's record, which holds only the username, expires with the interaction and the purge removes it.
-    // remember: false makes the provider session a browser-session cookie: shared family devices forget it on close.
-    await finish(ctx, interaction, { login: { accountId: outcome.account.id, remember: false } }, { mergeWithLastSubmission: false });
+    await signedIn(ctx, interaction, account, passwordOnly(), outcome.deviceCookie);
+  });
+
+  router.post('/second-factor', formBody, csrf.verify, async (ctx) => {
+    const interaction = await details(ctx);
+    const found = await secondStepAccount(interaction.uid, 'second-factor');
+    if (!found) return seeOther(ctx, `/interaction/${interaction.uid}`);
+    const code = formField(ctx, 'code');
+    if (!code || code.length > 40) return renderSecondStep(ctx, interaction, 'login.errors.failed', 401);
+    const outcome = await deps.secondFactors.verify(found.account, code, ctx.state.ip);
+    if (!outcome.ok) {
+      if (outcome.reason === 'throttled') throw tooManyRequests(outcome.retryAfter);
+      return renderSecondStep(ctx, interaction, 'login.errors.failed', 401);
+    }
+    // The flow's record holds the account id: it goes now rather than at the purge.
+    await loginFlows.restart(interaction.uid);
+    await signedIn(ctx, interaction, found.account, withSecondFactor(outcome.method), deps.deviceTrust.issue(devices.read(ctx), found.account.username));
+  });
+
+  router.post('/enrol', formBody, csrf.verify, async (ctx) => {
+    const interaction = await details(ctx);
+    const found = await secondStepAccount(interaction.uid, 'enrol');
+    if (!found) return seeOther(ctx, `/interaction/${interaction.uid}`);
+    const name = formField(ctx, 'name').trim() || ctx.state.t('mfa.defaultName');
+    const result = await deps.secondFactors.confirmTotp(found.account, { secretSealed: found.flow.context.secretSealed! }, formField(ctx, 'code'), name, ctx.state.ip);
+    if (!result) return renderSecondStep(ctx, interaction, 'mfa.errors.codeWrong', 400);
+    if (result.recoveryCodes) {
+      const context = { username: found.flow.context.username, accountId: found.account.id, codesSealed: deps.sealer.seal(JSON.stringify(result.recoveryCodes)) };
+      await loginFlows.moveTo(interaction.uid, 'recovery-codes', context, found.flow.version);
+      return seeOther(ctx, `/interaction/${interaction.uid}`);
+    }
+    await loginFlows.restart(interaction.uid);
+    await signedIn(ctx, interaction, found.account, withSecondFactor('otp'), deps.deviceTrust.issue(devices.read(ctx), found.account.username));
+  });
+
+  router.post('/recovery-codes', formBody, csrf.verify, async (ctx) => {
+    const interaction = await details(ctx);
+    const found = await secondStepAccount(interaction.uid, 'recovery-codes');
+    if (!found) return seeOther(ctx, `/interaction/${interaction.uid}`);
+    await loginFlows.restart(interaction.uid);
+    await signedIn(ctx, interaction, found.account, withSecondFactor('otp'), deps.deviceTrust.issue(devices.read(ctx), found.account.username));
   });
 
   router.post('/consent', formBody, csrf.verify, async (ctx) => {

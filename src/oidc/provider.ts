@@ -1,4 +1,5 @@
-import Provider, { type AccountClaims, type Configuration, type ErrorOut, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { interactionPolicy, type AccountClaims, type Configuration, type ErrorOut, type KoaContextWithOIDC } from 'oidc-provider';
+import { ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR, asksForMultiFactor } from '../mfa/authn-context.js';
 import type { Services } from '../services.js';
 import { createOidcAdapter } from '../store/oidc-adapter.js';
 import { PROVIDER_SESSION_COOKIE } from './browser-session.js';
@@ -52,7 +53,8 @@ export async function createProvider(services: Services, views: ProviderViews, i
       short: cookie,
       names: { session: PROVIDER_SESSION_COOKIE, interaction: 'hr_interaction', resume: 'hr_resume' },
     },
-    claims: Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])),
+    // acr and amr ride with openid: every ID token says how its sign-in was made.
+    claims: { ...Object.fromEntries(Object.entries(SCOPE_CLAIMS).map(([scope, claims]) => [scope, [...claims]])), openid: [...SCOPE_CLAIMS.openid, 'acr', 'amr'] },
     scopes: ['openid', 'offline_access', ...Object.keys(SCOPE_CLAIMS).filter((s) => s !== 'openid')],
     // Widely used relying parties read the profile from the ID token, so it carries the granted claims too.
     conformIdTokenClaims: false,
@@ -91,7 +93,8 @@ export async function createProvider(services: Services, views: ProviderViews, i
       if (!account || account.status !== 'active') return undefined;
       return { accountId: account.id, claims: async () => accountClaims(account, config.email.templates) as AccountClaims };
     },
-    interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: signInPolicy() },
+    acrValues: [ACR_SINGLE_FACTOR, ACR_MULTI_FACTOR],
     async loadExistingGrant(ctx) {
       const client = ctx.oidc.client!;
       const session = ctx.oidc.session!;
@@ -143,6 +146,21 @@ export async function createProvider(services: Services, views: ProviderViews, i
     void services.events.emit({ type: 'token.issued', subjectId: (ctx.oidc.entities as { Account?: { accountId: string } }).Account?.accountId ?? null, data: { client: ctx.oidc.client?.clientId } });
   });
   return provider;
+}
+
+/**
+ * The library's prompts, and one more reason to sign in again: an app asks for a second factor (acr_values) and the
+ * session was made with a password alone. The sign-in then asks for the factor, or ends in
+ * unmet_authentication_requirements for an account that cannot have one.
+ */
+function signInPolicy() {
+  const policy = interactionPolicy.base();
+  policy.get('login')!.checks.add(
+    new interactionPolicy.Check('multi_factor_requested', 'the app asked for a second factor', (ctx) =>
+      asksForMultiFactor(ctx.oidc.params?.acr_values) && ctx.oidc.acr !== ACR_MULTI_FACTOR ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+    ),
+  );
+  return policy;
 }
 
 async function grantEverythingRequested(ctx: KoaContextWithOIDC, grant: InstanceType<Provider['Grant']>) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ROLES, type Role } from '../accounts/account.js';
 import { BUILT_IN_QUESTIONS, QUESTIONS_PER_ACCOUNT, type QuestionConfig } from '../accounts/challenge-questions.js';
 import { isIsoDate } from '../shared/iso-date.js';
 import type { ThrottleRule } from '../throttle/throttle.js';
@@ -34,6 +35,7 @@ export const POLICY_DEFINITIONS = {
   // shared device.
   'session.ttl': { schema: z.number().int().min(300).max(86400), config: ['session.ttl', 'session.portalTtl'] },
   'readiness.deadline': { schema: isoDate.nullable(), config: [] },
+  'mfa.requiredRoles': { schema: z.array(z.enum(ROLES)), config: ['mfa.requiredRoles'] },
 } as const;
 
 export type PolicyKey = keyof typeof POLICY_DEFINITIONS;
@@ -58,6 +60,7 @@ export interface PolicyValues {
   /** Seconds. */
   'session.ttl': number;
   'readiness.deadline': string | null;
+  'mfa.requiredRoles': Role[];
 }
 
 /** The policies in force, as the rest of Homeroom reads them (`services.policies.current()`). */
@@ -74,4 +77,6 @@ export interface Policies {
   session: { ttl: number };
   /** The date by which every enrolled student should be able to sign in (YYYY-MM-DD); null: not set. */
   readiness: { deadline: string | null };
+  /** Roles that must use a second factor. */
+  mfa: { requiredRoles: Role[] };
 }

@@ -57,6 +57,7 @@ export function portalRoutes(deps: PortalDeps): Router {
       {
         account,
         isAdmin: account.roles.includes('admin'),
+        isStaff: account.roles.some((role) => role !== 'student'),
         apps: tiles,
         helpLinks: helpLinksFor(deps.config, ctx.state.locale, deps.i18n, { roles: account.roles }),
       },

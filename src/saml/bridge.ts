@@ -18,6 +18,8 @@ export interface BridgeIdentity {
   sid: string;
   /** When the person typed their password (epoch milliseconds). */
   authTime: number;
+  /** How they signed in (the ID token's amr): the assertion's AuthnContextClassRef follows it. */
+  amr: string[];
 }
 
 /**
@@ -70,7 +72,8 @@ export class SamlBridge {
     });
     const claims = tokens.claims()!;
     if (typeof claims.sid !== 'string' || typeof claims.auth_time !== 'number') throw new Error('the ID token has no sid or auth_time');
-    return { accountId: claims.sub, sid: claims.sid, authTime: claims.auth_time * 1000 };
+    const amr = Array.isArray(claims.amr) ? claims.amr.filter((v): v is string => typeof v === 'string') : [];
+    return { accountId: claims.sub, sid: claims.sid, authTime: claims.auth_time * 1000, amr };
   }
 
   /** A back-channel logout notice of the provider: the sign-in session (sid) that ended. */

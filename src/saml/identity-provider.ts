@@ -7,6 +7,7 @@ import type { FlowStore } from '../flows/flow.js';
 import { AppError, notFound } from '../shared/errors.js';
 import { encodePostMessage } from './bindings.js';
 import type { BridgeIdentity, BridgeLogin } from './bridge.js';
+import { samlAuthnContextClass } from '../mfa/authn-context.js';
 import type { SamlKeys } from './keys.js';
 import { assertionXml, newSamlId, responseXml, STATUS, type Status } from './messages.js';
 import { idpEndpoints, idpMetadataXml, type IdpEndpoints } from './metadata.js';
@@ -195,6 +196,7 @@ export class SamlIdentityProvider {
       inResponseTo: pending.requestId,
       nameId,
       authnInstant: identity.authTime,
+      authnContextClass: samlAuthnContextClass(identity.amr),
       sessionIndex,
       sessionNotOnOrAfter: sessionEnds,
       notBefore: now - clockSkew * 1000,

@@ -46,6 +46,8 @@ export interface AssertionInput {
   nameId: { value: string; format: string };
   /** When the person signed in (the provider session's auth_time). */
   authnInstant: number;
+  /** How: password alone, or with a second factor (see src/mfa/authn-context.ts). */
+  authnContextClass: string;
   sessionIndex: string;
   sessionNotOnOrAfter: number;
   notBefore: number;
@@ -69,7 +71,7 @@ export function assertionXml(a: AssertionInput): string {
     `<saml:Subject><saml:NameID Format="${x(a.nameId.format)}">${x(a.nameId.value)}</saml:NameID>` +
     `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData${inResponseTo} NotOnOrAfter="${samlInstant(a.notOnOrAfter)}" Recipient="${x(a.recipient)}"/></saml:SubjectConfirmation></saml:Subject>` +
     `<saml:Conditions NotBefore="${samlInstant(a.notBefore)}" NotOnOrAfter="${samlInstant(a.notOnOrAfter)}"><saml:AudienceRestriction><saml:Audience>${x(a.audience)}</saml:Audience></saml:AudienceRestriction></saml:Conditions>` +
-    `<saml:AuthnStatement AuthnInstant="${samlInstant(a.authnInstant)}" SessionIndex="${x(a.sessionIndex)}" SessionNotOnOrAfter="${samlInstant(a.sessionNotOnOrAfter)}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
+    `<saml:AuthnStatement AuthnInstant="${samlInstant(a.authnInstant)}" SessionIndex="${x(a.sessionIndex)}" SessionNotOnOrAfter="${samlInstant(a.sessionNotOnOrAfter)}"><saml:AuthnContext><saml:AuthnContextClassRef>${x(a.authnContextClass)}</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement>` +
     (attributes ? `<saml:AttributeStatement>${attributes}</saml:AttributeStatement>` : '') +
     `</saml:Assertion>`
   );

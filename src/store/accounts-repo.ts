@@ -205,5 +205,6 @@ function toAccount(row: Selectable<AccountsTable>, roles: string[], schools: Sch
     lastLoginAt: row.last_login_at,
     roles: (roles as Role[]).sort(),
     schools: schools.map((s) => ({ id: s.id, name: s.name })),
+    secondFactor: Number(row.second_factor) === 1,
   };
 }

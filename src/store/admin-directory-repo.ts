@@ -23,6 +23,17 @@ export class SqlAdminDirectory implements EmailDirectory {
     return new Set(rows.map((r) => r.question_id));
   }
 
+  /** Roles held by at least one student account (student itself included). */
+  async rolesWithStudents(): Promise<Set<Role>> {
+    const rows = await this.db
+      .selectFrom('account_roles as r')
+      .select('r.role')
+      .distinct()
+      .where('r.account_id', 'in', (eb) => eb.selectFrom('account_roles').select('account_id').where('role', '=', 'student'))
+      .execute();
+    return new Set<Role>(['student', ...rows.map((r) => r.role as Role)]);
+  }
+
   /** Small tables only: the audit log can hold millions of rows, and counting them on every visit would cost. */
   async counts(): Promise<{ apps: number; helpLinks: number }> {
     const [apps, links] = await Promise.all([

@@ -21,6 +21,7 @@ import * as saml from './migrations/014_saml.js';
 import * as accountsWithoutEmail from './migrations/015_accounts_without_email.js';
 import * as throttleWindowIndex from './migrations/016_throttle_window_index.js';
 import * as homeLanguages from './migrations/019_home_languages.js';
+import * as mfa from './migrations/020_mfa.js';
 import { openSqlite } from './sqlite-connection.js';
 import type { Database } from './tables.js';
 
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   '015_accounts_without_email': accountsWithoutEmail,
   '016_throttle_window_index': throttleWindowIndex,
   '019_home_languages': homeLanguages,
+  '020_mfa': mfa,
 };
 
 /** Names of all migrations, in the order they apply. */

@@ -6,6 +6,7 @@ export const throttleKeys = {
   loginAccount: (usernameKey: string) => `login:account:${usernameKey}`,
   loginAddress: (ip: string) => `login:address:${ip}`,
   loginDevice: (deviceId: string) => `login:device:${deviceId}`,
+  secondFactorAccount: (usernameKey: string) => `mfa:account:${usernameKey}`,
   recoveryAccount: (usernameKey: string) => `recovery:account:${usernameKey}`,
   recoveryAddress: (ip: string) => `recovery:address:${ip}`,
   recoveryDevice: (deviceId: string) => `recovery:device:${deviceId}`,
@@ -15,7 +16,7 @@ export const throttleKeys = {
 
 /** The counters that lock an account's sign-in and recovery: a fresh start clears them (claim, account reset). */
 export function accountCounters(usernameKey: string): string[] {
-  return [throttleKeys.loginAccount(usernameKey), throttleKeys.recoveryAccount(usernameKey)];
+  return [throttleKeys.loginAccount(usernameKey), throttleKeys.recoveryAccount(usernameKey), throttleKeys.secondFactorAccount(usernameKey)];
 }
 
 /** Prefixes of the per-account counters, by flow (what the lockout report lists). */

@@ -17,6 +17,7 @@ const student: Account = {
   lastLoginAt: null,
   roles: ['student'],
   schools: [],
+  secondFactor: false,
 };
 const templates = { student: '{username}@students.maple.example', teacher: 't.{studentId}@maple.example' };
 

@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import { ROLES } from '../../accounts/account.js';
 import { BUILT_IN_QUESTIONS, type QuestionConfig } from '../../accounts/challenge-questions.js';
 import { formBody } from '../../http/middleware/body.js';
 import { seeOther } from '../../http/redirect.js';
@@ -24,6 +25,8 @@ export function policiesPage({ router, services, verifyCsrf, admin, render, acto
         throttles: THROTTLE_FIELDS.map(([key, field]) => ({ key, field })),
         hasClaimDelay: services.policies.hasClaimDelay(),
         maxPasswordLength: services.config.passwords.maxLength,
+        roles: ROLES,
+        rolesWithStudents: [...(await services.adminDirectory.rolesWithStudents())],
       },
       'admin.policies.title',
       status,
@@ -44,6 +47,7 @@ export function policiesPage({ router, services, verifyCsrf, admin, render, acto
       hasClaimDelay: services.policies.hasClaimDelay(),
       questionsInUse: await services.adminDirectory.questionsInUse(custom.map((q) => q.id)),
       maxPasswordLength: services.config.passwords.maxLength,
+      rolesWithStudents: await services.adminDirectory.rolesWithStudents(),
     });
     if (errors.length) return policiesPage(ctx, form, errors, 400);
     const changed = await services.policies.save(values, actor(ctx));
