@@ -51,12 +51,14 @@ export async function crashWorkspace(engine: Engine, options: { demo: boolean })
     HOMEROOM_DATA_DIR: join(work, 'data'),
     HOMEROOM_CONFIG: join(work, 'homeroom.json'),
   };
+  // The demo's help desk and administrator sign in with a password alone here, as in the other process suites.
+  const config = { mfa: { requiredRoles: [] } };
   if (engine === 'postgres') {
     env.DATABASE_URL = process.env.TEST_DATABASE_URL!;
-    writeFileSync(env.HOMEROOM_CONFIG, JSON.stringify({ database: { schema, poolSize: 3 } }));
+    writeFileSync(env.HOMEROOM_CONFIG, JSON.stringify({ ...config, database: { schema, poolSize: 3 } }));
   } else {
     delete env.DATABASE_URL;
-    writeFileSync(env.HOMEROOM_CONFIG, JSON.stringify({}));
+    writeFileSync(env.HOMEROOM_CONFIG, JSON.stringify(config));
   }
 
   let server: ChildProcess | null = null;
