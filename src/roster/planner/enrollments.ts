@@ -1,11 +1,8 @@
-import type { ChangeSink } from '../changes.js';
 import type { ColumnMap } from '../columns.js';
 import { FileDigests } from '../enrollment-digest.js';
 import { fieldsHash, hash32, lineHash } from '../hash.js';
-import { IdTable } from '../id-table.js';
 import type { IssueMessage } from '../issue-text.js';
 import { KeyIndex } from '../key-index.js';
-import type { RosterSnapshot } from '../ports.js';
 import { enrollmentRow, fastEnrollment, type EnrollmentRecord } from '../rows.js';
 import { USER_SEEN } from '../stored-users.js';
 import type { PlanIssues } from './issues.js';
