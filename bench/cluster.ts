@@ -195,7 +195,10 @@ async function killRun(): Promise<KillRun> {
 }
 
 async function main() {
-  const sizes = args.nodes.split(',').map(Number).filter((n) => n > 0);
+  const sizes = args.nodes
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
   const load = { before: loadavg().map((v) => round(v, 2)), cores: cpus().length };
   process.stdout.write(`bench:cluster: ${load.cores} cores, load average ${load.before.join(' ')} before; ${CONCURRENCY} browsers, ${DURATION_MS / 1000} s per run\n\n`);
   const runs: Measured[] = [];

@@ -91,7 +91,9 @@ async function build(engine: 'sqlite' | 'postgres'): Promise<{ options: StoreOpt
     const shape = { students: STUDENTS, schools: SCHOOLS, now: Date.now() };
     const counts = engine === 'sqlite' ? await buildSqliteRoster(store.raw.sqlite!, shape) : await buildPostgresRoster(store.raw.pool!, shape);
     const seconds = since(started) / 1000;
-    console.log(`${engine}: ${counts.students.toLocaleString('en')} students, ${counts.teachers.toLocaleString('en')} teachers, ${counts.classes.toLocaleString('en')} classes, ${counts.enrollments.toLocaleString('en')} enrollments (built in ${seconds.toFixed(1)} s)`);
+    console.log(
+      `${engine}: ${counts.students.toLocaleString('en')} students, ${counts.teachers.toLocaleString('en')} teachers, ${counts.classes.toLocaleString('en')} classes, ${counts.enrollments.toLocaleString('en')} enrollments (built in ${seconds.toFixed(1)} s)`,
+    );
     let liveMs: number | null = null;
     if (COMPARE) {
       liveMs = await liveGroupBy(store);
@@ -141,7 +143,14 @@ async function run(engine: 'sqlite' | 'postgres'): Promise<Result> {
 
     // The summary the district, school and grade pages read: one grouped pass over the students (off the event loop
     // on SQLite). Meanwhile, /healthz shows whether other requests still get answered.
-    const state = () => sql<{ refreshed_at: number | null; duration_ms: number | null; lease_until: number | null }>`select refreshed_at, duration_ms, lease_until from readiness_refresh where id = 1`.execute(services.store.db).then((r) => r.rows[0]);
+    const state = () =>
+      sql<{
+        refreshed_at: number | null;
+        duration_ms: number | null;
+        lease_until: number | null;
+      }>`select refreshed_at, duration_ms, lease_until from readiness_refresh where id = 1`
+        .execute(services.store.db)
+        .then((r) => r.rows[0]);
     const started = process.hrtime.bigint();
     let probing = true;
     const probes: number[] = [];
@@ -160,7 +169,9 @@ async function run(engine: 'sqlite' | 'postgres'): Promise<Result> {
     await probe;
     const summary = await state();
     const summarySeconds = since(started) / 1000;
-    console.log(`  summary computed in ${(Number(summary.duration_ms) / 1000).toFixed(1)} s (first page view and the button included: ${summarySeconds.toFixed(1)} s); /healthz meanwhile: median ${ms(percentile(probes, 50))}, max ${ms(Math.max(...probes))} over ${probes.length} probes`);
+    console.log(
+      `  summary computed in ${(Number(summary.duration_ms) / 1000).toFixed(1)} s (first page view and the button included: ${summarySeconds.toFixed(1)} s); /healthz meanwhile: median ${ms(percentile(probes, 50))}, max ${ms(Math.max(...probes))} over ${probes.length} probes`,
+    );
 
     const pages: Result['pages'] = {};
     const school = `${url}/admin/readiness/schools/sch-7`;

@@ -56,12 +56,16 @@ interface ChildResult {
 }
 
 function runImport(options: StoreOptions, path: string, importMemory?: number): ChildResult {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/lib/roster-import-child.ts'), JSON.stringify(options), path, '', importMemory ? String(importMemory) : ''], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_OPTIONS: '' },
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'bench/lib/roster-import-child.ts'), JSON.stringify(options), path, '', importMemory ? String(importMemory) : ''],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NODE_OPTIONS: '' },
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    },
+  );
   if (child.status !== 0) throw new Error(`import child failed (${child.status}):\n${child.stderr}`);
   return JSON.parse(child.stdout.trim().split('\n').at(-1)!);
 }
@@ -90,7 +94,11 @@ const work = mkdtempSync(join(tmpdir(), 'bench-import-'));
 const results: Record<string, unknown>[] = [];
 try {
   const log = (line: string) => process.stdout.write(`${line}\n`);
-  log(`bench:import — ${fmt(students)} students, ${fmt(staff)} staff, ${schools} schools, ${perStudent} enrollments per student (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+  log(
+    `bench:import — ${fmt(students)} students, ${fmt(staff)} staff, ${schools} schools, ${perStudent} enrollments per student (load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')})`,
+  );
   let started = performance.now();
   const model = generateDistrict({ students, staff, schools, enrollmentsPerStudent: perStudent, seed: 2026 });
   const first = await writeRoster(model, {}, { dir: join(work, 'first') });
@@ -152,7 +160,10 @@ try {
           `${engine.padEnd(8)} ${label.padEnd(24)} ${result.status.padEnd(8)} ${fmt(row.rows).padStart(10)} rows  ${fmt(row.rowsPerSecond).padStart(9)} rows/s  ${row.wallSeconds.toFixed(1).padStart(6)} s  peak RSS ${String(row.peakRssMb).padStart(4)} MB  ` +
             `accounts +${result.accounts?.created ?? 0} ~${result.accounts?.updated ?? 0} -${result.accounts?.disabled ?? 0} =${result.accounts?.unchanged ?? 0}  (load ${row.loadAverage})`,
         );
-        if (typeof row.databaseMb === 'number') log(`${''.padEnd(9)}database after the first import: ${fmt(row.databaseMb as number)} MB, ${fmt(row.databaseMbPerMillionStudents as number)} MB per million students (tables and indexes)`);
+        if (typeof row.databaseMb === 'number')
+          log(
+            `${''.padEnd(9)}database after the first import: ${fmt(row.databaseMb as number)} MB, ${fmt(row.databaseMbPerMillionStudents as number)} MB per million students (tables and indexes)`,
+          );
         if (result.status !== 'applied') log(`  ${result.message} ${JSON.stringify(result.firstErrors)}`);
       }
     } finally {
@@ -165,14 +176,21 @@ try {
   const peak = Math.max(...results.filter((r) => !String(r.run).includes('heap')).map((r) => r.peakRssMb as number));
   const bounded = results.find((r) => String(r.run).includes('heap')) as { peakRssMb: number; wallSeconds: number } | undefined;
   log('');
-  if (sqliteFirst) log(`target: first import into SQLite ≥ ${fmt(TARGET_FIRST_SQLITE)} rows/s: ${fmt(sqliteFirst.rowsPerSecond)} ${sqliteFirst.rowsPerSecond >= TARGET_FIRST_SQLITE ? 'MET' : 'NOT MET'}`);
+  if (sqliteFirst)
+    log(
+      `target: first import into SQLite ≥ ${fmt(TARGET_FIRST_SQLITE)} rows/s: ${fmt(sqliteFirst.rowsPerSecond)} ${sqliteFirst.rowsPerSecond >= TARGET_FIRST_SQLITE ? 'MET' : 'NOT MET'}`,
+    );
   if (sqliteFirst && sqliteAgain) {
     const ratio = sqliteFirst.wallSeconds / sqliteAgain.wallSeconds;
     log(`target: unchanged re-import ≥ 3× faster than the first (SQLite): ${ratio.toFixed(2)}× ${ratio >= 3 ? 'MET' : 'NOT MET'}`);
   }
-  log(`target: peak RSS ≤ ${TARGET_RSS_MB} MB at 1,000,000 students: ${peak} MB at ${fmt(students)} students${students >= 1_000_000 ? (peak <= TARGET_RSS_MB ? ' MET' : ' NOT MET') : ' (run with --students 1000000 to check)'}`);
+  log(
+    `target: peak RSS ≤ ${TARGET_RSS_MB} MB at 1,000,000 students: ${peak} MB at ${fmt(students)} students${students >= 1_000_000 ? (peak <= TARGET_RSS_MB ? ' MET' : ' NOT MET') : ' (run with --students 1000000 to check)'}`,
+  );
   if (bounded && sqliteAgain) {
-    log(`  with roster.importMemory = ${BOUNDED_MB}: ${bounded.peakRssMb} MB${students >= 1_000_000 ? (bounded.peakRssMb <= TARGET_RSS_MB ? ' MET' : ' NOT MET') : ''}, unchanged re-import ${bounded.wallSeconds.toFixed(1)} s (${(bounded.wallSeconds / sqliteAgain.wallSeconds).toFixed(2)}× the unbounded one's time)`);
+    log(
+      `  with roster.importMemory = ${BOUNDED_MB}: ${bounded.peakRssMb} MB${students >= 1_000_000 ? (bounded.peakRssMb <= TARGET_RSS_MB ? ' MET' : ' NOT MET') : ''}, unchanged re-import ${bounded.wallSeconds.toFixed(1)} s (${(bounded.wallSeconds / sqliteAgain.wallSeconds).toFixed(2)}× the unbounded one's time)`,
+    );
   }
   log(JSON.stringify({ students, staff, schools, perStudent, results }));
 } finally {

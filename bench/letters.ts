@@ -59,20 +59,46 @@ async function main(): Promise<void> {
   try {
     await migrateToLatest(store);
     const now = Date.now();
-    await store.db.insertInto('schools').values({ id: SCHOOL, name: 'Bench Elementary School', type: 'school', identifier: 'BES', parent_id: null, status: 'active', row_hash: null, updated_at: now }).execute();
+    await store.db
+      .insertInto('schools')
+      .values({ id: SCHOOL, name: 'Bench Elementary School', type: 'school', identifier: 'BES', parent_id: null, status: 'active', row_hash: null, updated_at: now })
+      .execute();
     const names = ['García', 'Nguyen', 'Haddad', 'Wang', 'Kim', 'Silva', 'Tesfaye', 'Joseph', 'Tremblay', 'Smith'];
     for (let start = 0; start < STUDENTS; start += 500) {
       const ids = Array.from({ length: Math.min(500, STUDENTS - start) }, (_, i) => start + i);
       await store.db
         .insertInto('accounts')
-        .values(ids.map((i) => ({
-          id: `bench-${i}`, username: `S0${200000 + i}`, username_key: `s0${200000 + i}`, given_name: `Student${i}`, family_name: names[i % names.length],
-          email: null, student_id: String(200000 + i), grade: '05', status: 'active' as const, password_hash: i % 3 === 0 ? 'x' : null, password_changed_at: null,
-          claimed_at: i % 3 === 0 ? now : null, claimable_at: now + 86400_000, last_login_at: null, created_at: now, updated_at: now, first_seen_at: now, first_login_at: null,
-        })))
+        .values(
+          ids.map((i) => ({
+            id: `bench-${i}`,
+            username: `S0${200000 + i}`,
+            username_key: `s0${200000 + i}`,
+            given_name: `Student${i}`,
+            family_name: names[i % names.length],
+            email: null,
+            student_id: String(200000 + i),
+            grade: '05',
+            status: 'active' as const,
+            password_hash: i % 3 === 0 ? 'x' : null,
+            password_changed_at: null,
+            claimed_at: i % 3 === 0 ? now : null,
+            claimable_at: now + 86400_000,
+            last_login_at: null,
+            created_at: now,
+            updated_at: now,
+            first_seen_at: now,
+            first_login_at: null,
+          })),
+        )
         .execute();
-      await store.db.insertInto('account_roles').values(ids.map((i) => ({ account_id: `bench-${i}`, role: 'student' }))).execute();
-      await store.db.insertInto('account_schools').values(ids.map((i) => ({ account_id: `bench-${i}`, school_id: SCHOOL }))).execute();
+      await store.db
+        .insertInto('account_roles')
+        .values(ids.map((i) => ({ account_id: `bench-${i}`, role: 'student' })))
+        .execute();
+      await store.db
+        .insertInto('account_schools')
+        .values(ids.map((i) => ({ account_id: `bench-${i}`, school_id: SCHOOL })))
+        .execute();
       // Every language served, English for a third of the students (no back page for them).
       await store.db
         .insertInto('home_languages')

@@ -439,7 +439,9 @@ async function measure(server: RunningServer, concurrency: number, roundNo: numb
   const wallMs = result.elapsedMs;
   if (args.verbose) {
     const busy = serverCpu.byThread.filter((t) => t.ms >= 50).sort((a, b) => b.ms - a.ms);
-    log(`  ${SERVER_LABEL[server.kind]} threads: ${busy.map((t) => `${t.tid === server.pid ? 'main' : t.tid} nice ${t.nice} ${fmt(t.ms / Math.max(1, ok), 2)} ms/flow`).join(', ')}`);
+    log(
+      `  ${SERVER_LABEL[server.kind]} threads: ${busy.map((t) => `${t.tid === server.pid ? 'main' : t.tid} nice ${t.nice} ${fmt(t.ms / Math.max(1, ok), 2)} ms/flow`).join(', ')}`,
+    );
   }
   const perLogin = (ms: number) => (ok ? ms / ok : Number.NaN);
   const hashMs = hashThreads(serverCpu, server.pid, threadpool);
@@ -521,7 +523,9 @@ async function main(): Promise<number> {
         log(`round ${r}/${rounds}, ${concurrency} at once: ${SERVER_LABEL[server.kind]} …`);
         const m = await measure(server, concurrency, r, probe, threadpool);
         measurements.push(m);
-        log(`  ${fmt(m.flowsPerSecond)} flows/s, ${fmt(m.cpu.beyondHash)} ms CPU per login beyond the hash, /healthz p99 ${fmt(m.healthz.p99)} ms${m.failed ? `, ${m.failed} FAILED` : ''}`);
+        log(
+          `  ${fmt(m.flowsPerSecond)} flows/s, ${fmt(m.cpu.beyondHash)} ms CPU per login beyond the hash, /healthz p99 ${fmt(m.healthz.p99)} ms${m.failed ? `, ${m.failed} FAILED` : ''}`,
+        );
       }
     }
   }
@@ -550,8 +554,12 @@ async function main(): Promise<number> {
   const lines: string[] = [];
   lines.push('');
   lines.push(`Homeroom sign-in bench — ${new Date().toISOString()}`);
-  lines.push(`  ${cores} cores, node ${process.version}, argon2id m=${params.memoryCost} t=${params.timeCost} p=${params.parallelism}; full code flow + token request, fresh browser each`);
-  lines.push(`  ${durationS} s per surge, ${rounds} round(s), ${accountCount} accounts; raw argon2id ${fmt(rawBest.perSecond)} verifications/s with ${peak} in flight (${fmt(rawBefore.perSecond)} before, ${fmt(rawAfter.perSecond)} after), ${fmt(hashCpuMs)} ms CPU each`);
+  lines.push(
+    `  ${cores} cores, node ${process.version}, argon2id m=${params.memoryCost} t=${params.timeCost} p=${params.parallelism}; full code flow + token request, fresh browser each`,
+  );
+  lines.push(
+    `  ${durationS} s per surge, ${rounds} round(s), ${accountCount} accounts; raw argon2id ${fmt(rawBest.perSecond)} verifications/s with ${peak} in flight (${fmt(rawBefore.perSecond)} before, ${fmt(rawAfter.perSecond)} after), ${fmt(hashCpuMs)} ms CPU each`,
+  );
   lines.push('');
   const header = ['server', 'conc', 'flows/s min/med', 'p50 ms', 'CPU/login ms', 'hash', 'loop', 'rest', 'beyond hash', 'healthz p99', 'idle %', 'bg cores'];
   const table: string[][] = [header];
@@ -563,29 +571,39 @@ async function main(): Promise<number> {
         SERVER_LABEL[server.kind],
         String(concurrency),
         `${fmt(min(ms.map((m) => m.flowsPerSecond)))} / ${fmt(med((m) => m.flowsPerSecond))}`,
-        fmt(med((m) => m.latency.p50), 0),
+        fmt(
+          med((m) => m.latency.p50),
+          0,
+        ),
         fmt(med((m) => m.cpu.total)),
         fmt(med((m) => m.cpu.hash)),
         fmt(med((m) => m.cpu.loop)),
         fmt(med((m) => m.cpu.rest)),
         fmt(med((m) => m.cpu.beyondHash)),
         fmt(med((m) => m.healthz.p99)),
-        fmt(med((m) => m.machineIdlePct), 0),
-        fmt(med((m) => m.backgroundCores), 2),
+        fmt(
+          med((m) => m.machineIdlePct),
+          0,
+        ),
+        fmt(
+          med((m) => m.backgroundCores),
+          2,
+        ),
       ]);
     }
   }
   const widths = header.map((_, i) => Math.max(...table.map((row) => row[i].length)));
   for (const row of table) lines.push(`  ${row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')}`);
-  lines.push('  (medians over rounds; CPU is the server\'s per successful flow: hash = password-hashing threads, loop = event loop,');
-  lines.push('   rest = V8 helpers and other threads; idle % = the machine\'s idle CPU during the surge; bg = other people\'s work)');
+  lines.push("  (medians over rounds; CPU is the server's per successful flow: hash = password-hashing threads, loop = event loop,");
+  lines.push("   rest = V8 helpers and other threads; idle % = the machine's idle CPU during the surge; bg = other people's work)");
   lines.push('');
   lines.push('  Statements per login (SQL statements sent; each one a round trip on PostgreSQL):');
   for (const server of servers) lines.push(`    ${SERVER_LABEL[server.kind].padEnd(24)} ${fmt(statementsPerLogin(server))}`);
   if (args.verbose) {
     for (const server of servers.filter((s) => s.kind !== 'bare')) {
       lines.push(`  ${SERVER_LABEL[server.kind]}, by statement:`);
-      for (const [text, count] of Object.entries(server.statements).sort((a, b) => b[1] - a[1])) lines.push(`    ${fmt(count).padStart(5)}  ${text.replace(/\s+/g, ' ').slice(0, 150)}`);
+      for (const [text, count] of Object.entries(server.statements).sort((a, b) => b[1] - a[1]))
+        lines.push(`    ${fmt(count).padStart(5)}  ${text.replace(/\s+/g, ' ').slice(0, 150)}`);
     }
   }
   lines.push('');
@@ -610,7 +628,11 @@ async function main(): Promise<number> {
   for (const server of homerooms) {
     const p99 = median(pick(server.kind, peak).map((m) => m.healthz.p99));
     const errors = pick(server.kind, peak).reduce((a, m) => a + m.healthz.errors, 0);
-    target(`GET /healthz p99 during the surge, ${SERVER_LABEL[server.kind]}, ${peak} at once (< ${HEALTHZ_TARGET_MS} ms)`, `${fmt(p99)} ms`, p99 < HEALTHZ_TARGET_MS && errors === 0);
+    target(
+      `GET /healthz p99 during the surge, ${SERVER_LABEL[server.kind]}, ${peak} at once (< ${HEALTHZ_TARGET_MS} ms)`,
+      `${fmt(p99)} ms`,
+      p99 < HEALTHZ_TARGET_MS && errors === 0,
+    );
   }
   lines.push('');
   lines.push(`  Where a flow's time went at ${peak} at once (mean ms per step):`);
@@ -634,7 +656,8 @@ async function main(): Promise<number> {
       const loopPerLogin = last.cpu.loop;
       lines.push('');
       lines.push(`  ${SERVER_LABEL[server.kind]}, event loop during the last ${peak}-at-once surge (--cpu-prof, scaled to ${fmt(loopPerLogin)} ms CPU/login):`);
-      for (const entry of profile.byArea.slice(0, 14)) lines.push(`    ${entry.name.padEnd(34)} ${fmt(100 * share(entry.ms)).padStart(5)}%  ≈ ${fmt(share(entry.ms) * loopPerLogin, 2)} ms/login`);
+      for (const entry of profile.byArea.slice(0, 14))
+        lines.push(`    ${entry.name.padEnd(34)} ${fmt(100 * share(entry.ms)).padStart(5)}%  ≈ ${fmt(share(entry.ms) * loopPerLogin, 2)} ms/login`);
       lines.push('  Top functions (self time):');
       for (const entry of profile.byFunction.slice(0, 25)) {
         lines.push(`    ${fmt(100 * share(entry.ms)).padStart(5)}%  ≈ ${fmt(share(entry.ms) * loopPerLogin, 2).padStart(5)} ms/login  ${entry.name.slice(0, 110)}`);

@@ -154,7 +154,13 @@ async function main() {
           browser.stopAt = CALLBACK;
           const verifier = oidc.randomPKCECodeVerifier();
           const state = oidc.randomState();
-          const url = oidc.buildAuthorizationUrl(rp, { redirect_uri: CALLBACK, scope: 'openid profile', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state });
+          const url = oidc.buildAuthorizationUrl(rp, {
+            redirect_uri: CALLBACK,
+            scope: 'openid profile',
+            code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+            code_challenge_method: 'S256',
+            state,
+          });
           await browser.get(url.href);
           await browser.submit('/username', { username: student.username });
           const page = await browser.submit('/password', { password: student.password });
@@ -241,7 +247,14 @@ async function main() {
       },
     };
     // Weights: mostly sign-ins, as on a school morning.
-    const mix: [string, number][] = [['app', 35], ['portal', 20], ['claim', 12], ['recover', 10], ['teacher', 13], ['staff', 10]];
+    const mix: [string, number][] = [
+      ['app', 35],
+      ['portal', 20],
+      ['claim', 12],
+      ['recover', 10],
+      ['teacher', 13],
+      ['staff', 10],
+    ];
     const totalWeight = mix.reduce((s, [, w]) => s + w, 0);
     const pick = () => {
       let r = Math.random() * totalWeight;
@@ -272,7 +285,9 @@ async function main() {
           if (performance.now() - lastReport > 60_000) {
             lastReport = performance.now();
             const mb = memory.at(-1)?.mb;
-            process.stderr.write(`soak: ${round((lastReport - started) / 60_000, 1)} min, ${results.length} visits, ${results.filter((r) => r.error).length} errors, RSS ${mb ? round(mb, 0) : '?'} MB\n`);
+            process.stderr.write(
+              `soak: ${round((lastReport - started) / 60_000, 1)} min, ${results.length} visits, ${results.filter((r) => r.error).length} errors, RSS ${mb ? round(mb, 0) : '?'} MB\n`,
+            );
           }
         }
       }),
@@ -307,11 +322,15 @@ async function main() {
     };
     process.stdout.write(`\nSoak: ${report.minutes} min, ${report.workers} visitors at once, ${report.engine}\n`);
     for (const [kind, figures] of Object.entries(kinds)) {
-      process.stdout.write(`  ${kind.padEnd(8)} ${String(figures.visits).padStart(6)} visits  ${String(figures.errors).padStart(3)} errors  p50 ${figures.p50Ms} ms  p99 ${figures.p99Ms} ms\n`);
+      process.stdout.write(
+        `  ${kind.padEnd(8)} ${String(figures.visits).padStart(6)} visits  ${String(figures.errors).padStart(3)} errors  p50 ${figures.p50Ms} ms  p99 ${figures.p99Ms} ms\n`,
+      );
     }
     process.stdout.write(`  visits/s ${report.visitsPerSecond}; claims ${claimed}, recoveries ${recovered}\n`);
     process.stdout.write(`  errors: ${errors.length} (target 0)   crossed sessions: ${crossed} (target 0)\n`);
-    process.stdout.write(`  server RSS: ${report.rssWarmMb} MB warm → ${report.rssEndMb} MB at the end (max ${report.rssMaxMb}); growth ${report.rssGrowthMb} MB, ${report.rssSlopeMbPerMinute} MB/min\n`);
+    process.stdout.write(
+      `  server RSS: ${report.rssWarmMb} MB warm → ${report.rssEndMb} MB at the end (max ${report.rssMaxMb}); growth ${report.rssGrowthMb} MB, ${report.rssSlopeMbPerMinute} MB/min\n`,
+    );
     for (const error of errors.slice(0, 10)) process.stdout.write(`  error (${error.kind}): ${error.error}\n`);
     process.stdout.write(`${JSON.stringify(report)}\n`);
     process.exitCode = errors.length || crossed ? 1 : 0;

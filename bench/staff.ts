@@ -78,7 +78,20 @@ async function main() {
         const id = randomUUID();
         const number = String(1_000_000 + n);
         const claimed = n % 3 !== 0;
-        insertAccount.run(id, `S0${number}`, `s0${number}`, 'Student', `Family ${n}`, number, String(1 + (n % 12)).padStart(2, '0'), claimed ? '$argon2id$x' : null, claimed ? now : null, n % 2 ? now : null, now, now);
+        insertAccount.run(
+          id,
+          `S0${number}`,
+          `s0${number}`,
+          'Student',
+          `Family ${n}`,
+          number,
+          String(1 + (n % 12)).padStart(2, '0'),
+          claimed ? '$argon2id$x' : null,
+          claimed ? now : null,
+          n % 2 ? now : null,
+          now,
+          now,
+        );
         insertRole.run(id, 'student');
         insertRosterUser.run(`stu-${n}`, id, 'student', number, `sch-${n % SCHOOLS}`, now);
         for (let k = 0; k < PER_STUDENT; k += 1) {
@@ -91,7 +104,9 @@ async function main() {
     sqlite.exec('analyze');
     const buildSeconds = Number(process.hrtime.bigint() - built) / 1e9;
     const enrollments = (sqlite.prepare('select count(*) as n from roster_enrollments').get() as { n: number }).n;
-    console.log(`roster: ${STUDENTS.toLocaleString('en')} students, ${teacherCount.toLocaleString('en')} teachers, ${classCount.toLocaleString('en')} classes, ${enrollments.toLocaleString('en')} enrollments (built in ${buildSeconds.toFixed(1)} s)`);
+    console.log(
+      `roster: ${STUDENTS.toLocaleString('en')} students, ${teacherCount.toLocaleString('en')} teachers, ${classCount.toLocaleString('en')} classes, ${enrollments.toLocaleString('en')} enrollments (built in ${buildSeconds.toFixed(1)} s)`,
+    );
 
     // The teacher whose page is timed: teacher 0 has classes 0-5.
     const teacherId = (sqlite.prepare(`select id from accounts where username = 'teacher0'`).get() as { id: string }).id;
@@ -130,7 +145,18 @@ async function main() {
       console.log(`  queries only      median ${ms(percentile(direct, 50))}  p95 ${ms(percentile(direct, 95))}`);
       console.log(`  GET /staff (HTTP) median ${ms(median)}  p95 ${ms(percentile(http, 95))}  (${(size / 1024).toFixed(0)} KiB of HTML)`);
       console.log(`  target: median < 100 ms → ${median < 100 ? 'met' : 'NOT met'}`);
-      console.log(JSON.stringify({ students: STUDENTS, enrollments, samples: SAMPLES, queriesMedianMs: percentile(direct, 50), httpMedianMs: median, httpP95Ms: percentile(http, 95), targetMs: 100, met: median < 100 }));
+      console.log(
+        JSON.stringify({
+          students: STUDENTS,
+          enrollments,
+          samples: SAMPLES,
+          queriesMedianMs: percentile(direct, 50),
+          httpMedianMs: median,
+          httpP95Ms: percentile(http, 95),
+          targetMs: 100,
+          met: median < 100,
+        }),
+      );
     } finally {
       await running.close();
     }

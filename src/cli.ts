@@ -47,7 +47,9 @@ function collectRole(value: string, previous: Role[] = []): Role[] {
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 const program = new Command('homeroom').description('Homeroom: identity provider and student portal for school districts');
@@ -196,22 +198,26 @@ saml
     if (opts.metadata) fromFile = readSpMetadata(readFileSync(opts.metadata, 'utf8'));
     else if (!opts.entityId || !opts.acsUrl) throw new Error('give --metadata FILE, or --entity-id and --acs-url');
     await withServices(async (services) => {
-      const provider = await services.samlAppAdmin.create({
-        ...fromFile,
-        name: opts.name,
-        entityId: opts.entityId ?? fromFile.entityId,
-        acs: opts.acsUrl ? opts.acsUrl.map((url: string) => ({ url })) : fromFile.acs!,
-        slo: opts.sloUrl ? { url: opts.sloUrl } : (fromFile.slo ?? null),
-        certificate: opts.cert ? readFileSync(opts.cert, 'utf8') : (fromFile.certificate ?? null),
-        nameIdSource: opts.nameId ?? fromFile.nameIdSource ?? 'username',
-        attributes: attributeMapping(opts.attribute ?? []),
-        signAssertion: opts.sign !== 'response',
-        signResponse: opts.sign !== 'assertion',
-        signatureAlgorithm: opts.signatureAlgorithm ?? null,
-        launchRelayState: opts.relayState ?? null,
-        portal: opts.portal,
-        portalRoles: opts.portalRole ?? null,
-      }, null, 'cli');
+      const provider = await services.samlAppAdmin.create(
+        {
+          ...fromFile,
+          name: opts.name,
+          entityId: opts.entityId ?? fromFile.entityId,
+          acs: opts.acsUrl ? opts.acsUrl.map((url: string) => ({ url })) : fromFile.acs!,
+          slo: opts.sloUrl ? { url: opts.sloUrl } : (fromFile.slo ?? null),
+          certificate: opts.cert ? readFileSync(opts.cert, 'utf8') : (fromFile.certificate ?? null),
+          nameIdSource: opts.nameId ?? fromFile.nameIdSource ?? 'username',
+          attributes: attributeMapping(opts.attribute ?? []),
+          signAssertion: opts.sign !== 'response',
+          signResponse: opts.sign !== 'assertion',
+          signatureAlgorithm: opts.signatureAlgorithm ?? null,
+          launchRelayState: opts.relayState ?? null,
+          portal: opts.portal,
+          portalRoles: opts.portalRole ?? null,
+        },
+        null,
+        'cli',
+      );
       print(opts.json, samlListing(provider), `Registered ${provider.entityId} (${provider.name}). Homeroom's metadata: ${services.config.issuer}/saml/metadata`);
     });
   });
@@ -245,7 +251,8 @@ function attributeMapping(changes: string[]): Partial<Record<AttributeKey, strin
   const mapping: Partial<Record<AttributeKey, string>> = { ...DEFAULT_ATTRIBUTE_NAMES };
   for (const change of changes) {
     const [key, ...name] = change.split('=');
-    if (!(ATTRIBUTES as readonly string[]).includes(key) || !change.includes('=')) throw new InvalidArgumentError(`--attribute ${change}: expected KEY=NAME with KEY one of ${ATTRIBUTES.join(', ')}`);
+    if (!(ATTRIBUTES as readonly string[]).includes(key) || !change.includes('='))
+      throw new InvalidArgumentError(`--attribute ${change}: expected KEY=NAME with KEY one of ${ATTRIBUTES.join(', ')}`);
     if (name.join('=')) mapping[key as AttributeKey] = name.join('=');
     else delete mapping[key as AttributeKey];
   }
@@ -352,7 +359,10 @@ roster
       const runs = await services.rosterRuns.list({ limit: Math.max(1, Number(opts.limit) || 1) });
       const text = runs.length
         ? runs
-            .map((r) => `${new Date(r.startedAt).toISOString()}  ${r.status.padEnd(11)} ${r.mode.padEnd(8)} ${r.source}${(r.summary as { message?: string })?.message ? `\n  ${(r.summary as { message: string }).message}` : ''}`)
+            .map(
+              (r) =>
+                `${new Date(r.startedAt).toISOString()}  ${r.status.padEnd(11)} ${r.mode.padEnd(8)} ${r.source}${(r.summary as { message?: string })?.message ? `\n  ${(r.summary as { message: string }).message}` : ''}`,
+            )
             .join('\n')
         : 'No roster import yet.';
       print(opts.json, opts.limit === '1' ? (runs[0] ?? null) : runs, text);
@@ -360,7 +370,9 @@ roster
   });
 
 function homeLanguageText(report: HomeLanguageReport): string {
-  const counts = Object.entries(report.languages).map(([code, n]) => `${code} ${n}`).join(', ');
+  const counts = Object.entries(report.languages)
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ');
   return `Home languages: ${report.rows} rows, ${report.stored} stored${counts ? ` (${counts})` : ''}, ${report.blank} without a value, ${report.unknownLanguage} unknown languages (district default kept), ${report.unknownStudent} unknown students`;
 }
 
@@ -378,7 +390,7 @@ languages
 
 program
   .command('letters')
-  .description("print the letters to families: one page per student, in the home language with English on the back, as PDF")
+  .description('print the letters to families: one page per student, in the home language with English on the back, as PDF')
   .requiredOption('--school <id>', "the school's roster sourcedId or its identifier (orgs.csv)")
   .option('--class <id>', "only this class's students (its roster sourcedId, classes.csv)")
   .option('--lang <code>', "auto: each student's home language; or one language code for every letter", 'auto')

@@ -95,18 +95,19 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const port = (server.address() as AddressInfo).port;
   internal = `http://127.0.0.1:${port}`;
 
-  const purge = setInterval(() => {
-    Promise.all([
-      purgeExpiredOidcPayloads(store.db),
-      services.flows.purgeExpired(),
-      services.rpSessions.purgeExpired(),
-      services.samlSessions.purgeExpired(),
-      services.samlRequestIds.purgeExpired(),
-      services.throttle.purgeExpired(throttleRules(services.config)),
-    ]).catch((error) =>
-      log.warn({ err: error }, 'purge of expired records failed'),
-    );
-  }, 10 * 60 * 1000);
+  const purge = setInterval(
+    () => {
+      Promise.all([
+        purgeExpiredOidcPayloads(store.db),
+        services.flows.purgeExpired(),
+        services.rpSessions.purgeExpired(),
+        services.samlSessions.purgeExpired(),
+        services.samlRequestIds.purgeExpired(),
+        services.throttle.purgeExpired(throttleRules(services.config)),
+      ]).catch((error) => log.warn({ err: error }, 'purge of expired records failed'));
+    },
+    10 * 60 * 1000,
+  );
   purge.unref();
 
   // Notices queued by roster imports (the CLI's run in another process): sent now, then every little while.

@@ -25,7 +25,10 @@ class StepError extends Error {}
 
 function expectRedirect(reply: Reply, step: string, to?: RegExp): string {
   if (reply.status < 300 || reply.status >= 400 || !reply.location) {
-    const alert = /role="alert"[^>]*>([\s\S]*?)<\/div>/.exec(reply.body)?.[1]?.replace(/<[^>]+>/g, '').trim();
+    const alert = /role="alert"[^>]*>([\s\S]*?)<\/div>/
+      .exec(reply.body)?.[1]
+      ?.replace(/<[^>]+>/g, '')
+      .trim();
     throw new StepError(`${step}: expected a redirect, got ${reply.status}${alert ? ` (${alert})` : ''}`);
   }
   if (to && !to.test(reply.location)) throw new StepError(`${step}: redirected to unexpected ${reply.location.slice(0, 120)}`);

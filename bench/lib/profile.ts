@@ -79,7 +79,6 @@ export function analyzeProfile(file: string, window?: { fromUs: number; toUs: nu
     const fname = `${functionName || '(anonymous)'}${short ? ` ${short}:${lineNumber + 1}` : ''}`;
     functions.set(fname, (functions.get(fname) ?? 0) + us);
   }
-  const sorted = (m: Map<string, number>) =>
-    [...m].map(([name, us]) => ({ name, ms: us / 1000 })).sort((a, b) => b.ms - a.ms);
+  const sorted = (m: Map<string, number>) => [...m].map(([name, us]) => ({ name, ms: us / 1000 })).sort((a, b) => b.ms - a.ms);
   return { busyMs: busy / 1000, totalMs: total / 1000, byArea: sorted(areas), byFunction: sorted(functions) };
 }

@@ -58,7 +58,22 @@ async function generate(shape: RosterShape, sink: Sink, flush: () => Promise<voi
     const id = randomUUID();
     const t = teachers;
     teachers += 1;
-    sink.account([id, `teacher${t}`, `teacher${t}`, GIVEN[t % GIVEN.length], `${FAMILY[(t + 3) % FAMILY.length]} ${t}`, null, null, 'active', '$argon2id$bench', now, null, null, now, now]);
+    sink.account([
+      id,
+      `teacher${t}`,
+      `teacher${t}`,
+      GIVEN[t % GIVEN.length],
+      `${FAMILY[(t + 3) % FAMILY.length]} ${t}`,
+      null,
+      null,
+      'active',
+      '$argon2id$bench',
+      now,
+      null,
+      null,
+      now,
+      now,
+    ]);
     sink.role(id, 'teacher');
     sink.accountSchool(id, `sch-${school}`);
     sink.rosterUser(`tch-${t}`, id, 'teacher', `T${t}`, `sch-${school}`, null);
@@ -100,7 +115,22 @@ async function generate(shape: RosterShape, sink: Sink, flush: () => Promise<voi
     const signedIn = claimed && unit(n, 3) < 0.8;
     const firstLogin = signedIn ? Math.min(now - 60_000, claimedAt! + Math.floor(3 * DAY * unit(n, 4))) : null;
     const status = unit(n, 6) < 0.005 ? 'disabled' : 'active';
-    sink.account([id, `S0${number}`, `s0${number}`, GIVEN[n % GIVEN.length], FAMILY[Math.floor(n / 7) % FAMILY.length], number, GRADES[g], status, claimed ? '$argon2id$bench' : null, claimedAt, firstLogin, firstLogin, now, now]);
+    sink.account([
+      id,
+      `S0${number}`,
+      `s0${number}`,
+      GIVEN[n % GIVEN.length],
+      FAMILY[Math.floor(n / 7) % FAMILY.length],
+      number,
+      GRADES[g],
+      status,
+      claimed ? '$argon2id$bench' : null,
+      claimedAt,
+      firstLogin,
+      firstLogin,
+      now,
+      now,
+    ]);
     sink.role(id, 'student');
     sink.accountSchool(id, `sch-${s}`);
     sink.rosterUser(`stu-${n}`, id, 'student', number, `sch-${s}`, GRADES[g]);
@@ -113,7 +143,22 @@ async function generate(shape: RosterShape, sink: Sink, flush: () => Promise<voi
   return { students, teachers, classes, enrollments };
 }
 
-const ACCOUNT_COLUMNS = ['id', 'username', 'username_key', 'given_name', 'family_name', 'student_id', 'grade', 'status', 'password_hash', 'claimed_at', 'first_login_at', 'last_login_at', 'created_at', 'updated_at'];
+const ACCOUNT_COLUMNS = [
+  'id',
+  'username',
+  'username_key',
+  'given_name',
+  'family_name',
+  'student_id',
+  'grade',
+  'status',
+  'password_hash',
+  'claimed_at',
+  'first_login_at',
+  'last_login_at',
+  'created_at',
+  'updated_at',
+];
 
 export async function buildSqliteRoster(sqlite: SQLite.Database, shape: RosterShape): Promise<RosterCounts> {
   const school = sqlite.prepare(`insert into schools (id, name, type, status) values (?, ?, 'school', 'active')`);

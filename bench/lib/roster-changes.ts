@@ -32,8 +32,16 @@ export function withTwoPercentChanges(model: RosterModel, students: number, perS
     for (const [n, u] of arrivals.entries()) {
       for (let e = 0; e < perStudent; e += 1) {
         yield {
-          sourcedId: `enr-new-${n}-${e}`, status: 'active', dateLastModified: '2026-01-05T00:00:00.000Z', classSourcedId: `cls-0-${(n * perStudent + e) % 40}`,
-          schoolSourcedId: 'sch-0', userSourcedId: u.sourcedId, role: 'student', primary: 'false', beginDate: '2026-01-05', endDate: '2026-06-19',
+          sourcedId: `enr-new-${n}-${e}`,
+          status: 'active',
+          dateLastModified: '2026-01-05T00:00:00.000Z',
+          classSourcedId: `cls-0-${(n * perStudent + e) % 40}`,
+          schoolSourcedId: 'sch-0',
+          userSourcedId: u.sourcedId,
+          role: 'student',
+          primary: 'false',
+          beginDate: '2026-01-05',
+          endDate: '2026-06-19',
         };
       }
     }

@@ -31,7 +31,10 @@ function phaseTimer() {
   const lap = (next: string) => {
     const c = process.cpuUsage(cpu);
     peak = Math.max(peak, process.memoryUsage.rss());
-    if (process.env.BENCH_PHASES) process.stderr.write(`${name.padEnd(32)} wall ${(performance.now() - wall).toFixed(0).padStart(6)} ms  cpu ${((c.user + c.system) / 1000).toFixed(0).padStart(6)} ms  peak ${mb(peak).padStart(5)}  ${memory()}\n`);
+    if (process.env.BENCH_PHASES)
+      process.stderr.write(
+        `${name.padEnd(32)} wall ${(performance.now() - wall).toFixed(0).padStart(6)} ms  cpu ${((c.user + c.system) / 1000).toFixed(0).padStart(6)} ms  peak ${mb(peak).padStart(5)}  ${memory()}\n`,
+      );
     name = next;
     wall = performance.now();
     cpu = process.cpuUsage();

@@ -18,7 +18,7 @@ try {
   const pg = requireHere('pg');
   const query = pg.Client.prototype.query;
   pg.Client.prototype.query = function countedQuery(config, ...rest) {
-    count(typeof config === 'string' ? config : config?.text ?? '?');
+    count(typeof config === 'string' ? config : (config?.text ?? '?'));
     return query.call(this, config, ...rest);
   };
 } catch {

@@ -23,9 +23,7 @@ export interface Question {
 
 /** The district's pool, in the reader's language: built-in ids are translated, custom ones carry their own text. */
 export function questionPool(pool: QuestionConfig[], locale: Locale, i18n: I18n): Question[] {
-  return pool.map((entry) =>
-    typeof entry === 'string' ? { id: entry, text: i18n.t(locale, `questions.${entry}`) } : { id: entry.id, text: i18n.pick(entry.text, locale) },
-  );
+  return pool.map((entry) => (typeof entry === 'string' ? { id: entry, text: i18n.t(locale, `questions.${entry}`) } : { id: entry.id, text: i18n.pick(entry.text, locale) }));
 }
 
 export function questionIds(pool: QuestionConfig[]): string[] {

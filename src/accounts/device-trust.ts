@@ -17,7 +17,11 @@ export class DeviceTrust {
   constructor(private readonly secret: string) {}
 
   private mac(username: string, deviceId: string): string {
-    return createHmac('sha256', this.secret).update(`device:${usernameKey(username)}:${deviceId}`).digest().subarray(0, 16).toString('base64url');
+    return createHmac('sha256', this.secret)
+      .update(`device:${usernameKey(username)}:${deviceId}`)
+      .digest()
+      .subarray(0, 16)
+      .toString('base64url');
   }
 
   private entries(cookie: string | undefined): { deviceId: string; mac: string; raw: string }[] {
@@ -47,7 +51,9 @@ export class DeviceTrust {
   issue(cookie: string | undefined, username: string): string {
     const previous = this.deviceFor(cookie, username);
     const deviceId = randomBytes(12).toString('base64url');
-    const others = this.entries(cookie).filter((entry) => entry.deviceId !== previous).map((entry) => entry.raw);
+    const others = this.entries(cookie)
+      .filter((entry) => entry.deviceId !== previous)
+      .map((entry) => entry.raw);
     return [`${deviceId}.${this.mac(username, deviceId)}`, ...others].slice(0, MAX_ENTRIES).join('~');
   }
 }

@@ -7,7 +7,10 @@ const HYPHENS = /[‐‑‒–—―−﹣－]/g;
 
 /** Removes accents from Latin letters only: in other scripts the marks change the letter (が is not か). */
 function stripLatinAccents(value: string): string {
-  return value.normalize('NFKD').replace(/(\p{Script=Latin})\p{M}+/gu, '$1').normalize('NFC');
+  return value
+    .normalize('NFKD')
+    .replace(/(\p{Script=Latin})\p{M}+/gu, '$1')
+    .normalize('NFC');
 }
 
 /** Names: José = Jose, O’Connor = O'Connor, "  Mary   Ann " = "mary ann". */
@@ -25,7 +28,12 @@ export function exactName(value: string): string {
  * Mirrors the stored side's lower(ltrim(student_id, '0')).
  */
 export function foldStudentId(value: string): string {
-  return value.normalize('NFKC').replace(/\s+/gu, '').toLowerCase().replace(/^s(?=\d)/, '').replace(/^0+/, '');
+  return value
+    .normalize('NFKC')
+    .replace(/\s+/gu, '')
+    .toLowerCase()
+    .replace(/^s(?=\d)/, '')
+    .replace(/^0+/, '');
 }
 
 /** Challenge answers: "Fluffy " = "fluffy", "Ste-Anne" = "ste anne"; punctuation and symbols do not count. */

@@ -51,7 +51,8 @@ export type IconChange = { kind: 'keep' } | { kind: 'remove' } | { kind: 'set'; 
 
 export async function readIcon(file: UploadedFile | null, remove: boolean): Promise<{ change: IconChange; error: FieldError | null }> {
   if (file && (file.data.length > 0 || file.truncated)) {
-    if (file.truncated || file.data.length > MAX_ICON_BYTES) return { change: { kind: 'keep' }, error: { field: 'icon', message: 'iconTooLarge', params: { max: MAX_ICON_BYTES / 1024 } } };
+    if (file.truncated || file.data.length > MAX_ICON_BYTES)
+      return { change: { kind: 'keep' }, error: { field: 'icon', message: 'iconTooLarge', params: { max: MAX_ICON_BYTES / 1024 } } };
     const type = sniffIconType(file.data);
     if (!type) return { change: { kind: 'keep' }, error: { field: 'icon', message: 'iconType' } };
     if (type !== 'image/svg+xml') return { change: { kind: 'set', contentType: type, data: file.data }, error: null };
@@ -113,7 +114,14 @@ export function parseTile(form: Record<string, string>, knownSchools: ReadonlySe
     .map((k) => k.slice('school_'.length));
   const unknownSchool = schools.find((s) => !knownSchools.has(s));
   if (unknownSchool) errors.push({ field: 'schools', message: 'unknownSchool' });
-  const grades = [...new Set((form.grades ?? '').split(/[,;\s]+/).map((g) => g.trim()).filter(Boolean))];
+  const grades = [
+    ...new Set(
+      (form.grades ?? '')
+        .split(/[,;\s]+/)
+        .map((g) => g.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (grades.length > 30 || grades.some((g) => !/^[A-Za-z0-9-]{1,10}$/.test(g))) errors.push({ field: 'grades', message: 'grades' });
   return {
     portal: form.portal === 'on',
@@ -124,7 +132,9 @@ export function parseTile(form: Record<string, string>, knownSchools: ReadonlySe
 }
 
 /** The form's values for the names and the tile of an existing app (OIDC or SAML). */
-export function namesAndTileValues(app: Pick<ClientRecord, 'name' | 'names' | 'descriptions' | 'portal' | 'portalRoles' | 'portalSchools' | 'portalGrades'>): Record<string, string> {
+export function namesAndTileValues(
+  app: Pick<ClientRecord, 'name' | 'names' | 'descriptions' | 'portal' | 'portalRoles' | 'portalSchools' | 'portalGrades'>,
+): Record<string, string> {
   const form: Record<string, string> = { portal: app.portal ? 'on' : '', grades: (app.portalGrades ?? []).join(', ') };
   for (const locale of LOCALES) {
     form[`name_${locale}`] = app.names[locale] ?? (locale === 'en' && !Object.keys(app.names).length ? app.name : '');
@@ -246,7 +256,13 @@ export class AppAdmin {
   async create(input: Omit<NewClient, 'clientSecret'>, icon: IconChange, actor: Actor): Promise<{ client: ClientRecord; clientSecret: string | null }> {
     const { client, clientSecret } = await this.clients.register(input);
     if (icon.kind === 'set') client.iconEtag = await this.clients.setIcon(client.clientId, { contentType: icon.contentType, data: icon.data });
-    await this.events.emit({ type: 'client.created', actorId: actor.id, subjectId: client.clientId, ip: actor.ip, data: { via: 'console', before: null, after: describeApp(client) } });
+    await this.events.emit({
+      type: 'client.created',
+      actorId: actor.id,
+      subjectId: client.clientId,
+      ip: actor.ip,
+      data: { via: 'console', before: null, after: describeApp(client) },
+    });
     return { client, clientSecret };
   }
 
@@ -277,7 +293,13 @@ export class AppAdmin {
     this.refuseBuiltIn(clientId);
     await this.existing(clientId);
     const secret = await this.clients.rotateSecret(clientId);
-    await this.events.emit({ type: 'client.secret_rotated', actorId: actor.id, subjectId: clientId, ip: actor.ip, data: { before: { secret: 'previous' }, after: { secret: 'new' } } });
+    await this.events.emit({
+      type: 'client.secret_rotated',
+      actorId: actor.id,
+      subjectId: clientId,
+      ip: actor.ip,
+      data: { before: { secret: 'previous' }, after: { secret: 'new' } },
+    });
     return secret;
   }
 

@@ -7,7 +7,24 @@ import type { FieldError } from '../shared/field-error.js';
 import { QueryValues } from '../shared/query-values.js';
 
 /** The services the console's pages use. */
-export type ConsoleServices = Pick<Services, 'config' | 'i18n' | 'events' | 'clients' | 'appAdmin' | 'samlProviders' | 'samlAppAdmin' | 'googleWorkspace' | 'adminDirectory' | 'helpLinks' | 'policies' | 'rosterRuns' | 'auditSearch' | 'lockouts' | 'letters'>;
+export type ConsoleServices = Pick<
+  Services,
+  | 'config'
+  | 'i18n'
+  | 'events'
+  | 'clients'
+  | 'appAdmin'
+  | 'samlProviders'
+  | 'samlAppAdmin'
+  | 'googleWorkspace'
+  | 'adminDirectory'
+  | 'helpLinks'
+  | 'policies'
+  | 'rosterRuns'
+  | 'auditSearch'
+  | 'lockouts'
+  | 'letters'
+>;
 
 /** What a finished action says on the next page (?done=…), translated under admin.notices. */
 const NOTICES = ['saved', 'deleted', 'enabled', 'disabled', 'unchanged'];

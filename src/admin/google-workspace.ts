@@ -100,7 +100,10 @@ export class GoogleWorkspaceSetup {
 
   async emailReadiness(domain: string | null, page: { offset: number; limit: number }): Promise<EmailReadiness> {
     const templates = this.templates();
-    const [withoutEmail, rosterEmails] = await Promise.all([this.directory.withoutEmail(templates, page), domain ? this.directory.rosterEmailsOutside(domain) : Promise.resolve(0)]);
+    const [withoutEmail, rosterEmails] = await Promise.all([
+      this.directory.withoutEmail(templates, page),
+      domain ? this.directory.rosterEmailsOutside(domain) : Promise.resolve(0),
+    ]);
     const outside = (template: string) => {
       const host = template.slice(template.lastIndexOf('@') + 1).toLowerCase();
       return host !== domain && !host.endsWith(`.${domain}`);
@@ -108,7 +111,12 @@ export class GoogleWorkspaceSetup {
     return {
       withoutEmail,
       outsideDomain: domain
-        ? { rosterEmails, templates: Object.entries(templates).filter(([, t]) => t && outside(t)).map(([role, template]) => ({ role, template: template! })) }
+        ? {
+            rosterEmails,
+            templates: Object.entries(templates)
+              .filter(([, t]) => t && outside(t))
+              .map(([role, template]) => ({ role, template: template! })),
+          }
         : null,
     };
   }

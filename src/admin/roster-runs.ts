@@ -167,7 +167,10 @@ export function runDetail(run: RosterRun, timeZone: string, locale = 'en'): RunD
     files: Object.entries(summary.files ?? {}).map(([name, f]) => ({ name: `${name}.csv`, mode: f.mode, rows: f.rows, ignoredColumns: f.ignoredColumns ?? [] })),
     ignoredFiles: summary.ignoredFiles ?? [],
     accounts: accounts
-      ? [{ label: '', labelId: 'admin.roster.allAccounts', counts: countsOf(accounts, ACCOUNT_OUTCOMES) }, ...byRole.map(([role, c]) => ({ label: role, labelId: `admin.roles.${role}`, counts: countsOf(c, ACCOUNT_OUTCOMES) }))]
+      ? [
+          { label: '', labelId: 'admin.roster.allAccounts', counts: countsOf(accounts, ACCOUNT_OUTCOMES) },
+          ...byRole.map(([role, c]) => ({ label: role, labelId: `admin.roles.${role}`, counts: countsOf(c, ACCOUNT_OUTCOMES) })),
+        ]
       : [],
     schools: bySchool.map(([id, c]) => ({ label: c.name ? `${c.name} (${id})` : id, counts: countsOf(c, ACCOUNT_OUTCOMES) })),
     entities: ENTITIES.filter((e) => summary.entities?.[e]).map((e) => ({ label: `${e}.csv`, counts: countsOf(summary.entities![e], ENTITY_OUTCOMES) })),

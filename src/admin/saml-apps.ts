@@ -200,21 +200,39 @@ export class SamlAppAdmin {
 
   async create(input: NewServiceProvider, actor: Actor | null, via: 'console' | 'cli'): Promise<ServiceProvider> {
     const provider = await this.providers.register(input);
-    await this.events.emit({ type: 'saml.app_created', actorId: actor?.id, subjectId: provider.entityId, ip: actor?.ip, data: { via, before: null, after: describeSamlApp(provider) } });
+    await this.events.emit({
+      type: 'saml.app_created',
+      actorId: actor?.id,
+      subjectId: provider.entityId,
+      ip: actor?.ip,
+      data: { via, before: null, after: describeSamlApp(provider) },
+    });
     return provider;
   }
 
   async update(id: string, input: NewServiceProvider, actor: Actor): Promise<ServiceProvider> {
     const before = await this.existing(id);
     const after = await this.providers.update(id, input);
-    await this.events.emit({ type: 'saml.app_updated', actorId: actor.id, subjectId: after.entityId, ip: actor.ip, data: { via: 'console', before: describeSamlApp(before), after: describeSamlApp(after) } });
+    await this.events.emit({
+      type: 'saml.app_updated',
+      actorId: actor.id,
+      subjectId: after.entityId,
+      ip: actor.ip,
+      data: { via: 'console', before: describeSamlApp(before), after: describeSamlApp(after) },
+    });
     return after;
   }
 
   async remove(id: string, actor: Actor | null, via: 'console' | 'cli'): Promise<ServiceProvider> {
     const before = await this.existing(id);
     if (!(await this.providers.remove(id))) throw notFound('SAML_APP_NOT_FOUND');
-    await this.events.emit({ type: 'saml.app_removed', actorId: actor?.id, subjectId: before.entityId, ip: actor?.ip, data: { via, before: describeSamlApp(before), after: null } });
+    await this.events.emit({
+      type: 'saml.app_removed',
+      actorId: actor?.id,
+      subjectId: before.entityId,
+      ip: actor?.ip,
+      data: { via, before: describeSamlApp(before), after: null },
+    });
     return before;
   }
 

@@ -71,7 +71,12 @@ export class HomeLanguages {
     for await (const batch of readCsv(file)) {
       let start = 0;
       if (!columns) {
-        const header = batch.rows[0].map((h) => h.replace(/^\uFEFF/, '').trim().toLowerCase());
+        const header = batch.rows[0].map((h) =>
+          h
+            .replace(/^\uFEFF/, '')
+            .trim()
+            .toLowerCase(),
+        );
         const key = header.indexOf(keyName);
         const value = header.indexOf(valueName);
         if (key < 0 || value < 0) throw new HomeLanguageError(`the header must name the columns ${keyName} and ${valueName} (found: ${header.join(', ')})`);

@@ -82,7 +82,12 @@ function providerViews({ views, csrf: forms }: { views: Views; csrf: Csrf }, ser
       const c = ctx as unknown as Context;
       const status = ctx.status >= 400 ? ctx.status : 400;
       log.info({ error: out.error, description: out.error_description }, 'oidc error shown');
-      views.render(c, 'error', { message: (c.state.t as (id: string) => string)('errors.oidc'), code: out.error, detail: out.error_description, status }, { title: 'errors.title', status, private: true });
+      views.render(
+        c,
+        'error',
+        { message: (c.state.t as (id: string) => string)('errors.oidc'), code: out.error, detail: out.error_description, status },
+        { title: 'errors.title', status, private: true },
+      );
     },
   };
 }

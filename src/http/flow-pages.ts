@@ -86,12 +86,7 @@ export function flowPages<C>(options: FlowPagesOptions<C>): Router {
     await options.language?.(ctx, flow);
     const notice = await runner.takeNotice(flow);
     if (!notice) return render(ctx, flow);
-    await render(
-      ctx,
-      flow,
-      { error: notice.message, errorParams: formatParams(notice.params, ctx.state.locale, options.timeZone), echo: notice.echo },
-      notice.status,
-    );
+    await render(ctx, flow, { error: notice.message, errorParams: formatParams(notice.params, ctx.state.locale, options.timeZone), echo: notice.echo }, notice.status);
   });
 
   router.post(`${prefix}/:id/:step`, formBody, options.csrf.verify, async (ctx) => {

@@ -33,7 +33,13 @@ async function databaseAnswers(store: Store): Promise<boolean> {
     timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
   });
   try {
-    return await Promise.race([ping(store).then(() => true, () => false), timeout]);
+    return await Promise.race([
+      ping(store).then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
   } finally {
     clearTimeout(timer);
   }

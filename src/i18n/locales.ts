@@ -39,7 +39,7 @@ export function describeLocale(code: string): LocaleInfo {
   if (known) return known;
   const locale = new Intl.Locale(code);
   // textInfo is a getter in V8 and a method in the proposal's later drafts.
-  const textInfo = (locale as unknown as { textInfo?: { direction?: string }; getTextInfo?: () => { direction?: string } });
+  const textInfo = locale as unknown as { textInfo?: { direction?: string }; getTextInfo?: () => { direction?: string } };
   const direction = textInfo.textInfo?.direction ?? textInfo.getTextInfo?.().direction;
   const name = new Intl.DisplayNames([code], { type: 'language' }).of(code) ?? code;
   return { code, name: name.charAt(0).toLocaleUpperCase(code) + name.slice(1), dir: direction === 'rtl' ? 'rtl' : 'ltr' };

@@ -21,7 +21,9 @@ export function loadDistrictMessages(dir: string, english: Catalog, shipped: rea
   const folder = resolve(dir);
   let files: string[];
   try {
-    files = readdirSync(folder).filter((name) => name.endsWith('.json')).sort();
+    files = readdirSync(folder)
+      .filter((name) => name.endsWith('.json'))
+      .sort();
   } catch (error) {
     throw new ConfigError([`i18n.overridesDir: cannot read ${folder} (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
   }
@@ -79,7 +81,9 @@ export function loadDistrictMessages(dir: string, english: Catalog, shipped: rea
     if (!shipped.includes(locale)) {
       const missing = [...englishIds].filter((id) => (english.has(id) ? !catalog.has(id) : !catalog.has(`${id}_other`)));
       if (missing.length) {
-        problems.push(`${where}: "${locale}" is a new language, so every message must be translated; missing: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''}`);
+        problems.push(
+          `${where}: "${locale}" is a new language, so every message must be translated; missing: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''}`,
+        );
       }
       added.push(locale);
     }

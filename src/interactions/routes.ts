@@ -19,7 +19,10 @@ import { asksForMultiFactor, passwordOnly, withSecondFactor, type AuthnContext }
 import { totpSetup } from '../mfa/totp-setup.js';
 import type { SecondStep } from './login-flow.js';
 
-export type InteractionDeps = Pick<Services, 'config' | 'i18n' | 'clients' | 'authenticator' | 'events' | 'loginFlows' | 'flows' | 'samlProviders' | 'accounts' | 'secondFactors' | 'deviceTrust' | 'sealer'> &
+export type InteractionDeps = Pick<
+  Services,
+  'config' | 'i18n' | 'clients' | 'authenticator' | 'events' | 'loginFlows' | 'flows' | 'samlProviders' | 'accounts' | 'secondFactors' | 'deviceTrust' | 'sealer'
+> &
   PageDeps & { provider: Provider };
 
 const MAX_USERNAME = 100;
@@ -102,7 +105,10 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const base = { uid: interaction.uid, username: flow.context.username, error, appName };
     const steps: Record<SecondStep, () => Promise<[string, Record<string, unknown>]>> = {
       'second-factor': async () => ['login/second-factor', {}],
-      enrol: async () => ['login/enrol', { setup: await totpSetup(deps.secondFactors.secretOf({ secretSealed: flow.context.secretSealed! }), deps.config, deps.i18n, flow.context.username) }],
+      enrol: async () => [
+        'login/enrol',
+        { setup: await totpSetup(deps.secondFactors.secretOf({ secretSealed: flow.context.secretSealed! }), deps.config, deps.i18n, flow.context.username) },
+      ],
       'recovery-codes': async () => ['login/recovery-codes', { codes: JSON.parse(deps.sealer.open(flow.context.codesSealed!)) as string[] }],
     };
     const [view, locals] = await steps[flow.step]();
@@ -182,10 +188,16 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (deps.secondFactors.needed(account) || multiFactorAsked) {
       // The device cookie waits for the second factor: it is issued to browsers that completed the sign-in.
       if (account.secondFactor) await loginFlows.moveTo(interaction.uid, 'second-factor', { username, accountId: account.id });
-      else if (deps.secondFactors.offered(account)) await loginFlows.moveTo(interaction.uid, 'enrol', { username, accountId: account.id, secretSealed: deps.secondFactors.newTotp().secretSealed });
+      else if (deps.secondFactors.offered(account))
+        await loginFlows.moveTo(interaction.uid, 'enrol', { username, accountId: account.id, secretSealed: deps.secondFactors.newTotp().secretSealed });
       else {
         await loginFlows.restart(interaction.uid);
-        await finish(ctx, interaction, { error: 'unmet_authentication_requirements', error_description: 'this account cannot use a second factor' }, { mergeWithLastSubmission: false });
+        await finish(
+          ctx,
+          interaction,
+          { error: 'unmet_authentication_requirements', error_description: 'this account cannot use a second factor' },
+          { mergeWithLastSubmission: false },
+        );
         return;
       }
       return seeOther(ctx, `/interaction/${interaction.uid}`);

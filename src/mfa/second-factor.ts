@@ -85,7 +85,12 @@ export class SecondFactors {
     const codes = first ? newRecoveryCodes() : null;
     const id = randomUUID();
     const label = name.trim().slice(0, MAX_NAME);
-    await this.store.addTotp(account.id, { id, name: label, secretSealed: pending.secretSealed, lastStep: step }, codes && codes.map((c) => recoveryCodeDigest(this.digestKey, c)), now);
+    await this.store.addTotp(
+      account.id,
+      { id, name: label, secretSealed: pending.secretSealed, lastStep: step },
+      codes && codes.map((c) => recoveryCodeDigest(this.digestKey, c)),
+      now,
+    );
     await this.events.emit({ type: 'mfa.enrolled', actorId: account.id, subjectId: account.id, ip, data: { factor: id, kind: 'totp' } });
     if (codes) await this.events.emit({ type: 'mfa.recovery_codes_issued', actorId: account.id, subjectId: account.id, ip, data: { count: codes.length } });
     return { recoveryCodes: codes };
@@ -96,7 +101,10 @@ export class SecondFactors {
     const settings = this.settings();
     const accountKey = throttleKeys.secondFactorAccount(usernameKey(account.username));
     const addressKey = throttleKeys.loginAddress(ip);
-    const [accountWait, addressWait] = await Promise.all([this.throttle.attempt(accountKey, settings.perAccount, now), this.throttle.attempt(addressKey, settings.perAddress, now)]);
+    const [accountWait, addressWait] = await Promise.all([
+      this.throttle.attempt(accountKey, settings.perAccount, now),
+      this.throttle.attempt(addressKey, settings.perAddress, now),
+    ]);
     const retryAfter = Math.max(accountWait, addressWait);
     if (retryAfter > 0) {
       await this.events.emit({ type: 'mfa.throttled', subjectId: account.id, ip, data: { scope: accountWait ? 'account' : 'address' } });
@@ -134,7 +142,11 @@ export class SecondFactors {
 
   async newRecoveryCodes(account: Account, ip: string | null, now = Date.now()): Promise<string[]> {
     const codes = newRecoveryCodes();
-    await this.store.replaceRecoveryCodes(account.id, codes.map((c) => recoveryCodeDigest(this.digestKey, c)), now);
+    await this.store.replaceRecoveryCodes(
+      account.id,
+      codes.map((c) => recoveryCodeDigest(this.digestKey, c)),
+      now,
+    );
     await this.events.emit({ type: 'mfa.recovery_codes_issued', actorId: account.id, subjectId: account.id, ip, data: { count: codes.length } });
     return codes;
   }
@@ -169,4 +181,3 @@ export class SecondFactors {
     return removed;
   }
 }
-

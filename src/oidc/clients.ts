@@ -103,7 +103,10 @@ export const newClientSchema = z.object({
   portalSchools: z.array(z.string().min(1)).min(1).nullable().default(null),
   portalGrades: z.array(z.string().min(1)).min(1).nullable().default(null),
   /** Fixed ids are for built-in clients (the portal, the demo app); everything else gets a random one. */
-  clientId: z.string().regex(/^[A-Za-z0-9._-]{3,100}$/).optional(),
+  clientId: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{3,100}$/)
+    .optional(),
   clientSecret: z.string().min(32).optional(),
 });
 export type NewClient = z.input<typeof newClientSchema>;
@@ -224,7 +227,10 @@ export interface TileViewer {
 
 /** Grades compare without leading zeros or case: "05", "5" and " 5 " are one grade. */
 export function gradeKey(grade: string): string {
-  return grade.trim().toLowerCase().replace(/^0+(?=.)/, '');
+  return grade
+    .trim()
+    .toLowerCase()
+    .replace(/^0+(?=.)/, '');
 }
 
 export function tileVisibleTo(client: Pick<ClientRecord, 'portalRoles' | 'portalSchools' | 'portalGrades'>, person: TileViewer): boolean {

@@ -23,7 +23,9 @@ export async function endSignInSession(provider: Provider, services: SessionEndD
   if (!row) return false;
   await Promise.all(
     sessionSignIns(row.payload).map(({ clientId: app, sid: appSid }) =>
-      sendBackchannelLogout(provider, app, accountId, appSid).catch((error: Error) => services.log.warn({ err: { message: error.message }, client: app }, 'back-channel logout failed')),
+      sendBackchannelLogout(provider, app, accountId, appSid).catch((error: Error) =>
+        services.log.warn({ err: { message: error.message }, client: app }, 'back-channel logout failed'),
+      ),
     ),
   );
   const authorizations = (JSON.parse(row.payload) as { authorizations?: Record<string, { grantId?: string }> }).authorizations ?? {};

@@ -43,9 +43,16 @@ export function createLogoutNoticeSender(provider: Provider, services: { store: 
         const key = { account_id: notice.account_id, client_id: notice.client_id, sid: notice.sid };
         const update = db.updateTable('logout_notices').where((eb) => eb.and(key));
         // Claimed by moving it out of reach: another node that read the same row finds it no longer due.
-        const claimed = await update.set({ next_at: now + CLAIM_MS }).where('next_at', '=', notice.next_at).executeTakeFirst();
+        const claimed = await update
+          .set({ next_at: now + CLAIM_MS })
+          .where('next_at', '=', notice.next_at)
+          .executeTakeFirst();
         if (Number(claimed.numUpdatedRows) !== 1) continue;
-        const remove = () => db.deleteFrom('logout_notices').where((eb) => eb.and(key)).execute();
+        const remove = () =>
+          db
+            .deleteFrom('logout_notices')
+            .where((eb) => eb.and(key))
+            .execute();
         try {
           if (await sendBackchannelLogout(provider, notice.client_id, notice.account_id, notice.sid)) sent += 1;
           await remove();

@@ -16,7 +16,6 @@ export interface ProviderViews {
   error(ctx: KoaContextWithOIDC, out: ErrorOut, error: Error): Promise<void>;
 }
 
-
 /**
  * Outgoing calls (back-channel logout). The library refuses private and loopback addresses; Homeroom's own apps
  * (portal, demo app) are reached on this process's internal address, and hosts the district lists as its own network
@@ -143,7 +142,11 @@ export async function createProvider(services: Services, views: ProviderViews, i
     void services.events.emit({ type: 'session.ended', subjectId: ctx.oidc.session?.accountId ?? null, ip: ctx.ip });
   });
   provider.on('grant.success', (ctx) => {
-    void services.events.emit({ type: 'token.issued', subjectId: (ctx.oidc.entities as { Account?: { accountId: string } }).Account?.accountId ?? null, data: { client: ctx.oidc.client?.clientId } });
+    void services.events.emit({
+      type: 'token.issued',
+      subjectId: (ctx.oidc.entities as { Account?: { accountId: string } }).Account?.accountId ?? null,
+      data: { client: ctx.oidc.client?.clientId },
+    });
   });
   return provider;
 }
@@ -155,11 +158,13 @@ export async function createProvider(services: Services, views: ProviderViews, i
  */
 function signInPolicy() {
   const policy = interactionPolicy.base();
-  policy.get('login')!.checks.add(
-    new interactionPolicy.Check('multi_factor_requested', 'the app asked for a second factor', (ctx) =>
-      asksForMultiFactor(ctx.oidc.params?.acr_values) && ctx.oidc.acr !== ACR_MULTI_FACTOR ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT,
-    ),
-  );
+  policy
+    .get('login')!
+    .checks.add(
+      new interactionPolicy.Check('multi_factor_requested', 'the app asked for a second factor', (ctx) =>
+        asksForMultiFactor(ctx.oidc.params?.acr_values) && ctx.oidc.acr !== ACR_MULTI_FACTOR ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT,
+      ),
+    );
   return policy;
 }
 

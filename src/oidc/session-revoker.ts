@@ -16,12 +16,7 @@ import { sessionSignIns } from './session-payload.js';
 export function createSessionRevoker(provider: Provider, services: { store: Store; rpSessions: SqlRpSessions; events: EventBus; log: Logger }): SessionRevoker {
   return {
     async revokeAll(accountId) {
-      const sessions = await services.store.db
-        .selectFrom('oidc_payloads')
-        .select('payload')
-        .where('kind', '=', 'Session')
-        .where('account_id', '=', accountId)
-        .execute();
+      const sessions = await services.store.db.selectFrom('oidc_payloads').select('payload').where('kind', '=', 'Session').where('account_id', '=', accountId).execute();
       const notices: Promise<void>[] = [];
       for (const row of sessions) {
         for (const { clientId, sid } of sessionSignIns(row.payload)) {

@@ -10,10 +10,7 @@ export interface SignedOutPage {
  * you can hand this device over"; one that chose to sign out of a single app is told it is still signed in, as whom,
  * and is offered the safe choice first.
  */
-export async function signedOutPage(
-  accountId: string | null,
-  findAccount: (id: string) => Promise<Account | null>,
-): Promise<SignedOutPage> {
+export async function signedOutPage(accountId: string | null, findAccount: (id: string) => Promise<Account | null>): Promise<SignedOutPage> {
   const account = accountId ? await findAccount(accountId) : null;
   return { stillSignedIn: account ? { name: displayName(account), username: account.username } : null };
 }

@@ -8,7 +8,14 @@ export type TicketMode = 'ticket' | 'direct';
 export const TICKET_MODES: readonly TicketMode[] = ['ticket', 'direct'];
 
 const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
-const rule = z.strictObject({ limit: z.number().int().min(1).max(100_000), window: z.number().int().min(1).max(30 * 86400) });
+const rule = z.strictObject({
+  limit: z.number().int().min(1).max(100_000),
+  window: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86400),
+});
 const question = z.union([z.enum(BUILT_IN_QUESTIONS), z.strictObject({ id: z.string().regex(/^[a-z0-9-]+$/i), text: z.record(z.string(), z.string().min(1)) })]);
 
 /**
@@ -20,7 +27,14 @@ export const POLICY_DEFINITIONS = {
   'passwords.minLength': { schema: z.number().int().min(8).max(64), config: ['passwords.minLength'] },
   'passwords.blockCommon': { schema: z.boolean(), config: ['passwords.blockCommon'] },
   'claim.questions': { schema: z.array(question).min(QUESTIONS_PER_ACCOUNT), config: ['claim.questions'] },
-  'roster.claimDelay': { schema: z.number().int().min(0).max(90 * 86400), config: ['roster.claimDelay'] },
+  'roster.claimDelay': {
+    schema: z
+      .number()
+      .int()
+      .min(0)
+      .max(90 * 86400),
+    config: ['roster.claimDelay'],
+  },
   'tickets.window': { schema: z.strictObject({ start: isoDate, end: isoDate }).nullable(), config: [] },
   'tickets.mode': { schema: z.enum(['ticket', 'direct']), config: [] },
   'login.perAccount': { schema: rule, config: ['login.perAccount'] },

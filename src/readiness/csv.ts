@@ -29,11 +29,7 @@ export function homeroomAndTeachers(classes: StudentClass[]): { homeroom: string
  * where needed, and cells that a spreadsheet would run as a formula defused (see csvCell). Students come in batches
  * and leave as text chunks: a district-wide list is never held whole.
  */
-export async function* notReadyCsv(
-  batches: AsyncIterable<NotReadyStudent[]>,
-  classesOf: (accountIds: string[]) => Promise<StudentClass[]>,
-  text: CsvText,
-): AsyncGenerator<string> {
+export async function* notReadyCsv(batches: AsyncIterable<NotReadyStudent[]>, classesOf: (accountIds: string[]) => Promise<StudentClass[]>, text: CsvText): AsyncGenerator<string> {
   yield `\uFEFF${EXPORT_COLUMNS.map((c) => csvCell(text.header(c))).join(',')}\r\n`;
   for await (const batch of batches) {
     for (let i = 0; i < batch.length; i += CLASS_LOOKUP) {

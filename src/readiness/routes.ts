@@ -55,7 +55,20 @@ export function readinessRoutes(deps: ReadinessDeps): Router {
     rows,
   });
 
-  function render(ctx: Context, options: { admin: boolean; title: string; heading: string; breadcrumb: { label: string; href: string | null }[]; page: GroupPage; live: boolean; exportHref: string; tables: Table[]; students?: ReturnType<typeof studentRows> }) {
+  function render(
+    ctx: Context,
+    options: {
+      admin: boolean;
+      title: string;
+      heading: string;
+      breadcrumb: { label: string; href: string | null }[];
+      page: GroupPage;
+      live: boolean;
+      exportHref: string;
+      tables: Table[];
+      students?: ReturnType<typeof studentRows>;
+    },
+  ) {
     const f = format(ctx);
     const { page } = options;
     const notice = typeof ctx.query.done === 'string' && NOTICES.includes(ctx.query.done) ? f.t(`readiness.notices.${ctx.query.done}`) : null;
@@ -84,8 +97,12 @@ export function readinessRoutes(deps: ReadinessDeps): Router {
   const districtCrumb = (f: Formatter) => ({ label: f.t('readiness.district'), href: '/admin/readiness' });
   const schoolHref = (id: string) => `/admin/readiness/schools/${encodeURIComponent(id)}`;
   const gradeHref = (schoolId: string, grade: string) => `${schoolHref(schoolId)}/grades/${gradeParam(grade)}`;
-  const rowsOf = (f: Formatter, rows: { id: string; name: string; figures: Figures }[], href: (id: string) => string | null, name = (row: { id: string; name: string }) => row.name) =>
-    rows.map((row) => figuresRow(f, name(row), href(row.id), row.figures));
+  const rowsOf = (
+    f: Formatter,
+    rows: { id: string; name: string; figures: Figures }[],
+    href: (id: string) => string | null,
+    name = (row: { id: string; name: string }) => row.name,
+  ) => rows.map((row) => figuresRow(f, name(row), href(row.id), row.figures));
 
   // ---- Administrators: district, school, grade, class ---------------------------------------------------------------
 
@@ -104,7 +121,17 @@ export function readinessRoutes(deps: ReadinessDeps): Router {
       exportHref: '/admin/readiness/not-ready.csv',
       tables: [
         figuresTable(f, 'schools', f.t('readiness.col.school'), schools),
-        figuresTable(f, 'grades', f.t('readiness.col.grade'), rowsOf(f, page.grades, () => null, (row) => gradeName(f, row.id))),
+        figuresTable(
+          f,
+          'grades',
+          f.t('readiness.col.grade'),
+          rowsOf(
+            f,
+            page.grades,
+            () => null,
+            (row) => gradeName(f, row.id),
+          ),
+        ),
       ],
     });
   });
@@ -121,7 +148,19 @@ export function readinessRoutes(deps: ReadinessDeps): Router {
       page,
       live: false,
       exportHref: `${schoolHref(page.school.id)}/not-ready.csv`,
-      tables: [figuresTable(f, 'grades', f.t('readiness.col.grade'), rowsOf(f, page.grades, (grade) => gradeHref(page.school.id, grade), (row) => gradeName(f, row.id)))],
+      tables: [
+        figuresTable(
+          f,
+          'grades',
+          f.t('readiness.col.grade'),
+          rowsOf(
+            f,
+            page.grades,
+            (grade) => gradeHref(page.school.id, grade),
+            (row) => gradeName(f, row.id),
+          ),
+        ),
+      ],
     });
   });
 
@@ -130,7 +169,9 @@ export function readinessRoutes(deps: ReadinessDeps): Router {
     const grade = gradeOf(ctx.params.grade);
     const page = ID.test(ctx.params.school) && grade.length <= 40 ? await readiness.grade(ctx.params.school, grade) : null;
     if (!page) throw notFound();
-    const classes = page.classes.map((c) => figuresRow(f, c.title, `/admin/readiness/classes/${encodeURIComponent(c.classId)}`, c.figures, c.classType === 'homeroom' ? f.t('readiness.classes.homeroom') : null));
+    const classes = page.classes.map((c) =>
+      figuresRow(f, c.title, `/admin/readiness/classes/${encodeURIComponent(c.classId)}`, c.figures, c.classType === 'homeroom' ? f.t('readiness.classes.homeroom') : null),
+    );
     render(ctx, {
       admin: true,
       title: 'readiness.gradeTitle',
@@ -150,7 +191,10 @@ export function readinessRoutes(deps: ReadinessDeps): Router {
     const base = asAdmin ? '/admin/readiness/classes' : '/staff/readiness/classes';
     const breadcrumb = asAdmin
       ? [districtCrumb(f), ...(page.info.schoolName ? [{ label: page.info.schoolName, href: schoolHref(page.info.schoolId) }] : []), { label: page.info.title, href: null }]
-      : [{ label: f.t('readiness.teacher.heading'), href: '/staff/readiness' }, { label: page.info.title, href: null }];
+      : [
+          { label: f.t('readiness.teacher.heading'), href: '/staff/readiness' },
+          { label: page.info.title, href: null },
+        ];
     render(ctx, {
       admin: asAdmin,
       title: 'readiness.classTitle',

@@ -150,7 +150,10 @@ export class ReadinessService {
       }
       const finished = this.clock();
       await this.store.replaceSummary([...counts.values()], [...days.values()], { refreshedAt: started, durationMs: finished - started, timeZone, sinceDay: buckets.sinceDay });
-      this.log.info({ students: sum([...counts.values()].filter((c) => c.scope === 'district')).active, groups: rows.length, ms: this.clock() - started }, 'readiness summary refreshed');
+      this.log.info(
+        { students: sum([...counts.values()].filter((c) => c.scope === 'district')).active, groups: rows.length, ms: this.clock() - started },
+        'readiness summary refreshed',
+      );
       return true;
     } catch (error) {
       await this.store.releaseLease().catch(() => {});
@@ -214,7 +217,12 @@ export class ReadinessService {
 
   async district(now = this.clock()): Promise<DistrictPage> {
     const freshness = await this.freshness(now);
-    const [gradeRows, schoolRows, days, sinceDay] = await Promise.all([this.store.counts('district'), this.store.schoolCounts(), this.store.days('district', ''), this.sinceDay(now)]);
+    const [gradeRows, schoolRows, days, sinceDay] = await Promise.all([
+      this.store.counts('district'),
+      this.store.schoolCounts(),
+      this.store.days('district', ''),
+      this.sinceDay(now),
+    ]);
     const perSchool = new Map<string, Figures>();
     for (const row of schoolRows) perSchool.set(row.scopeId, addFigures(perSchool.get(row.scopeId) ?? NO_FIGURES, row.figures));
     const names = new Map((await this.store.schools([...perSchool.keys()].filter(Boolean))).map((s) => [s.id, s.name]));
@@ -323,7 +331,7 @@ export class ReadinessService {
     }
     // Every school of the table (not the summary's list: a school may have been added since it was computed).
     for (const school of (await this.store.allSchools()).sort(byName)) yield await this.store.notReadyOfSchool(school.id, { firstSchoolOnly: true });
-    for (let after: string | null = ''; after !== null; ) {
+    for (let after: string | null = ''; after !== null;) {
       const { students, next } = await this.store.notReadyWithoutSchool(after, EXPORT_WINDOW);
       if (students.length) yield students;
       after = next;

@@ -26,7 +26,8 @@ export interface Challenge {
   questionIds: string[];
 }
 
-export type AnswersOutcome = { outcome: 'correct'; accountId: string } | { outcome: 'wrong' } | { outcome: 'locked'; retryAfter: number } | { outcome: 'throttled'; retryAfter: number };
+export type AnswersOutcome =
+  { outcome: 'correct'; accountId: string } | { outcome: 'wrong' } | { outcome: 'locked'; retryAfter: number } | { outcome: 'throttled'; retryAfter: number };
 
 /**
  * "Forgot my Password" through the three challenge questions, without an oracle: a username that cannot recover
@@ -66,7 +67,9 @@ export class RecoveryService {
    */
   async decoyQuestions(username: string): Promise<string[]> {
     const pool = await this.decoyPool();
-    const digest = createHmac('sha256', this.secret).update(`recovery-questions:${usernameKey(username)}`).digest();
+    const digest = createHmac('sha256', this.secret)
+      .update(`recovery-questions:${usernameKey(username)}`)
+      .digest();
     const chosen: string[] = [];
     for (let i = 0; chosen.length < QUESTIONS_PER_ACCOUNT && pool.length > 0; i += 1) {
       const index = digest.readUInt16BE((i * 2) % (digest.length - 1)) % pool.length;

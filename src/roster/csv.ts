@@ -266,7 +266,7 @@ async function* decodeUtf8(stream: Readable): AsyncGenerator<string> {
     const bytes: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
     const cut = completeLength(bytes);
     carry = cut < bytes.length ? Buffer.from(bytes.subarray(cut)) : null;
-    for (let start = 0; start < cut; ) {
+    for (let start = 0; start < cut;) {
       let end = start + DECODED_PIECE;
       if (end >= cut) end = cut;
       else {

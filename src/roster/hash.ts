@@ -56,8 +56,6 @@ export function rowHash(values: readonly (string | number | null)[]): number {
  * recognised without being split.
  */
 
-
-
 export function fieldsHash(fields: readonly string[], known: Uint8Array, seed: number): number {
   let h = seed >>> 0;
   const count = Math.min(fields.length, known.length);

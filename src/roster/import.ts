@@ -106,7 +106,13 @@ export async function importRoster(deps: RosterImportDeps, path: string, options
     }
     ({ sessionsRevoked, logoutNotices } = await writer.finish(plan));
     const finishedAt = Date.now();
-    await writer.finishRun({ id, finishedAt, status: 'applied', summary: { ...runSummary(plan, 'applied', null, startedAt, finishedAt), sessionsRevoked, logoutNotices }, errors: runIssues(plan) });
+    await writer.finishRun({
+      id,
+      finishedAt,
+      status: 'applied',
+      summary: { ...runSummary(plan, 'applied', null, startedAt, finishedAt), sessionsRevoked, logoutNotices },
+      errors: runIssues(plan),
+    });
     status = 'applied';
     return true;
   };
@@ -156,7 +162,13 @@ export async function importRoster(deps: RosterImportDeps, path: string, options
   };
   if (status !== 'applied') {
     await deps.store
-      .finishRun({ id, finishedAt, status, summary: plan ? runSummary(plan, status, message, startedAt, finishedAt) : { message }, errors: plan ? runIssues(plan) : { errors: failure.toJSON() } })
+      .finishRun({
+        id,
+        finishedAt,
+        status,
+        summary: plan ? runSummary(plan, status, message, startedAt, finishedAt) : { message },
+        errors: plan ? runIssues(plan) : { errors: failure.toJSON() },
+      })
       .catch(() => undefined);
   }
   if (status !== 'dry-run') {

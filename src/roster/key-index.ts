@@ -101,7 +101,17 @@ export class KeyIndex {
 
   /** The index's arrays and the buffers to transfer with them; the index must not be used afterwards. */
   parts(): { parts: KeyIndexParts; transfer: ArrayBuffer[] } {
-    const parts = { size: this.size, hi: this.hi, lo: this.lo, content: this.content, rowIds: this.rowIds, flags: this.flags, lanes: this.lanes, table: this.table, tags: this.tags };
+    const parts = {
+      size: this.size,
+      hi: this.hi,
+      lo: this.lo,
+      content: this.content,
+      rowIds: this.rowIds,
+      flags: this.flags,
+      lanes: this.lanes,
+      table: this.table,
+      tags: this.tags,
+    };
     const arrays = [this.hi, this.lo, this.content, this.rowIds, this.flags, ...this.lanes, this.table, this.tags];
     return { parts, transfer: arrays.map((array) => array.buffer) as ArrayBuffer[] };
   }

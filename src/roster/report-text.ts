@@ -11,13 +11,25 @@ function countsLine(counts: AccountCounts): string {
 /** The human-readable report `homeroom roster import` prints. */
 export function reportText(report: ImportReport): string {
   const lines: string[] = [];
-  const title = { applied: 'Roster imported', 'dry-run': 'Dry run (nothing changed)', invalid: 'Roster NOT imported', refused: 'Roster NOT imported', failed: 'Roster import failed' }[report.status];
+  const title = {
+    applied: 'Roster imported',
+    'dry-run': 'Dry run (nothing changed)',
+    invalid: 'Roster NOT imported',
+    refused: 'Roster NOT imported',
+    failed: 'Roster import failed',
+  }[report.status];
   lines.push(`${title}: ${report.source}`);
   if (report.message) lines.push(`  ${report.message}`);
   lines.push(`  ${report.rows.toLocaleString('en-US')} rows in ${(report.durationMs / 1000).toFixed(1)} s (${report.rowsPerSecond.toLocaleString('en-US')} rows/s)`);
   const s = report.summary;
   if (s) {
-    lines.push(`  files: ${Object.entries(s.files).map(([f, v]) => `${f} ${v.mode} (${v.rows})`).join(', ') || 'none'}`);
+    lines.push(
+      `  files: ${
+        Object.entries(s.files)
+          .map(([f, v]) => `${f} ${v.mode} (${v.rows})`)
+          .join(', ') || 'none'
+      }`,
+    );
     if (s.ignoredFiles.length) lines.push(`  not read: ${s.ignoredFiles.join(', ')}`);
     lines.push(`  accounts: ${countsLine(s.accounts)}`);
     for (const [role, counts] of Object.entries(s.accounts.byRole).sort()) lines.push(`    ${role.padEnd(10)} ${countsLine(counts)}`);
@@ -28,7 +40,9 @@ export function reportText(report: ImportReport): string {
       if (schools.length > 50) lines.push(`    … and ${schools.length - 50} more schools (see --json)`);
     }
     for (const [entity, c] of Object.entries(s.entities)) {
-      lines.push(`  ${entity}: created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, removed ${c.removed}, rejected ${c.rejected}${c.skipped ? `, skipped ${c.skipped}` : ''}`);
+      lines.push(
+        `  ${entity}: created ${c.created}, updated ${c.updated}, unchanged ${c.unchanged}, removed ${c.removed}, rejected ${c.rejected}${c.skipped ? `, skipped ${c.skipped}` : ''}`,
+      );
     }
     for (const [reason, count] of Object.entries(s.skipped)) lines.push(`  skipped (${reason}): ${count}`);
   }

@@ -73,8 +73,18 @@ function oneOf<const T extends readonly string[]>(values: T, issue: IssueCode) {
 }
 
 export const ONEROSTER_ROLES = [
-  'administrator', 'aide', 'guardian', 'parent', 'proctor', 'relative', 'student', 'teacher', 'districtAdministrator',
-  'siteAdministrator', 'systemAdministrator', 'principal',
+  'administrator',
+  'aide',
+  'guardian',
+  'parent',
+  'proctor',
+  'relative',
+  'student',
+  'teacher',
+  'districtAdministrator',
+  'siteAdministrator',
+  'systemAdministrator',
+  'principal',
 ] as const;
 export type OneRosterRole = (typeof ONEROSTER_ROLES)[number];
 

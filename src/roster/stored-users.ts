@@ -21,7 +21,6 @@ const ENROLLED = 2;
 const ENROLLED_SUM = 3;
 const ENROLLED_MIX = 4;
 
-
 /**
  * The roster users stored before an import: sourcedId → row hash and flags, compact (see IdTable). The few ids an
  * import needs back (the users a bulk file leaves out) are read from the database.

@@ -7,7 +7,25 @@ export const ENTITY_FILES = ['orgs', 'academicSessions', 'courses', 'classes'] a
 export type EntityFile = (typeof ENTITY_FILES)[number];
 
 export const USER_COLUMNS = [
-  'op', 'sourced_id', 'account_id', 'username', 'username_key', 'given_name', 'family_name', 'email', 'student_id', 'grade', 'roles',
-  'schools', 'role', 'identifier', 'user_ids', 'org_ids', 'grades', 'enabled', 'row_hash', 'line_hash',
+  'op',
+  'sourced_id',
+  'account_id',
+  'username',
+  'username_key',
+  'given_name',
+  'family_name',
+  'email',
+  'student_id',
+  'grade',
+  'roles',
+  'schools',
+  'role',
+  'identifier',
+  'user_ids',
+  'org_ids',
+  'grades',
+  'enabled',
+  'row_hash',
+  'line_hash',
 ] as const;
 export const ENROLLMENT_COLUMNS = ['sourced_id', 'class_id', 'user_id', 'school_id', 'role', 'is_primary', 'begin_date', 'end_date', 'row_hash', 'key_hi', 'key_lo'] as const;

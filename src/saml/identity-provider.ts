@@ -79,7 +79,10 @@ export class SamlIdentityProvider {
 
   async metadata(): Promise<string> {
     const keys = await this.deps.keys.published();
-    return idpMetadataXml(this.endpoints(), keys.map((k) => k.certificate));
+    return idpMetadataXml(
+      this.endpoints(),
+      keys.map((k) => k.certificate),
+    );
   }
 
   emailOf(account: Account): string | null {
@@ -137,7 +140,14 @@ export class SamlIdentityProvider {
   private async keepPending(provider: ServiceProvider, request: Omit<PendingSignIn, 'providerId' | 'browser' | 'login'>): Promise<{ id: string; record: PendingSignIn }> {
     const id = randomBytes(24).toString('base64url');
     const record: PendingSignIn = { providerId: provider.id, ...request, browser: null, login: this.deps.newLogin(id) };
-    await this.deps.flows.create<PendingSignIn>({ id, kind: PENDING_KIND, step: 'signing-in', context: record, browserKey: null, expiresAt: Date.now() + this.deps.config.session.interactionTtl * 1000 });
+    await this.deps.flows.create<PendingSignIn>({
+      id,
+      kind: PENDING_KIND,
+      step: 'signing-in',
+      context: record,
+      browserKey: null,
+      expiresAt: Date.now() + this.deps.config.session.interactionTtl * 1000,
+    });
     return { id, record };
   }
 
@@ -165,7 +175,13 @@ export class SamlIdentityProvider {
     if ('error' in outcome) {
       const passive = pending.isPassive && ['login_required', 'interaction_required', 'consent_required'].includes(outcome.error);
       await this.deps.events.emit({ type: 'saml.sign_in_failed', ip, data: { app: provider.entityId, reason: outcome.error } });
-      return this.errorResponse(provider, pending.acsUrl, pending.requestId, pending.relayState, passive ? { code: STATUS.responder, detail: STATUS.noPassive } : { code: STATUS.responder, detail: STATUS.requestDenied });
+      return this.errorResponse(
+        provider,
+        pending.acsUrl,
+        pending.requestId,
+        pending.relayState,
+        passive ? { code: STATUS.responder, detail: STATUS.noPassive } : { code: STATUS.responder, detail: STATUS.requestDenied },
+      );
     }
     const { identity } = outcome;
     const account = await this.deps.findAccount(identity.accountId);
@@ -205,7 +221,15 @@ export class SamlIdentityProvider {
     });
     if (provider.signAssertion) assertion = signElement(assertion, assertionId, key, algorithm);
     const responseId = newSamlId();
-    let response = responseXml({ id: responseId, issuer: this.endpoints().entityId, issuedAt: now, destination: pending.acsUrl, inResponseTo: pending.requestId, status: { code: STATUS.success }, assertion });
+    let response = responseXml({
+      id: responseId,
+      issuer: this.endpoints().entityId,
+      issuedAt: now,
+      destination: pending.acsUrl,
+      inResponseTo: pending.requestId,
+      status: { code: STATUS.success },
+      assertion,
+    });
     if (provider.signResponse || !provider.signAssertion) response = signElement(response, responseId, key, algorithm);
 
     await this.deps.sessions.create({

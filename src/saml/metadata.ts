@@ -19,7 +19,10 @@ export function idpEndpoints(config: { issuer: string; saml: { entityId?: string
 /** The identity provider's metadata: its endpoints in both bindings, its signing certificates and NameID formats. */
 export function idpMetadataXml(endpoints: IdpEndpoints, certificates: string[]): string {
   const keys = certificates
-    .map((pem) => `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certificateBody(pem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`)
+    .map(
+      (pem) =>
+        `<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certificateBody(pem)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>`,
+    )
     .join('');
   const services = (element: string, location: string) =>
     [BINDINGS.redirect, BINDINGS.post].map((binding) => `<md:${element} Binding="${binding}" Location="${x(location)}"/>`).join('');
@@ -80,13 +83,19 @@ export function readSpMetadata(xml: string): Pick<NewServiceProvider, 'entityId'
   const slo = sloElements.find((e) => e.getAttribute('Binding') === BINDINGS.redirect) ?? sloElements.find((e) => e.getAttribute('Binding') === BINDINGS.post);
   const signing = children(sp, NS.metadata, 'KeyDescriptor').find((k) => (k.getAttribute('use') ?? 'signing') === 'signing');
   const certificate = signing ? textOf(descendants(signing, NS.dsig, 'X509Certificate')[0] ?? null) : '';
-  const format = children(sp, NS.metadata, 'NameIDFormat').map(textOf).find((f) => SOURCE_BY_FORMAT[f]);
+  const format = children(sp, NS.metadata, 'NameIDFormat')
+    .map(textOf)
+    .find((f) => SOURCE_BY_FORMAT[f]);
 
   return {
     entityId,
     acs,
     slo: slo
-      ? { url: slo.getAttribute('Location') ?? '', responseUrl: slo.getAttribute('ResponseLocation') || null, binding: slo.getAttribute('Binding') === BINDINGS.redirect ? 'redirect' : 'post' }
+      ? {
+          url: slo.getAttribute('Location') ?? '',
+          responseUrl: slo.getAttribute('ResponseLocation') || null,
+          binding: slo.getAttribute('Binding') === BINDINGS.redirect ? 'redirect' : 'post',
+        }
       : null,
     certificate: certificate || null,
     nameIdSource: format ? SOURCE_BY_FORMAT[format] : 'username',

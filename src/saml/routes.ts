@@ -62,14 +62,15 @@ export function samlRoutes(deps: SamlRouteDeps): Router {
   router.get('/callback', async (ctx) => {
     const id = typeof ctx.query.state === 'string' ? ctx.query.state : '';
     const pending = await idp.pendingFor(id, browserKey(ctx));
-    const outcome = typeof ctx.query.error === 'string'
-      ? { error: ctx.query.error }
-      : {
-          identity: await bridge.finish(new URL(`${config.issuer}${ctx.originalUrl}`), pending.login).catch((error: Error) => {
-            deps.log.warn({ err: { message: error.message } }, 'SAML bridge callback rejected');
-            throw new SamlRefusal('REQUEST_EXPIRED_FLOW');
-          }),
-        };
+    const outcome =
+      typeof ctx.query.error === 'string'
+        ? { error: ctx.query.error }
+        : {
+            identity: await bridge.finish(new URL(`${config.issuer}${ctx.originalUrl}`), pending.login).catch((error: Error) => {
+              deps.log.warn({ err: { message: error.message } }, 'SAML bridge callback rejected');
+              throw new SamlRefusal('REQUEST_EXPIRED_FLOW');
+            }),
+          };
     send(ctx, await idp.answer(id, pending, outcome, ctx.state.ip ?? null));
   });
 

@@ -80,18 +80,11 @@ export interface ServiceProviderStore {
 const url = z.string().trim().min(1).max(2048);
 
 export const newServiceProviderSchema = z.object({
-  entityId: z
-    .string()
-    .trim()
-    .min(1)
-    .max(1024)
-    .regex(/^\S+$/, 'no spaces'),
+  entityId: z.string().trim().min(1).max(1024).regex(/^\S+$/, 'no spaces'),
   name: z.string().trim().min(1).max(100),
   names: z.record(z.string(), z.string().trim().min(1).max(100)).default({}),
   descriptions: z.record(z.string(), z.string().trim().min(1).max(300)).default({}),
-  acs: z
-    .array(z.object({ url, index: z.number().int().min(0).optional(), isDefault: z.boolean().default(false) }))
-    .min(1),
+  acs: z.array(z.object({ url, index: z.number().int().min(0).optional(), isDefault: z.boolean().default(false) })).min(1),
   slo: z
     .object({ url, responseUrl: url.nullable().default(null), binding: z.enum(['redirect', 'post']).default('redirect') })
     .nullable()
@@ -156,7 +149,10 @@ function validate(input: unknown): ValidServiceProvider {
 function toProvider(id: string, data: ValidServiceProvider, state: Pick<ServiceProvider, 'enabled' | 'createdAt' | 'updatedAt'>): ServiceProvider {
   // Indexes as the app numbered them, else in order; exactly one default (the first, unless one is marked).
   const acs = data.acs.map((a, position) => ({ url: a.url, index: a.index ?? position, isDefault: a.isDefault }));
-  const defaultAt = Math.max(0, acs.findIndex((a) => a.isDefault));
+  const defaultAt = Math.max(
+    0,
+    acs.findIndex((a) => a.isDefault),
+  );
   return {
     id,
     entityId: data.entityId,

@@ -144,7 +144,14 @@ export class SamlSingleLogout {
 
   private async createChain(chain: LogoutChain): Promise<string> {
     const id = newSamlId().slice(1);
-    await this.deps.flows.create<LogoutChain>({ id, kind: CHAIN_KIND, step: 'sending', context: chain, browserKey: null, expiresAt: Date.now() + this.deps.idp.settings.requestLifetime * 4 * 1000 });
+    await this.deps.flows.create<LogoutChain>({
+      id,
+      kind: CHAIN_KIND,
+      step: 'sending',
+      context: chain,
+      browserKey: null,
+      expiresAt: Date.now() + this.deps.idp.settings.requestLifetime * 4 * 1000,
+    });
     return id;
   }
 

@@ -15,11 +15,9 @@ export class AppError extends Error {
   }
 }
 
-export const badRequest = (code: string, messageId: string, params?: Record<string, string | number>) =>
-  new AppError(400, code, messageId, params);
+export const badRequest = (code: string, messageId: string, params?: Record<string, string | number>) => new AppError(400, code, messageId, params);
 export const forbidden = (code = 'FORBIDDEN', messageId = 'errors.forbidden') => new AppError(403, code, messageId);
 export const notFound = (code = 'NOT_FOUND', messageId = 'errors.notFound') => new AppError(404, code, messageId);
 export const tooManyRequests = (retryAfterSeconds: number) =>
   new AppError(429, 'TOO_MANY_ATTEMPTS', 'errors.tooManyAttempts', { count: Math.max(1, Math.ceil(retryAfterSeconds / 60)), retryAfter: retryAfterSeconds });
-export const serviceUnavailable = (retryAfterSeconds: number) =>
-  new AppError(503, 'SERVICE_UNAVAILABLE', 'errors.unavailable', { retryAfter: retryAfterSeconds });
+export const serviceUnavailable = (retryAfterSeconds: number) => new AppError(503, 'SERVICE_UNAVAILABLE', 'errors.unavailable', { retryAfter: retryAfterSeconds });

@@ -23,10 +23,8 @@ export function staffRoutes(deps: StaffDeps): Router {
   const desk = deps.signedIn(['helpdesk', 'admin']);
   const router = pageRouter(deps);
   const me = (ctx: { state: Record<string, unknown> }) => ctx.state.account as Account;
-  const dateTime = (locale: string, ms: number) =>
-    dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: service.settings().timeZone }).format(ms);
-  const date = (locale: string, iso: string) =>
-    dateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
+  const dateTime = (locale: string, ms: number) => dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: service.settings().timeZone }).format(ms);
+  const date = (locale: string, iso: string) => dateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`));
 
   router.get('/staff', teacher, async (ctx) => {
     const notReadyOnly = ctx.query.filter === 'not-ready';
@@ -77,7 +75,12 @@ export function staffRoutes(deps: StaffDeps): Router {
   router.get('/staff/tickets/:id', anyStaff, async (ctx) => {
     const { ticket, student } = await service.ticketFor(me(ctx), ctx.params.id);
     // The address Google Workspace and other email-keyed apps know the student by: "I can't get into Gmail" lands here.
-    views.render(ctx, 'staff/ticket', { ticket, student, googleEmail: accountEmail(student, deps.config.email.templates), formatTime: (ms: number) => dateTime(ctx.state.locale, ms) }, { title: 'staff.ticket.title', private: true });
+    views.render(
+      ctx,
+      'staff/ticket',
+      { ticket, student, googleEmail: accountEmail(student, deps.config.email.templates), formatTime: (ms: number) => dateTime(ctx.state.locale, ms) },
+      { title: 'staff.ticket.title', private: true },
+    );
   });
 
   router.get('/staff/tickets/:id/sheet', anyStaff, async (ctx) => {
@@ -88,7 +91,12 @@ export function staffRoutes(deps: StaffDeps): Router {
     }
     const { ticket, student } = await service.ticketFor(me(ctx), ctx.params.id);
     if (ticket.status !== 'approved') throw forbidden('NOT_RESET_YET', 'staff.errors.notResetYet');
-    views.render(ctx, 'staff/sheet', { student, portalUrl: deps.config.issuer, resetOn: dateTime(ctx.state.locale, ticket.decidedAt ?? ticket.createdAt) }, { title: 'staff.sheet.title', private: true });
+    views.render(
+      ctx,
+      'staff/sheet',
+      { student, portalUrl: deps.config.issuer, resetOn: dateTime(ctx.state.locale, ticket.decidedAt ?? ticket.createdAt) },
+      { title: 'staff.sheet.title', private: true },
+    );
   });
 
   router.get('/helpdesk', desk, async (ctx) => {

@@ -114,7 +114,17 @@ export class StaffService {
     if (!text) throw badRequest('REASON_REQUIRED', 'staff.errors.reasonRequired');
     if ([...text].length > MAX_REASON) throw badRequest('REASON_TOO_LONG', 'staff.errors.reasonTooLong', { max: MAX_REASON });
 
-    const ticket: Ticket = { id: randomUUID(), accountId: student.id, teacherId: teacher.id, reason: text, status: 'open', note: null, createdAt: now, decidedAt: null, decidedBy: null };
+    const ticket: Ticket = {
+      id: randomUUID(),
+      accountId: student.id,
+      teacherId: teacher.id,
+      reason: text,
+      status: 'open',
+      note: null,
+      createdAt: now,
+      decidedAt: null,
+      decidedBy: null,
+    };
     if (!(await this.store.insertTicket(ticket))) throw new AppError(409, 'TICKET_ALREADY_OPEN', 'staff.errors.alreadyOpen');
     await this.events.emit({ type: 'ticket.opened', actorId: teacher.id, subjectId: student.id, ip, data: { ticket: ticket.id } });
     if (this.settings().tickets.mode === 'direct') {

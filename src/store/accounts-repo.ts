@@ -6,7 +6,6 @@ import { prepared } from './prepared.js';
 import type { AccountsTable, Database } from './tables.js';
 
 export class SqlAccountStore implements AccountStore {
-
   private async hydrate(rows: Selectable<AccountsTable>[]): Promise<Account[]> {
     if (rows.length === 0) return [];
     const ids = rows.map((r) => r.id);
@@ -76,7 +75,11 @@ export class SqlAccountStore implements AccountStore {
       if (row.role !== null) roles.add(row.role);
       if (row.school_id !== null) schools.set(row.school_id, row.school_name!);
     }
-    return toAccount(rows[0], [...roles], [...schools].map(([id, name]) => ({ id, name })));
+    return toAccount(
+      rows[0],
+      [...roles],
+      [...schools].map(([id, name]) => ({ id, name })),
+    );
   }
 
   async findByUsername(username: string): Promise<Account | null> {
@@ -86,7 +89,6 @@ export class SqlAccountStore implements AccountStore {
   async findById(id: string): Promise<Account | null> {
     return this.findOne('id', id);
   }
-
 
   async create(input: NewAccount): Promise<Account> {
     const id = randomUUID();
@@ -114,7 +116,11 @@ export class SqlAccountStore implements AccountStore {
         })
         .execute();
       const roles = [...new Set(input.roles)];
-      if (roles.length) await trx.insertInto('account_roles').values(roles.map((role) => ({ account_id: id, role }))).execute();
+      if (roles.length)
+        await trx
+          .insertInto('account_roles')
+          .values(roles.map((role) => ({ account_id: id, role })))
+          .execute();
       for (const school of input.schools ?? []) {
         await trx
           .insertInto('schools')
@@ -124,10 +130,7 @@ export class SqlAccountStore implements AccountStore {
         await trx.insertInto('account_schools').values({ account_id: id, school_id: school.id }).execute();
       }
       if (input.passwordHash) {
-        await trx
-          .insertInto('password_history')
-          .values({ id: randomUUID(), account_id: id, password_hash: input.passwordHash, created_at: now })
-          .execute();
+        await trx.insertInto('password_history').values({ id: randomUUID(), account_id: id, password_hash: input.passwordHash, created_at: now }).execute();
       }
     });
     return (await this.findById(id))!;
@@ -151,12 +154,7 @@ export class SqlAccountStore implements AccountStore {
         .where('password_hash', '=', oldHash)
         .executeTakeFirst();
       if (Number(result.numUpdatedRows) === 1) {
-        await trx
-          .updateTable('password_history')
-          .set({ password_hash: newHash })
-          .where('account_id', '=', id)
-          .where('password_hash', '=', oldHash)
-          .execute();
+        await trx.updateTable('password_history').set({ password_hash: newHash }).where('account_id', '=', id).where('password_hash', '=', oldHash).execute();
       }
     });
   }
@@ -179,12 +177,20 @@ export class SqlAccountStore implements AccountStore {
   }
 
   async count(): Promise<number> {
-    const row = await this.db.selectFrom('accounts').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('accounts')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
   async list(options: { limit?: number } = {}): Promise<Account[]> {
-    const rows = await this.db.selectFrom('accounts').selectAll().orderBy('username_key').limit(options.limit ?? 1000).execute();
+    const rows = await this.db
+      .selectFrom('accounts')
+      .selectAll()
+      .orderBy('username_key')
+      .limit(options.limit ?? 1000)
+      .execute();
     return this.hydrate(rows);
   }
 }

@@ -27,10 +27,7 @@ export class SqlAuditSearch implements AuditSearch {
       // not exist, or when they were throttled before the lookup).
       const named = `%"username":${likeLiteral(JSON.stringify(key))}%`;
       q = q.where((eb) =>
-        eb.or([
-          eb('e.subject_id', 'in', eb.selectFrom('accounts').select('id').where('username_key', '=', key)),
-          sql<boolean>`e.data like ${named} escape '\\'`,
-        ]),
+        eb.or([eb('e.subject_id', 'in', eb.selectFrom('accounts').select('id').where('username_key', '=', key)), sql<boolean>`e.data like ${named} escape '\\'`]),
       );
     }
     if (query.actor) {

@@ -4,10 +4,7 @@ import type { EmailTemplates } from '../accounts/email.js';
 import type { AccountWithoutEmail, EmailDirectory } from '../admin/ports.js';
 import type { Database } from './tables.js';
 
-type WithoutEmailExpression = ExpressionBuilder<
-  Database & { a: Database['accounts']; s: Database['account_roles']; t: Database['account_roles'] },
-  'a' | 's' | 't'
->;
+type WithoutEmailExpression = ExpressionBuilder<Database & { a: Database['accounts']; s: Database['account_roles']; t: Database['account_roles'] }, 'a' | 's' | 't'>;
 
 /** Lookups the console's forms need: the district's schools, and which challenge questions people already chose. */
 export class SqlAdminDirectory implements EmailDirectory {
@@ -37,8 +34,14 @@ export class SqlAdminDirectory implements EmailDirectory {
   /** Small tables only: the audit log can hold millions of rows, and counting them on every visit would cost. */
   async counts(): Promise<{ apps: number; helpLinks: number }> {
     const [apps, links] = await Promise.all([
-      this.db.selectFrom('oidc_clients').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
-      this.db.selectFrom('help_links').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('oidc_clients')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow(),
+      this.db
+        .selectFrom('help_links')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow(),
     ]);
     return { apps: Number(apps.n), helpLinks: Number(links.n) };
   }
@@ -56,7 +59,16 @@ export class SqlAdminDirectory implements EmailDirectory {
       base.select(['a.id', 'a.username', 'a.given_name', 'a.family_name']).orderBy('a.username_key').offset(page.offset).limit(page.limit).execute(),
     ]);
     const roles = accounts.length
-      ? await this.db.selectFrom('account_roles').select(['account_id', 'role']).where('account_id', 'in', accounts.map((a) => a.id)).orderBy('role').execute()
+      ? await this.db
+          .selectFrom('account_roles')
+          .select(['account_id', 'role'])
+          .where(
+            'account_id',
+            'in',
+            accounts.map((a) => a.id),
+          )
+          .orderBy('role')
+          .execute()
       : [];
     return {
       total: Number(count.n),

@@ -41,7 +41,10 @@ export class SqlHelpLinkStore implements HelpLinkStore {
   }
 
   async insert(link: StoredHelpLink): Promise<void> {
-    await this.db.insertInto('help_links').values({ id: link.id, created_at: link.createdAt, ...columns(link) }).execute();
+    await this.db
+      .insertInto('help_links')
+      .values({ id: link.id, created_at: link.createdAt, ...columns(link) })
+      .execute();
   }
 
   async update(link: StoredHelpLink): Promise<void> {

@@ -38,7 +38,11 @@ export class SqlAuditLog {
   }
 
   async recent(filter: { type?: string; subjectId?: string; limit?: number } = {}): Promise<AuditEntry[]> {
-    let query = this.db.selectFrom('audit_events').selectAll().orderBy('at', 'desc').limit(filter.limit ?? 100);
+    let query = this.db
+      .selectFrom('audit_events')
+      .selectAll()
+      .orderBy('at', 'desc')
+      .limit(filter.limit ?? 100);
     if (filter.type) query = query.where('type', '=', filter.type);
     if (filter.subjectId) query = query.where('subject_id', '=', filter.subjectId);
     const rows = await query.execute();

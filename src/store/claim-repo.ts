@@ -51,12 +51,7 @@ export class SqlClaimStore implements ClaimStore {
   }
 
   async answers(accountId: string): Promise<ChallengeAnswer[]> {
-    const rows = await this.db
-      .selectFrom('challenge_answers')
-      .select(['question_id', 'answer_hash'])
-      .where('account_id', '=', accountId)
-      .orderBy('position')
-      .execute();
+    const rows = await this.db.selectFrom('challenge_answers').select(['question_id', 'answer_hash']).where('account_id', '=', accountId).orderBy('position').execute();
     return rows.map((r) => ({ questionId: r.question_id, answerHash: r.answer_hash }));
   }
 }

@@ -82,7 +82,11 @@ export class SqlClientStore implements ClientStore {
   }
 
   async setEnabled(clientId: string, enabled: boolean): Promise<void> {
-    await this.db.updateTable('oidc_clients').set({ enabled: enabled ? 1 : 0, updated_at: Date.now() }).where('client_id', '=', clientId).execute();
+    await this.db
+      .updateTable('oidc_clients')
+      .set({ enabled: enabled ? 1 : 0, updated_at: Date.now() })
+      .where('client_id', '=', clientId)
+      .execute();
   }
 
   async setSecret(clientId: string, secret: string): Promise<void> {

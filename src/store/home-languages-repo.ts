@@ -43,7 +43,9 @@ export class SqlHomeLanguageStore implements HomeLanguageStore {
       await this.db
         .insertInto('home_languages')
         .values(rows)
-        .onConflict((oc) => oc.column('account_id').doUpdateSet((eb) => ({ language: eb.ref('excluded.language'), source: eb.ref('excluded.source'), updated_at: eb.ref('excluded.updated_at') })))
+        .onConflict((oc) =>
+          oc.column('account_id').doUpdateSet((eb) => ({ language: eb.ref('excluded.language'), source: eb.ref('excluded.source'), updated_at: eb.ref('excluded.updated_at') })),
+        )
         .execute();
     }
     return entries.filter((e) => ids.has(e.key)).length;

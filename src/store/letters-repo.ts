@@ -18,7 +18,12 @@ export class SqlLetterStore implements LetterStore {
   }
 
   async class(id: string): Promise<LetterClass | null> {
-    const row = await this.db.selectFrom('roster_classes').select(['sourced_id', 'title', 'school_id']).where('sourced_id', '=', id).where('status', '!=', 'tobedeleted').executeTakeFirst();
+    const row = await this.db
+      .selectFrom('roster_classes')
+      .select(['sourced_id', 'title', 'school_id'])
+      .where('sourced_id', '=', id)
+      .where('status', '!=', 'tobedeleted')
+      .executeTakeFirst();
     return row ? { id: row.sourced_id, title: row.title, schoolId: row.school_id } : null;
   }
 

@@ -80,7 +80,11 @@ export class SqlLockoutStore implements LockoutStore {
         .select([username.as('username'), 'e.ip', (eb) => eb.fn.countAll<number>().as('attempts'), (eb) => eb.fn.max('e.at').as('last_at')])
         .where('e.type', 'in', COUNTED_EVENTS[flow])
         .where('e.at', '>=', Math.min(...mine.map((c) => c.windowStart)))
-        .where('c.key', 'in', mine.map((c) => ACCOUNT_COUNTER_PREFIXES[flow] + c.usernameKey))
+        .where(
+          'c.key',
+          'in',
+          mine.map((c) => ACCOUNT_COUNTER_PREFIXES[flow] + c.usernameKey),
+        )
         .whereRef('e.at', '>=', 'c.window_start')
         // A trusted browser's own failures count against that browser, not the account.
         .where(this.dataField('device'), 'is', null)

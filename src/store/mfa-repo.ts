@@ -30,7 +30,16 @@ export class SqlMfaStore implements MfaStore {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('mfa_factors')
-        .values({ id: factor.id, account_id: accountId, kind: 'totp', name: factor.name, secret_sealed: factor.secretSealed, last_step: factor.lastStep, created_at: now, last_used_at: null })
+        .values({
+          id: factor.id,
+          account_id: accountId,
+          kind: 'totp',
+          name: factor.name,
+          secret_sealed: factor.secretSealed,
+          last_step: factor.lastStep,
+          created_at: now,
+          last_used_at: null,
+        })
         .execute();
       await trx.updateTable('accounts').set({ second_factor: 1, updated_at: now }).where('id', '=', accountId).execute();
       if (codeDigests) await this.writeCodes(trx, accountId, codeDigests, now);

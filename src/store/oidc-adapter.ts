@@ -21,9 +21,7 @@ export function createOidcAdapter(db: Kysely<Database>, sealer: Sealer) {
         .onConflict((oc) => oc.columns(['kind', 'id']).doUpdateSet(row));
     }),
     find: prepared(db, ['kind', 'id'], (p) => db.selectFrom('oidc_payloads').select(payloadColumns).where('kind', '=', p.kind).where('id', '=', p.id)),
-    findByUserCode: prepared(db, ['kind', 'userCode'], (p) =>
-      db.selectFrom('oidc_payloads').select(payloadColumns).where('kind', '=', p.kind).where('user_code', '=', p.userCode),
-    ),
+    findByUserCode: prepared(db, ['kind', 'userCode'], (p) => db.selectFrom('oidc_payloads').select(payloadColumns).where('kind', '=', p.kind).where('user_code', '=', p.userCode)),
     findByUid: prepared(db, ['kind', 'uid'], (p) => db.selectFrom('oidc_payloads').select(payloadColumns).where('kind', '=', p.kind).where('uid', '=', p.uid)),
     consume: prepared(db, ['at', 'kind', 'id'], (p) => db.updateTable('oidc_payloads').set({ consumed_at: p.at }).where('kind', '=', p.kind).where('id', '=', p.id)),
     destroy: prepared(db, ['kind', 'id'], (p) => db.deleteFrom('oidc_payloads').where('kind', '=', p.kind).where('id', '=', p.id)),

@@ -17,5 +17,10 @@ export function prepared<Name extends string, Row>(
   const compiled = build(Object.fromEntries([...marks].map(([mark, name]) => [name, mark])) as unknown as Record<Name, never>).compile();
   const slots = compiled.parameters.map((value) => ({ name: typeof value === 'string' ? (marks.get(value) ?? null) : null, value }));
   return (values) =>
-    db.executeQuery(CompiledQuery.raw(compiled.sql, slots.map((slot) => (slot.name === null ? slot.value : values[slot.name]))) as CompiledQuery<Row>);
+    db.executeQuery(
+      CompiledQuery.raw(
+        compiled.sql,
+        slots.map((slot) => (slot.name === null ? slot.value : values[slot.name])),
+      ) as CompiledQuery<Row>,
+    );
 }

@@ -210,7 +210,11 @@ export class SqlReadinessStore implements ReadinessStore {
   }
 
   async lastRosterImport(): Promise<number | null> {
-    const row = await this.db.selectFrom('roster_runs').select((eb) => eb.fn.max('finished_at').as('at')).where('status', '=', 'applied').executeTakeFirst();
+    const row = await this.db
+      .selectFrom('roster_runs')
+      .select((eb) => eb.fn.max('finished_at').as('at'))
+      .where('status', '=', 'applied')
+      .executeTakeFirst();
     return row?.at == null ? null : num(row.at);
   }
 

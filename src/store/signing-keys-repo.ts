@@ -22,7 +22,10 @@ export class SqlSigningKeys {
 
   /** Adds a key that becomes the signing key at the next start; the current one keeps signing until then. */
   async add(kid: string, jwk: Record<string, unknown>, now = Date.now()): Promise<void> {
-    await this.db.insertInto('signing_keys').values({ kid, jwk: JSON.stringify(jwk), created_at: now, retired_at: null }).execute();
+    await this.db
+      .insertInto('signing_keys')
+      .values({ kid, jwk: JSON.stringify(jwk), created_at: now, retired_at: null })
+      .execute();
   }
 
   /** Creates the first key; processes starting together on an empty PostgreSQL agree on one. */
@@ -30,7 +33,11 @@ export class SqlSigningKeys {
     await this.db.transaction().execute(async (trx) => {
       if (this.engine === 'postgres') await sql`lock table signing_keys in exclusive mode`.execute(trx);
       const any = await trx.selectFrom('signing_keys').select('kid').limit(1).executeTakeFirst();
-      if (!any) await trx.insertInto('signing_keys').values({ kid, jwk: JSON.stringify(jwk), created_at: now, retired_at: null }).execute();
+      if (!any)
+        await trx
+          .insertInto('signing_keys')
+          .values({ kid, jwk: JSON.stringify(jwk), created_at: now, retired_at: null })
+          .execute();
     });
   }
 

@@ -38,7 +38,12 @@ export class SqlThrottleStore implements ThrottleStore {
   }
 
   async release(key: string) {
-    await this.db.updateTable('throttle_counters').set({ count: sql`count - 1` }).where('key', '=', key).where('count', '>', 0).execute();
+    await this.db
+      .updateTable('throttle_counters')
+      .set({ count: sql`count - 1` })
+      .where('key', '=', key)
+      .where('count', '>', 0)
+      .execute();
   }
 
   async reset(key: string) {

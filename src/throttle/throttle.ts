@@ -34,7 +34,10 @@ export class Throttle {
 
   /** attempt() for several distinct keys in one statement (a sign-in counts the account and the address together). */
   async attemptAll(attempts: [key: string, rule: ThrottleRule][], now = Date.now()): Promise<number[]> {
-    const states = await this.store.hitAll(attempts.map(([key, rule]) => ({ key, windowMs: rule.window * 1000 })), now);
+    const states = await this.store.hitAll(
+      attempts.map(([key, rule]) => ({ key, windowMs: rule.window * 1000 })),
+      now,
+    );
     return states.map((state, i) => {
       const { window, limit } = attempts[i][1];
       return state.count <= limit ? 0 : Math.max(1, Math.ceil((state.windowStart + window * 1000 - now) / 1000));

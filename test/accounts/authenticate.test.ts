@@ -211,14 +211,7 @@ describe.each(ENGINES)('Authenticator (%s)', (engine) => {
     await auth.login(account.username, `${secret}-wrong3`, ip);
     await auth.login(account.username, secret, ip);
 
-    expect(events.map((e) => e.type)).toEqual([
-      'login.succeeded',
-      'login.failed',
-      'login.failed',
-      'login.failed',
-      'login.failed',
-      'login.throttled',
-    ]);
+    expect(events.map((e) => e.type)).toEqual(['login.succeeded', 'login.failed', 'login.failed', 'login.failed', 'login.failed', 'login.throttled']);
     for (const event of events) {
       expect(event.ip).toBe(ip);
       expect(typeof event.at).toBe('number');

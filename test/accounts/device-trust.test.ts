@@ -19,7 +19,7 @@ describe('device cookies', () => {
     for (const value of [flipped, `${id}.`, id, '', 'x'.repeat(5000), `${'z'.repeat(38)}~`.repeat(20) + cookie]) expect(trust.deviceFor(value, 'admin')).toBeNull();
   });
 
-  test('a new sign-in renews the account\'s entry (a new device id) and keeps the others, eight accounts at most', () => {
+  test("a new sign-in renews the account's entry (a new device id) and keeps the others, eight accounts at most", () => {
     let cookie = trust.issue(undefined, 'ana');
     const first = trust.deviceFor(cookie, 'ana');
     cookie = trust.issue(cookie, 'noah');

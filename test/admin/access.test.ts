@@ -13,7 +13,10 @@ describe.each(ENGINES)('admin console access (%s)', (engine) => {
     server = await startTestServer(engine);
     const { client } = await server.services.clients.register({ name: 'Library', redirectUris: ['https://library.example/cb'] });
     appId = client.clientId;
-    const link = await server.services.helpLinks.create({ title: { en: 'Wi-Fi', fr: 'Wi-Fi' }, url: '/help/wifi', roles: null, showOnLogin: true, position: 0 }, { id: 'test', ip: null });
+    const link = await server.services.helpLinks.create(
+      { title: { en: 'Wi-Fi', fr: 'Wi-Fi' }, url: '/help/wifi', roles: null, showOnLogin: true, position: 0 },
+      { id: 'test', ip: null },
+    );
     linkId = link.id;
     samlId = (await server.services.samlProviders.register({ entityId: 'https://saml.example/sp', name: 'Assessments', acs: [{ url: 'https://saml.example/acs' }] })).id;
   });
@@ -68,7 +71,15 @@ describe.each(ENGINES)('admin console access (%s)', (engine) => {
     }
     const policiesBefore = JSON.stringify(server.services.policies.snapshot());
     for (const path of actions()) {
-      const page = await post(client, `${server.url}${path}`, { _csrf: token, name_en: 'Hacked', minLength: '30', url: '/x', title_en: 'x', ticketMode: 'direct', sessionMinutes: '5' });
+      const page = await post(client, `${server.url}${path}`, {
+        _csrf: token,
+        name_en: 'Hacked',
+        minLength: '30',
+        url: '/x',
+        title_en: 'x',
+        ticketMode: 'direct',
+        sessionMinutes: '5',
+      });
       expect({ path, status: page.status }).toEqual({ path, status: 403 });
     }
     // Still there, unchanged.

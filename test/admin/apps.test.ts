@@ -17,8 +17,7 @@ describe.each(ENGINES)('admin console: apps (%s)', (engine) => {
   afterAll(() => server.close());
 
   const appCount = async () => (await server.services.clients.list()).length;
-  const auditOf = (type: string, subjectId?: string) =>
-    server.services.audit.recent({ type, ...(subjectId ? { subjectId } : {}) });
+  const auditOf = (type: string, subjectId?: string) => server.services.audit.recent({ type, ...(subjectId ? { subjectId } : {}) });
 
   async function openNewForm() {
     const page = await admin.get(`${server.url}/admin/apps/new`);
@@ -41,7 +40,13 @@ describe.each(ENGINES)('admin console: apps (%s)', (engine) => {
     const browser = new WebClient();
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state });
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: CALLBACK,
+      scope,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state,
+    });
     browser.stopAt = CALLBACK;
     let page = await browser.get(url.href);
     if (page.url.includes('/interaction/')) {
@@ -84,7 +89,10 @@ describe.each(ENGINES)('admin console: apps (%s)', (engine) => {
 
     // Audited with the app as it was created (no secret in it).
     const [created] = await auditOf('client.created', clientId);
-    expect(created.data).toMatchObject({ before: null, after: { name: 'Reading Club', names: { en: 'Reading Club', fr: 'Club de lecture' }, scopes: ['openid', 'profile', 'roles'], portalRoles: ['student'] } });
+    expect(created.data).toMatchObject({
+      before: null,
+      after: { name: 'Reading Club', names: { en: 'Reading Club', fr: 'Club de lecture' }, scopes: ['openid', 'profile', 'roles'], portalRoles: ['student'] },
+    });
     expect(JSON.stringify(created.data)).not.toContain(secret);
     expect(created.actorId).toBe((await server.services.accounts.findByUsername('admin'))!.id);
   });
@@ -160,19 +168,34 @@ describe.each(ENGINES)('admin console: apps (%s)', (engine) => {
     }
 
     await openNewForm();
-    page = await submitMultipart(admin, '/admin/apps', validApp, { name: 'icon', filename: 'big.png', type: 'image/png', data: Buffer.concat([PNG_1x1, Buffer.alloc(300 * 1024)]) });
+    page = await submitMultipart(admin, '/admin/apps', validApp, {
+      name: 'icon',
+      filename: 'big.png',
+      type: 'image/png',
+      data: Buffer.concat([PNG_1x1, Buffer.alloc(300 * 1024)]),
+    });
     expect(page.status).toBe(400);
     expect(admin.alert()).toContain('The icon is too large: the limit is 256 KB.');
     expect(echoed(page.html, 'name_fr')).toBe('Club de lecture');
 
     // Named .png, but HTML inside: the bytes decide.
     await openNewForm();
-    page = await submitMultipart(admin, '/admin/apps', validApp, { name: 'icon', filename: 'icon.png', type: 'image/png', data: Buffer.from('<html><script>alert(1)</script></html>') });
+    page = await submitMultipart(admin, '/admin/apps', validApp, {
+      name: 'icon',
+      filename: 'icon.png',
+      type: 'image/png',
+      data: Buffer.from('<html><script>alert(1)</script></html>'),
+    });
     expect(page.status).toBe(400);
     expect(admin.alert()).toContain('The icon must be a PNG, JPEG, WebP or SVG image.');
 
     await openNewForm();
-    page = await submitMultipart(admin, '/admin/apps', validApp, { name: 'icon', filename: 'x.svg', type: 'image/svg+xml', data: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>') });
+    page = await submitMultipart(admin, '/admin/apps', validApp, {
+      name: 'icon',
+      filename: 'x.svg',
+      type: 'image/svg+xml',
+      data: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>'),
+    });
     expect(page.status).toBe(400);
     expect(admin.alert()).toContain('This SVG contains scripts');
 

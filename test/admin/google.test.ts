@@ -33,7 +33,10 @@ describe.each(ENGINES)('admin console: Connect Google Workspace (%s)', (engine) 
     const roles = await db.selectFrom('account_roles').select(['account_id', 'role']).execute();
     return accounts
       .filter((a) => a.status === 'active')
-      .filter((a) => !accountEmail({ email: a.email, username: a.username, studentId: a.student_id, roles: roles.filter((r) => r.account_id === a.id).map((r) => r.role as Role) }, TEMPLATES))
+      .filter(
+        (a) =>
+          !accountEmail({ email: a.email, username: a.username, studentId: a.student_id, roles: roles.filter((r) => r.account_id === a.id).map((r) => r.role as Role) }, TEMPLATES),
+      )
       .map((a) => a.username)
       .sort((x, y) => x.toLowerCase().localeCompare(y.toLowerCase()));
   }
@@ -108,7 +111,13 @@ describe.each(ENGINES)('admin console: Connect Google Workspace (%s)', (engine) 
     const config = await oidc.discovery(new URL(server.url), GOOGLE_OIDC_CLIENT_ID, secret, undefined, { execute: [oidc.allowInsecureRequests] });
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: GOOGLE_REDIRECT, scope: 'openid email', state, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: GOOGLE_REDIRECT,
+      scope: 'openid email',
+      state,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
     const browser = new WebClient();
     browser.stopAt = GOOGLE_REDIRECT;
     await browser.get(url.href);
@@ -146,9 +155,21 @@ describe.each(ENGINES)('admin console: Connect Google Workspace (%s)', (engine) 
   test('the list is paged: 50 accounts a page, with links between pages', async () => {
     const db = server.services.store.db;
     const now = Date.now();
-    const extra = Array.from({ length: 60 }, (_, i) => ({ id: `nomail-${i}`, username: `zz-staff-${String(i).padStart(2, '0')}`, username_key: `zz-staff-${String(i).padStart(2, '0')}`, given_name: 'No', family_name: `Mail ${i}`, status: 'active' as const, created_at: now, updated_at: now }));
+    const extra = Array.from({ length: 60 }, (_, i) => ({
+      id: `nomail-${i}`,
+      username: `zz-staff-${String(i).padStart(2, '0')}`,
+      username_key: `zz-staff-${String(i).padStart(2, '0')}`,
+      given_name: 'No',
+      family_name: `Mail ${i}`,
+      status: 'active' as const,
+      created_at: now,
+      updated_at: now,
+    }));
     await db.insertInto('accounts').values(extra).execute();
-    await db.insertInto('account_roles').values(extra.map((a) => ({ account_id: a.id, role: 'staff' }))).execute();
+    await db
+      .insertInto('account_roles')
+      .values(extra.map((a) => ({ account_id: a.id, role: 'staff' })))
+      .execute();
     const expected = await withoutEmailInCode();
     const pages = Math.ceil(expected.length / 50);
     const first = await googlePage();
@@ -176,10 +197,25 @@ describe.each(ENGINES)('admin console: Connect Google Workspace (%s)', (engine) 
     const g = en.admin.google;
     const straight = (label: string) => label.replace(/’/g, "'");
     const labels = [
-      en.admin.nav.google, g.fields.domain, g.show,
-      g.saml.entityId, g.saml.signInUrl, g.saml.signOutUrl, g.saml.changePasswordUrl, g.saml.certificate, g.saml.download, g.saml.register,
-      g.oidc.issuer, g.oidc.changePasswordUrl, g.oidc.redirectUri, g.oidc.create, g.oidc.clientId, g.oidc.clientSecret,
-      g.noEmail.heading, en.admin.samlApps.nameIds.email, en.admin.samlApps.create,
+      en.admin.nav.google,
+      g.fields.domain,
+      g.show,
+      g.saml.entityId,
+      g.saml.signInUrl,
+      g.saml.signOutUrl,
+      g.saml.changePasswordUrl,
+      g.saml.certificate,
+      g.saml.download,
+      g.saml.register,
+      g.oidc.issuer,
+      g.oidc.changePasswordUrl,
+      g.oidc.redirectUri,
+      g.oidc.create,
+      g.oidc.clientId,
+      g.oidc.clientSecret,
+      g.noEmail.heading,
+      en.admin.samlApps.nameIds.email,
+      en.admin.samlApps.create,
     ];
     const prose = docs.replace(/\s+/g, ' ');
     for (const label of labels) expect({ label, inDocs: prose.includes(`**${straight(label)}**`) || prose.includes(`| ${straight(label)} |`) }).toEqual({ label, inDocs: true });

@@ -40,7 +40,13 @@ describe.each(ENGINES)('admin console: help links (%s)', (engine) => {
 
   test('create, edit and delete: the portal and the login page follow at once; every change is audited with before and after', async () => {
     await admin.get(`${server.url}/admin/help-links/new`);
-    let page = await submitForm(admin, '/admin/help-links', { title_en: 'Wi-Fi at home', title_fr: 'Le Wi-Fi à la maison', url: 'https://district.example/wifi', position: '1', ...on('showOnLogin') });
+    let page = await submitForm(admin, '/admin/help-links', {
+      title_en: 'Wi-Fi at home',
+      title_fr: 'Le Wi-Fi à la maison',
+      url: 'https://district.example/wifi',
+      position: '1',
+      ...on('showOnLogin'),
+    });
     expect(page.url).toContain('/admin/help-links?done=saved');
     await admin.get(`${server.url}/admin/help-links/new`);
     await submitForm(admin, '/admin/help-links', { title_en: 'Staff handbook', url: '/help/login', position: '2', ...on('role_teacher', 'role_staff') }, ['showOnLogin']);

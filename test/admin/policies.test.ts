@@ -66,8 +66,14 @@ describe.each(ENGINES)('admin console: policies (%s)', (engine) => {
     // Fewer than three questions.
     await openForm();
     const fields: Record<string, string> = {};
-    for (const id of ['firstPet', 'favoriteTeacher', 'birthCity', 'favoriteFood', 'bestFriend', 'favoriteBook', 'childhoodStreet', 'favoriteSport', 'firstSchool', 'dreamJob']) fields[`q_${id}`] = '';
-    await submitForm(admin, '/admin/policies', { q_firstPet: 'on' }, Object.keys(fields).filter((k) => k !== 'q_firstPet'));
+    for (const id of ['firstPet', 'favoriteTeacher', 'birthCity', 'favoriteFood', 'bestFriend', 'favoriteBook', 'childhoodStreet', 'favoriteSport', 'firstSchool', 'dreamJob'])
+      fields[`q_${id}`] = '';
+    await submitForm(
+      admin,
+      '/admin/policies',
+      { q_firstPet: 'on' },
+      Object.keys(fields).filter((k) => k !== 'q_firstPet'),
+    );
     expect(admin.alert()).toContain('Keep at least 3 questions in the pool.');
 
     expect(JSON.stringify(server.services.policies.snapshot())).toBe(before);
@@ -129,7 +135,17 @@ describe.each(ENGINES)('admin console: policies (%s)', (engine) => {
     const entries = await server.services.audit.recent({ type: 'policy.changed' });
     const byKey = Object.fromEntries(entries.map((e) => [e.data.key, e]));
     expect(Object.keys(byKey).sort()).toEqual(
-      ['claim.questions', 'login.perAccount', 'passwords.blockCommon', 'passwords.minLength', 'readiness.deadline', 'roster.claimDelay', 'session.ttl', 'tickets.mode', 'tickets.window'].sort(),
+      [
+        'claim.questions',
+        'login.perAccount',
+        'passwords.blockCommon',
+        'passwords.minLength',
+        'readiness.deadline',
+        'roster.claimDelay',
+        'session.ttl',
+        'tickets.mode',
+        'tickets.window',
+      ].sort(),
     );
     expect(byKey['passwords.minLength'].data).toEqual({ key: 'passwords.minLength', before: 8, after: 12 });
     expect(byKey['tickets.window'].data).toEqual({ key: 'tickets.window', before: null, after: { start: '2026-08-01', end: '2026-08-31' } });

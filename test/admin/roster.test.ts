@@ -42,7 +42,10 @@ describe.each(ENGINES)('admin console: roster imports (%s)', (engine) => {
     // class id is also markup.
     work = mkdtempSync(join(tmpdir(), 'homeroom-admin-roster-'));
     cpSync(DEMO_ROSTER_DIR, work, { recursive: true });
-    appendFileSync(join(work, 'enrollments.csv'), 'enr-bad,active,2025-08-01T00:00:00.000Z,<script>alert(1)</script>,maple-lakeside,stu-100001,student,false,2025-08-25,2026-06-19\n');
+    appendFileSync(
+      join(work, 'enrollments.csv'),
+      'enr-bad,active,2025-08-01T00:00:00.000Z,<script>alert(1)</script>,maple-lakeside,stu-100001,student,false,2025-08-25,2026-06-19\n',
+    );
     // And a guardian, who gets no account.
     appendFileSync(join(work, 'users.csv'), 'par-1,active,2025-08-01T00:00:00.000Z,true,,,Rosa,García,,,,,,stu-100001,,,,,,,maple-lakeside,\n');
     appendFileSync(join(work, 'roles.csv'), 'role-par-1,active,2025-08-01T00:00:00.000Z,par-1,primary,guardian,,,maple-lakeside,\n');
@@ -66,7 +69,10 @@ describe.each(ENGINES)('admin console: roster imports (%s)', (engine) => {
     const demo = runs[1];
     expect(page.html).toContain(`The accounts in use come from the import of <a href="/admin/roster/runs/${demo.id}">`);
     // History: newest first, with the demo's created accounts (every account the roster links to).
-    const linked = await server.services.store.db.selectFrom('roster_users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const linked = await server.services.store.db
+      .selectFrom('roster_users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const history = page.html.slice(page.html.indexOf('All imports'));
     const rows = [...history.matchAll(/<a href="\/admin\/roster\/runs\/([^"]+)"><time/g)].map((m) => m[1]);
     expect(rows).toEqual([invalidRun, demo.id]);
@@ -129,7 +135,16 @@ describe.each(ENGINES)('admin console: roster imports (%s)', (engine) => {
     const guard = { activeBefore: 1200, wouldDisable: 360, share: 0.3, limit: 0.1 };
     await db
       .insertInto('roster_runs')
-      .values({ id: '00000000-0000-4000-8000-000000000001', started_at: Date.now() + 60_000, finished_at: Date.now() + 61_000, source: '/srv/sis/tonight.zip', mode: 'apply', status: 'refused', summary: JSON.stringify({ guard, rows: 5000, durationMs: 1000 }), errors: '{}' })
+      .values({
+        id: '00000000-0000-4000-8000-000000000001',
+        started_at: Date.now() + 60_000,
+        finished_at: Date.now() + 61_000,
+        source: '/srv/sis/tonight.zip',
+        mode: 'apply',
+        status: 'refused',
+        summary: JSON.stringify({ guard, rows: 5000, durationMs: 1000 }),
+        errors: '{}',
+      })
       .execute();
     await db
       .insertInto('roster_runs')

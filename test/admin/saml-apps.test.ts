@@ -33,7 +33,12 @@ describe.each(ENGINES)('admin console: SAML apps (%s)', (engine) => {
   async function submitNew(values: Record<string, string>, file?: { data: string }) {
     const before = { apps: await count(), events: (await auditOf('saml.app_created')).length };
     await newForm();
-    const page = await submitMultipart(admin, '/admin/saml-apps', values, file ? { name: 'metadataFile', filename: 'sp.xml', type: 'application/xml', data: Buffer.from(file.data) } : undefined);
+    const page = await submitMultipart(
+      admin,
+      '/admin/saml-apps',
+      values,
+      file ? { name: 'metadataFile', filename: 'sp.xml', type: 'application/xml', data: Buffer.from(file.data) } : undefined,
+    );
     const added = (await count()) - before.apps;
     const audited = (await auditOf('saml.app_created')).length - before.events;
     return { page, added, audited };
@@ -53,19 +58,40 @@ describe.each(ENGINES)('admin console: SAML apps (%s)', (engine) => {
 
   test('an app registered from its uploaded metadata signs Ana in at once, with the NameID and attributes chosen in the form', async () => {
     const { page, added, audited } = await submitNew(
-      { name_en: 'Library Catalog', name_fr: 'Catalogue de la bibliothèque', nameIdSource: 'email', attr_mail: 'email', attr_grade: '', sign: 'assertion', ...on('portal', 'role_student') },
+      {
+        name_en: 'Library Catalog',
+        name_fr: 'Catalogue de la bibliothèque',
+        nameIdSource: 'email',
+        attr_mail: 'email',
+        attr_grade: '',
+        sign: 'assertion',
+        ...on('portal', 'role_student'),
+      },
       { data: metadataOf(sp) },
     );
     expect(page.status).toBe(200);
     expect(page.html).toContain('Your changes were saved.');
     expect([added, audited]).toEqual([1, 1]);
     const provider = (await server.services.samlProviders.findByEntityId(sp.entityId))!;
-    expect(provider).toMatchObject({ name: 'Library Catalog', acs: [{ url: sp.acsUrl, isDefault: true }], slo: { url: sp.sloUrl }, nameIdSource: 'email', signAssertion: true, signResponse: false, portal: true, portalRoles: ['student'] });
+    expect(provider).toMatchObject({
+      name: 'Library Catalog',
+      acs: [{ url: sp.acsUrl, isDefault: true }],
+      slo: { url: sp.sloUrl },
+      nameIdSource: 'email',
+      signAssertion: true,
+      signResponse: false,
+      portal: true,
+      portalRoles: ['student'],
+    });
     expect(provider.certificate).toContain('BEGIN CERTIFICATE');
     expect(provider.attributes).toMatchObject({ mail: 'email', uid: 'uid' });
     expect(provider.attributes.grade).toBeUndefined();
     const [event] = await auditOf('saml.app_created');
-    expect(event).toMatchObject({ subjectId: sp.entityId, actorId: expect.any(String), data: { via: 'console', before: null, after: { entityId: sp.entityId, nameIdSource: 'email', signedRequests: true } } });
+    expect(event).toMatchObject({
+      subjectId: sp.entityId,
+      actorId: expect.any(String),
+      data: { via: 'console', before: null, after: { entityId: sp.entityId, nameIdSource: 'email', signedRequests: true } },
+    });
 
     // Listed beside the OIDC apps.
     const list = await admin.get(`${server.url}/admin/apps`);
@@ -95,7 +121,14 @@ describe.each(ENGINES)('admin console: SAML apps (%s)', (engine) => {
     const saved = await submitMultipart(admin, `/admin/saml-apps/${provider.id}`, { nameIdSource: 'username', sign: 'both', attr_school: 'ou' });
     expect(saved.status).toBe(200);
     const after = (await server.services.samlProviders.find(provider.id))!;
-    expect(after).toMatchObject({ id: provider.id, nameIdSource: 'username', signResponse: true, attributes: { school: 'ou' }, certificate: provider.certificate, createdAt: provider.createdAt });
+    expect(after).toMatchObject({
+      id: provider.id,
+      nameIdSource: 'username',
+      signResponse: true,
+      attributes: { school: 'ou' },
+      certificate: provider.certificate,
+      createdAt: provider.createdAt,
+    });
     const [event] = await auditOf('saml.app_updated');
     expect(event.data).toMatchObject({ before: { nameIdSource: 'email' }, after: { nameIdSource: 'username', attributes: { school: 'ou' } } });
   });
@@ -103,11 +136,22 @@ describe.each(ENGINES)('admin console: SAML apps (%s)', (engine) => {
   test.each([
     ['metadata that is not XML', { metadata: 'this is <not xml' }, 'The metadata is not well-formed XML.'],
     ['metadata with a DOCTYPE (XXE)', { metadata: '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>' }, 'The metadata contains a DOCTYPE'],
-    ['an identity provider’s metadata', { metadata: '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example/"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></md:EntityDescriptor>' }, 'describes no service provider'],
+    [
+      'an identity provider’s metadata',
+      {
+        metadata:
+          '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example/"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"/></md:EntityDescriptor>',
+      },
+      'describes no service provider',
+    ],
     ['an entity ID already registered', { entityId: 'DUPLICATE', acsUrls: 'https://other.example/acs' }, 'is already registered'],
     ['a plain-http ACS URL', { entityId: 'https://plain.example/sp', acsUrls: 'http://plain.example/acs' }, 'must use https (http is allowed only for localhost)'],
     ['no ACS URL', { entityId: 'https://none.example/sp', acsUrls: '' }, 'Enter at least one assertion consumer service URL'],
-    ['a certificate that is not one', { entityId: 'https://cert.example/sp', acsUrls: 'https://cert.example/acs', certificate: '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----' }, 'The certificate can’t be read'],
+    [
+      'a certificate that is not one',
+      { entityId: 'https://cert.example/sp', acsUrls: 'https://cert.example/acs', certificate: '-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----' },
+      'The certificate can’t be read',
+    ],
     ['an attribute name with a space', { entityId: 'https://attr.example/sp', acsUrls: 'https://attr.example/acs', attr_mail: 'e mail' }, 'An attribute name can’t contain spaces'],
   ])('refused with a clear message and a 400, nothing written: %s', async (_what, values, message) => {
     const fields = { name_en: 'Refused app', ...values } as Record<string, string>;

@@ -65,7 +65,14 @@ test('axe-core finds no WCAG 2.1 A/AA violations on the SAML app form and the Go
   try {
     await signIn(page);
     const provider = (await suite.server.services.samlProviders.findByEntityId(sp.entityId))!;
-    const paths = ['/admin/apps', '/admin/saml-apps/new', `/admin/saml-apps/${provider.id}`, `/admin/saml-apps/${provider.id}/delete`, '/admin/google', '/admin/google?domain=maple.example'];
+    const paths = [
+      '/admin/apps',
+      '/admin/saml-apps/new',
+      `/admin/saml-apps/${provider.id}`,
+      `/admin/saml-apps/${provider.id}/delete`,
+      '/admin/google',
+      '/admin/google?domain=maple.example',
+    ];
     for (const locale of ['en', 'fr']) {
       for (const path of paths) {
         await page.goto(`${suite.server.url}${path}${path.includes('?') ? '&' : '?'}lang=${locale}`);

@@ -29,7 +29,13 @@ async function startRelyingParty(): Promise<typeof app> {
         const verifier = oidc.randomPKCECodeVerifier();
         const st = oidc.randomState();
         pending.set(st, verifier);
-        const target = oidc.buildAuthorizationUrl(config, { redirect_uri: `${state.url}/callback`, scope: 'openid profile', state: st, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+        const target = oidc.buildAuthorizationUrl(config, {
+          redirect_uri: `${state.url}/callback`,
+          scope: 'openid profile',
+          state: st,
+          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+          code_challenge_method: 'S256',
+        });
         res.writeHead(302, { location: target.href }).end();
         return;
       }
@@ -37,7 +43,9 @@ async function startRelyingParty(): Promise<typeof app> {
         const st = url.searchParams.get('state') ?? '';
         const tokens = await oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: pending.get(st), expectedState: st });
         const claims = tokens.claims()!;
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html lang="en"><title>Story Time</title><h1>Story Time</h1><p id="who">Signed in as ${String(claims.preferred_username)}</p></html>`);
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+          .end(`<!doctype html><html lang="en"><title>Story Time</title><h1>Story Time</h1><p id="who">Signed in as ${String(claims.preferred_username)}</p></html>`);
         return;
       }
       res.writeHead(404).end();
@@ -127,7 +135,10 @@ test('axe-core finds no WCAG 2.1 A/AA violations on the admin pages, in English 
   try {
     await page.goto(`${server.url}/admin`);
     await signIn(page, 'admin', 'Admin-Maple-2026');
-    const link = await server.services.helpLinks.create({ title: { en: 'Wi-Fi', fr: 'Wi-Fi' }, url: '/help/wifi', roles: ['student'], showOnLogin: true, position: 0 }, { id: 'test', ip: null });
+    const link = await server.services.helpLinks.create(
+      { title: { en: 'Wi-Fi', fr: 'Wi-Fi' }, url: '/help/wifi', roles: ['student'], showOnLogin: true, position: 0 },
+      { id: 'test', ip: null },
+    );
     // A failed attempt counted against an account, so the targeted accounts page shows its table.
     await server.services.throttle.attempt('login:account:s0100002', server.services.config.login.perAccount);
     const paths = [

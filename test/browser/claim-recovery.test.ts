@@ -47,9 +47,6 @@ async function auditCount(type: string, username: string): Promise<number> {
   return (await suite.server.services.audit.recent({ type, subjectId: account!.id })).length;
 }
 
-
-
-
 /**
  * Records what the browser asks the server for while the person moves through history: every main-frame document
  * request (method and path) and every dialog (a "Confirm form resubmission" prompt would be one).
@@ -595,7 +592,6 @@ describe.each<Locale>(['en', 'fr'])('live password hints (app.js) in %s', (local
     }
   }, 60_000);
 });
-
 
 test('keyboard: every control of the claim and recovery steps shows a focus ring that stands out (3:1), in reading order', async () => {
   const t = suite.translators.en;

@@ -40,22 +40,28 @@ interface Box {
 }
 
 const boxOf = async (page: Page, selector: string): Promise<Box> =>
-  page.locator(selector).first().evaluate((element) => {
-    const r = element.getBoundingClientRect();
-    return { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
-  });
+  page
+    .locator(selector)
+    .first()
+    .evaluate((element) => {
+      const r = element.getBoundingClientRect();
+      return { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+    });
 
 /** Where the text of an element starts and ends on screen (its line box, not the block it sits in). */
 const textBoxOf = async (page: Page, selector: string): Promise<{ text: Box; block: Box }> =>
-  page.locator(selector).first().evaluate((element) => {
-    const range = document.createRange();
-    range.selectNodeContents(element);
-    const t = range.getBoundingClientRect();
-    const style = getComputedStyle(element);
-    const b = element.getBoundingClientRect();
-    const block = { left: b.left + parseFloat(style.paddingLeft), right: b.right - parseFloat(style.paddingRight), top: b.top, bottom: b.bottom };
-    return { text: { left: t.left, right: t.right, top: t.top, bottom: t.bottom }, block };
-  });
+  page
+    .locator(selector)
+    .first()
+    .evaluate((element) => {
+      const range = document.createRange();
+      range.selectNodeContents(element);
+      const t = range.getBoundingClientRect();
+      const style = getComputedStyle(element);
+      const b = element.getBoundingClientRect();
+      const block = { left: b.left + parseFloat(style.paddingLeft), right: b.right - parseFloat(style.paddingRight), top: b.top, bottom: b.bottom };
+      return { text: { left: t.left, right: t.right, top: t.top, bottom: t.bottom }, block };
+    });
 
 /**
  * The eye button sits at the field's inline end: in a right-to-left page that is its left when the two share a row
@@ -75,23 +81,26 @@ async function eyeButtonPlacement(page: Page): Promise<'beside, to its left' | '
  * box, the same pixels as a private-use character nobody draws.
  */
 async function missingGlyphs(page: Page, selector: string): Promise<string[]> {
-  return page.locator(selector).first().evaluate((element) => {
-    const font = getComputedStyle(element).font;
-    const draw = (text: string) => {
-      const canvas = document.createElement('canvas');
-      canvas.width = 96;
-      canvas.height = 96;
-      const context = canvas.getContext('2d')!;
-      context.font = font;
-      context.fillStyle = '#000';
-      context.textBaseline = 'top';
-      context.fillText(text, 8, 8);
-      return Array.from(context.getImageData(0, 0, 96, 96).data).join(',');
-    };
-    const notdef = draw('\u{10FFFD}');
-    const characters = [...new Set(Array.from(element.textContent ?? '').filter((c) => c.trim() !== ''))];
-    return characters.filter((c) => draw(c) === notdef);
-  });
+  return page
+    .locator(selector)
+    .first()
+    .evaluate((element) => {
+      const font = getComputedStyle(element).font;
+      const draw = (text: string) => {
+        const canvas = document.createElement('canvas');
+        canvas.width = 96;
+        canvas.height = 96;
+        const context = canvas.getContext('2d')!;
+        context.font = font;
+        context.fillStyle = '#000';
+        context.textBaseline = 'top';
+        context.fillText(text, 8, 8);
+        return Array.from(context.getImageData(0, 0, 96, 96).data).join(',');
+      };
+      const notdef = draw('\u{10FFFD}');
+      const characters = [...new Set(Array.from(element.textContent ?? '').filter((c) => c.trim() !== ''))];
+      return characters.filter((c) => draw(c) === notdef);
+    });
 }
 
 async function expectPageFits(page: Page, name: string): Promise<void> {

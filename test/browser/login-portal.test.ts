@@ -14,7 +14,6 @@ const NOAH = { username: 'S0100002', password: 'Lakeside-Noah-2026' };
 
 const suite = browserSuite();
 
-
 /** Waits for the load event of the page being shown now. */
 async function settled(page: Page): Promise<void> {
   await page.waitForLoadState('load');
@@ -245,7 +244,6 @@ describe.each<Locale>(['en', 'fr'])('on a phone (375 px wide) in %s', (locale) =
     }
   }, 60_000);
 });
-
 
 test('keyboard: the skip link comes first and every control shows a focus ring that stands out (3:1)', async () => {
   const t = suite.translators.en;

@@ -78,9 +78,6 @@ async function claimQuietly(student: Student): Promise<void> {
   expect(await suite.server.services.claims.completeClaim(account.id, hash, answers)).toBe(true);
 }
 
-
-
-
 async function statusText(page: Page): Promise<string> {
   return (await page.getByRole('status').innerText()).trim();
 }
@@ -394,7 +391,9 @@ async function walkStaffPages(teacherPage: Page, deskPage: Page, locale: Locale,
   await check(teacherPage, 'my students, not ready');
   await clickAndLoad(teacherPage, teacherPage.getByRole('link', { name: t('staff.filter.all'), exact: true }));
 
-  const ticketUrl = await requestReset(teacherPage, t, student, locale === 'fr' ? "L'élève a oublié ses réponses." : 'The student forgot the answers.', (name) => check(teacherPage, name));
+  const ticketUrl = await requestReset(teacherPage, t, student, locale === 'fr' ? "L'élève a oublié ses réponses." : 'The student forgot the answers.', (name) =>
+    check(teacherPage, name),
+  );
   expect(await teacherPage.locator('main').innerText()).toContain(t('staff.ticketStatus.open'));
   await check(teacherPage, 'ticket, open');
 
@@ -563,7 +562,10 @@ test('keyboard: the queue’s checkboxes, notes and Reject buttons are reached i
       const box = at(new RegExp(`^input#select-${id} `));
       const note = at(new RegExp(`^input#note-${id} `));
       const reject = stops.indexOf(`button "Reject — ${fullName(student)}"`);
-      expect({ student: student.username, order: [box, note, reject].every((i, n, all) => i > previous && (n === 0 || i > all[n - 1])) }).toEqual({ student: student.username, order: true });
+      expect({ student: student.username, order: [box, note, reject].every((i, n, all) => i > previous && (n === 0 || i > all[n - 1])) }).toEqual({
+        student: student.username,
+        order: true,
+      });
       previous = reject;
     }
     expect(at(/^button "Approve the selected requests"$/)).toBeGreaterThan(previous);

@@ -26,19 +26,21 @@ describe.each(ENGINES)('claim my account (%s)', (engine) => {
     return page;
   }
 
-  const identify = (browser: WebClient, familyName: string, givenName: string, studentId: string) =>
-    browser.submit('/identify', { familyName, givenName, studentId });
+  const identify = (browser: WebClient, familyName: string, givenName: string, studentId: string) => browser.submit('/identify', { familyName, givenName, studentId });
   const choose = (browser: WebClient, password: string, confirm = password) => browser.submit('/password', { password, confirm });
   const answer = (browser: WebClient, values: Record<string, string> = {}) =>
     browser.submit('/questions', {
-      question1: 'firstPet', answer1: 'Fluffy',
-      question2: 'favoriteFood', answer2: 'Poutine',
-      question3: 'birthCity', answer3: 'Montréal',
+      question1: 'firstPet',
+      answer1: 'Fluffy',
+      question2: 'favoriteFood',
+      answer2: 'Poutine',
+      question3: 'birthCity',
+      answer3: 'Montréal',
       ...values,
     });
 
   test('before claiming, login says "Authentication Failed"; after the claim, the new password signs in', async () => {
-    await addStudent('200001', 'Zoé', "D’Arcy-Nguyễn");
+    await addStudent('200001', 'Zoé', 'D’Arcy-Nguyễn');
     const before = new WebClient();
     await before.get(`${server.url}/`);
     await before.submit('/username', { username: 'S0200001' });
@@ -196,7 +198,10 @@ describe.each(ENGINES)('claim my account (%s)', (engine) => {
     // Back to the first page, then Reload: the flow is on the password step.
     expect((await browser.get(start.url)).html).toContain('Create a password');
     // Re-sending the old identify form (Back + Next) does not restart or change anything.
-    const resent = await browser.request(identifyForm.action, { method: 'POST', body: new URLSearchParams({ ...identifyForm.fields, familyName: 'Other', givenName: 'Person', studentId: '1' }).toString() });
+    const resent = await browser.request(identifyForm.action, {
+      method: 'POST',
+      body: new URLSearchParams({ ...identifyForm.fields, familyName: 'Other', givenName: 'Person', studentId: '1' }).toString(),
+    });
     expect(resent.url).toBe(start.url);
     expect(resent.html).toContain('Create a password');
     await choose(browser, GOOD_PASSWORD);
@@ -226,7 +231,14 @@ describe.each(ENGINES)('claim my account (%s)', (engine) => {
       const page = await browser.get(flowUrl!);
       expect(page.html).toContain('Create a password');
       await browser.submit('/password', { password: GOOD_PASSWORD, confirm: GOOD_PASSWORD });
-      const done = await browser.submit('/questions', { question1: 'firstPet', answer1: 'Rex', question2: 'favoriteFood', answer2: 'Tacos', question3: 'dreamJob', answer3: 'Pilot' });
+      const done = await browser.submit('/questions', {
+        question1: 'firstPet',
+        answer1: 'Rex',
+        question2: 'favoriteFood',
+        answer2: 'Tacos',
+        question3: 'dreamJob',
+        answer3: 'Pilot',
+      });
       expect(done.html).toContain('The account is ready');
     } finally {
       await again.close();
@@ -279,7 +291,11 @@ describe.each(ENGINES)('claim my account (%s)', (engine) => {
     expect(page.html).toContain('This page has expired. Please start again.');
     const start = await startClaim(browser);
     const id = start.url.split('/').pop()!;
-    await server.services.store.db.updateTable('flows').set({ expires_at: Date.now() - 1 }).where('id', '=', id).execute();
+    await server.services.store.db
+      .updateTable('flows')
+      .set({ expires_at: Date.now() - 1 })
+      .where('id', '=', id)
+      .execute();
     const expired = await identify(browser, 'A', 'B', '1');
     expect(expired.status).toBe(410);
     expect(expired.html).toContain('This page has expired');

@@ -34,8 +34,7 @@ function configError(load: () => unknown): ConfigError {
   throw new Error('expected a ConfigError, but the configuration loaded');
 }
 
-const fromJson = (value: unknown, env: Record<string, string> = {}) =>
-  loadConfig({ HOMEROOM_CONFIG: configFile('json', JSON.stringify(value)), ...env });
+const fromJson = (value: unknown, env: Record<string, string> = {}) => loadConfig({ HOMEROOM_CONFIG: configFile('json', JSON.stringify(value)), ...env });
 
 describe('defaults', () => {
   test('an empty environment gives the documented defaults', () => {
@@ -52,7 +51,12 @@ describe('defaults', () => {
     expect(config.claim).toMatchObject({ nameMatch: 'normalized', flowTtl: 3600, perAddress: { limit: 20, window: 3600 }, perStudent: { limit: 5, window: 3600 } });
     expect(config.claim.questions).toHaveLength(10);
     expect(config.district.timeZone).toBe('UTC');
-    expect(config.login).toEqual({ perAccount: { limit: 10, window: 900 }, perAddress: { limit: 100, window: 900 }, perDevice: { limit: 10, window: 900 }, trustedDeviceTtl: 7_776_000 });
+    expect(config.login).toEqual({
+      perAccount: { limit: 10, window: 900 },
+      perAddress: { limit: 100, window: 900 },
+      perDevice: { limit: 10, window: 900 },
+      trustedDeviceTtl: 7_776_000,
+    });
     expect(config.recovery.perDevice).toEqual({ limit: 5, window: 86_400 });
     expect(config.session).toEqual({ ttl: 28_800, interactionTtl: 3600, portalTtl: 28_800 });
     expect(config.tokens).toEqual({ accessTokenTtl: 3600, idTokenTtl: 3600, refreshTokenTtl: 1_209_600, authorizationCodeTtl: 60 });
@@ -297,10 +301,7 @@ describe('redactConfig', () => {
 
   test('hides the database password and the cookie keys, without changing the config', () => {
     const sealKey = Buffer.alloc(32, 9).toString('base64');
-    const config = loadConfig(
-      { DATABASE_URL: 'postgres://homeroom:S3cret-Pa55@db.internal:5432/homeroom', HOMEROOM_SEAL_KEY: sealKey },
-      { secrets: { cookieKeys: keys } },
-    );
+    const config = loadConfig({ DATABASE_URL: 'postgres://homeroom:S3cret-Pa55@db.internal:5432/homeroom', HOMEROOM_SEAL_KEY: sealKey }, { secrets: { cookieKeys: keys } });
     const redacted = redactConfig(config);
     const text = JSON.stringify(redacted);
     expect(text).not.toContain('S3cret-Pa55');

@@ -73,7 +73,8 @@ function watch(page: Page, problems: PageProblems): void {
   });
   page.on('response', (response) => {
     const request = response.request();
-    if (request.resourceType() !== 'document' && response.status() >= 400) problems.list.push(`${response.status()} for ${request.resourceType()} ${response.url()} on ${page.url()}`);
+    if (request.resourceType() !== 'document' && response.status() >= 400)
+      problems.list.push(`${response.status()} for ${request.resourceType()} ${response.url()} on ${page.url()}`);
   });
   page.on('requestfailed', (request) => {
     if (request.resourceType() !== 'document') problems.list.push(`${request.resourceType()} ${request.url()} failed on ${page.url()}: ${request.failure()?.errorText}`);
@@ -108,7 +109,10 @@ export async function overflowsHorizontally(page: Page): Promise<{ overflows: bo
       for (const element of Array.from(document.querySelectorAll('body *'))) {
         const box = element.getBoundingClientRect();
         if (box.right > clientWidth + 0.5) {
-          const name = element.tagName.toLowerCase() + (element.id ? `#${element.id}` : '') + (element.className && typeof element.className === 'string' ? `.${element.className.trim().split(/\s+/).join('.')}` : '');
+          const name =
+            element.tagName.toLowerCase() +
+            (element.id ? `#${element.id}` : '') +
+            (element.className && typeof element.className === 'string' ? `.${element.className.trim().split(/\s+/).join('.')}` : '');
           widest.push(`${name} (right edge ${Math.round(box.right)}px)`);
         }
       }
@@ -145,7 +149,10 @@ export async function focusStop(page: Page): Promise<FocusStop | null> {
     const parse = (color: string): [number, number, number, number] | null => {
       const match = /rgba?\(([^)]+)\)/.exec(color);
       if (!match) return null;
-      const parts = match[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+      const parts = match[1]
+        .split(/[\s,/]+/)
+        .filter(Boolean)
+        .map(Number);
       return [parts[0], parts[1], parts[2], parts.length > 3 ? parts[3] : 1];
     };
     const luminance = ([r, g, b]: number[]) => {

@@ -2,9 +2,12 @@ import type { Page, WebClient } from './web-client.js';
 
 /** Three answers a family gives when claiming; recovery later accepts them in any case and spacing. */
 export const CLAIM_ANSWERS = {
-  question1: 'firstPet', answer1: 'Fluffy',
-  question2: 'favoriteFood', answer2: 'Poutine',
-  question3: 'birthCity', answer3: 'Montréal',
+  question1: 'firstPet',
+  answer1: 'Fluffy',
+  question2: 'favoriteFood',
+  answer2: 'Poutine',
+  question3: 'birthCity',
+  answer3: 'Montréal',
 };
 
 export interface Student {

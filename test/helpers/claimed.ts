@@ -10,7 +10,12 @@ export const CHALLENGE_ANSWERS = [
 
 /** The claim's questions step filled in with these answers (question1 … answer3). */
 export function questionsForm(answers = CHALLENGE_ANSWERS): Record<string, string> {
-  return Object.fromEntries(answers.flatMap((a, i) => [[`question${i + 1}`, a.questionId], [`answer${i + 1}`, a.answer]]));
+  return Object.fromEntries(
+    answers.flatMap((a, i) => [
+      [`question${i + 1}`, a.questionId],
+      [`answer${i + 1}`, a.answer],
+    ]),
+  );
 }
 
 /** Claims an account directly in the store: the password and the answers, as the claim's last step writes them. */

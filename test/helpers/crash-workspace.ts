@@ -91,7 +91,13 @@ export async function crashWorkspace(engine: Engine, options: { demo: boolean })
       const deadline = Date.now() + 120_000;
       for (;;) {
         if (started.child.exitCode !== null) throw new Error(`homeroom exited with ${started.child.exitCode}:\n${started.output()}`);
-        if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+        if (
+          await fetch(`${url}/healthz`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          break;
         if (Date.now() > deadline) throw new Error(`homeroom did not start within 120 s:\n${started.output()}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }

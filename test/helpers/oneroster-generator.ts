@@ -50,17 +50,64 @@ const COLUMNS: Record<string, string[]> = {
   academicSessions: ['sourcedId', 'status', 'dateLastModified', 'title', 'type', 'startDate', 'endDate', 'parentSourcedId', 'schoolYear'],
   courses: ['sourcedId', 'status', 'dateLastModified', 'schoolYearSourcedId', 'title', 'courseCode', 'grades', 'orgSourcedId', 'subjects', 'subjectCodes'],
   classes: [
-    'sourcedId', 'status', 'dateLastModified', 'title', 'grades', 'courseSourcedId', 'classCode', 'classType', 'location', 'schoolSourcedId',
-    'termSourcedIds', 'subjects', 'subjectCodes', 'periods',
+    'sourcedId',
+    'status',
+    'dateLastModified',
+    'title',
+    'grades',
+    'courseSourcedId',
+    'classCode',
+    'classType',
+    'location',
+    'schoolSourcedId',
+    'termSourcedIds',
+    'subjects',
+    'subjectCodes',
+    'periods',
   ],
   'users-1.1': [
-    'sourcedId', 'status', 'dateLastModified', 'enabledUser', 'orgSourcedIds', 'role', 'username', 'userIds', 'givenName', 'familyName',
-    'middleName', 'identifier', 'email', 'sms', 'phone', 'agentSourcedIds', 'grades', 'password',
+    'sourcedId',
+    'status',
+    'dateLastModified',
+    'enabledUser',
+    'orgSourcedIds',
+    'role',
+    'username',
+    'userIds',
+    'givenName',
+    'familyName',
+    'middleName',
+    'identifier',
+    'email',
+    'sms',
+    'phone',
+    'agentSourcedIds',
+    'grades',
+    'password',
   ],
   'users-1.2': [
-    'sourcedId', 'status', 'dateLastModified', 'enabledUser', 'username', 'userIds', 'givenName', 'familyName', 'middleName', 'identifier',
-    'email', 'sms', 'phone', 'agentSourcedIds', 'grades', 'password', 'userMasterIdentifier', 'preferredGivenName', 'preferredMiddleName',
-    'preferredFamilyName', 'primaryOrgSourcedId', 'pronouns',
+    'sourcedId',
+    'status',
+    'dateLastModified',
+    'enabledUser',
+    'username',
+    'userIds',
+    'givenName',
+    'familyName',
+    'middleName',
+    'identifier',
+    'email',
+    'sms',
+    'phone',
+    'agentSourcedIds',
+    'grades',
+    'password',
+    'userMasterIdentifier',
+    'preferredGivenName',
+    'preferredMiddleName',
+    'preferredFamilyName',
+    'primaryOrgSourcedId',
+    'pronouns',
   ],
   roles: ['sourcedId', 'status', 'dateLastModified', 'userSourcedId', 'roleType', 'role', 'beginDate', 'endDate', 'orgSourcedId', 'userProfileSourcedId'],
   enrollments: ['sourcedId', 'status', 'dateLastModified', 'classSourcedId', 'schoolSourcedId', 'userSourcedId', 'role', 'primary', 'beginDate', 'endDate'],
@@ -153,8 +200,25 @@ export async function writeRoster(model: RosterModel, format: Format = {}, optio
   }
   if (!omit.has('manifest')) {
     const eol = format.crlf ? '\r\n' : '\n';
-    const lines = [['propertyName', 'value'], ['manifest.version', '1.0'], ['oneroster.version', model.version]];
-    for (const name of ['academicSessions', 'categories', 'classes', 'classResources', 'courses', 'demographics', 'enrollments', 'orgs', 'resources', 'results', 'roles', 'users']) {
+    const lines = [
+      ['propertyName', 'value'],
+      ['manifest.version', '1.0'],
+      ['oneroster.version', model.version],
+    ];
+    for (const name of [
+      'academicSessions',
+      'categories',
+      'classes',
+      'classResources',
+      'courses',
+      'demographics',
+      'enrollments',
+      'orgs',
+      'resources',
+      'results',
+      'roles',
+      'users',
+    ]) {
       if (name === 'roles' && model.version === '1.1') continue;
       lines.push([`file.${name}`, model.modes?.[name] ?? (written.includes(name) ? 'bulk' : 'absent')]);
     }
@@ -169,7 +233,10 @@ export async function writeRoster(model: RosterModel, format: Format = {}, optio
   zip.end();
   await new Promise<void>((resolve, reject) => {
     const out = createWriteStream(zipPath);
-    zip.outputStream.pipe(out).once('close', () => resolve()).once('error', reject);
+    zip.outputStream
+      .pipe(out)
+      .once('close', () => resolve())
+      .once('error', reject);
   });
   return zipPath;
 }
@@ -178,14 +245,84 @@ export async function writeRoster(model: RosterModel, format: Format = {}, optio
 
 /** Names as families write them: accents, apostrophes, hyphens, spaces and non-Latin scripts. */
 export const GIVEN_NAMES = [
-  'Ana', 'Noah', 'Léa', 'Malik', 'José', 'Zoë', 'Chloé', 'François', 'Siobhán', 'Mary Ann', 'Jean-Luc', "D'Andre", 'Øyvind', 'Željko',
-  'Ngozi', 'Aarav', 'Mei', 'Yusuf', 'Olivia', 'Liam', 'Emma', 'Mateo', 'Sofía', 'Ethan', 'Amélie', 'Nguyễn Thị', '伟', '芳', 'さくら',
-  '지민', 'Анна', 'Νίκος', 'محمد', 'अर्जुन', 'Tōru', 'Björn', 'Renée', 'Ève', 'Kwame', 'Ayşe',
+  'Ana',
+  'Noah',
+  'Léa',
+  'Malik',
+  'José',
+  'Zoë',
+  'Chloé',
+  'François',
+  'Siobhán',
+  'Mary Ann',
+  'Jean-Luc',
+  "D'Andre",
+  'Øyvind',
+  'Željko',
+  'Ngozi',
+  'Aarav',
+  'Mei',
+  'Yusuf',
+  'Olivia',
+  'Liam',
+  'Emma',
+  'Mateo',
+  'Sofía',
+  'Ethan',
+  'Amélie',
+  'Nguyễn Thị',
+  '伟',
+  '芳',
+  'さくら',
+  '지민',
+  'Анна',
+  'Νίκος',
+  'محمد',
+  'अर्जुन',
+  'Tōru',
+  'Björn',
+  'Renée',
+  'Ève',
+  'Kwame',
+  'Ayşe',
 ];
 export const FAMILY_NAMES = [
-  'García', "O'Connor-Diallo", 'Tremblay', 'Côté', 'Nguyễn', 'Smith-Jones', 'van der Berg', 'Müller', 'Dąbrowski', "D'Souza", 'de la Cruz',
-  'Ó Briain', 'Łukasiewicz', 'Öztürk', 'Johnson', 'Williams', 'Brown', 'Martínez', 'Lefèvre', 'Bouchard', '王', '李', '佐藤', '김',
-  'Иванова', 'Παπαδόπουλος', 'الحسن', 'शर्मा', 'Okafor', 'Mensah', 'St. John', 'MacLeòid', 'Åberg', 'Ferreira', 'Kowalski', 'Rossi',
+  'García',
+  "O'Connor-Diallo",
+  'Tremblay',
+  'Côté',
+  'Nguyễn',
+  'Smith-Jones',
+  'van der Berg',
+  'Müller',
+  'Dąbrowski',
+  "D'Souza",
+  'de la Cruz',
+  'Ó Briain',
+  'Łukasiewicz',
+  'Öztürk',
+  'Johnson',
+  'Williams',
+  'Brown',
+  'Martínez',
+  'Lefèvre',
+  'Bouchard',
+  '王',
+  '李',
+  '佐藤',
+  '김',
+  'Иванова',
+  'Παπαδόπουλος',
+  'الحسن',
+  'शर्मा',
+  'Okafor',
+  'Mensah',
+  'St. John',
+  'MacLeòid',
+  'Åberg',
+  'Ferreira',
+  'Kowalski',
+  'Rossi',
 ];
 
 export function rng(seed: number): () => number {
@@ -229,16 +366,51 @@ export function generateDistrict(options: DistrictOptions): RosterModel {
   const date = '2025-08-01T00:00:00.000Z';
   const orgs: Row[] = [{ sourcedId: 'district', status: 'active', dateLastModified: date, name: 'Maple Valley Schools', type: 'district', identifier: 'MVS' }];
   for (let s = 0; s < schools; s += 1) {
-    orgs.push({ sourcedId: `sch-${s}`, status: 'active', dateLastModified: date, name: `${['Lakeside', 'Hillcrest', 'Riverside', 'Côte-des-Neiges', "St. Mary's", 'Oakwood'][s % 6]} School ${s}`, type: 'school', identifier: `S${s}`, parentSourcedId: 'district' });
+    orgs.push({
+      sourcedId: `sch-${s}`,
+      status: 'active',
+      dateLastModified: date,
+      name: `${['Lakeside', 'Hillcrest', 'Riverside', 'Côte-des-Neiges', "St. Mary's", 'Oakwood'][s % 6]} School ${s}`,
+      type: 'school',
+      identifier: `S${s}`,
+      parentSourcedId: 'district',
+    });
   }
   const academicSessions: Row[] = [
     { sourcedId: 'sy-2026', status: 'active', dateLastModified: date, title: '2025–2026', type: 'schoolYear', startDate: '2025-08-25', endDate: '2026-06-19', schoolYear: '2026' },
-    { sourcedId: 'term-1', status: 'active', dateLastModified: date, title: 'Fall', type: 'term', startDate: '2025-08-25', endDate: '2026-01-23', parentSourcedId: 'sy-2026', schoolYear: '2026' },
-    { sourcedId: 'term-2', status: 'active', dateLastModified: date, title: 'Spring', type: 'term', startDate: '2026-01-26', endDate: '2026-06-19', parentSourcedId: 'sy-2026', schoolYear: '2026' },
+    {
+      sourcedId: 'term-1',
+      status: 'active',
+      dateLastModified: date,
+      title: 'Fall',
+      type: 'term',
+      startDate: '2025-08-25',
+      endDate: '2026-01-23',
+      parentSourcedId: 'sy-2026',
+      schoolYear: '2026',
+    },
+    {
+      sourcedId: 'term-2',
+      status: 'active',
+      dateLastModified: date,
+      title: 'Spring',
+      type: 'term',
+      startDate: '2026-01-26',
+      endDate: '2026-06-19',
+      parentSourcedId: 'sy-2026',
+      schoolYear: '2026',
+    },
   ];
   const subjects = ['Mathematics', 'English, Language Arts', 'Science', 'Social Studies', 'Art', 'Music', 'Physical Education', 'French'];
   const courses: Row[] = subjects.map((subject, c) => ({
-    sourcedId: `crs-${c}`, status: 'active', dateLastModified: date, schoolYearSourcedId: 'sy-2026', title: subject, courseCode: `C${c}`, orgSourcedId: 'district', subjects: subject,
+    sourcedId: `crs-${c}`,
+    status: 'active',
+    dateLastModified: date,
+    schoolYearSourcedId: 'sy-2026',
+    title: subject,
+    courseCode: `C${c}`,
+    orgSourcedId: 'district',
+    subjects: subject,
   }));
 
   const users: Row[] = [];
@@ -248,8 +420,18 @@ export function generateDistrict(options: DistrictOptions): RosterModel {
     const [givenName, familyName] = name();
     const school = `sch-${Math.min(schools - 1, Math.floor(i / studentsPerSchool))}`;
     users.push({
-      sourcedId: studentId(i), status: 'active', dateLastModified: date, enabledUser: 'true', orgSourcedIds: school, primaryOrgSourcedId: school, role: 'student',
-      username: `st${i}`, userIds: `{SIS:${studentNumber(i)}},{LDAP:st${i}}`, givenName, familyName, identifier: studentNumber(i),
+      sourcedId: studentId(i),
+      status: 'active',
+      dateLastModified: date,
+      enabledUser: 'true',
+      orgSourcedIds: school,
+      primaryOrgSourcedId: school,
+      role: 'student',
+      username: `st${i}`,
+      userIds: `{SIS:${studentNumber(i)}},{LDAP:st${i}}`,
+      givenName,
+      familyName,
+      identifier: studentNumber(i),
       grades: String(1 + (i % 12)).padStart(2, '0'),
     });
   }
@@ -258,8 +440,18 @@ export function generateDistrict(options: DistrictOptions): RosterModel {
     const school = `sch-${i % schools}`;
     const role = i % 10 === 9 ? 'administrator' : i % 10 === 8 ? 'aide' : 'teacher';
     users.push({
-      sourcedId: staffId(i), status: 'active', dateLastModified: date, enabledUser: 'true', orgSourcedIds: school, primaryOrgSourcedId: school, role,
-      username: `staff${i}`, givenName, familyName, identifier: `E${i}`, email: `staff${i}@maple.example`,
+      sourcedId: staffId(i),
+      status: 'active',
+      dateLastModified: date,
+      enabledUser: 'true',
+      orgSourcedIds: school,
+      primaryOrgSourcedId: school,
+      role,
+      username: `staff${i}`,
+      givenName,
+      familyName,
+      identifier: `E${i}`,
+      email: `staff${i}@maple.example`,
     });
   }
   // Classes per school: enough seats for every student's enrollments.
@@ -269,9 +461,19 @@ export function generateDistrict(options: DistrictOptions): RosterModel {
     for (let k = 0; k < classesPerSchool; k += 1) {
       const c = k % courses.length;
       classes.push({
-        sourcedId: `cls-${s}-${k}`, status: 'active', dateLastModified: date, title: `${subjects[c]} ${Math.floor(k / courses.length) + 1}`, grades: String(1 + (k % 12)).padStart(2, '0'),
-        courseSourcedId: `crs-${c}`, classCode: `${s}-${k}`, classType: 'scheduled', location: `Room ${100 + (k % 40)}`, schoolSourcedId: `sch-${s}`,
-        termSourcedIds: k % 2 ? 'term-1,term-2' : 'term-1', subjects: subjects[c], periods: String(1 + (k % 8)),
+        sourcedId: `cls-${s}-${k}`,
+        status: 'active',
+        dateLastModified: date,
+        title: `${subjects[c]} ${Math.floor(k / courses.length) + 1}`,
+        grades: String(1 + (k % 12)).padStart(2, '0'),
+        courseSourcedId: `crs-${c}`,
+        classCode: `${s}-${k}`,
+        classType: 'scheduled',
+        location: `Room ${100 + (k % 40)}`,
+        schoolSourcedId: `sch-${s}`,
+        termSourcedIds: k % 2 ? 'term-1,term-2' : 'term-1',
+        subjects: subjects[c],
+        periods: String(1 + (k % 8)),
       });
     }
   }
@@ -286,8 +488,16 @@ export function generateDistrict(options: DistrictOptions): RosterModel {
       const teachers = teachersOf(s);
       for (let k = 0; k < classesPerSchool && teachers.length; k += 1) {
         yield {
-          sourcedId: `enr-t-${s}-${k}`, status: 'active', dateLastModified: date, classSourcedId: `cls-${s}-${k}`, schoolSourcedId: `sch-${s}`,
-          userSourcedId: staffId(teachers[k % teachers.length]), role: 'teacher', primary: 'true', beginDate: '2025-08-25', endDate: '2026-06-19',
+          sourcedId: `enr-t-${s}-${k}`,
+          status: 'active',
+          dateLastModified: date,
+          classSourcedId: `cls-${s}-${k}`,
+          schoolSourcedId: `sch-${s}`,
+          userSourcedId: staffId(teachers[k % teachers.length]),
+          role: 'teacher',
+          primary: 'true',
+          beginDate: '2025-08-25',
+          endDate: '2026-06-19',
         };
       }
     }
@@ -297,8 +507,16 @@ export function generateDistrict(options: DistrictOptions): RosterModel {
       for (let e = 0; e < perStudent; e += 1) {
         const k = (first + e) % classesPerSchool;
         yield {
-          sourcedId: `enr-${i}-${e}`, status: 'active', dateLastModified: date, classSourcedId: `cls-${s}-${k}`, schoolSourcedId: `sch-${s}`,
-          userSourcedId: studentId(i), role: 'student', primary: 'false', beginDate: '2025-08-25', endDate: '2026-06-19',
+          sourcedId: `enr-${i}-${e}`,
+          status: 'active',
+          dateLastModified: date,
+          classSourcedId: `cls-${s}-${k}`,
+          schoolSourcedId: `sch-${s}`,
+          userSourcedId: studentId(i),
+          role: 'student',
+          primary: 'false',
+          beginDate: '2025-08-25',
+          endDate: '2026-06-19',
         };
       }
     }

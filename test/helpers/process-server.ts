@@ -38,7 +38,10 @@ export async function startProcessServer(env: Record<string, string> = {}): Prom
   const deadline = Date.now() + 90_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`homeroom exited with ${child.exitCode}:\n${output}`);
-    const ready = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

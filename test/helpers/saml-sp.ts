@@ -29,7 +29,6 @@ export interface TestSp {
   close(): Promise<void>;
 }
 
-
 async function body(req: IncomingMessage): Promise<Record<string, string>> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);

@@ -12,9 +12,26 @@ import { signIn, WebClient } from '../helpers/web-client.js';
 
 describe('home language values', () => {
   test.each([
-    ['es', 'es'], ['spa', 'es'], ['Spanish', 'es'], ['Español', 'es'], [' SPANISH ', 'es'], ['es-MX', 'es'],
-    ['ara', 'ar'], ['Arabic', 'ar'], ['العربية', 'ar'], ['cmn', 'zh'], ['Chinese', 'zh'], ['中文', 'zh'],
-    ['kor', 'ko'], ['한국어', 'ko'], ['por', 'pt'], ['Português', 'pt'], ['vie', 'vi'], ['Vietnamese', 'vi'], ['fra', 'fr'], ['eng', 'en'],
+    ['es', 'es'],
+    ['spa', 'es'],
+    ['Spanish', 'es'],
+    ['Español', 'es'],
+    [' SPANISH ', 'es'],
+    ['es-MX', 'es'],
+    ['ara', 'ar'],
+    ['Arabic', 'ar'],
+    ['العربية', 'ar'],
+    ['cmn', 'zh'],
+    ['Chinese', 'zh'],
+    ['中文', 'zh'],
+    ['kor', 'ko'],
+    ['한국어', 'ko'],
+    ['por', 'pt'],
+    ['Português', 'pt'],
+    ['vie', 'vi'],
+    ['Vietnamese', 'vi'],
+    ['fra', 'fr'],
+    ['eng', 'en'],
   ])('%s → %s', (value, code) => {
     expect(normalizeLanguage(value, LOCALES)).toBe(code);
   });

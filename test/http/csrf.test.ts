@@ -35,7 +35,12 @@ const urlOf = (server: TestServer, path: string) => `${server.url}${path.replace
 
 async function post(client: WebClient, url: string, fields: Record<string, string>): Promise<{ status: number; code: string | null }> {
   const headers = { cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; '), accept: 'application/json' };
-  let response = await fetch(url, { method: 'POST', redirect: 'manual', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+  let response = await fetch(url, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  });
   if (response.status === 415) {
     // A form with a file (the apps' form): post it as the browser does.
     await response.arrayBuffer();
@@ -72,7 +77,18 @@ describe('CSRF on the form posts of every router', () => {
 
   test('the mounted routers hold the form posts of every capability, and no state change by another method', () => {
     const paths = posts().map((r) => r.path);
-    for (const known of ['/interaction/:uid/password', '/claim/:id/:step', '/recover/:id/:step', '/logout', '/admin/apps/:id', '/admin/policies', '/admin/readiness/refresh', '/staff/tickets', '/helpdesk/approve', '/demo-app/logout']) {
+    for (const known of [
+      '/interaction/:uid/password',
+      '/claim/:id/:step',
+      '/recover/:id/:step',
+      '/logout',
+      '/admin/apps/:id',
+      '/admin/policies',
+      '/admin/readiness/refresh',
+      '/staff/tickets',
+      '/helpdesk/approve',
+      '/demo-app/logout',
+    ]) {
       expect(paths).toContain(known);
     }
     expect(new Set(posts().map((r) => r.method))).toEqual(new Set(['POST']));
@@ -96,7 +112,9 @@ describe('CSRF on the form posts of every router', () => {
   });
 
   test('only the back-channel logout endpoints take posts without a token, and they want a signed logout token', async () => {
-    const exempt = posts().filter((r) => BACKCHANNEL_LOGOUT.test(r.path)).map((r) => r.path);
+    const exempt = posts()
+      .filter((r) => BACKCHANNEL_LOGOUT.test(r.path))
+      .map((r) => r.path);
     expect(exempt.sort()).toEqual(['/demo-app/backchannel-logout', '/portal/backchannel-logout', '/saml/backchannel-logout']);
     for (const path of exempt) {
       const answer = await post(client, urlOf(server, path), { logout_token: 'not.a.jwt' });
@@ -105,7 +123,9 @@ describe('CSRF on the form posts of every router', () => {
   });
 
   test('the SAML binding endpoints take cross-site posts, and refuse any that is not a SAML message from a registered app', async () => {
-    const exempt = posts().filter((r) => SAML_BINDINGS.test(r.path)).map((r) => r.path);
+    const exempt = posts()
+      .filter((r) => SAML_BINDINGS.test(r.path))
+      .map((r) => r.path);
     expect(exempt.sort()).toEqual(['/saml/slo', '/saml/sso']);
     for (const path of exempt) {
       expect({ path, ...(await post(client, urlOf(server, path), { note: 'x' })) }).toEqual({ path, status: 400, code: 'NOT_A_REQUEST' });

@@ -149,7 +149,10 @@ describe('message catalogs', () => {
   });
 
   test('the registered languages are exactly the catalogs in src/i18n/locales, English first', () => {
-    const files = readdirSync(CATALOG_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+    const files = readdirSync(CATALOG_DIR)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -5))
+      .sort();
     expect([...LOCALES].sort()).toEqual(files);
     expect(LOCALES[0]).toBe('en');
   });
@@ -157,8 +160,16 @@ describe('message catalogs', () => {
   test('the ten languages, in the switcher’s order, named in their own script, Arabic right-to-left', async () => {
     const i18n = await createI18n();
     expect(i18n.locales.map((l) => `${l.code} ${l.name} ${l.dir}`)).toEqual([
-      'en English ltr', 'es Español ltr', 'fr Français ltr', 'vi Tiếng Việt ltr', 'ht Kreyòl ayisyen ltr',
-      'ar العربية rtl', 'zh 中文（简体） ltr', 'ko 한국어 ltr', 'pt Português ltr', 'am አማርኛ ltr',
+      'en English ltr',
+      'es Español ltr',
+      'fr Français ltr',
+      'vi Tiếng Việt ltr',
+      'ht Kreyòl ayisyen ltr',
+      'ar العربية rtl',
+      'zh 中文（简体） ltr',
+      'ko 한국어 ltr',
+      'pt Português ltr',
+      'am አማርኛ ltr',
     ]);
   });
 

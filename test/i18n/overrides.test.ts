@@ -102,7 +102,15 @@ describe('district messages', () => {
     writeFileSync(config, `i18n:\n  overridesDir: ${JSON.stringify(dir)}\n`);
     const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'homeroom.js'), 'start'], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? dir, HOMEROOM_CONFIG: config, HOMEROOM_DATA_DIR: join(dir, 'data'), HOMEROOM_DEMO: '0', PORT: '0', LOG_LEVEL: 'silent' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? dir,
+        HOMEROOM_CONFIG: config,
+        HOMEROOM_DATA_DIR: join(dir, 'data'),
+        HOMEROOM_DEMO: '0',
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+      },
       encoding: 'utf8',
       timeout: 90_000,
     });

@@ -102,8 +102,13 @@ describe.each(ENGINES)('languages over HTTP (%s)', (engine) => {
     const browser = new WebClient({ 'accept-language': 'en-US,en;q=0.9' });
     const auth = new URL(`${server.url}/auth`);
     auth.search = new URLSearchParams({
-      client_id: client.clientId, response_type: 'code', scope: 'openid', redirect_uri: callback, ui_locales: `${lang} en`,
-      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+      client_id: client.clientId,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: callback,
+      ui_locales: `${lang} en`,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
     }).toString();
     const login = await browser.get(auth.href);
     expect(login.html).toContain(`<html lang="${lang}" dir="ltr">`);

@@ -97,7 +97,13 @@ describe('security basics', () => {
     browser.stopAt = callback;
     const login = async (username: string, password: string, prompt?: string) => {
       const verifier = oidc.randomPKCECodeVerifier();
-      const url = oidc.buildAuthorizationUrl(config, { redirect_uri: callback, scope: 'openid profile', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...(prompt ? { prompt } : {}) });
+      const url = oidc.buildAuthorizationUrl(config, {
+        redirect_uri: callback,
+        scope: 'openid profile',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+        ...(prompt ? { prompt } : {}),
+      });
       await browser.get(url.href);
       await browser.submit('/username', { username });
       const page = await browser.submit('/password', { password });

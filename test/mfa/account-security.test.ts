@@ -71,7 +71,7 @@ describe.each(ENGINES)('/account/security (%s)', (engine) => {
     expect(page.status).toBe(403);
   });
 
-  test('the help desk resets a staff member\'s factors under a ticket, audited, without seeing a secret', async () => {
+  test("the help desk resets a staff member's factors under a ticket, audited, without seeing a secret", async () => {
     const owner = await signInWithCode('mrivera', 'Teach-Lakeside-2026', null);
     const scan = await owner.browser.submit('/account/security/app');
     const secret = secretFromPage(scan.html);

@@ -117,7 +117,9 @@ describe.each(ENGINES)('openid-client relying party (%s)', (engine) => {
     // password again.
     await expect(oidc.refreshTokenGrant(config, refreshed.refresh_token ?? tokens.refresh_token!)).rejects.toThrow();
     browser.stopAt = callback;
-    const next = await browser.get(oidc.buildAuthorizationUrl(config, { redirect_uri: callback, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }).href);
+    const next = await browser.get(
+      oidc.buildAuthorizationUrl(config, { redirect_uri: callback, scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }).href,
+    );
     expect(next.url).toContain('/interaction/');
     expect(next.html).toContain('name="username"');
   });
@@ -189,7 +191,10 @@ describe.each(ENGINES)('openid-client relying party (%s)', (engine) => {
     if (engine !== 'sqlite') return; // The CLI reads the same database through HOMEROOM_DATA_DIR here.
     const env = { ...process.env, HOMEROOM_DATA_DIR: dirname(server.database.options.file!), HOMEROOM_DEMO: '0', LOG_LEVEL: 'silent' };
     // Asynchronously: a blocking spawn would freeze the server this test talks to.
-    const result = await promisify(execFile)(process.execPath, ['bin/homeroom.js', 'clients', 'add', '--name', 'CLI App', '--redirect-uri', callback, '--first-party', '--json'], { env, encoding: 'utf8' });
+    const result = await promisify(execFile)(process.execPath, ['bin/homeroom.js', 'clients', 'add', '--name', 'CLI App', '--redirect-uri', callback, '--first-party', '--json'], {
+      env,
+      encoding: 'utf8',
+    });
     expect(result.stderr).not.toMatch(/error/i);
     const printed = JSON.parse(result.stdout) as { client_id: string; client_secret: string };
     expect(printed.client_secret).toBeTruthy();

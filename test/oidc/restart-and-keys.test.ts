@@ -47,7 +47,12 @@ describe('restarts and signing keys (sqlite)', () => {
       const verifier = oidc.randomPKCECodeVerifier();
       browser.stopAt = callback;
       const page = await browser.get(
-        oidc.buildAuthorizationUrl(config, { redirect_uri: callback, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }).href,
+        oidc.buildAuthorizationUrl(config, {
+          redirect_uri: callback,
+          scope: 'openid',
+          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+          code_challenge_method: 'S256',
+        }).href,
       );
       const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url), { pkceCodeVerifier: verifier, idTokenExpected: true });
       expect(decodeProtectedHeader(tokens.id_token!).kid).toBe(newKid);
@@ -62,7 +67,11 @@ describe('restarts and signing keys (sqlite)', () => {
       const keys = await server.services.signingKeys.all();
       const retired = keys.filter((k) => k.retiredAt !== null);
       expect(retired).toHaveLength(1);
-      await server.services.store.db.updateTable('signing_keys').set({ retired_at: Date.now() - 2 * 3600 * 1000 }).where('kid', '=', retired[0].kid).execute();
+      await server.services.store.db
+        .updateTable('signing_keys')
+        .set({ retired_at: Date.now() - 2 * 3600 * 1000 })
+        .where('kid', '=', retired[0].kid)
+        .execute();
     } finally {
       await server.close();
     }
@@ -97,8 +106,13 @@ describe('portal tiles and languages', () => {
       const french = new WebClient({ 'accept-language': 'en-US,en;q=0.9' });
       const url = new URL(`${server.url}/auth`);
       url.search = new URLSearchParams({
-        client_id: client.clientId, response_type: 'code', scope: 'openid', redirect_uri: callback, ui_locales: 'fr-CA fr',
-        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256',
+        client_id: client.clientId,
+        response_type: 'code',
+        scope: 'openid',
+        redirect_uri: callback,
+        ui_locales: 'fr-CA fr',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
       }).toString();
       const page = await french.get(url.href);
       expect(page.html).toContain('<html lang="fr" dir="ltr">');

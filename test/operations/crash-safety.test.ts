@@ -67,7 +67,12 @@ describe.each(ENGINES)('kill -9 during the writes that matter (%s)', (engine) =>
   /** What claim, recovery and reset write about an account, read straight from the database. */
   async function credentials(id: string) {
     const account = await db().selectFrom('accounts').select(['password_hash', 'claimed_at', 'password_changed_at']).where('id', '=', id).executeTakeFirstOrThrow();
-    const answers = await db().selectFrom('challenge_answers').select(['position', 'question_id', 'answer_hash', 'created_at']).where('account_id', '=', id).orderBy('position').execute();
+    const answers = await db()
+      .selectFrom('challenge_answers')
+      .select(['position', 'question_id', 'answer_hash', 'created_at'])
+      .where('account_id', '=', id)
+      .orderBy('position')
+      .execute();
     const history = await db().selectFrom('password_history').select('password_hash').where('account_id', '=', id).execute();
     return { ...account, answers, history: history.map((h) => h.password_hash) };
   }
@@ -75,9 +80,12 @@ describe.each(ENGINES)('kill -9 during the writes that matter (%s)', (engine) =>
   /** Either nothing of a claim, or all of it: a password kept in the history, a claim date and three answers. */
   function expectWholeOrNoClaim(state: Awaited<ReturnType<typeof credentials>>) {
     const claimed = state.claimed_at !== null;
-    expect({ claimed, password: state.password_hash !== null, answers: state.answers.length, inHistory: state.password_hash ? state.history.includes(state.password_hash) : claimed }).toEqual(
-      { claimed, password: claimed, answers: claimed ? 3 : 0, inHistory: claimed },
-    );
+    expect({
+      claimed,
+      password: state.password_hash !== null,
+      answers: state.answers.length,
+      inHistory: state.password_hash ? state.history.includes(state.password_hash) : claimed,
+    }).toEqual({ claimed, password: claimed, answers: claimed ? 3 : 0, inHistory: claimed });
   }
 
   test('claiming: the account is claimed whole or not at all, and pressing the button again finishes it', async () => {
@@ -186,8 +194,16 @@ describe.each(ENGINES)('kill -9 during the writes that matter (%s)', (engine) =>
       expect((await credentials(noah)).claimed_at).toBeNull();
 
       // Noah's account as it was, for the next round.
-      await db().updateTable('accounts').set({ password_hash: before.password_hash, claimed_at: before.claimed_at, password_changed_at: before.password_changed_at }).where('id', '=', noah).execute();
-      if (before.answers.length) await db().insertInto('challenge_answers').values(before.answers.map((a) => ({ ...a, account_id: noah }))).execute();
+      await db()
+        .updateTable('accounts')
+        .set({ password_hash: before.password_hash, claimed_at: before.claimed_at, password_changed_at: before.password_changed_at })
+        .where('id', '=', noah)
+        .execute();
+      if (before.answers.length)
+        await db()
+          .insertInto('challenge_answers')
+          .values(before.answers.map((a) => ({ ...a, account_id: noah })))
+          .execute();
     }
     process.stderr.write(`reset kill outcomes (${engine}): ${outcomes.join('; ')}\n`);
   }, 600_000);
@@ -207,7 +223,14 @@ describe.each(ENGINES)('kill -9 of a roster import (%s)', (engine) => {
     const accounts = await db.selectFrom('accounts').select(['username', 'given_name', 'family_name', 'status']).orderBy('username').execute();
     const counts: Record<string, number> = {};
     for (const table of ['roster_users', 'roster_classes', 'roster_enrollments', 'account_roles', 'account_schools'] as const) {
-      counts[table] = Number((await db.selectFrom(table).select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+      counts[table] = Number(
+        (
+          await db
+            .selectFrom(table)
+            .select(sql<number>`count(*)`.as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     }
     return createHash('sha256').update(JSON.stringify({ accounts, counts })).digest('hex').slice(0, 16) + ` (${accounts.length} accounts)`;
   }

@@ -28,7 +28,17 @@ describe.each(ENGINES)('readiness dashboard (%s)', (engine) => {
     const response = await fetch(`${server.url}${path}`, { headers: { cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') }, redirect: 'manual' });
     const bytes = Buffer.from(await response.arrayBuffer());
     const text = bytes.toString('utf8');
-    return { status: response.status, bytes, text, lines: text.replace(/^\uFEFF/, '').split('\r\n').filter(Boolean), disposition: response.headers.get('content-disposition'), type: response.headers.get('content-type') };
+    return {
+      status: response.status,
+      bytes,
+      text,
+      lines: text
+        .replace(/^\uFEFF/, '')
+        .split('\r\n')
+        .filter(Boolean),
+      disposition: response.headers.get('content-disposition'),
+      type: response.headers.get('content-type'),
+    };
   }
 
   beforeAll(async () => {
@@ -107,7 +117,9 @@ describe.each(ENGINES)('readiness dashboard (%s)', (engine) => {
     expect(grade.status).toBe(200);
     expect(cards(grade.html)).toEqual({ active: '3', claimed: '1', claimedShare: '33.3% of students', signedIn: '1', signedInShare: '33.3% of students', notReady: '2' });
     // Classes of this school with grade-05 students (Jean-Luc's homeroom is in the other school).
-    expect(tableRows(grade.html, 'classes').map((r) => [r.name, r.href, ...r.cells])).toEqual([['Science 5, "Lab"', '/admin/readiness/classes/cls-a-sci5', '3', '1', '33.3%', '1', '33.3%', '2']]);
+    expect(tableRows(grade.html, 'classes').map((r) => [r.name, r.href, ...r.cells])).toEqual([
+      ['Science 5, "Lab"', '/admin/readiness/classes/cls-a-sci5', '3', '1', '33.3%', '1', '33.3%', '2'],
+    ]);
 
     const gradeB = await get(admin, `/admin/readiness/schools/${SCHOOL_B.id}/grades/05`);
     expect(tableRows(gradeB.html, 'classes').map((r) => [r.name, ...r.cells])).toEqual([['Homeroom B – Mr Diallo · homeroom', '4', '2', '50%', '3', '75%', '2']]);
@@ -126,18 +138,32 @@ describe.each(ENGINES)('readiness dashboard (%s)', (engine) => {
     const science = await get(admin, '/admin/readiness/classes/cls-a-sci5');
     expect(science.html).not.toContain('Martínez');
 
-    for (const missing of ['/admin/readiness/schools/nope', '/admin/readiness/schools/sch-a/grades/11', '/admin/readiness/classes/nope', '/admin/readiness/schools/nope/not-ready.csv']) {
+    for (const missing of [
+      '/admin/readiness/schools/nope',
+      '/admin/readiness/schools/sch-a/grades/11',
+      '/admin/readiness/classes/nope',
+      '/admin/readiness/schools/nope/not-ready.csv',
+    ]) {
       expect({ missing, status: (await get(admin, missing)).status }).toEqual({ missing, status: 404 });
     }
   });
 
   test('only administrators see the dashboard; a teacher sees only their own classes, checked on every request', async () => {
     const rivera = await as('rivera', PASSWORD.rivera);
-    for (const path of ['/admin/readiness', `/admin/readiness/schools/${SCHOOL_A.id}`, '/admin/readiness/classes/cls-a-hr4', '/admin/readiness/not-ready.csv', '/admin/readiness/classes/cls-a-hr4/not-ready.csv']) {
+    for (const path of [
+      '/admin/readiness',
+      `/admin/readiness/schools/${SCHOOL_A.id}`,
+      '/admin/readiness/classes/cls-a-hr4',
+      '/admin/readiness/not-ready.csv',
+      '/admin/readiness/classes/cls-a-hr4/not-ready.csv',
+    ]) {
       expect({ path, status: (await get(rivera, path)).status }).toEqual({ path, status: 403 });
     }
     const csrf = /name="_csrf" value="([^"]+)"/.exec((await get(rivera, '/staff')).html)![1];
-    const refresh = await rivera.request(`${server.url}/admin/readiness/refresh`, { method: 'POST', body: new URLSearchParams({ _csrf: csrf, back: '/admin/readiness' }).toString() });
+    const refresh = await rivera.request(`${server.url}/admin/readiness/refresh`, {
+      method: 'POST',
+      body: new URLSearchParams({ _csrf: csrf, back: '/admin/readiness' }).toString(),
+    });
     expect(refresh.status).toBe(403);
 
     const nakamura = await as('nakamura', PASSWORD.nakamura);
@@ -153,7 +179,12 @@ describe.each(ENGINES)('readiness dashboard (%s)', (engine) => {
     expect(own.html).not.toContain('admin-nav');
     expect(own.html).toContain('href="/staff/readiness/classes/cls-a-sci5/not-ready.csv"');
     // Ms Rivera's homeroom and Mr Diallo's class are not his.
-    for (const path of ['/staff/readiness/classes/cls-a-hr4', '/staff/readiness/classes/cls-b-hr', '/staff/readiness/classes/cls-b-hr/not-ready.csv', '/staff/readiness/classes/nope']) {
+    for (const path of [
+      '/staff/readiness/classes/cls-a-hr4',
+      '/staff/readiness/classes/cls-b-hr',
+      '/staff/readiness/classes/cls-b-hr/not-ready.csv',
+      '/staff/readiness/classes/nope',
+    ]) {
       const page = await get(nakamura, path);
       expect({ path, status: page.status }).toEqual({ path, status: 403 });
     }
@@ -243,7 +274,9 @@ describe.each(ENGINES)('readiness dashboard (%s)', (engine) => {
     expect(page.html).toContain('<html lang="fr" dir="ltr">');
     expect(cards(page.html)).toEqual({ active: '9', claimed: '6', claimedShare: '66,7 % des élèves', signedIn: '5', signedInShare: '55,6 % des élèves', notReady: '5' });
     expect(deadlineLine(page.html)).toBe(`Date limite : ${longDate('fr', addDays(district.today, 10))}. Il reste 10 jours.`);
-    expect(chartSummary(page.html)).toContain(`Le ${longDate('fr', district.today)}, 6 élèves sur 9 (66,7 %) avaient réclamé leur compte et 5 (55,6 %) s’étaient connectés au moins une fois.`);
+    expect(chartSummary(page.html)).toContain(
+      `Le ${longDate('fr', district.today)}, 6 élèves sur 9 (66,7 %) avaient réclamé leur compte et 5 (55,6 %) s’étaient connectés au moins une fois.`,
+    );
     expect(tableRows(page.html, 'grades').map((r) => r.name)).toEqual(['Sans niveau', 'Niveau 04', 'Niveau 05']);
     expect(tableRows(page.html, 'schools')[2].name).toBe('Sans école');
   });

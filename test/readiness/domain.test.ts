@@ -63,12 +63,19 @@ test('the series walks today’s figures back day by day, to the deadline', () =
   expect(buildSeries({ active: 1, claimed: 0, signedIn: 0, ready: 0 }, [], { todayDay: today, deadlineDay: today - 5, sinceDay: today - 180 }).endDay).toBe(today);
   expect(buildSeries({ active: 1, claimed: 0, signedIn: 0, ready: 0 }, [], { todayDay: today, deadlineDay: null, sinceDay: today - 180 }).endDay).toBe(today);
   // History older than the summary keeps is not invented.
-  expect(buildSeries({ active: 1, claimed: 1, signedIn: 0, ready: 0 }, [{ day: today - 300, claimed: 1, signedIn: 0 }], { todayDay: today, deadlineDay: null, sinceDay: today - 180 }).startDay).toBe(today - 180);
+  expect(
+    buildSeries({ active: 1, claimed: 1, signedIn: 0, ready: 0 }, [{ day: today - 300, claimed: 1, signedIn: 0 }], { todayDay: today, deadlineDay: null, sinceDay: today - 180 })
+      .startDay,
+  ).toBe(today - 180);
 });
 
 test('the chart: lines inside the plot, the goal at the top, today and the deadline marked', () => {
   const today = dateToDay('2026-08-03');
-  const series = buildSeries({ active: 4, claimed: 4, signedIn: 2, ready: 2 }, [{ day: today - 1, claimed: 4, signedIn: 2 }], { todayDay: today, deadlineDay: today + 7, sinceDay: today - 180 });
+  const series = buildSeries({ active: 4, claimed: 4, signedIn: 2, ready: 2 }, [{ day: today - 1, claimed: 4, signedIn: 2 }], {
+    todayDay: today,
+    deadlineDay: today + 7,
+    sinceDay: today - 180,
+  });
   const model = chartModel(series, { date: (d) => d.slice(5), percent: (s) => `${Math.round(s * 100)}%` });
   expect(model.goalY).toBe(model.plot.top);
   expect(model.yTicks.map((t) => t.label)).toEqual(['0%', '25%', '50%', '75%', '100%']);

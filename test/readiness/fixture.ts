@@ -81,7 +81,10 @@ export async function buildDistrict(services: Services): Promise<Fixture> {
   }
 
   // Claim and sign-in states, with their dates.
-  const state = async (key: string, values: Partial<{ password_hash: string | null; claimed_at: number | null; first_login_at: number | null; last_login_at: number | null; status: 'active' | 'disabled' }>) => {
+  const state = async (
+    key: string,
+    values: Partial<{ password_hash: string | null; claimed_at: number | null; first_login_at: number | null; last_login_at: number | null; status: 'active' | 'disabled' }>,
+  ) => {
     await db.updateTable('accounts').set(values).where('id', '=', ids[key]).execute();
   };
   const claimed = '$argon2id$v=19$m=19456,t=2,p=1$fixture$fixture';
@@ -158,7 +161,19 @@ export async function buildDistrict(services: Services): Promise<Fixture> {
   ];
   await db
     .insertInto('roster_enrollments')
-    .values(enrollments.map(([classId, userId, role, school]) => ({ sourced_id: `enr-${classId}-${userId}`, class_id: classId, user_id: userId, school_id: school, role, is_primary: 0, begin_date: null, end_date: null, row_hash: 0 })))
+    .values(
+      enrollments.map(([classId, userId, role, school]) => ({
+        sourced_id: `enr-${classId}-${userId}`,
+        class_id: classId,
+        user_id: userId,
+        school_id: school,
+        role,
+        is_primary: 0,
+        begin_date: null,
+        end_date: null,
+        row_hash: 0,
+      })),
+    )
     .execute();
   return { ids, noon, today: dateOf(now) };
 }

@@ -18,13 +18,22 @@ export type Cards = Omit<FiguresRow, 'name' | 'href' | 'note'>;
 
 export function cards(html: string): Cards {
   const card = (id: string) => {
-    const match = new RegExp(`figure-${id}"><span class="figure-label">[^<]*</span> <strong class="figure-value">([^<]*)</strong>(?: <span class="figure-detail">([^<]*)</span>)?`).exec(html);
+    const match = new RegExp(
+      `figure-${id}"><span class="figure-label">[^<]*</span> <strong class="figure-value">([^<]*)</strong>(?: <span class="figure-detail">([^<]*)</span>)?`,
+    ).exec(html);
     if (!match) throw new Error(`no ${id} card on the page`);
     return { value: decode(match[1]), detail: match[2] ? decode(match[2]) : '' };
   };
   const claimed = card('claimed');
   const signedIn = card('signedIn');
-  return { active: card('active').value, claimed: claimed.value, claimedShare: claimed.detail, signedIn: signedIn.value, signedInShare: signedIn.detail, notReady: card('notReady').value };
+  return {
+    active: card('active').value,
+    claimed: claimed.value,
+    claimedShare: claimed.detail,
+    signedIn: signedIn.value,
+    signedInShare: signedIn.detail,
+    notReady: card('notReady').value,
+  };
 }
 
 export interface TableRow {

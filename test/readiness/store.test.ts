@@ -18,7 +18,14 @@ import { ENGINES } from '../helpers/server.js';
  * first_login_at from the audit log, else from the last sign-in.
  */
 describe.each(ENGINES)('readiness storage (%s)', (engine) => {
-  const migrations: Record<string, Migration> = { '001_initial': initial, '002_roster': roster, '003_claim': claim, '004_admin': admin, '005_tickets': tickets, '006_readiness': readiness };
+  const migrations: Record<string, Migration> = {
+    '001_initial': initial,
+    '002_roster': roster,
+    '003_claim': claim,
+    '004_admin': admin,
+    '005_tickets': tickets,
+    '006_readiness': readiness,
+  };
 
   async function open(upTo: string) {
     const database = await freshDatabase(engine);
@@ -53,7 +60,10 @@ describe.each(ENGINES)('readiness storage (%s)', (engine) => {
     const { database, store, migrate, db } = await open('005_tickets');
     try {
       const [audited, lastOnly, never] = [randomUUID(), randomUUID(), randomUUID()];
-      await db.insertInto('accounts').values([account(audited, { last_login_at: 9_000 }), account(lastOnly, { last_login_at: 7_000 }), account(never)]).execute();
+      await db
+        .insertInto('accounts')
+        .values([account(audited, { last_login_at: 9_000 }), account(lastOnly, { last_login_at: 7_000 }), account(never)])
+        .execute();
       await db
         .insertInto('audit_events')
         .values([
@@ -93,7 +103,10 @@ describe.each(ENGINES)('readiness storage (%s)', (engine) => {
       await db.insertInto('schools').values({ id: 'sch', name: 'School' }).execute();
       for (const [i, at] of instants.entries()) {
         const id = randomUUID();
-        await db.insertInto('accounts').values(account(id, { grade: '05', password_hash: 'x', claimed_at: at, first_login_at: at + 3_600_000, student_id: String(i) })).execute();
+        await db
+          .insertInto('accounts')
+          .values(account(id, { grade: '05', password_hash: 'x', claimed_at: at, first_login_at: at + 3_600_000, student_id: String(i) }))
+          .execute();
         await db.insertInto('account_roles').values({ account_id: id, role: 'student' }).execute();
         await db.insertInto('account_schools').values({ account_id: id, school_id: 'sch' }).execute();
       }

@@ -35,8 +35,7 @@ describe.each(ENGINES)('forgot my password (%s)', (engine) => {
     return browser.submit('/username', { username });
   }
 
-  const submitAnswers = (browser: WebClient, answers: string[]) =>
-    browser.submit('/answers', { answer1: answers[0], answer2: answers[1], answer3: answers[2] });
+  const submitAnswers = (browser: WebClient, answers: string[]) => browser.submit('/answers', { answer1: answers[0], answer2: answers[1], answer3: answers[2] });
 
   const questionsOn = (html: string) => [...html.matchAll(/<label for="answer\d">([^<]+)<\/label>/g)].map((m) => m[1]);
 
@@ -44,11 +43,7 @@ describe.each(ENGINES)('forgot my password (%s)', (engine) => {
     const account = await claimedStudent();
     const browser = new WebClient();
     const answers = await answersPage(browser, account.username.toLowerCase());
-    expect(questionsOn(answers.html)).toEqual([
-      'What was the name of your first pet?',
-      'What is your favorite food?',
-      'In what city or town were you born?',
-    ]);
+    expect(questionsOn(answers.html)).toEqual(['What was the name of your first pet?', 'What is your favorite food?', 'In what city or town were you born?']);
     const password = await submitAnswers(browser, ['  FLUFFY ', 'poutine   supreme!', 'Montreal']);
     expect(password.html).toContain('Create a new password');
     const done = await browser.submit('/password', { password: 'Fresh-Start-2026', confirm: 'Fresh-Start-2026' });
@@ -85,14 +80,24 @@ describe.each(ENGINES)('forgot my password (%s)', (engine) => {
       expect((await signIn(other, `${server.url}/`, account.username, FIRST_PASSWORD)).html).toContain('Hello, Kim');
       const callback = 'http://127.0.0.1:9/cb';
       const { client, clientSecret } = await server.services.clients.register({
-        name: 'Notes', redirectUris: [callback], backchannelLogoutUri: `${backchannel.url}/logout`, firstParty: true,
+        name: 'Notes',
+        redirectUris: [callback],
+        backchannelLogoutUri: `${backchannel.url}/logout`,
+        firstParty: true,
       });
       // The capture server is on loopback, so the district lists it as its own network.
       (server.services.config.oidc.privateNetworkHosts as string[]).push('127.0.0.1');
       const config = await oidc.discovery(new URL(server.url), client.clientId, clientSecret!, undefined, { execute: [oidc.allowInsecureRequests] });
       const verifier = oidc.randomPKCECodeVerifier();
       other.stopAt = callback;
-      const code = await other.get(oidc.buildAuthorizationUrl(config, { redirect_uri: callback, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }).href);
+      const code = await other.get(
+        oidc.buildAuthorizationUrl(config, {
+          redirect_uri: callback,
+          scope: 'openid',
+          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+          code_challenge_method: 'S256',
+        }).href,
+      );
       const tokens = await oidc.authorizationCodeGrant(config, new URL(code.url), { pkceCodeVerifier: verifier, idTokenExpected: true });
       other.stopAt = null;
 
@@ -141,11 +146,13 @@ describe.each(ENGINES)('forgot my password (%s)', (engine) => {
     await claimedStudent();
     const before = server.services.config.claim.questions;
     await server.services.policies.save(
-      { 'claim.questions': [
-        { id: 'custom-a', text: { en: 'Custom question A?', fr: 'Question A ?' } },
-        { id: 'custom-b', text: { en: 'Custom question B?', fr: 'Question B ?' } },
-        { id: 'custom-c', text: { en: 'Custom question C?', fr: 'Question C ?' } },
-      ] },
+      {
+        'claim.questions': [
+          { id: 'custom-a', text: { en: 'Custom question A?', fr: 'Question A ?' } },
+          { id: 'custom-b', text: { en: 'Custom question B?', fr: 'Question B ?' } },
+          { id: 'custom-c', text: { en: 'Custom question C?', fr: 'Question C ?' } },
+        ],
+      },
       { id: 'test', ip: null },
     );
     try {

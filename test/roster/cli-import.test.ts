@@ -19,7 +19,11 @@ describe.each(ENGINES)('homeroom roster import with a bounded heap (%s)', (engin
     expect(first.stderr).toMatch(/starting, heap bounded to 96 MB/);
     expect(first.stderr).toMatch(/applying enrollments\.csv/); // progress comes from the thread
     expect(first.status).toBe(0);
-    expect(JSON.parse(first.stdout)).toMatchObject({ status: 'applied', errors: { count: 0 }, summary: { accounts: { created: 1560 }, entities: { enrollments: { created: model.enrollments.length } } } });
+    expect(JSON.parse(first.stdout)).toMatchObject({
+      status: 'applied',
+      errors: { count: 0 },
+      summary: { accounts: { created: 1560 }, entities: { enrollments: { created: model.enrollments.length } } },
+    });
 
     const again = cli('roster', 'import', path, '--json');
     expect(again.status).toBe(0);

@@ -97,16 +97,23 @@ describe('CSV reader', () => {
   test('decodes UTF-8 whatever the chunk boundaries: ASCII chunks, 2-, 3- and 4-byte characters split anywhere, a BOM, invalid bytes', async () => {
     const text = '\uFEFFid,name\n1,Dąbrowski\n2,佐藤\n3,😀 Zoë\n4,plain ascii line\n';
     const bytes = Buffer.concat([Buffer.from(text, 'utf8'), Buffer.from([0x35, 0x2c, 0xff, 0x0a])]);
-    const expected = (await (async () => {
+    const expected = await (async () => {
       const rows: string[][] = [];
       for await (const batch of readCsv(Readable.from([bytes]))) rows.push(...batch.rows);
       return rows;
-    })());
-    expect(expected).toEqual([['id', 'name'], ['1', 'Dąbrowski'], ['2', '佐藤'], ['3', '😀 Zoë'], ['4', 'plain ascii line'], ['5', '\uFFFD']]);
+    })();
+    expect(expected).toEqual([
+      ['id', 'name'],
+      ['1', 'Dąbrowski'],
+      ['2', '佐藤'],
+      ['3', '😀 Zoë'],
+      ['4', 'plain ascii line'],
+      ['5', '\uFFFD'],
+    ]);
     const random = rng(5);
     for (let round = 0; round < 200; round += 1) {
       const chunks: Buffer[] = [];
-      for (let at = 0; at < bytes.length; ) {
+      for (let at = 0; at < bytes.length;) {
         const size = 1 + Math.floor(random() * 9);
         chunks.push(bytes.subarray(at, at + size));
         at += size;
@@ -122,7 +129,11 @@ describe('CSV reader', () => {
     const chunks = [...bytes].map((b) => Buffer.from([b]));
     const rows: string[][] = [];
     for await (const batch of readCsv(Readable.from(chunks))) rows.push(...batch.rows);
-    expect(rows).toEqual([['id', 'name'], ['1', 'Dąbrowski'], ['2', '佐藤']]);
+    expect(rows).toEqual([
+      ['id', 'name'],
+      ['1', 'Dąbrowski'],
+      ['2', '佐藤'],
+    ]);
   });
 
   test('reads a megabyte chunk in pieces: lines and characters across the pieces, a field longer than a piece', async () => {
@@ -175,7 +186,12 @@ describe('enrollment fast path', () => {
 
 describe('user, class and role fast paths', () => {
   /** Every combination is checked against zod; plain valid rows must take the fast path (or it would never be used). */
-  const agree = async (schemaName: 'userRow' | 'classRow' | 'roleRow', fastName: 'fastUser' | 'fastClass' | 'fastRole', options: Record<string, string[]>, plain: Record<string, string>) => {
+  const agree = async (
+    schemaName: 'userRow' | 'classRow' | 'roleRow',
+    fastName: 'fastUser' | 'fastClass' | 'fastRole',
+    options: Record<string, string[]>,
+    plain: Record<string, string>,
+  ) => {
     const rows = (await import('../../src/roster/rows.js')) as unknown as Record<string, unknown>;
     const schema = rows[schemaName] as { safeParse(v: unknown): unknown };
     const fast = rows[fastName] as (fields: Record<string, string>) => unknown;
@@ -217,8 +233,20 @@ describe('user, class and role fast paths', () => {
         primaryOrgSourcedId: ['', 's1', ' s2 '],
       },
       {
-        sourcedId: 'u1', status: 'active', enabledUser: 'true', orgSourcedIds: 's1', role: 'student', username: '', userIds: '', givenName: 'Ana',
-        familyName: 'Núñez', middleName: '', identifier: '100001', email: '', grades: '09', primaryOrgSourcedId: '',
+        sourcedId: 'u1',
+        status: 'active',
+        enabledUser: 'true',
+        orgSourcedIds: 's1',
+        role: 'student',
+        username: '',
+        userIds: '',
+        givenName: 'Ana',
+        familyName: 'Núñez',
+        middleName: '',
+        identifier: '100001',
+        email: '',
+        grades: '09',
+        primaryOrgSourcedId: '',
       },
     ));
 
@@ -241,8 +269,18 @@ describe('user, class and role fast paths', () => {
         periods: ['', '1', '1,2'],
       },
       {
-        sourcedId: 'c1', status: 'active', title: 'Math 7', grades: '07', courseSourcedId: 'k1', classCode: 'M7', classType: 'scheduled', location: '',
-        schoolSourcedId: 's1', termSourcedIds: 't1', subjects: 'Math', periods: '1',
+        sourcedId: 'c1',
+        status: 'active',
+        title: 'Math 7',
+        grades: '07',
+        courseSourcedId: 'k1',
+        classCode: 'M7',
+        classType: 'scheduled',
+        location: '',
+        schoolSourcedId: 's1',
+        termSourcedIds: 't1',
+        subjects: 'Math',
+        periods: '1',
       },
     ));
 

@@ -72,7 +72,17 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     expect(accounts.size).toBe(70);
     for (const [i, user] of students(model).entries()) {
       const account = accounts.get(usernameOf(i))!;
-      expect(account).toMatchObject({ givenName: user.givenName, familyName: user.familyName, studentId: studentNumber(i), grade: user.grades, status: 'active', roles: ['student'], schools: [user.orgSourcedIds], sourcedId: user.sourcedId, passwordHash: null });
+      expect(account).toMatchObject({
+        givenName: user.givenName,
+        familyName: user.familyName,
+        studentId: studentNumber(i),
+        grade: user.grades,
+        status: 'active',
+        roles: ['student'],
+        schools: [user.orgSourcedIds],
+        sourcedId: user.sourcedId,
+        passwordHash: null,
+      });
       expect(account.firstSeenAt).toBeGreaterThanOrEqual(before);
       expect(account.claimableAt).toBe(account.firstSeenAt! + 24 * 3600 * 1000);
     }
@@ -101,7 +111,11 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     expect((await queries.studentsOfSchool('sch-2')).length).toBe(20);
 
     // Audit: one account.created per account, written in bulk, and the import itself through the event bus.
-    const created = await store.db.selectFrom('audit_events').select((eb) => eb.fn.countAll().as('n')).where('type', '=', 'account.created').executeTakeFirstOrThrow();
+    const created = await store.db
+      .selectFrom('audit_events')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('type', '=', 'account.created')
+      .executeTakeFirstOrThrow();
     expect(Number(created.n)).toBe(70);
     expect(events.map((e) => e.type)).toEqual(['roster.imported']);
     expect(events[0].data).toMatchObject({ status: 'applied', accounts: { created: 70 } });
@@ -170,8 +184,7 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     const path = await write(model);
     expect((await run(path)).summary!.accounts.created).toBe(70);
     // Every user's line hash is stored, but for the line that warns: it must be parsed (and warn) at every import.
-    const withoutLineHash = async () =>
-      (await store.db.selectFrom('roster_users').select('sourced_id').where('line_hash', 'is', null).execute()).map((r) => r.sourced_id);
+    const withoutLineHash = async () => (await store.db.selectFrom('roster_users').select('sourced_id').where('line_hash', 'is', null).execute()).map((r) => r.sourced_id);
     expect(await withoutLineHash()).toEqual([staff.sourcedId]);
 
     // From its line: the stored row hash, made wrong here, is not even compared.
@@ -244,7 +257,9 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     const everyRow = { ...changed, enrollments: changed.enrollments.map((e) => ({ ...e, endDate: '2026-06-30' })) };
     const everyRowPath = await write(everyRow);
     const stored = async () =>
-      (await store.db.selectFrom('roster_enrollments').select(['sourced_id', 'user_id', 'end_date']).orderBy('sourced_id').orderBy('id').execute()).map((r) => `${r.sourced_id} ${r.user_id} ${r.end_date ?? ''}`);
+      (await store.db.selectFrom('roster_enrollments').select(['sourced_id', 'user_id', 'end_date']).orderBy('sourced_id').orderBy('id').execute()).map(
+        (r) => `${r.sourced_id} ${r.user_id} ${r.end_date ?? ''}`,
+      );
 
     const outcomes: unknown[] = [];
     for (const fullIndex of [false, true]) {
@@ -282,11 +297,31 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     const ghost: Row = { ...model.enrollments[0], sourcedId: 'enr-ghost', userSourcedId: 'stu-ghost' };
     await store.db
       .insertInto('roster_enrollments')
-      .values({ sourced_id: ghost.sourcedId, class_id: ghost.classSourcedId, user_id: ghost.userSourcedId, role: 'student', is_primary: 0, row_hash: 1, key_hi: hash32b(ghost.sourcedId), key_lo: hash32(ghost.sourcedId) })
+      .values({
+        sourced_id: ghost.sourcedId,
+        class_id: ghost.classSourcedId,
+        user_id: ghost.userSourcedId,
+        role: 'student',
+        is_primary: 0,
+        row_hash: 1,
+        key_hi: hash32b(ghost.sourcedId),
+        key_lo: hash32(ghost.sourcedId),
+      })
       .execute();
     const ghosts = async () => (await store.db.selectFrom('roster_enrollments').select('id').where('user_id', '=', 'stu-ghost').execute()).length;
 
-    const delta = await run(await write({ ...model, orgs: [], academicSessions: [], courses: [], classes: [], users: [], enrollments: [model.enrollments[1]], modes: { ...model.modes, orgs: 'delta', academicSessions: 'delta', courses: 'delta', classes: 'delta', users: 'delta', roles: 'delta', enrollments: 'delta' } }));
+    const delta = await run(
+      await write({
+        ...model,
+        orgs: [],
+        academicSessions: [],
+        courses: [],
+        classes: [],
+        users: [],
+        enrollments: [model.enrollments[1]],
+        modes: { ...model.modes, orgs: 'delta', academicSessions: 'delta', courses: 'delta', classes: 'delta', users: 'delta', roles: 'delta', enrollments: 'delta' },
+      }),
+    );
     expect(delta.summary!.entities.enrollments).toMatchObject({ removed: 0, unchanged: 1 });
     expect(await ghosts()).toBe(1);
 
@@ -303,9 +338,22 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     await accountStore.setPassword(ana.id, 'argon-hash-of-a-claimed-password');
     await store.db
       .insertInto('oidc_payloads')
-      .values({ kind: 'Session', id: 'sess-ana', payload: '{}', grant_id: null, user_code: null, uid: 'u1', account_id: ana.id, expires_at: Date.now() + 60_000, consumed_at: null })
+      .values({
+        kind: 'Session',
+        id: 'sess-ana',
+        payload: '{}',
+        grant_id: null,
+        user_code: null,
+        uid: 'u1',
+        account_id: ana.id,
+        expires_at: Date.now() + 60_000,
+        consumed_at: null,
+      })
       .execute();
-    await store.db.insertInto('rp_sessions').values({ id: 'rp-ana', app: 'portal', account_sub: ana.id, sid: null, id_token: 'x', claims: '{}', expires_at: Date.now() + 60_000 }).execute();
+    await store.db
+      .insertInto('rp_sessions')
+      .values({ id: 'rp-ana', app: 'portal', account_sub: ana.id, sid: null, id_token: 'x', claims: '{}', expires_at: Date.now() + 60_000 })
+      .execute();
 
     const leaving = { ...model, users: model.users.filter((u) => u.sourcedId !== studentId(20)), enrollments: model.enrollments.filter((e) => e.userSourcedId !== studentId(20)) };
     const tobedeleted = model.users.find((u) => u.sourcedId === studentId(21))!;
@@ -345,7 +393,11 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     await new Promise((resolve) => setTimeout(resolve, 5));
     await run(await write(model), {}, { claimDelay: 0 });
     const second = await accountsOf(store);
-    expect(second.get(usernameOf(0))).toMatchObject({ givenName: 'Renamed', firstSeenAt: first.get(usernameOf(0))!.firstSeenAt, claimableAt: first.get(usernameOf(0))!.claimableAt });
+    expect(second.get(usernameOf(0))).toMatchObject({
+      givenName: 'Renamed',
+      firstSeenAt: first.get(usernameOf(0))!.firstSeenAt,
+      claimableAt: first.get(usernameOf(0))!.claimableAt,
+    });
     const fresh = second.get('S0777777')!;
     expect(fresh.claimableAt).toBe(fresh.firstSeenAt);
   });
@@ -354,7 +406,11 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     const model = district();
     await run(await write(model));
     const digest = await rosterDigest(store);
-    const half = { ...model, users: model.users.filter((_, i) => i % 5 !== 0), enrollments: model.enrollments.filter((e) => !model.users.some((u, i) => i % 5 === 0 && u.sourcedId === e.userSourcedId)) };
+    const half = {
+      ...model,
+      users: model.users.filter((_, i) => i % 5 !== 0),
+      enrollments: model.enrollments.filter((e) => !model.users.some((u, i) => i % 5 === 0 && u.sourcedId === e.userSourcedId)),
+    };
     const path = await write(half);
     const refused = await run(path);
     expect(refused.status).toBe('refused');
@@ -387,15 +443,33 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     expect(errors).toEqual(
       expect.arrayContaining([
         // Each with its message id and values, for the admin console to show it in another language.
-        { file: 'users.csv', line: 7, column: 'status', sourcedId: studentId(5), reason: 'status must be active or tobedeleted (or empty)', code: 'status', params: { field: 'status' } },
+        {
+          file: 'users.csv',
+          line: 7,
+          column: 'status',
+          sourcedId: studentId(5),
+          reason: 'status must be active or tobedeleted (or empty)',
+          code: 'status',
+          params: { field: 'status' },
+        },
         { file: 'users.csv', line: model.users.length + 1, column: 'sourcedId', sourcedId: studentId(6), reason: 'sourcedId appears twice in the file', code: 'duplicateId' },
         {
-          file: 'enrollments.csv', line: model.enrollments.length, column: 'userSourcedId', sourcedId: 'enr-dangling', reason: 'user stu-nobody is not in users.csv',
-          code: 'userMissing', params: { user: 'stu-nobody' },
+          file: 'enrollments.csv',
+          line: model.enrollments.length,
+          column: 'userSourcedId',
+          sourcedId: 'enr-dangling',
+          reason: 'user stu-nobody is not in users.csv',
+          code: 'userMissing',
+          params: { user: 'stu-nobody' },
         },
         {
-          file: 'enrollments.csv', line: model.enrollments.length + 1, column: 'classSourcedId', sourcedId: 'enr-bad-class', reason: 'class cls-none is not in classes.csv',
-          code: 'classMissing', params: { class: 'cls-none' },
+          file: 'enrollments.csv',
+          line: model.enrollments.length + 1,
+          column: 'classSourcedId',
+          sourcedId: 'enr-bad-class',
+          reason: 'class cls-none is not in classes.csv',
+          code: 'classMissing',
+          params: { class: 'cls-none' },
         },
       ]),
     );
@@ -478,9 +552,25 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     expect(report.status).toBe('applied');
     const rejected = model.users[5].sourcedId;
     expect(report.errors.items.slice(0, 3)).toEqual([
-      { file: 'roles.csv', line: last + 4, column: 'orgSourcedId', sourcedId: 'role-bad-org', reason: 'org sch-nowhere is not in orgs.csv', code: 'orgMissing', params: { org: 'sch-nowhere' } },
+      {
+        file: 'roles.csv',
+        line: last + 4,
+        column: 'orgSourcedId',
+        sourcedId: 'role-bad-org',
+        reason: 'org sch-nowhere is not in orgs.csv',
+        code: 'orgMissing',
+        params: { org: 'sch-nowhere' },
+      },
       expect.objectContaining({ file: 'users.csv', sourcedId: rejected, reason: 'its row in roles.csv was rejected', code: 'rolesRowRejected' }),
-      { file: 'roles.csv', line: last + 2, column: 'userSourcedId', sourcedId: 'stf-ghost', reason: 'user stf-ghost is not in users.csv', code: 'userMissing', params: { user: 'stf-ghost' } },
+      {
+        file: 'roles.csv',
+        line: last + 2,
+        column: 'userSourcedId',
+        sourcedId: 'stf-ghost',
+        reason: 'user stf-ghost is not in users.csv',
+        code: 'userMissing',
+        params: { user: 'stf-ghost' },
+      },
     ]);
     // The rejected user's enrollments follow it.
     expect(report.errors.items.slice(3).map((e) => `${e.file} ${e.reason}`)).toEqual(Array(3).fill(`enrollments.csv user ${rejected} was rejected`));
@@ -546,7 +636,10 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     const real = await run(path);
     expect(real.summary).toEqual(dry.summary);
     const status = await store.db.selectFrom('roster_runs').select(['mode', 'status']).orderBy('started_at').execute();
-    expect(status).toEqual([{ mode: 'dry-run', status: 'dry-run' }, { mode: 'apply', status: 'applied' }]);
+    expect(status).toEqual([
+      { mode: 'dry-run', status: 'dry-run' },
+      { mode: 'apply', status: 'applied' },
+    ]);
   });
 
   test('accounts made before the roster are linked by username; template problems, duplicates and guardians are reported', async () => {
@@ -561,12 +654,14 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     const report = await run(await write(model), { allowPartial: true });
     expect(report.status).toBe('applied');
     const reasons = report.errors.items.filter((e) => e.file === 'users.csv').map((e) => `${e.sourcedId}: ${e.reason}`);
-    expect(reasons.sort()).toEqual([
-      `${studentId(11)}: the username template "S0{studentNumber}" needs studentNumber, which is empty`,
-      `${studentId(8)}: username ${usernameOf(0)} is also the username of the user on line 2`,
-      `${studentId(9)}: student number ${studentNumber(9)} belongs to another account`,
-      'par-1: sourcedId appears twice in the file',
-    ].sort());
+    expect(reasons.sort()).toEqual(
+      [
+        `${studentId(11)}: the username template "S0{studentNumber}" needs studentNumber, which is empty`,
+        `${studentId(8)}: username ${usernameOf(0)} is also the username of the user on line 2`,
+        `${studentId(9)}: student number ${studentNumber(9)} belongs to another account`,
+        'par-1: sourcedId appears twice in the file',
+      ].sort(),
+    );
     expect(report.summary!.skipped).toEqual({ 'role parent: not an account': 1 });
     expect(report.summary!.notAccounts).toEqual({ parent: 1 });
     expect(report.summary!.accounts).toMatchObject({ rejected: 4, skipped: 1 });
@@ -592,7 +687,11 @@ describe.each(WRITERS)('roster import (%s, writer thread: %s)', (engine, writerT
     expect(accounts.get(usernameOf(3))).toMatchObject({ studentId: studentNumber(3) });
     const other = await migratedStore(engine);
     try {
-      const bySourcedId = await importer(other.store, collectingBus().bus)(path, {}, { studentIdSource: 'sourcedId', usernameTemplates: { student: '{sourcedId}', teacher: '{username}', staff: '{emailLocalPart}' } });
+      const bySourcedId = await importer(other.store, collectingBus().bus)(
+        path,
+        {},
+        { studentIdSource: 'sourcedId', usernameTemplates: { student: '{sourcedId}', teacher: '{username}', staff: '{emailLocalPart}' } },
+      );
       expect(bySourcedId.errors.items).toEqual([]);
       const accounts2 = await accountsOf(other.store);
       expect(accounts2.get(studentId(3))).toMatchObject({ studentId: studentId(3) });

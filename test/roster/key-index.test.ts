@@ -28,7 +28,10 @@ describe('KeyIndex', () => {
       model.set(key, entry);
     }
     expect(index.size).toBe(model.size);
-    const unseen = [...model.values()].filter((e) => !e.seen).map((e) => e.rowId).sort((a, b) => a - b);
+    const unseen = [...model.values()]
+      .filter((e) => !e.seen)
+      .map((e) => e.rowId)
+      .sort((a, b) => a - b);
     expect(index.unseenRowIds().sort((a, b) => a - b)).toEqual(unseen);
   });
 

@@ -85,7 +85,12 @@ suite('public OneRoster samples (%s)', (engine) => {
     const strict = await run(sample('rosterhub-v1p1-bulk'));
     expect(strict.status).toBe('invalid');
     expect(strict.errors.count).toBe(50);
-    expect(strict.errors.items[0]).toMatchObject({ file: 'users.csv', line: 2, sourcedId: 'us0001', reason: 'the username template "S0{studentNumber}" needs studentNumber, which is empty' });
+    expect(strict.errors.items[0]).toMatchObject({
+      file: 'users.csv',
+      line: 2,
+      sourcedId: 'us0001',
+      reason: 'the username template "S0{studentNumber}" needs studentNumber, which is empty',
+    });
     expect(strict.errors.items.at(-1)).toMatchObject({ file: 'enrollments.csv', line: 31, column: 'userSourcedId', reason: 'user us0020 was rejected' });
     expectExplained(strict.errors.items);
 

@@ -40,7 +40,14 @@ describe.each(ENGINES)('roster and the running server (%s)', (engine) => {
   test('the demo district comes from the shipped OneRoster set: claimable at once, classes of Ms Rivera, the admin added after', async () => {
     const accounts = server.services.accounts;
     const ana = (await accounts.findByUsername('S0100001'))!;
-    expect(ana).toMatchObject({ givenName: 'Ana', familyName: 'García', grade: '05', studentId: '100001', roles: ['student'], schools: [{ id: 'maple-lakeside', name: 'Lakeside Elementary School' }] });
+    expect(ana).toMatchObject({
+      givenName: 'Ana',
+      familyName: 'García',
+      grade: '05',
+      studentId: '100001',
+      roles: ['student'],
+      schools: [{ id: 'maple-lakeside', name: 'Lakeside Elementary School' }],
+    });
     expect(ana.passwordHash).toBeTruthy();
     const lea = (await accounts.findByUsername('S0100003'))!;
     expect(lea).toMatchObject({ familyName: 'Côté', grade: '04', passwordHash: null });
@@ -99,13 +106,21 @@ describe.each(ENGINES)('roster and the running server (%s)', (engine) => {
       expect((await signIn(browser, `${server.url}/`, 'S0100001', 'Lakeside-Ana-2026')).html).toContain('Hello, Ana');
       const callback = 'http://127.0.0.1:9/cb';
       const { client, clientSecret } = await server.services.clients.register({
-        name: 'Notes', redirectUris: [callback], backchannelLogoutUri: `${backchannel.url}/logout`, firstParty: true,
+        name: 'Notes',
+        redirectUris: [callback],
+        backchannelLogoutUri: `${backchannel.url}/logout`,
+        firstParty: true,
       });
       const config = await oidc.discovery(new URL(server.url), client.clientId, clientSecret!, undefined, { execute: [oidc.allowInsecureRequests] });
       const verifier = oidc.randomPKCECodeVerifier();
       browser.stopAt = callback;
       const code = await browser.get(
-        oidc.buildAuthorizationUrl(config, { redirect_uri: callback, scope: 'openid', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }).href,
+        oidc.buildAuthorizationUrl(config, {
+          redirect_uri: callback,
+          scope: 'openid',
+          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+          code_challenge_method: 'S256',
+        }).href,
       );
       browser.stopAt = null;
       const tokens = await oidc.authorizationCodeGrant(config, new URL(code.url), { pkceCodeVerifier: verifier, idTokenExpected: true });
@@ -134,7 +149,10 @@ describe.each(ENGINES)('roster and the running server (%s)', (engine) => {
       // An app that cannot be reached keeps its notice, to be tried again later.
       await backchannel.close();
       const now = Date.now();
-      await server.services.store.db.insertInto('logout_notices').values({ account_id: tokens.claims()!.sub, client_id: client.clientId, sid: 'sid-later', created_at: now, next_at: now }).execute();
+      await server.services.store.db
+        .insertInto('logout_notices')
+        .values({ account_id: tokens.claims()!.sub, client_id: client.clientId, sid: 'sid-later', created_at: now, next_at: now })
+        .execute();
       expect(await server.logoutNotices.drain()).toEqual({ sent: 0, failed: 1 });
       const waiting = await server.services.store.db.selectFrom('logout_notices').selectAll().execute();
       expect(waiting).toEqual([expect.objectContaining({ sid: 'sid-later', attempts: 1 })]);

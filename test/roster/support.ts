@@ -50,8 +50,18 @@ export async function accountsOf(store: Store): Promise<Map<string, AccountView>
     .selectFrom('accounts')
     .leftJoin('roster_users', 'roster_users.account_id', 'accounts.id')
     .select([
-      'accounts.id', 'accounts.username', 'accounts.given_name', 'accounts.family_name', 'accounts.status', 'accounts.student_id', 'accounts.grade',
-      'accounts.email', 'accounts.first_seen_at', 'accounts.claimable_at', 'accounts.password_hash', 'roster_users.sourced_id',
+      'accounts.id',
+      'accounts.username',
+      'accounts.given_name',
+      'accounts.family_name',
+      'accounts.status',
+      'accounts.student_id',
+      'accounts.grade',
+      'accounts.email',
+      'accounts.first_seen_at',
+      'accounts.claimable_at',
+      'accounts.password_hash',
+      'roster_users.sourced_id',
     ])
     .execute();
   const roles = await store.db.selectFrom('account_roles').select(['account_id', 'role']).execute();
@@ -66,8 +76,14 @@ export async function accountsOf(store: Store): Promise<Map<string, AccountView>
       studentId: r.student_id,
       grade: r.grade,
       email: r.email,
-      roles: roles.filter((x) => x.account_id === r.id).map((x) => x.role).sort(),
-      schools: schools.filter((x) => x.account_id === r.id).map((x) => x.school_id).sort(),
+      roles: roles
+        .filter((x) => x.account_id === r.id)
+        .map((x) => x.role)
+        .sort(),
+      schools: schools
+        .filter((x) => x.account_id === r.id)
+        .map((x) => x.school_id)
+        .sort(),
       sourcedId: r.sourced_id,
       firstSeenAt: r.first_seen_at,
       claimableAt: r.claimable_at,
@@ -80,7 +96,17 @@ export async function accountsOf(store: Store): Promise<Map<string, AccountView>
 /** A digest of every roster table, to show that an import changed nothing. */
 export async function rosterDigest(store: Store): Promise<string> {
   const parts: unknown[] = [];
-  for (const table of ['accounts', 'account_roles', 'account_schools', 'schools', 'roster_users', 'roster_classes', 'roster_courses', 'roster_sessions', 'roster_enrollments'] as const) {
+  for (const table of [
+    'accounts',
+    'account_roles',
+    'account_schools',
+    'schools',
+    'roster_users',
+    'roster_classes',
+    'roster_courses',
+    'roster_sessions',
+    'roster_enrollments',
+  ] as const) {
     const rows = await store.db.selectFrom(table).selectAll().execute();
     parts.push(rows.map((r) => JSON.stringify(r)).sort());
   }
@@ -88,7 +114,10 @@ export async function rosterDigest(store: Store): Promise<string> {
 }
 
 export async function count(store: Store, table: 'accounts' | 'roster_enrollments' | 'roster_classes' | 'schools' | 'audit_events' | 'roster_users'): Promise<number> {
-  const row = await store.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+  const row = await store.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

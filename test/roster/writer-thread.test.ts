@@ -11,9 +11,26 @@ import { importer } from './support.js';
 /** A users batch as the planner sends it (USER_COLUMNS order). */
 function user(sourcedId: string, accountId: string, username: string): Row {
   const values: Record<(typeof USER_COLUMNS)[number], string | number | null> = {
-    op: 'create', sourced_id: sourcedId, account_id: accountId, username, username_key: username.toLowerCase(), given_name: 'Ana', family_name: 'Núñez',
-    email: null, student_id: null, grade: null, roles: 'student', schools: '', role: 'student', identifier: null, user_ids: null, org_ids: '', grades: null,
-    enabled: 1, row_hash: 7, line_hash: null,
+    op: 'create',
+    sourced_id: sourcedId,
+    account_id: accountId,
+    username,
+    username_key: username.toLowerCase(),
+    given_name: 'Ana',
+    family_name: 'Núñez',
+    email: null,
+    student_id: null,
+    grade: null,
+    roles: 'student',
+    schools: '',
+    role: 'student',
+    identifier: null,
+    user_ids: null,
+    org_ids: '',
+    grades: null,
+    enabled: 1,
+    row_hash: 7,
+    line_hash: null,
   };
   return USER_COLUMNS.map((column) => values[column]);
 }
@@ -25,7 +42,15 @@ describe('the roster writer thread (SQLite)', () => {
   });
   afterEach(() => fixture.close());
 
-  const accounts = async () => Number((await fixture.store.db.selectFrom('accounts').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const accounts = async () =>
+    Number(
+      (
+        await fixture.store.db
+          .selectFrom('accounts')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
   const context = { now: Date.now(), claimDelay: 0, runId: 'run-1' };
 
   test('writes in its own transaction, seen by others only after commit', async () => {

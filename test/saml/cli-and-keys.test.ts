@@ -34,59 +34,101 @@ describe.each(ENGINES)('homeroom saml and keys rotate (%s)', (engine) => {
   const CLI_TIMEOUT = 180_000;
   const homeroom = (...args: string[]) => run(process.execPath, ['bin/homeroom.js', ...args], { env, encoding: 'utf8' });
 
-  test('saml add --metadata registers the app from its metadata; it signs in at once, with signed requests required', async () => {
-    const metadata = join(dir, 'sp.xml');
-    writeFileSync(metadata, sp.saml.generateServiceProviderMetadata(null, sp.key.certificate));
-    const added = JSON.parse((await homeroom('saml', 'add', '--name', 'Library', '--metadata', metadata, '--portal', '--portal-role', 'student', '--json')).stdout);
-    expect(added).toMatchObject({ entity_id: sp.entityId, name: 'Library', acs_urls: [sp.acsUrl], slo_url: sp.sloUrl, signed_requests: true, name_id: 'username', portal: true, portal_roles: ['student'] });
+  test(
+    'saml add --metadata registers the app from its metadata; it signs in at once, with signed requests required',
+    async () => {
+      const metadata = join(dir, 'sp.xml');
+      writeFileSync(metadata, sp.saml.generateServiceProviderMetadata(null, sp.key.certificate));
+      const added = JSON.parse((await homeroom('saml', 'add', '--name', 'Library', '--metadata', metadata, '--portal', '--portal-role', 'student', '--json')).stdout);
+      expect(added).toMatchObject({
+        entity_id: sp.entityId,
+        name: 'Library',
+        acs_urls: [sp.acsUrl],
+        slo_url: sp.sloUrl,
+        signed_requests: true,
+        name_id: 'username',
+        portal: true,
+        portal_roles: ['student'],
+      });
 
-    const browser = new WebClient();
-    await signIn(browser, `${sp.url}/login`, 'S0100001', 'Lakeside-Ana-2026');
-    expect((await browser.submit(sp.acsUrl)).html).toContain('Signed in as S0100001');
-    expect((await browser.get(`${server.url}/`)).html).toContain(added.launch_url);
-  }, CLI_TIMEOUT);
+      const browser = new WebClient();
+      await signIn(browser, `${sp.url}/login`, 'S0100001', 'Lakeside-Ana-2026');
+      expect((await browser.submit(sp.acsUrl)).html).toContain('Signed in as S0100001');
+      expect((await browser.get(`${server.url}/`)).html).toContain(added.launch_url);
+    },
+    CLI_TIMEOUT,
+  );
 
-  test('saml add by fields, list and remove; removing an unknown app exits 2', async () => {
-    await homeroom(
-      'saml', 'add', '--name', 'Assessments', '--entity-id', 'https://assess.example/sp', '--acs-url', 'https://assess.example/acs',
-      '--slo-url', 'https://assess.example/slo', '--name-id', 'persistent', '--attribute', 'mail=email', '--attribute', 'grade=',
-      '--sign', 'assertion', '--signature-algorithm', 'rsa-sha512',
-    );
-    const listed = JSON.parse((await homeroom('saml', 'list', '--json')).stdout) as Record<string, unknown>[];
-    const assessments = listed.find((r) => r.entity_id === 'https://assess.example/sp')!;
-    expect(assessments).toMatchObject({ name_id: 'persistent', signed_requests: false, signs: 'assertion', signature_algorithm: 'rsa-sha512' });
-    expect(assessments.attributes).toMatchObject({ uid: 'uid', mail: 'email' });
-    expect(assessments.attributes).not.toHaveProperty('grade');
-    const bad = await homeroom('saml', 'add', '--name', 'Bad', '--entity-id', 'https://bad.example', '--acs-url', 'http://bad.example/acs').catch((error) => error);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('INVALID_SAML_APP');
-    expect(JSON.parse((await homeroom('saml', 'remove', 'https://assess.example/sp', '--json')).stdout)).toEqual({ removed: 'https://assess.example/sp' });
-    const gone = await homeroom('saml', 'remove', 'https://assess.example/sp').catch((error) => error);
-    expect(gone.code).toBe(2);
-  }, CLI_TIMEOUT);
+  test(
+    'saml add by fields, list and remove; removing an unknown app exits 2',
+    async () => {
+      await homeroom(
+        'saml',
+        'add',
+        '--name',
+        'Assessments',
+        '--entity-id',
+        'https://assess.example/sp',
+        '--acs-url',
+        'https://assess.example/acs',
+        '--slo-url',
+        'https://assess.example/slo',
+        '--name-id',
+        'persistent',
+        '--attribute',
+        'mail=email',
+        '--attribute',
+        'grade=',
+        '--sign',
+        'assertion',
+        '--signature-algorithm',
+        'rsa-sha512',
+      );
+      const listed = JSON.parse((await homeroom('saml', 'list', '--json')).stdout) as Record<string, unknown>[];
+      const assessments = listed.find((r) => r.entity_id === 'https://assess.example/sp')!;
+      expect(assessments).toMatchObject({ name_id: 'persistent', signed_requests: false, signs: 'assertion', signature_algorithm: 'rsa-sha512' });
+      expect(assessments.attributes).toMatchObject({ uid: 'uid', mail: 'email' });
+      expect(assessments.attributes).not.toHaveProperty('grade');
+      const bad = await homeroom('saml', 'add', '--name', 'Bad', '--entity-id', 'https://bad.example', '--acs-url', 'http://bad.example/acs').catch((error) => error);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('INVALID_SAML_APP');
+      expect(JSON.parse((await homeroom('saml', 'remove', 'https://assess.example/sp', '--json')).stdout)).toEqual({ removed: 'https://assess.example/sp' });
+      const gone = await homeroom('saml', 'remove', 'https://assess.example/sp').catch((error) => error);
+      expect(gone.code).toBe(2);
+    },
+    CLI_TIMEOUT,
+  );
 
-  test('keys rotate publishes the next SAML certificate at once and signs with it only after the rollover', async () => {
-    const [current] = await idpCertificates(server.url);
-    const rotated = JSON.parse((await homeroom('keys', 'rotate', '--json')).stdout) as { kid: string; saml: { kid: string; activeFrom: string; certificate: string } };
-    expect(Date.parse(rotated.saml.activeFrom) - Date.now()).toBeGreaterThan(13 * 86400_000);
-    const published = await idpCertificates(server.url);
-    expect(published).toHaveLength(2);
-    expect(published[0]).toBe(current);
-    const next = published[1];
-    expect(rotated.saml.certificate.replace(/-----[^-]+-----|\s/g, '')).toBe(next);
+  test(
+    'keys rotate publishes the next SAML certificate at once and signs with it only after the rollover',
+    async () => {
+      const [current] = await idpCertificates(server.url);
+      const rotated = JSON.parse((await homeroom('keys', 'rotate', '--json')).stdout) as { kid: string; saml: { kid: string; activeFrom: string; certificate: string } };
+      expect(Date.parse(rotated.saml.activeFrom) - Date.now()).toBeGreaterThan(13 * 86400_000);
+      const published = await idpCertificates(server.url);
+      expect(published).toHaveLength(2);
+      expect(published[0]).toBe(current);
+      const next = published[1];
+      expect(rotated.saml.certificate.replace(/-----[^-]+-----|\s/g, '')).toBe(next);
 
-    // An app that knows only the next certificate refuses what the current key signs …
-    sp.configure({ idpCert: next });
-    const browser = new WebClient();
-    await signIn(browser, `${server.url}/`, 'S0100001', 'Lakeside-Ana-2026');
-    await browser.get(`${sp.url}/login`);
-    expect((await browser.submit(sp.acsUrl)).status).toBe(400);
-    expect(sp.errors.at(-1)).toMatch(/signature/i);
+      // An app that knows only the next certificate refuses what the current key signs …
+      sp.configure({ idpCert: next });
+      const browser = new WebClient();
+      await signIn(browser, `${server.url}/`, 'S0100001', 'Lakeside-Ana-2026');
+      await browser.get(`${sp.url}/login`);
+      expect((await browser.submit(sp.acsUrl)).status).toBe(400);
+      expect(sp.errors.at(-1)).toMatch(/signature/i);
 
-    // … until the rollover time comes: then the next key signs, without a restart, and the old one leaves the metadata.
-    await server.services.store.db.updateTable('saml_signing_keys').set({ active_from: Date.now() - 1000 }).where('kid', '=', rotated.saml.kid).execute();
-    await browser.get(`${sp.url}/login`);
-    expect((await browser.submit(sp.acsUrl)).html).toContain('Signed in as S0100001');
-    expect(await idpCertificates(server.url)).toEqual([next]);
-  }, CLI_TIMEOUT);
+      // … until the rollover time comes: then the next key signs, without a restart, and the old one leaves the metadata.
+      await server.services.store.db
+        .updateTable('saml_signing_keys')
+        .set({ active_from: Date.now() - 1000 })
+        .where('kid', '=', rotated.saml.kid)
+        .execute();
+      await browser.get(`${sp.url}/login`);
+      expect((await browser.submit(sp.acsUrl)).html).toContain('Signed in as S0100001');
+      expect(await idpCertificates(server.url)).toEqual([next]);
+    },
+    CLI_TIMEOUT,
+  );
 });

@@ -34,7 +34,13 @@ async function startApache(config: string, probeUrl: string): Promise<ChildProce
     said += chunk.toString('utf8');
   });
   for (let i = 0; i < 100 && child.exitCode === null; i += 1) {
-    if (await fetch(probeUrl).then(() => true, () => false)) return child;
+    if (
+      await fetch(probeUrl).then(
+        () => true,
+        () => false,
+      )
+    )
+      return child;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   if (child.exitCode === null) child.kill('SIGTERM');

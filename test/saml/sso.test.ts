@@ -297,7 +297,8 @@ describe.each(ENGINES)('SAML identity provider with a node-saml service provider
 
     test('an oversized message and deflate bombs (HTTP-Redirect and a deflated HTTP-POST)', async () => {
       await expectRefused(`${server.url}/saml/sso`, 'MESSAGE_TOO_LARGE', { method: 'POST', body: new URLSearchParams({ SAMLRequest: 'A'.repeat(70_000) }).toString() });
-      const bomb = (spaces: number) => deflateRawSync(Buffer.from(`<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">${' '.repeat(spaces)}</samlp:AuthnRequest>`)).toString('base64');
+      const bomb = (spaces: number) =>
+        deflateRawSync(Buffer.from(`<samlp:AuthnRequest xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol">${' '.repeat(spaces)}</samlp:AuthnRequest>`)).toString('base64');
       const small = bomb(8_000_000);
       expect(small.length).toBeLessThan(12_000);
       await expectRefused(`${server.url}/saml/sso?SAMLRequest=${encodeURIComponent(small)}`, 'MESSAGE_TOO_LARGE');

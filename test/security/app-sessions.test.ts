@@ -32,7 +32,7 @@ describe.each(ENGINES)('sessions of the built-in apps end with the provider sess
 
   const rows = (accountId: string) => db().selectFrom('rp_sessions').select(['app']).where('account_sub', '=', accountId).orderBy('app').execute();
 
-  test('the apps\' sign-in cookies end with the browser', async () => {
+  test("the apps' sign-in cookies end with the browser", async () => {
     const browser = new WebClient();
     await signIn(browser, `${server.url}/`, 'S0100001', 'Lakeside-Ana-2026');
     await browser.get(`${server.url}/demo-app/`);
@@ -47,20 +47,25 @@ describe.each(ENGINES)('sessions of the built-in apps end with the provider sess
     expect(await where(browser)).toEqual(places);
 
     // session.ttl has passed for the provider session (the app sessions' own expiry has not).
-    await db().updateTable('oidc_payloads').set({ expires_at: Date.now() - 1000 }).where('kind', '=', 'Session').where('account_id', '=', accountId).execute();
+    await db()
+      .updateTable('oidc_payloads')
+      .set({ expires_at: Date.now() - 1000 })
+      .where('kind', '=', 'Session')
+      .where('account_id', '=', accountId)
+      .execute();
     expect(await where(browser)).toEqual(places.map(() => expect.stringMatching(/^\/interaction\/[^/?]+$/)));
     await server.services.rpSessions.purgeExpired();
     expect(await rows(accountId)).toEqual([]);
   });
 
-  test('a browser that lost the provider session cookie (closed) is asked again, even holding the apps\' cookies', async () => {
+  test("a browser that lost the provider session cookie (closed) is asked again, even holding the apps' cookies", async () => {
     const { browser } = await signedInEverywhere();
     browser.cookies.delete('hr_session');
     browser.cookies.delete('hr_session.sig');
     expect(await where(browser)).toEqual(places.map(() => expect.stringMatching(/^\/interaction\/[^/?]+$/)));
   });
 
-  test('another browser holding copies of the apps\' cookies but its own Homeroom sign-in gets nothing of them', async () => {
+  test("another browser holding copies of the apps' cookies but its own Homeroom sign-in gets nothing of them", async () => {
     const { browser } = await signedInEverywhere();
     const other = new WebClient();
     await signIn(other, `${server.url}/`, 'S0100002', 'Lakeside-Noah-2026');

@@ -37,7 +37,7 @@ describe('forms from elsewhere', () => {
       const { browser, form } = await usernameForm('fr');
       const page = await post(browser, form, { username: 'S0100001' }, headers);
       expect({ headers, status: page.status }).toEqual({ headers, status: 403 });
-      expect(page.html).toContain("Ce formulaire a été envoyé depuis un autre site web");
+      expect(page.html).toContain('Ce formulaire a été envoyé depuis un autre site web');
       expect(page.html).toContain('CROSS_SITE_REQUEST');
       // The username step was not taken: the page still asks for a username.
       expect((await browser.get(form.action.replace(/\/username$/, ''))).html).toContain('name="username"');
@@ -45,7 +45,12 @@ describe('forms from elsewhere', () => {
     const { browser, form } = await usernameForm();
     const json = await fetch(form.action, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', 'sec-fetch-site': 'cross-site', cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+        'sec-fetch-site': 'cross-site',
+        cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
+      },
       body: new URLSearchParams({ ...form.fields, username: 'S0100001' }).toString(),
     });
     expect(json.status).toBe(403);
@@ -69,11 +74,21 @@ describe('forms from elsewhere', () => {
     const config = await oidc.discovery(new URL(server.url), client.clientId, clientSecret!, undefined, { execute: [oidc.allowInsecureRequests] });
     // As a single-page app's browser or an app's server behind a browser-like client would send them.
     config[oidc.customFetch] = (url, init) =>
-      fetch(url, { ...(init as RequestInit), headers: { ...Object.fromEntries(new Headers(init.headers as HeadersInit)), origin: 'https://app.example', 'sec-fetch-site': 'cross-site' } });
+      fetch(url, {
+        ...(init as RequestInit),
+        headers: { ...Object.fromEntries(new Headers(init.headers as HeadersInit)), origin: 'https://app.example', 'sec-fetch-site': 'cross-site' },
+      });
     const browser = new WebClient();
     browser.stopAt = callback;
     const verifier = oidc.randomPKCECodeVerifier();
-    await browser.get(oidc.buildAuthorizationUrl(config, { redirect_uri: callback, scope: 'openid profile', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }).href);
+    await browser.get(
+      oidc.buildAuthorizationUrl(config, {
+        redirect_uri: callback,
+        scope: 'openid profile',
+        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      }).href,
+    );
     await browser.submit('/username', { username: 'S0100001' });
     const back = await browser.submit('/password', { password: 'Lakeside-Ana-2026' });
     const tokens = await oidc.authorizationCodeGrant(config, new URL(back.url), { pkceCodeVerifier: verifier, idTokenExpected: true });
@@ -95,7 +110,7 @@ describe('forms from elsewhere', () => {
     expect((await browser.get(`${server.url}/`)).html).toContain('Hello, Ana');
   });
 
-  test('a CSRF token from before the sign-in, or from another person\'s session on this browser, is refused', async () => {
+  test("a CSRF token from before the sign-in, or from another person's session on this browser, is refused", async () => {
     const browser = new WebClient();
     await browser.get(`${server.url}/`);
     const anonymous = browser.form('/username').fields._csrf;
@@ -128,9 +143,9 @@ describe('a real browser on another site', () => {
     // Another site: "localhost" and "127.0.0.1" are different sites to the browser.
     attacker = createServer((req, res) => {
       const target = decodeURIComponent((req.url ?? '').slice('/?to='.length));
-      res.writeHead(200, { 'content-type': 'text/html' }).end(
-        `<!doctype html><form method="post" action="${target}"><input name="username" value="S0100001"></form><script>document.forms[0].submit()</script>`,
-      );
+      res
+        .writeHead(200, { 'content-type': 'text/html' })
+        .end(`<!doctype html><form method="post" action="${target}"><input name="username" value="S0100001"></form><script>document.forms[0].submit()</script>`);
     });
     await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
     attackerUrl = `http://localhost:${(attacker.address() as AddressInfo).port}`;

@@ -35,7 +35,14 @@ describe.each(ENGINES)('a disabled account with a live session (%s)', (engine) =
     return { browser, accountId: account.id };
   }
 
-  const authorizationUrl = () => oidc.buildAuthorizationUrl(config, { redirect_uri: CALLBACK, scope: 'openid', state: oidc.randomState(), code_challenge: 'E9Melhoa2OwvFrEMTJguCQaoXLGNmGvTG_Yv35zF3Tc', code_challenge_method: 'S256' }).href;
+  const authorizationUrl = () =>
+    oidc.buildAuthorizationUrl(config, {
+      redirect_uri: CALLBACK,
+      scope: 'openid',
+      state: oidc.randomState(),
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCQaoXLGNmGvTG_Yv35zF3Tc',
+      code_challenge_method: 'S256',
+    }).href;
 
   test('an OIDC app: no code, a clear 403 page, an audit event; the browser is signed out', async () => {
     const { browser, accountId } = await signedInThenDisabled('S0100001', 'Lakeside-Ana-2026');

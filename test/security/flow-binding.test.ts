@@ -74,7 +74,13 @@ describe.each(ENGINES)('claim and recovery pages work only in the browser that s
 
   test('recovery: another browser can neither see the questions nor answer them or set the password', async () => {
     counter += 1;
-    const account = await server.services.accounts.create({ username: `S0${320000 + counter}`, givenName: 'Kim', familyName: 'Recover', studentId: `${320000 + counter}`, roles: ['student'] });
+    const account = await server.services.accounts.create({
+      username: `S0${320000 + counter}`,
+      givenName: 'Kim',
+      familyName: 'Recover',
+      studentId: `${320000 + counter}`,
+      roles: ['student'],
+    });
     await claimInStore(server.services, account, 'Original-Phrase-77');
 
     const family = new WebClient();
@@ -89,7 +95,9 @@ describe.each(ENGINES)('claim and recovery pages work only in the browser that s
     expect(seen.html).not.toContain('first pet');
     expect((await postAsOther(other, `${flowUrl}/answers`, { answer1: 'Fluffy', answer2: 'Poutine', answer3: 'Montréal' })).status).toBe(410);
     // Not even counted as a wrong answer set against the account.
-    expect(await server.services.store.db.selectFrom('throttle_counters').select('count').where('key', '=', `recovery:account:${account.username.toLowerCase()}`).executeTakeFirst()).toBeUndefined();
+    expect(
+      await server.services.store.db.selectFrom('throttle_counters').select('count').where('key', '=', `recovery:account:${account.username.toLowerCase()}`).executeTakeFirst(),
+    ).toBeUndefined();
 
     await family.submit('/answers', { answer1: 'fluffy', answer2: 'poutine', answer3: 'montreal' });
     expect((await postAsOther(other, `${flowUrl}/password`, { password: 'Stolen-Account-2026', confirm: 'Stolen-Account-2026' })).status).toBe(410);

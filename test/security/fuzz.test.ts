@@ -44,10 +44,16 @@ type Wire = string;
 
 const MARKER = 'hrfz';
 /** Markup whose unescaped echo would be an injection; the marker finds it in the page. */
-const MARKUP = [`<script>${MARKER}()</script>`, `"><img src=x onerror=${MARKER}()>`, `'><svg onload=${MARKER}>`, `<a href="javascript:${MARKER}()">x</a>`, `</textarea><${MARKER}>`];
+const MARKUP = [
+  `<script>${MARKER}()</script>`,
+  `"><img src=x onerror=${MARKER}()>`,
+  `'><svg onload=${MARKER}>`,
+  `<a href="javascript:${MARKER}()">x</a>`,
+  `</textarea><${MARKER}>`,
+];
 const SHAPED = [
   "' OR '1'='1",
-  "1; DROP TABLE accounts; --",
+  '1; DROP TABLE accounts; --',
   '" OR ""="',
   "admin'--",
   '../../../../etc/passwd',
@@ -76,7 +82,8 @@ const SHAPED = [
 ];
 
 /** Percent-encodes every byte of the UTF-8 form (lone surrogates become U+FFFD, as a browser sends them). */
-const encodeBytes = (bytes: Uint8Array): Wire => [...bytes].map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0').toUpperCase()}`)).join('');
+const encodeBytes = (bytes: Uint8Array): Wire =>
+  [...bytes].map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0').toUpperCase()}`)).join('');
 const encodeText = (text: string): Wire => encodeBytes(Buffer.from(text, 'utf8'));
 
 const wireValue: fc.Arbitrary<Wire> = fc.oneof(
@@ -100,10 +107,45 @@ const wireValue: fc.Arbitrary<Wire> = fc.oneof(
 const wireShort: fc.Arbitrary<Wire> = wireValue.map((w) => (w.length > 3000 ? w.slice(0, 3000).replace(/%[0-9A-F]?$/, '') : w));
 const wireParam: fc.Arbitrary<Wire> = wireShort.map((w) => w || '%20');
 
-const CONTENT_TYPES = ['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'multipart/form-data; boundary=----hrfz', 'multipart/form-data', 'application/json', 'text/plain', 'text/xml', ''];
+const CONTENT_TYPES = [
+  'application/x-www-form-urlencoded',
+  'application/x-www-form-urlencoded; charset=utf-8',
+  'multipart/form-data; boundary=----hrfz',
+  'multipart/form-data',
+  'application/json',
+  'text/plain',
+  'text/xml',
+  '',
+];
 
 /** Query parameter names the app reads somewhere, and a few it does not. */
-const QUERY_NAMES = ['page', 'from', 'to', 'user', 'actor', 'type', 'interaction', 'lang', 'done', 'filter', 'in', 'approved', 'skipped', 'rejected', 'v', 'state', 'error', 'ui_locales', 'id_token_hint', 'client_id', 'post_logout_redirect_uri', 'SAMLRequest', 'RelayState', 'flow', 'x'];
+const QUERY_NAMES = [
+  'page',
+  'from',
+  'to',
+  'user',
+  'actor',
+  'type',
+  'interaction',
+  'lang',
+  'done',
+  'filter',
+  'in',
+  'approved',
+  'skipped',
+  'rejected',
+  'v',
+  'state',
+  'error',
+  'ui_locales',
+  'id_token_hint',
+  'client_id',
+  'post_logout_redirect_uri',
+  'SAMLRequest',
+  'RelayState',
+  'flow',
+  'x',
+];
 
 /** A provider endpoint from the discovery document: oidc-provider routes it itself, outside our routers. */
 function fixedLayer(path: string): Layer {
@@ -132,7 +174,12 @@ async function routeTable(server: TestServer): Promise<Route[]> {
 
 function attr(tag: string, name: string): string | undefined {
   const match = new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(tag);
-  return match?.[1].replace(/&#34;|&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return match?.[1]
+    .replace(/&#34;|&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 /** The forms of a page with every named field (hidden ones remembered as such). */
@@ -226,13 +273,35 @@ describe.each(ENGINES)('fuzzing every route (%s)', (engine) => {
     clients.admin = await signedIn(server, ADMIN);
     known.anonymous = await crawl(server, clients.anonymous, routes, ['/', '/claim', '/recover', '/help/wifi', '/demo-app/']);
     known.teacher = await crawl(server, clients.teacher, routes, ['/', '/staff', '/help/login']);
-    known.admin = await crawl(server, clients.admin, routes, ['/admin', '/admin/apps', '/admin/help-links', '/admin/policies', '/admin/readiness', '/admin/roster', '/admin/lockouts', '/helpdesk', '/admin/audit']);
+    known.admin = await crawl(server, clients.admin, routes, [
+      '/admin',
+      '/admin/apps',
+      '/admin/help-links',
+      '/admin/policies',
+      '/admin/readiness',
+      '/admin/roster',
+      '/admin/lockouts',
+      '/helpdesk',
+      '/admin/audit',
+    ]);
   }, 300_000);
   afterAll(() => server?.close());
 
   test('the route table comes from the app, and the crawl reached real forms', () => {
     const names = routes.map((r) => `${r.method} ${r.path}`);
-    expect(names).toEqual(expect.arrayContaining(['GET /auth', 'POST /token', 'GET /session/end', 'GET /admin/audit', 'POST /admin/policies', 'GET /claim/:id', 'POST /claim/:id/:step', 'POST /interaction/:uid/password', 'POST /helpdesk/approve']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'GET /auth',
+        'POST /token',
+        'GET /session/end',
+        'GET /admin/audit',
+        'POST /admin/policies',
+        'GET /claim/:id',
+        'POST /claim/:id/:step',
+        'POST /interaction/:uid/password',
+        'POST /helpdesk/approve',
+      ]),
+    );
     expect([...known.admin.forms.keys()]).toEqual(expect.arrayContaining(['POST /admin/policies', 'POST /admin/help-links']));
     expect([...known.anonymous.forms.keys()]).toEqual(expect.arrayContaining(['POST /interaction/:uid/username', 'POST /claim/:id/:step']));
   });

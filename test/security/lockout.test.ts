@@ -40,7 +40,7 @@ describe.each(ENGINES)('locking out others (%s)', (engine) => {
     await browser.submit('/session/end/confirm', { logout: 'yes' });
   }
 
-  test('an attacker locks the admin account for every unknown browser, not for the admin\'s own', async () => {
+  test("an attacker locks the admin account for every unknown browser, not for the admin's own", async () => {
     const home = new WebClient({ 'x-forwarded-for': '192.0.2.10' });
     expect((await signIn(home, `${server.url}/`, ADMIN.username, ADMIN.password)).html).toContain('Hello, Dana');
     const device = home.cookies.get('hr_device')!;
@@ -101,7 +101,13 @@ describe.each(ENGINES)('locking out others (%s)', (engine) => {
   });
 
   async function claimedStudent(n: number) {
-    const account = await server.services.accounts.create({ username: `S0${330000 + n}`, givenName: 'Kim', familyName: `Lockout${n}`, studentId: `${330000 + n}`, roles: ['student'] });
+    const account = await server.services.accounts.create({
+      username: `S0${330000 + n}`,
+      givenName: 'Kim',
+      familyName: `Lockout${n}`,
+      studentId: `${330000 + n}`,
+      roles: ['student'],
+    });
     await claimInStore(server.services, account, 'Original-Phrase-77');
     return account;
   }
@@ -137,7 +143,10 @@ describe.each(ENGINES)('locking out others (%s)', (engine) => {
     expect((await tryPassword(stranger(), lea.username, 'anything')).status).toBe(429);
     const report = await server.services.lockouts.targeted();
     expect(report.filter((t) => t.username === 's0340001').map((t) => [t.flow, t.locked, t.account?.claimed])).toEqual(
-      expect.arrayContaining([['login', true, false], ['recovery', true, false]]),
+      expect.arrayContaining([
+        ['login', true, false],
+        ['recovery', true, false],
+      ]),
     );
 
     // The family claims it (from a browser of its own): it starts with no lock, anywhere.

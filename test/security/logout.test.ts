@@ -20,7 +20,10 @@ describe('signing out', () => {
   beforeAll(async () => {
     server = await startTestServer('sqlite');
     backchannel = await startCaptureServer();
-    for (const [key, backchannelLogoutUri] of [['withSid', `${backchannel.url}/backchannel`], ['withoutSid', undefined]] as const) {
+    for (const [key, backchannelLogoutUri] of [
+      ['withSid', `${backchannel.url}/backchannel`],
+      ['withoutSid', undefined],
+    ] as const) {
       const { client, clientSecret } = await server.services.clients.register({ name: `App ${key}`, redirectUris: [callback], backchannelLogoutUri, firstParty: true });
       apps[key] = await oidc.discovery(new URL(server.url), client.clientId, clientSecret!, undefined, { execute: [oidc.allowInsecureRequests] });
     }
@@ -33,7 +36,12 @@ describe('signing out', () => {
   /** Signs in to an app in this browser (typing the password if the browser is not signed in) and returns its ID token. */
   async function idTokenFor(browser: WebClient, app: oidc.Configuration, person: typeof ANA): Promise<string> {
     const verifier = oidc.randomPKCECodeVerifier();
-    const url = oidc.buildAuthorizationUrl(app, { redirect_uri: callback, scope: 'openid profile', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+    const url = oidc.buildAuthorizationUrl(app, {
+      redirect_uri: callback,
+      scope: 'openid profile',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
     browser.stopAt = callback;
     let page = await browser.get(url.href);
     if (page.url.includes('/interaction/')) {
@@ -60,7 +68,7 @@ describe('signing out', () => {
     expect(portal.html).toContain('Hello, Ana');
   }
 
-  test('a link with another person\'s ID token does not sign anyone out by itself: the person is asked, and can stay', async () => {
+  test("a link with another person's ID token does not sign anyone out by itself: the person is asked, and can stay", async () => {
     const attacker = new WebClient();
     const noahsToken = await idTokenFor(attacker, apps.withSid, NOAH);
     const ana = new WebClient();
@@ -72,7 +80,7 @@ describe('signing out', () => {
     await asksAndStays(ana, `${server.url}/session/end`, 'Ana García (S0100001)');
   });
 
-  test('Ana\'s own ID token left from an earlier sign-in, or for an app this sign-in never opened, asks too', async () => {
+  test("Ana's own ID token left from an earlier sign-in, or for an app this sign-in never opened, asks too", async () => {
     const ana = new WebClient();
     const earlierWithSid = await idTokenFor(ana, apps.withSid, ANA);
     const earlierWithoutSid = await idTokenFor(ana, apps.withoutSid, ANA);
@@ -92,7 +100,7 @@ describe('signing out', () => {
     for (const token of [nowWithSid, nowWithoutSid]) expect((await ana.get(endSession(token))).html).toContain('data-autosubmit');
   });
 
-  test('an app of this sign-in (the portal\'s Sign out) still signs out in one step', async () => {
+  test("an app of this sign-in (the portal's Sign out) still signs out in one step", async () => {
     const ana = new WebClient();
     await signIn(ana, `${server.url}/`, ANA.username, ANA.password);
     const confirm = await ana.submit('/logout');
@@ -133,7 +141,7 @@ describe('signing out', () => {
     expect((await ana.get(`${server.url}/demo-app/`)).url).toContain('/interaction/');
   });
 
-  test('the provider\'s own signed-out page tells the truth too, and in French', async () => {
+  test("the provider's own signed-out page tells the truth too, and in French", async () => {
     const ana = new WebClient();
     const token = await idTokenFor(ana, apps.withSid, ANA);
     await ana.get(`${endSession(token)}&ui_locales=fr`);

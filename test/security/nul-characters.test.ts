@@ -18,7 +18,10 @@ describe.each(ENGINES)('U+0000 in requests (%s)', (engine) => {
     const family = new WebClient();
     await family.get(`${server.url}/claim?lang=fr`);
     const form = family.form('/identify');
-    const refused = await family.request(form.action, { method: 'POST', body: `${new URLSearchParams({ _csrf: form.fields._csrf })}&familyName=%FF%FE%00&givenName=%00&studentId=%00` });
+    const refused = await family.request(form.action, {
+      method: 'POST',
+      body: `${new URLSearchParams({ _csrf: form.fields._csrf })}&familyName=%FF%FE%00&givenName=%00&studentId=%00`,
+    });
     expect(refused.status).toBe(400);
     expect(refused.html.replace(/&#39;/g, "'")).toContain("Le formulaire n'a pas pu être lu.");
     expect(refused.html).toContain('NUL_CHARACTER');
@@ -41,7 +44,11 @@ describe.each(ENGINES)('U+0000 in requests (%s)', (engine) => {
     data.append('redirectUris', 'https://nul.example/cb');
     const upload = await postMultipart(admin, `${server.url}/admin/apps`, data);
     expect(upload.status).toBe(400);
-    const token = await fetch(`${server.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=authorization_code&code=%00&client_id=%00&redirect_uri=%00' });
+    const token = await fetch(`${server.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=authorization_code&code=%00&client_id=%00&redirect_uri=%00',
+    });
     expect(token.status).toBeLessThan(500);
   });
 });

@@ -16,7 +16,11 @@ describe.each(ENGINES)('dates, numbers and ids in query strings (%s)', (engine) 
   }, 60_000);
   afterAll(() => server.close());
 
-  const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;|&#34;/g, "'").replace(/\s+/g, ' ');
+  const text = (html: string) =>
+    html
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/&#39;|&#34;/g, "'")
+      .replace(/\s+/g, ' ');
 
   test('the last day there is, and the first: the audit log and its export answer, with the events they cover', async () => {
     const page = await admin.get(`${server.url}/admin/audit?from=1000-01-01&to=9999-12-31&type=login.succeeded`);
@@ -61,7 +65,9 @@ describe.each(ENGINES)('dates, numbers and ids in query strings (%s)', (engine) 
     expect(french.status).toBe(400);
     // text() makes French's narrow no-break space a plain space.
     expect(text(french.html)).toContain('« page » dans l’adresse doit être un nombre entier de 1 à 10 000.');
-    const json = await fetch(`${server.url}/admin/audit.csv?page=x&to=2026-13-01`, { headers: { accept: 'application/json', cookie: [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    const json = await fetch(`${server.url}/admin/audit.csv?page=x&to=2026-13-01`, {
+      headers: { accept: 'application/json', cookie: [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+    });
     expect(json.status).toBe(400);
     expect(await json.json()).toMatchObject({ error: 'BAD_FILTER' });
   });

@@ -42,7 +42,10 @@ describe.each(ENGINES)('app icons (%s)', (engine) => {
     for (const [name, svg] of Object.entries(BYPASSES)) {
       const page = await upload(`<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n`);
       expect({ name, status: page.status }).toEqual({ name, status: 400 });
-      expect({ name, alert: admin.alert() }).toEqual({ name, alert: expect.stringContaining('This SVG contains scripts, links, animations or other content that icons may not have.') });
+      expect({ name, alert: admin.alert() }).toEqual({
+        name,
+        alert: expect.stringContaining('This SVG contains scripts, links, animations or other content that icons may not have.'),
+      });
       expect(await server.services.clients.icon(clientId)).toBeNull();
     }
     // A file that only looks like SVG (an internal DTD subset, which browsers would expand) is no icon at all.

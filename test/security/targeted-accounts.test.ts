@@ -28,9 +28,14 @@ describe.each(ENGINES)('targeted accounts (%s)', (engine) => {
     return browser.submit('/password', { password });
   }
 
-  const text = (html: string) => html.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/\s+/g, ' ');
+  const text = (html: string) =>
+    html
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/&#39;/g, "'")
+      .replace(/\s+/g, ' ');
   /** The table row of one username, as text. */
-  const rowOf = (html: string, username: string) => text(/<tr[^>]*>\s*<th scope="row"><code>([^<]*)<\/code>[\s\S]*?<\/tr>/g.exec(html.slice(html.indexOf(`<code>${username}</code>`) - 60)!)?.[0] ?? '');
+  const rowOf = (html: string, username: string) =>
+    text(/<tr[^>]*>\s*<th scope="row"><code>([^<]*)<\/code>[\s\S]*?<\/tr>/g.exec(html.slice(html.indexOf(`<code>${username}</code>`) - 60)!)?.[0] ?? '');
 
   test('the console lists the targeted accounts, locked ones first, with where the attempts came from', async () => {
     let page = await admin.get(`${server.url}/admin/lockouts`);
@@ -95,8 +100,7 @@ describe.each(ENGINES)('targeted accounts (%s)', (engine) => {
     const now = Date.now();
     for (let i = 0; i < 5; i += 1) await throttle.attempt(`login:address:198.51.100.${i}`, { limit: 10, window: 60 }, now - longest - 60_000 - i);
     await throttle.attempt('login:address:198.51.100.200', { limit: 10, window: 60 }, now - longest + 60_000);
-    const left = async () =>
-      (await server.services.store.db.selectFrom('throttle_counters').select('key').where('key', 'like', 'login:address:198.51.100.%').execute()).length;
+    const left = async () => (await server.services.store.db.selectFrom('throttle_counters').select('key').where('key', 'like', 'login:address:198.51.100.%').execute()).length;
     expect(await left()).toBe(6);
     expect(await throttle.purgeExpired(rules, now, 3)).toBe(3);
     expect(await left()).toBe(3);

@@ -14,7 +14,13 @@ describe.each(ENGINES)('teachers and the help desk (%s)', (engine) => {
     const hash = await server.services.hasher.hash('Music-Teacher-2026');
     const nakamura = await server.services.accounts.findByUsername('knakamura');
     await server.services.accounts.setPassword(nakamura!.id, hash);
-    const desk = await server.services.accounts.create({ username: 'deskpat', givenName: 'Pat', familyName: 'Lee', roles: ['helpdesk'], passwordHash: await server.services.hasher.hash('Help-Desk-Phrase-1') });
+    const desk = await server.services.accounts.create({
+      username: 'deskpat',
+      givenName: 'Pat',
+      familyName: 'Lee',
+      roles: ['helpdesk'],
+      passwordHash: await server.services.hasher.hash('Help-Desk-Phrase-1'),
+    });
     expect(desk.roles).toEqual(['helpdesk']);
   });
   afterAll(() => server.close());
@@ -109,7 +115,14 @@ describe.each(ENGINES)('teachers and the help desk (%s)', (engine) => {
     expect(family.alert()).toBe('This account has used this password before. Choose a new one.');
     expect(reused.status).toBe(400);
     await family.submit('/password', { password: 'Noah-Fresh-Start-9', confirm: 'Noah-Fresh-Start-9' });
-    const claimed = await family.submit('/questions', { question1: 'dreamJob', answer1: 'Astronaut', question2: 'favoriteSport', answer2: 'Hockey', question3: 'bestFriend', answer3: 'Ana' });
+    const claimed = await family.submit('/questions', {
+      question1: 'dreamJob',
+      answer1: 'Astronaut',
+      question2: 'favoriteSport',
+      answer2: 'Hockey',
+      question3: 'bestFriend',
+      answer3: 'Ana',
+    });
     expect(claimed.html).toContain('The account is ready');
     expect((await signIn(new WebClient(), `${server.url}/`, 'S0100002', 'Noah-Fresh-Start-9')).html).toContain('Hello, Noah');
     expect((await server.services.audit.recent({ type: 'account.reset', subjectId: await idOf('S0100002') }))[0].actorId).toBe(await idOf('deskpat'));
@@ -136,10 +149,16 @@ describe.each(ENGINES)('teachers and the help desk (%s)', (engine) => {
       const page = await browser.get(`${server.url}/staff/students/${await idOf('S0100005')}/reset`);
       expect(page.html).toContain('Reset requests can be sent from');
       const csrf = (await browser.get(`${server.url}/staff`), browser.form('/logout').fields._csrf);
-      const refused = await browser.request(`${server.url}/staff/tickets`, { method: 'POST', body: new URLSearchParams({ _csrf: csrf, student: await idOf('S0100005'), reason: 'x' }).toString() });
+      const refused = await browser.request(`${server.url}/staff/tickets`, {
+        method: 'POST',
+        body: new URLSearchParams({ _csrf: csrf, student: await idOf('S0100005'), reason: 'x' }).toString(),
+      });
       expect(refused.status).toBe(409);
       await server.services.policies.save({ 'tickets.window': { start: shift(-10), end: shift(-1) } }, admin);
-      const closed = await browser.request(`${server.url}/staff/tickets`, { method: 'POST', body: new URLSearchParams({ _csrf: csrf, student: await idOf('S0100005'), reason: 'x' }).toString() });
+      const closed = await browser.request(`${server.url}/staff/tickets`, {
+        method: 'POST',
+        body: new URLSearchParams({ _csrf: csrf, student: await idOf('S0100005'), reason: 'x' }).toString(),
+      });
       expect(closed.status).toBe(409);
       expect(closed.html).toContain('Reset requests closed on');
       await server.services.policies.save({ 'tickets.window': { start: today(), end: today() } }, admin);
@@ -170,9 +189,19 @@ describe.each(ENGINES)('teachers and the help desk (%s)', (engine) => {
     const ids: string[] = [];
     const hash = await server.services.hasher.hash('Bulk-Phrase-123');
     for (let i = 0; i < 500; i += 1) {
-      const account = await server.services.accounts.create({ username: `S07${String(i).padStart(5, '0')}`, givenName: 'Bulk', familyName: `Student${i}`, studentId: `7${String(i).padStart(5, '0')}`, roles: ['student'], passwordHash: hash });
+      const account = await server.services.accounts.create({
+        username: `S07${String(i).padStart(5, '0')}`,
+        givenName: 'Bulk',
+        familyName: `Student${i}`,
+        studentId: `7${String(i).padStart(5, '0')}`,
+        roles: ['student'],
+        passwordHash: hash,
+      });
       const id = `bulk-${i}`;
-      await db.insertInto('reset_tickets').values({ id, account_id: account.id, teacher_id: rivera.id, reason: 'bulk', status: 'open', note: null, created_at: Date.now() + i, decided_at: null, decided_by: null }).execute();
+      await db
+        .insertInto('reset_tickets')
+        .values({ id, account_id: account.id, teacher_id: rivera.id, reason: 'bulk', status: 'open', note: null, created_at: Date.now() + i, decided_at: null, decided_by: null })
+        .execute();
       ids.push(id);
     }
     // One of them is decided meanwhile: it is skipped, the others go through.
@@ -185,7 +214,12 @@ describe.each(ENGINES)('teachers and the help desk (%s)', (engine) => {
     expect(result.html).toContain('499 approved, 1 no longer open.');
     const rows = await db.selectFrom('reset_tickets').select(['status']).where('id', 'in', ids).execute();
     expect(rows.filter((r) => r.status === 'approved')).toHaveLength(499);
-    const reset = await db.selectFrom('accounts').select((eb) => eb.fn.countAll().as('n')).where('username', 'like', 'S07%').where('password_hash', 'is', null).executeTakeFirst();
+    const reset = await db
+      .selectFrom('accounts')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('username', 'like', 'S07%')
+      .where('password_hash', 'is', null)
+      .executeTakeFirst();
     expect(Number(reset?.n)).toBe(499);
   }, 120_000);
 });

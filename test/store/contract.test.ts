@@ -57,7 +57,10 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
         expect(await migrateToLatest(fresh, database.options.schema)).toEqual([...MIGRATION_NAMES]);
         expect(await migrateToLatest(fresh, database.options.schema)).toEqual([]);
         // The schema is usable after both runs.
-        const row = await fresh.db.selectFrom('accounts').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+        const row = await fresh.db
+          .selectFrom('accounts')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow();
         expect(row.n).toBe(0);
       } finally {
         await fresh.close();
@@ -244,7 +247,14 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
       const account = `k:${randomUUID()}`;
       const address = `k:${randomUUID()}`;
       const t0 = 1_700_000_000_000;
-      for (let i = 0; i < 3; i += 1) await throttle.hitAll([{ key: account, windowMs: 60_000 }, { key: address, windowMs: 60_000 }], t0);
+      for (let i = 0; i < 3; i += 1)
+        await throttle.hitAll(
+          [
+            { key: account, windowMs: 60_000 },
+            { key: address, windowMs: 60_000 },
+          ],
+          t0,
+        );
       await throttle.settle(account, address);
       expect((await throttle.peek(account))?.count ?? 0).toBe(0);
       expect(await throttle.peek(address)).toEqual({ count: 2, windowStart: t0 });
@@ -259,7 +269,7 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
   });
 
   describe('prepared queries', () => {
-    test('one compiled query runs with each call\'s values, named values used twice, and its constants', async () => {
+    test("one compiled query runs with each call's values, named values used twice, and its constants", async () => {
       const insert = prepared(store.db, ['id', 'at', 'data'], (p) =>
         store.db.insertInto('audit_events').values({ id: p.id, at: p.at, type: 'prepared.test', actor_id: null, subject_id: p.id, ip: null, data: p.data }),
       );
@@ -440,7 +450,12 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
     });
 
     const expireNow = (kind: string, id: string) =>
-      store.db.updateTable('oidc_payloads').set({ expires_at: Date.now() - 1000 }).where('kind', '=', kind).where('id', '=', id).execute();
+      store.db
+        .updateTable('oidc_payloads')
+        .set({ expires_at: Date.now() - 1000 })
+        .where('kind', '=', kind)
+        .where('id', '=', id)
+        .execute();
 
     test('upsert, find, upsert again (replaces), destroy', async () => {
       const sessions = new Adapter('Session');
@@ -556,7 +571,11 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
       await new Adapter('Session').upsert(keep, { jti: keep, accountId: bystander } as AdapterPayload, 60);
 
       expect(await revokeAccountOidcState(store.db, account)).toBe(5);
-      const left = await store.db.selectFrom('oidc_payloads').select('id').where('id', 'in', [...ids, keep]).execute();
+      const left = await store.db
+        .selectFrom('oidc_payloads')
+        .select('id')
+        .where('id', 'in', [...ids, keep])
+        .execute();
       expect(left.map((r) => r.id)).toEqual([keep]);
       expect(await revokeAccountOidcState(store.db, account)).toBe(0);
     });
@@ -742,7 +761,12 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
       expect(await rp.get('portal', session.id, browser.id)).toBeUndefined();
 
       // The provider session expires: the app session ends with it, and the purge removes its row.
-      await store.db.updateTable('oidc_payloads').set({ expires_at: Date.now() - 1 }).where('kind', '=', 'Session').where('id', '=', renamed).execute();
+      await store.db
+        .updateTable('oidc_payloads')
+        .set({ expires_at: Date.now() - 1 })
+        .where('kind', '=', 'Session')
+        .where('id', '=', renamed)
+        .execute();
       expect(await rp.get('portal', session.id, renamed)).toBeUndefined();
       const kept = { ...session, id: randomUUID() };
       expect(await rp.create(kept, second.id)).toBe(true);
@@ -811,7 +835,17 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
             until: now - 3_600_000 + 86_400_000,
             addresses: [{ ip: '198.51.100.9', attempts: 2, lastAt: now - 1_000 }],
           },
-          { flow: 'login', username: 'nobody-here', account: null, failures: 1, limit: 4, locked: false, windowStart: now - 5_000, until: now - 5_000 + 900_000, addresses: [{ ip: '203.0.113.5', attempts: 1, lastAt: now - 5_000 }] },
+          {
+            flow: 'login',
+            username: 'nobody-here',
+            account: null,
+            failures: 1,
+            limit: 4,
+            locked: false,
+            windowStart: now - 5_000,
+            until: now - 5_000 + 900_000,
+            addresses: [{ ip: '203.0.113.5', attempts: 1, lastAt: now - 5_000 }],
+          },
         ]);
         // Once a window is over, its counter is no longer listed.
         expect((await report.targeted(now + 901_000)).map((t) => t.username)).toEqual(['s0777001']);
@@ -833,7 +867,10 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
       for (const value of Object.values(row)) expect(typeof value).toBe('number');
       expect(Number.isSafeInteger(row.created_at)).toBe(true);
 
-      const counted = await store.db.selectFrom('accounts').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      const counted = await store.db
+        .selectFrom('accounts')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
       expect(typeof counted.n).toBe('number');
       expect(counted.n).toBe(await accounts.count());
 

@@ -23,11 +23,18 @@ export function appsPages({ router, services, verifyCsrf, admin, render, actor, 
 
   router.get('/admin/apps', admin, async (ctx) => {
     const [list, samlApps] = await Promise.all([services.clients.list(), services.samlProviders.list()]);
-    const displayName = (app: { name: string; names: Record<string, string> }) => services.i18n.pick(Object.keys(app.names).length ? app.names : { en: app.name }, ctx.state.locale);
-    render(ctx, 'apps', 'apps/index', {
-      apps: list.map((c) => ({ ...c, builtIn: isBuiltIn(c.clientId), displayName: displayName(c), icon: iconUrl(c) })),
-      samlApps: samlApps.map((p) => ({ ...p, displayName: displayName(p), signedRequests: Boolean(p.certificate) })),
-    }, 'admin.apps.title');
+    const displayName = (app: { name: string; names: Record<string, string> }) =>
+      services.i18n.pick(Object.keys(app.names).length ? app.names : { en: app.name }, ctx.state.locale);
+    render(
+      ctx,
+      'apps',
+      'apps/index',
+      {
+        apps: list.map((c) => ({ ...c, builtIn: isBuiltIn(c.clientId), displayName: displayName(c), icon: iconUrl(c) })),
+        samlApps: samlApps.map((p) => ({ ...p, displayName: displayName(p), signedRequests: Boolean(p.certificate) })),
+      },
+      'admin.apps.title',
+    );
   });
 
   async function appFormPage(ctx: Context, existing: ClientRecord | null, form: Record<string, string>, errors: FieldError[], status = 200) {
@@ -89,7 +96,10 @@ export function appsPages({ router, services, verifyCsrf, admin, render, actor, 
     seeOther(ctx, `/admin/apps/${encodeURIComponent(existing.clientId)}?done=saved`);
   });
 
-  for (const [action, enabled] of [['enable', true], ['disable', false]] as const) {
+  for (const [action, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
     router.post(`/admin/apps/:id/${action}`, admin, formBody, verifyCsrf, async (ctx) => {
       const client = await findApp(ctx.params.id);
       await apps.setEnabled(client.clientId, enabled, actor(ctx));

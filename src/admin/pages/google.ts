@@ -13,7 +13,11 @@ const PAGE_SIZE = 50;
 export function googlePages({ router, services, verifyCsrf, admin, render, actor, body }: ConsoleKit): void {
   const setup = services.googleWorkspace;
 
-  async function page(ctx: Context, domainText: string, extra: { form?: Record<string, string>; errors?: FieldError[]; created?: { clientId: string; clientSecret: string | null } | null; status?: number } = {}) {
+  async function page(
+    ctx: Context,
+    domainText: string,
+    extra: { form?: Record<string, string>; errors?: FieldError[]; created?: { clientId: string; clientSecret: string | null } | null; status?: number } = {},
+  ) {
     const errors = [...(extra.errors ?? [])];
     const domain = domainText ? readPrimaryDomain(domainText) : null;
     if (domainText && !domain) errors.push({ field: 'domain', message: 'googleDomain' });

@@ -15,14 +15,20 @@ export function helpLinksPages({ router, services, verifyCsrf, admin, render, ac
   router.get('/admin/help-links', admin, async (ctx) => {
     const links = await services.helpLinks.list();
     const configured = services.helpLinks.configured();
-    render(ctx, 'helpLinks', 'help-links/index', {
-      links: links.map((l) => ({ ...l, displayTitle: services.i18n.pick(l.title, ctx.state.locale) })),
-      fallback: links.length
-        ? null
-        : configured.length
-          ? { kind: 'config', titles: configured.map((l) => services.i18n.pick(l.title, ctx.state.locale)) }
-          : { kind: 'builtIn', titles: [] },
-    }, 'admin.helpLinks.title');
+    render(
+      ctx,
+      'helpLinks',
+      'help-links/index',
+      {
+        links: links.map((l) => ({ ...l, displayTitle: services.i18n.pick(l.title, ctx.state.locale) })),
+        fallback: links.length
+          ? null
+          : configured.length
+            ? { kind: 'config', titles: configured.map((l) => services.i18n.pick(l.title, ctx.state.locale)) }
+            : { kind: 'builtIn', titles: [] },
+      },
+      'admin.helpLinks.title',
+    );
   });
 
   const linkForm = (ctx: Context, link: { id: string } | null, form: Record<string, string>, errors: FieldError[], status = 200) =>

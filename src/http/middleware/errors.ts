@@ -48,8 +48,7 @@ export function errorHandler(views: Views, log: Logger): Middleware {
         const { code, message } = caught as { code?: string; message?: string };
         log.warn({ err: { code, message }, path: ctx.path, method: ctx.method }, 'database unavailable');
         error = serviceUnavailable(RETRY_AFTER_SECONDS);
-      }
-      else if (isClientHttpError(caught)) {
+      } else if (isClientHttpError(caught)) {
         const status = caught.status;
         error = new AppError(status, status === 404 ? 'NOT_FOUND' : 'BAD_REQUEST', status === 404 ? 'errors.notFound' : 'errors.badRequest');
       } else {
@@ -64,11 +63,16 @@ export function errorHandler(views: Views, log: Logger): Middleware {
         ctx.body = { error: error.code, message };
         return;
       }
-      views.render(ctx, 'error', { message, code: error.code, status: error.status }, {
-        title: error.status === 429 ? 'errors.tooManyAttemptsTitle' : error.status === 503 ? 'errors.unavailableTitle' : 'errors.title',
-        status: error.status,
-        private: true,
-      });
+      views.render(
+        ctx,
+        'error',
+        { message, code: error.code, status: error.status },
+        {
+          title: error.status === 429 ? 'errors.tooManyAttemptsTitle' : error.status === 503 ? 'errors.unavailableTitle' : 'errors.title',
+          status: error.status,
+          private: true,
+        },
+      );
     }
   };
 }

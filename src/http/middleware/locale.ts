@@ -46,7 +46,11 @@ export function preferHomeLanguage(ctx: Context, i18n: I18n, language: string | 
  */
 export function preferAppLocales(ctx: Context, i18n: I18n, uiLocales: unknown): void {
   if (ctx.state.localeChosen || typeof uiLocales !== 'string' || !uiLocales.trim()) return;
-  const resolved = negotiate(uiLocales, ctx.state.locale as Locale, i18n.locales.map((l) => l.code));
+  const resolved = negotiate(
+    uiLocales,
+    ctx.state.locale as Locale,
+    i18n.locales.map((l) => l.code),
+  );
   ctx.state.locale = resolved;
   ctx.state.t = i18n.translator(resolved);
 }

@@ -24,7 +24,6 @@ export class EnrollmentPlanner {
   /** Rows of users that are not stored (new users, users that are not accounts, unknown ones), left to decideEnrollments. */
   private deferredEnrollments = 0;
 
-
   private userState(id: string): 'ok' | 'rejected' | 'skipped' | 'missing' {
     if (this.state.rejected.users.has(id)) return 'rejected';
     if (this.state.skippedUsers.find(id) >= 0) return 'skipped';
@@ -248,8 +247,17 @@ export class EnrollmentPlanner {
         if (!r) {
           row ??= text!.split(',');
           r =
-            fastEnrollment(at(row, f.id), at(row, f.status), at(row, f.cls), at(row, f.school), at(row, f.user), at(row, f.role), at(row, f.primary), at(row, f.begin), at(row, f.end)) ??
-            this.issues.parse(enrollmentRow, 'enrollments', map, row, lines[i]);
+            fastEnrollment(
+              at(row, f.id),
+              at(row, f.status),
+              at(row, f.cls),
+              at(row, f.school),
+              at(row, f.user),
+              at(row, f.role),
+              at(row, f.primary),
+              at(row, f.begin),
+              at(row, f.end),
+            ) ?? this.issues.parse(enrollmentRow, 'enrollments', map, row, lines[i]);
         }
         if (!r) {
           if (slot >= 0) index.markSeen(slot); // kept as it is, not deleted
@@ -270,7 +278,10 @@ export class EnrollmentPlanner {
         let problem: [string, IssueMessage] | null = null;
         if (user !== 'ok') problem = ['userSourcedId', { code: user === 'missing' ? 'userMissing' : 'userRejected', params: { user: userId } }];
         else if (!usableClass(classState)) {
-          problem = ['classSourcedId', { code: classState === 'missing' ? 'classMissing' : classState === 'rejected' ? 'classRejected' : 'classDeleted', params: { class: classId } }];
+          problem = [
+            'classSourcedId',
+            { code: classState === 'missing' ? 'classMissing' : classState === 'rejected' ? 'classRejected' : 'classDeleted', params: { class: classId } },
+          ];
         }
         if (problem) {
           this.issues.reject('enrollments', map, lines[i], id, problem[0], problem[1].code, problem[1].params);
@@ -368,8 +379,15 @@ interface EnrollmentColumns {
 function enrollmentColumns(map: ColumnMap, pickAll: boolean): EnrollmentColumns {
   const ix = map.index;
   const f = {
-    id: ix.sourcedId, status: ix.status, cls: ix.classSourcedId, school: ix.schoolSourcedId, user: ix.userSourcedId, role: ix.role,
-    primary: ix.primary, begin: ix.beginDate, end: ix.endDate,
+    id: ix.sourcedId,
+    status: ix.status,
+    cls: ix.classSourcedId,
+    school: ix.schoolSourcedId,
+    user: ix.userSourcedId,
+    role: ix.role,
+    primary: ix.primary,
+    begin: ix.beginDate,
+    end: ix.endDate,
   };
   const known = new Uint8Array(map.header.length);
   for (const position of Object.values(f)) if (position >= 0) known[position] = 1;

@@ -19,14 +19,19 @@ export class EntityPlanner {
     this.issues = state.issues;
   }
 
-
   /** Parent references of orgs and sessions, checked once the whole file is read (a parent may come later). */
   private parents: { file: EntityFile; id: string; parent: string; line: number; column: string }[] = [];
 
   private checkParents(): void {
     for (const p of this.parents) {
       if (this.state.exists(p.file, p.parent) === 'missing') {
-        this.issues.warnings.add({ file: `${p.file}.csv`, line: p.line, column: p.column, sourcedId: p.id, ...issueFields('parentMissing', { parent: p.parent, file: `${p.file}.csv` }) });
+        this.issues.warnings.add({
+          file: `${p.file}.csv`,
+          line: p.line,
+          column: p.column,
+          sourcedId: p.id,
+          ...issueFields('parentMissing', { parent: p.parent, file: `${p.file}.csv` }),
+        });
       }
     }
     this.parents = [];
@@ -116,8 +121,18 @@ export class EntityPlanner {
           }
         }
         return [
-          r.sourcedId, r.title, r.classCode, r.classType, r.location, r.schoolSourcedId, r.courseSourcedId, joinList(r.termSourcedIds),
-          joinList(r.grades), joinList(r.subjects), joinList(r.periods), r.status,
+          r.sourcedId,
+          r.title,
+          r.classCode,
+          r.classType,
+          r.location,
+          r.schoolSourcedId,
+          r.courseSourcedId,
+          joinList(r.termSourcedIds),
+          joinList(r.grades),
+          joinList(r.subjects),
+          joinList(r.periods),
+          r.status,
         ];
       }
     }

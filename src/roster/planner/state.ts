@@ -157,7 +157,6 @@ export class PlanState {
     if (sink && updates.length) await sink.enrollmentUpdates(updates);
   }
 
-
   /** Streams a file's rows with its column map; a file that cannot be read is reported and skipped. */
   async *read(file: RosterFile, options: { texts?: boolean } = {}): AsyncGenerator<{ map: ColumnMap; rows: string[][]; lines: number[]; texts: (string | null)[] | null }> {
     if (this.modes[file] === 'absent') return;
@@ -190,7 +189,11 @@ export class PlanState {
       }
     } catch (error) {
       const line = error instanceof CsvSyntaxError ? error.line : 1;
-      this.issues.errors.add({ file: name, line, ...(error instanceof CsvSyntaxError ? issueFields('unterminatedQuote', { line }) : issueFields('unreadable', { message: (error as Error).message })) });
+      this.issues.errors.add({
+        file: name,
+        line,
+        ...(error instanceof CsvSyntaxError ? issueFields('unterminatedQuote', { line }) : issueFields('unreadable', { message: (error as Error).message })),
+      });
       this.incomplete.add(file);
     } finally {
       this.summary.files[file] = { mode: this.modes[file], rows: count, ...(map?.ignored.length ? { ignoredColumns: map.ignored } : {}) };
@@ -287,7 +290,6 @@ export class PlanState {
     this.summary.entities[file].removed += out.length;
     return out;
   }
-
 
   /** Counts a user once in all and by role, and under each of its schools (a teacher at two schools counts at both). */
   countUser(outcome: AccountOutcome, role: string, schools: readonly string[]): void {

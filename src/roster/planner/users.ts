@@ -76,7 +76,6 @@ export class UserPlanner {
   /** Absent users, counted by role and school once their links are loaded (see countAbsent). */
   absentUsers: string[] = [];
 
-
   async readRoles(): Promise<void> {
     let sized = false;
     for await (const { map, rows, lines } of this.state.read('roles')) {
@@ -127,8 +126,11 @@ export class UserPlanner {
     }
     const settings = this.state.options.settings;
     const context = [
-      USER_MAPPING_VERSION, columns.map(([name]) => name).join(','), settings.studentIdSource,
-      ...ROSTER_ROLES.map((role) => settings.usernameTemplates[role]), orgs,
+      USER_MAPPING_VERSION,
+      columns.map(([name]) => name).join(','),
+      settings.studentIdSource,
+      ...ROSTER_ROLES.map((role) => settings.usernameTemplates[role]),
+      orgs,
     ].join('\x1e');
     return { seed: hash32(context), known, idAt: map.index.sourcedId ?? -1 };
   }
@@ -144,9 +146,7 @@ export class UserPlanner {
       const second = group.indexOf('|', first + 1);
       const [enabled, role, orgList] = [group.slice(0, first), group.slice(first + 1, second), group.slice(second + 1)];
       const orgIds = orgList ? orgList.split(',') : [];
-      outcome = ROSTER_ROLES.includes(role as RosterRole)
-        ? { role: role as RosterRole, schools: this.state.countedSchools(orgIds), enabled: enabled === '1' }
-        : null;
+      outcome = ROSTER_ROLES.includes(role as RosterRole) ? { role: role as RosterRole, schools: this.state.countedSchools(orgIds), enabled: enabled === '1' } : null;
       this.groupOutcomes[n] = outcome;
     }
     return outcome;
@@ -191,7 +191,7 @@ export class UserPlanner {
             rawId = lineSeed.idAt >= 0 && lineSeed.idAt < row.length ? row[lineSeed.idAt] : '';
           }
           const rawTrimmed = rawId.trim();
-          userLine = ((userLine ^ Math.imul(this.roles.signature(rawTrimmed), 0x9e3779b1)) >>> 0) || 1;
+          userLine = (userLine ^ Math.imul(this.roles.signature(rawTrimmed), 0x9e3779b1)) >>> 0 || 1;
           const handle = rawTrimmed ? users.find(rawTrimmed) : -1;
           if (handle !== -1 && users.lineHashAt(handle) === userLine && !(users.flagsAt(handle) & (USER_SEEN | USER_REJECTED))) {
             const outcome = this.storedOutcome(users, handle);
@@ -228,7 +228,11 @@ export class UserPlanner {
         let primary: string | null = null;
         let roleOrgs: readonly string[] = [];
         if (r.role) {
-          for (const role of r.role.split(',').map((s) => s.trim()).filter(Boolean)) oneRosterRoles.push(role);
+          for (const role of r.role
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean))
+            oneRosterRoles.push(role);
           primary = oneRosterRoles[0] ?? null;
         }
         const fromRoles = this.roles.take(id);
@@ -262,7 +266,7 @@ export class UserPlanner {
           this.rejectUser(id, null);
           continue;
         }
-        const primaryMapped = primary ? mapOneRosterRole(primary) ?? null : null;
+        const primaryMapped = primary ? (mapOneRosterRole(primary) ?? null) : null;
         const role = templateRole(primaryMapped, mapped);
         if (!role) {
           const roles = oneRosterRoles.join(', ');
@@ -306,8 +310,20 @@ export class UserPlanner {
         const enabled = r.status !== 'tobedeleted' && r.enabledUser !== false;
         const roles = [...mapped].sort().join(',');
         const values: (string | number | null)[] = [
-          rendered.username, r.givenName, r.familyName, email, studentNumber, r.grades[0] ?? null, roles, schools.join(','), role, r.identifier,
-          r.userIds, orgIds.join(','), r.grades.length ? r.grades.join(',') : null, enabled ? 1 : 0,
+          rendered.username,
+          r.givenName,
+          r.familyName,
+          email,
+          studentNumber,
+          r.grades[0] ?? null,
+          roles,
+          schools.join(','),
+          role,
+          r.identifier,
+          r.userIds,
+          orgIds.join(','),
+          r.grades.length ? r.grades.join(',') : null,
+          enabled ? 1 : 0,
         ];
         const hash = rowHash(values);
         const candidate: UserCandidate = {
@@ -487,6 +503,19 @@ function mapOneRosterRole(role: string): RosterRole | null | undefined {
 
 const ONE_ROSTER_ROLE_BY_LOWER = new Map(
   (
-    ['administrator', 'aide', 'guardian', 'parent', 'proctor', 'relative', 'student', 'teacher', 'districtAdministrator', 'siteAdministrator', 'systemAdministrator', 'principal'] as const
+    [
+      'administrator',
+      'aide',
+      'guardian',
+      'parent',
+      'proctor',
+      'relative',
+      'student',
+      'teacher',
+      'districtAdministrator',
+      'siteAdministrator',
+      'systemAdministrator',
+      'principal',
+    ] as const
   ).map((r) => [r.toLowerCase(), r]),
 );

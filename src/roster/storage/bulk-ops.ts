@@ -10,12 +10,7 @@ export interface BulkOps {
   /** `UPDATE table SET … WHERE column IN (values)`. */
   updateIn(table: string, set: Record<string, string | number | null>, column: string, values: readonly (string | number)[]): Promise<number>;
   /** `DELETE FROM table WHERE column IN (values)`, optionally only rows whose `only.column` is one of `only.values`. */
-  deleteIn(
-    table: string,
-    column: string,
-    values: readonly (string | number)[],
-    only?: { column: string; values: readonly string[] },
-  ): Promise<number>;
+  deleteIn(table: string, column: string, values: readonly (string | number)[], only?: { column: string; values: readonly string[] }): Promise<number>;
   /** Creates indexes again (the CREATE INDEX statements dropSecondaryIndexes returned). */
   buildIndexes(statements: readonly string[]): Promise<void>;
   /**

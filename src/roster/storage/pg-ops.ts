@@ -6,8 +6,22 @@ import { laterDuplicates, SHARED_KEY_SQL } from './enrollment-duplicates.js';
 const BATCH = 5000;
 
 const BIGINT = new Set([
-  'row_hash', 'created_at', 'updated_at', 'first_seen_at', 'claimable_at', 'claimed_at', 'password_changed_at', 'last_login_at',
-  'expires_at', 'at', 'started_at', 'finished_at', 'key_hi', 'key_lo', 'line_hash', 'next_at',
+  'row_hash',
+  'created_at',
+  'updated_at',
+  'first_seen_at',
+  'claimable_at',
+  'claimed_at',
+  'password_changed_at',
+  'last_login_at',
+  'expires_at',
+  'at',
+  'started_at',
+  'finished_at',
+  'key_hi',
+  'key_lo',
+  'line_hash',
+  'next_at',
 ]);
 const INTEGER = new Set(['enabled', 'disabled_by_roster', 'is_primary']);
 

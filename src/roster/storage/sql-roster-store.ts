@@ -127,13 +127,23 @@ export class SqlRosterStore implements RosterStorePort {
       }
     }
     const count = async (table: 'roster_users' | 'roster_enrollments') =>
-      Number((await this.db.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await this.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     snapshot.userCount = await count('roster_users');
     snapshot.enrollmentCount = await count('roster_enrollments');
     if (snapshot.enrollmentCount) {
       // The partial index roster_enrollments_unhashed holds the rows without a key hash: this reads only those.
       const unhashed = await this.db.selectFrom('roster_enrollments').select('id').where('key_hi', 'is', null).limit(1).executeTakeFirst();
-      const last = await this.db.selectFrom('roster_enrollments').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow();
+      const last = await this.db
+        .selectFrom('roster_enrollments')
+        .select((eb) => eb.fn.max('id').as('id'))
+        .executeTakeFirstOrThrow();
       snapshot.enrollmentsNeedFullIndex = unhashed !== undefined || (this.sqlite !== undefined && Number(last.id) > 4294967295);
     }
     if (options.users !== false) {
@@ -177,12 +187,7 @@ export class SqlRosterStore implements RosterStorePort {
 
   async loadEnrollmentsOf(userIds: readonly string[], index: KeyIndex): Promise<void> {
     for (const part of chunks(userIds, LOOKUP_CHUNK)) {
-      const rows = await this.db
-        .selectFrom('roster_enrollments')
-        .select(['id', 'sourced_id', 'key_hi', 'key_lo', 'row_hash'])
-        .where('user_id', 'in', part)
-        .orderBy('id')
-        .execute();
+      const rows = await this.db.selectFrom('roster_enrollments').select(['id', 'sourced_id', 'key_hi', 'key_lo', 'row_hash']).where('user_id', 'in', part).orderBy('id').execute();
       for (const r of rows) {
         if (r.key_hi === null || r.key_lo === null) index.add(r.sourced_id, Number(r.row_hash), Number(r.id), false);
         else index.addHashed(Number(r.key_hi), Number(r.key_lo), Number(r.row_hash), Number(r.id), false);
@@ -193,11 +198,7 @@ export class SqlRosterStore implements RosterStorePort {
   async findEnrollmentKeys(his: readonly number[]): Promise<StoredEnrollmentKey[]> {
     const found: StoredEnrollmentKey[] = [];
     for (const part of chunks([...new Set(his)], LOOKUP_CHUNK)) {
-      const rows = await this.db
-        .selectFrom('roster_enrollments')
-        .select(['id', 'key_hi', 'key_lo', 'row_hash', 'user_id'])
-        .where('key_hi', 'in', part)
-        .execute();
+      const rows = await this.db.selectFrom('roster_enrollments').select(['id', 'key_hi', 'key_lo', 'row_hash', 'user_id']).where('key_hi', 'in', part).execute();
       for (const r of rows) found.push({ rowId: Number(r.id), hi: Number(r.key_hi), lo: Number(r.key_lo), hash: Number(r.row_hash), userId: r.user_id });
     }
     return found;
@@ -249,11 +250,7 @@ export class SqlRosterStore implements RosterStorePort {
   async userLinks(sourcedIds: string[]): Promise<RosterUserLink[]> {
     const links: RosterUserLink[] = [];
     for (const part of chunks(sourcedIds, LOOKUP_CHUNK)) {
-      const rows = await this.db
-        .selectFrom('roster_users')
-        .select(['sourced_id', 'account_id', 'role', 'org_ids'])
-        .where('sourced_id', 'in', part)
-        .execute();
+      const rows = await this.db.selectFrom('roster_users').select(['sourced_id', 'account_id', 'role', 'org_ids']).where('sourced_id', 'in', part).execute();
       for (const r of rows) links.push({ sourcedId: r.sourced_id, accountId: r.account_id, role: r.role, orgIds: r.org_ids });
     }
     return links;

@@ -173,9 +173,7 @@ export class SqliteBulkOps implements BulkOps {
     // Indexes behind UNIQUE and PRIMARY KEY constraints have no sql; explicit unique indexes keep guarding the load.
     // Partial indexes stay too: they hold few rows (building one again would read the whole table to find them).
     const indexes = this.db
-      .prepare(
-        `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE %' AND sql NOT LIKE '% WHERE %'`,
-      )
+      .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE %' AND sql NOT LIKE '% WHERE %'`)
       .all(table) as { name: string; sql: string }[];
     for (const index of indexes) this.db.exec(`DROP INDEX "${index.name}"`);
     return indexes.map((index) => index.sql);

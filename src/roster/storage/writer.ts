@@ -14,10 +14,7 @@ export const ENTITY_COLUMNS: Record<EntityFile, readonly string[]> = {
   orgs: ['id', 'name', 'type', 'identifier', 'parent_id', 'status', 'row_hash'],
   academicSessions: ['sourced_id', 'title', 'type', 'start_date', 'end_date', 'parent_id', 'school_year', 'status', 'row_hash'],
   courses: ['sourced_id', 'title', 'course_code', 'org_id', 'school_year_id', 'grades', 'subjects', 'status', 'row_hash'],
-  classes: [
-    'sourced_id', 'title', 'class_code', 'class_type', 'location', 'school_id', 'course_id', 'term_ids', 'grades', 'subjects', 'periods',
-    'status', 'row_hash',
-  ],
+  classes: ['sourced_id', 'title', 'class_code', 'class_type', 'location', 'school_id', 'course_id', 'term_ids', 'grades', 'subjects', 'periods', 'status', 'row_hash'],
 };
 export const ENTITY_TABLES: Record<EntityFile, string> = {
   orgs: 'schools',
@@ -28,11 +25,33 @@ export const ENTITY_TABLES: Record<EntityFile, string> = {
 
 const AUDIT_COLUMNS = ['id', 'at', 'type', 'actor_id', 'subject_id', 'ip', 'data'] as const;
 const ACCOUNT_COLUMNS = [
-  'id', 'username', 'username_key', 'given_name', 'family_name', 'email', 'student_id', 'grade', 'status', 'claimable_at', 'first_seen_at',
-  'created_at', 'updated_at',
+  'id',
+  'username',
+  'username_key',
+  'given_name',
+  'family_name',
+  'email',
+  'student_id',
+  'grade',
+  'status',
+  'claimable_at',
+  'first_seen_at',
+  'created_at',
+  'updated_at',
 ] as const;
 const ROSTER_USER_COLUMNS = [
-  'sourced_id', 'account_id', 'role', 'identifier', 'user_ids', 'org_ids', 'grades', 'enabled', 'disabled_by_roster', 'row_hash', 'line_hash', 'updated_at',
+  'sourced_id',
+  'account_id',
+  'role',
+  'identifier',
+  'user_ids',
+  'org_ids',
+  'grades',
+  'enabled',
+  'disabled_by_roster',
+  'row_hash',
+  'line_hash',
+  'updated_at',
 ] as const;
 /**
  * A load that adds more rows than a table holds, and at least this many, goes into the table without its secondary
@@ -120,7 +139,12 @@ export class RosterWriter {
     const { ops } = this;
     const lines = batch.filter((row) => row[U.op] === 'line');
     if (lines.length) {
-      await ops.updateByKey('roster_users', ['sourced_id'], ['line_hash'], lines.map((r) => [r[U.line_hash], r[U.sourced_id]]));
+      await ops.updateByKey(
+        'roster_users',
+        ['sourced_id'],
+        ['line_hash'],
+        lines.map((r) => [r[U.line_hash], r[U.sourced_id]]),
+      );
       batch = batch.filter((row) => row[U.op] !== 'line');
     }
     const { now } = this.ctx;
@@ -138,8 +162,19 @@ export class RosterWriter {
       'accounts',
       ACCOUNT_COLUMNS,
       creates.map((r) => [
-        r[U.account_id], r[U.username], r[U.username_key], r[U.given_name], r[U.family_name], r[U.email], r[U.student_id], r[U.grade],
-        r[U.enabled] === 1 ? 'active' : 'disabled', claimableAt, now, now, now,
+        r[U.account_id],
+        r[U.username],
+        r[U.username_key],
+        r[U.given_name],
+        r[U.family_name],
+        r[U.email],
+        r[U.student_id],
+        r[U.grade],
+        r[U.enabled] === 1 ? 'active' : 'disabled',
+        claimableAt,
+        now,
+        now,
+        now,
       ]),
     );
     await ops.updateByKey(
@@ -158,8 +193,18 @@ export class RosterWriter {
       rows.map((r) => {
         const enabled = r[U.enabled] === 1 ? 1 : 0;
         return [
-          r[U.sourced_id], r[U.account_id], r[U.role], r[U.identifier], r[U.user_ids], r[U.org_ids] ?? '', r[U.grades], enabled,
-          r[U.op] === 'create' && !enabled ? 1 : 0, r[U.row_hash], r[U.line_hash] || null, now,
+          r[U.sourced_id],
+          r[U.account_id],
+          r[U.role],
+          r[U.identifier],
+          r[U.user_ids],
+          r[U.org_ids] ?? '',
+          r[U.grades],
+          enabled,
+          r[U.op] === 'create' && !enabled ? 1 : 0,
+          r[U.row_hash],
+          r[U.line_hash] || null,
+          now,
         ];
       }),
     );
@@ -218,7 +263,11 @@ export class RosterWriter {
       batch.map((r) => [...r.slice(1, ENROLLMENT_COLUMNS.length), r[ENROLLMENT_COLUMNS.length], r[0]]),
     );
     if (missed.length) {
-      await this.ops.insert('roster_enrollments', ENROLLMENT_COLUMNS, missed.map((r) => [r[r.length - 1], ...r.slice(0, updateColumns.length)]));
+      await this.ops.insert(
+        'roster_enrollments',
+        ENROLLMENT_COLUMNS,
+        missed.map((r) => [r[r.length - 1], ...r.slice(0, updateColumns.length)]),
+      );
     }
   }
 

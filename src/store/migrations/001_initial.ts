@@ -150,8 +150,19 @@ export async function up(db: Kysely<any>): Promise<void> {
 
 export async function down(db: Kysely<any>): Promise<void> {
   for (const table of [
-    'rp_sessions', 'audit_events', 'flows', 'throttle_counters', 'secrets', 'signing_keys', 'oidc_payloads',
-    'oidc_clients', 'password_history', 'account_schools', 'schools', 'account_roles', 'accounts',
+    'rp_sessions',
+    'audit_events',
+    'flows',
+    'throttle_counters',
+    'secrets',
+    'signing_keys',
+    'oidc_payloads',
+    'oidc_clients',
+    'password_history',
+    'account_schools',
+    'schools',
+    'account_roles',
+    'accounts',
   ]) {
     await db.schema.dropTable(table).ifExists().execute();
   }

@@ -5,7 +5,10 @@ import type { Kysely } from 'kysely';
  * `accounts.second_factor` says whether an account has one, so the sign-in knows without another query.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('accounts').addColumn('second_factor', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('accounts')
+    .addColumn('second_factor', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
 
   await db.schema
     .createTable('mfa_factors')
