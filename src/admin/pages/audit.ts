@@ -28,14 +28,12 @@ export function auditPages({ router, services, admin, render, actor }: ConsoleKi
         form,
         errors,
         types: await services.auditSearch.types(),
-        rows: rows
-          .slice(0, PAGE_SIZE)
-          .map((r) => ({
-            ...r,
-            when: formatMoment(ctx.state.locale, r.at, timeZone),
-            iso: new Date(r.at).toISOString(),
-            details: Object.keys(r.data).length ? JSON.stringify(r.data) : '',
-          })),
+        rows: rows.slice(0, PAGE_SIZE).map((r) => ({
+          ...r,
+          when: formatMoment(ctx.state.locale, r.at, timeZone),
+          iso: new Date(r.at).toISOString(),
+          details: Object.keys(r.data).length ? JSON.stringify(r.data) : '',
+        })),
         page,
         previous: page > 1 ? pageHref(page - 1) : null,
         next: rows.length > PAGE_SIZE ? pageHref(page + 1) : null,
