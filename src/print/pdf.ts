@@ -1,7 +1,6 @@
 import { accessSync, constants } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { PDFDocument } from 'pdf-lib';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 /**
  * Printing HTML to PDF with the distribution's Chromium: it shapes every script (Arabic, Ethiopic, Han, Hangul) with
@@ -31,6 +30,9 @@ export async function openPdfPrinter(chromiumPath: string): Promise<PdfPrinter> 
   } catch {
     throw new ChromiumMissingError(chromiumPath);
   }
+  // Loaded on the first print: playwright-core and pdf-lib add about 100 MB to a process, and every process that builds
+  // the services (the server, the roster import) would carry them without printing anything.
+  const { chromium } = await import('playwright-core');
   const browser: Browser = await chromium.launch({ executablePath: chromiumPath, headless: true, chromiumSandbox: false, args: ARGS });
   let page: Page | null = null;
   return {
@@ -49,6 +51,7 @@ export async function openPdfPrinter(chromiumPath: string): Promise<PdfPrinter> 
  * memory stays that of a chunk whatever the number of pages. Returns the number of pages.
  */
 export async function printChunks(printer: PdfPrinter, chunks: AsyncIterable<string>, out: Writable): Promise<number> {
+  const { PDFDocument } = await import('pdf-lib');
   const merged = await PDFDocument.create();
   for await (const html of chunks) {
     const part = await PDFDocument.load(await printer.print(html));
