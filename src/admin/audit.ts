@@ -1,34 +1,19 @@
+import { offsetAt } from '../readiness/calendar.js';
 import { csvCell } from '../shared/csv-cell.js';
 import type { FieldError } from '../shared/field-error.js';
 import { QueryValues } from '../shared/query-values.js';
 import type { AuditQuery, AuditRow } from './ports.js';
-
-/** Minutes east of UTC of `timeZone` at the instant `at`. */
-function offsetMinutes(timeZone: string, at: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  })
-    .formatToParts(new Date(at))
-    .reduce<Record<string, number>>((acc, p) => (p.type === 'literal' ? acc : { ...acc, [p.type]: Number(p.value) }), {});
-  const asUtc = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second);
-  return Math.round((asUtc - Math.floor(at / 1000) * 1000) / 60_000);
-}
 
 /** The instant a calendar day (YYYY-MM-DD), or the day `plusDays` after it, starts in `timeZone`. */
 export function startOfDay(date: string, timeZone: string, plusDays = 0): number {
   const [y, m, d] = date.split('-').map(Number);
   // setUTCFullYear, not Date.UTC: that one reads the years 0 to 99 as 1900 to 1999.
   const guess = new Date(0).setUTCFullYear(y, m - 1, d + plusDays);
-  let instant = guess - offsetMinutes(timeZone, guess) * 60_000;
+  // Offsets in whole minutes, as the audit log's day boundaries have always been computed.
+  const offset = (at: number) => Math.round(offsetAt(timeZone, at) / 60_000) * 60_000;
+  let instant = guess - offset(guess);
   // Around a daylight-saving change the offset at the guess and at the answer differ: correct once.
-  instant = guess - offsetMinutes(timeZone, instant) * 60_000;
+  instant = guess - offset(instant);
   return instant;
 }
 
