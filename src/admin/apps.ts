@@ -6,6 +6,7 @@ import { CLIENT_SCOPES, redirectUriProblem, type ClientScope, type ClientRecord,
 import { AppError, notFound } from '../shared/errors.js';
 import type { FieldError } from '../shared/field-error.js';
 import { sanitizeSvgIcon } from './svg-icon.js';
+import { parseGradeList } from '../accounts/grade-code.js';
 
 /** A client id as the console's paths accept it. */
 export const CLIENT_ID = /^[A-Za-z0-9._-]{3,100}$/;
@@ -114,15 +115,8 @@ export function parseTile(form: Record<string, string>, knownSchools: ReadonlySe
     .map((k) => k.slice('school_'.length));
   const unknownSchool = schools.find((s) => !knownSchools.has(s));
   if (unknownSchool) errors.push({ field: 'schools', message: 'unknownSchool' });
-  const grades = [
-    ...new Set(
-      (form.grades ?? '')
-        .split(/[,;\s]+/)
-        .map((g) => g.trim())
-        .filter(Boolean),
-    ),
-  ];
-  if (grades.length > 30 || grades.some((g) => !/^[A-Za-z0-9-]{1,10}$/.test(g))) errors.push({ field: 'grades', message: 'grades' });
+  const { grades, invalid } = parseGradeList(form.grades ?? '');
+  if (grades.length > 30 || invalid.length) errors.push({ field: 'grades', message: 'grades' });
   return {
     portal: form.portal === 'on',
     portalRoles: roles.length ? roles : null,

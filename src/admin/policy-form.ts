@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ROLES, type Role } from '../accounts/account.js';
 import { BUILT_IN_QUESTIONS, QUESTIONS_PER_ACCOUNT, type QuestionConfig } from '../accounts/challenge-questions.js';
-import { TICKET_MODES, type PolicyKey, type PolicyValues, type TicketMode } from '../policies/definitions.js';
+import { parseGradeList } from '../accounts/grade-code.js';
+import { TICKET_MODES, YOUNG_APPS, type PolicyKey, type PolicyValues, type TicketMode, type YoungApps } from '../policies/definitions.js';
 import type { FieldError } from '../shared/field-error.js';
 import { isIsoDate } from '../shared/iso-date.js';
 
@@ -26,6 +27,9 @@ export function policyFormValues(values: PolicyValues): Record<string, string> {
     ticketMode: values['tickets.mode'],
     sessionMinutes: String(values['session.ttl'] / 60),
     deadline: values['readiness.deadline'] ?? '',
+    badgeGrades: values['signIn.badgeGrades'].join(', '),
+    pictureGrades: values['signIn.pictureGrades'].join(', '),
+    youngApps: values['signIn.youngApps'],
   };
   for (const role of values['mfa.requiredRoles']) form[`mfa_${role}`] = 'on';
   for (const [key, field] of THROTTLE_FIELDS) {
@@ -148,6 +152,17 @@ export function parsePolicyForm(form: Record<string, string>, context: PolicyFor
   // Children must never find a second factor demanded of them by a stray tick: it takes a second, deliberate one.
   if (withStudents.length && form.mfaConfirmStudents !== 'on') errors.push({ field: 'mfaConfirmStudents', message: 'mfaStudents', params: { roles: withStudents.join(', ') } });
   else values['mfa.requiredRoles'] = requiredRoles;
+
+  for (const [field, key] of [
+    ['badgeGrades', 'signIn.badgeGrades'],
+    ['pictureGrades', 'signIn.pictureGrades'],
+  ] as const) {
+    const { grades, invalid } = parseGradeList(form[field] ?? '');
+    if (invalid.length || grades.length > 40) errors.push({ field, message: 'grades' });
+    else values[key] = grades;
+  }
+  if (!YOUNG_APPS.includes(form.youngApps as YoungApps)) errors.push({ field: 'youngApps', message: 'youngApps' });
+  else values['signIn.youngApps'] = form.youngApps as YoungApps;
 
   return { values, errors };
 }

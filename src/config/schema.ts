@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ROLES } from '../accounts/account.js';
 import { BUILT_IN_QUESTIONS } from '../accounts/challenge-questions.js';
+import { gradeCode } from '../accounts/grade-code.js';
 import { duration } from './duration.js';
 
 /** XML signature algorithms Homeroom signs with (XML-DSig names without their URI). */
@@ -180,6 +181,24 @@ export const configSchema = z.strictObject({
         .describe('how long a browser stays trusted for an account after a successful sign-in (its device cookie); `0` turns device trust off'),
     })
     .default({ perAccount: { limit: 10, window: 900 }, perAddress: { limit: 100, window: 900 }, perDevice: { limit: 10, window: 900 }, trustedDeviceTtl: 90 * 86400 }),
+  signIn: z
+    .strictObject({
+      badgeGrades: z
+        .array(gradeCode)
+        .max(40)
+        .default([])
+        .describe("roster grade codes (e.g. `KG`, `01`) whose students may sign in with a QR badge; none by default (the admin console's policy overrides it)"),
+      pictureGrades: z
+        .array(gradeCode)
+        .max(40)
+        .default([])
+        .describe('roster grade codes whose students may sign in with a picture password; their claim sets pictures instead of challenge questions'),
+      youngApps: z
+        .enum(['all', 'marked'])
+        .default('all')
+        .describe('what a badge or picture sign-in may open: `all` apps, or only the apps `marked` for young students (a password sign-in opens them all)'),
+    })
+    .default({ badgeGrades: [], pictureGrades: [], youngApps: 'all' }),
   mfa: z
     .strictObject({
       requiredRoles: z

@@ -1,10 +1,14 @@
 import { z } from 'zod';
 import { ROLES, type Role } from '../accounts/account.js';
 import { BUILT_IN_QUESTIONS, QUESTIONS_PER_ACCOUNT, type QuestionConfig } from '../accounts/challenge-questions.js';
+import { gradeCode } from '../accounts/grade-code.js';
 import { isIsoDate } from '../shared/iso-date.js';
 import type { ThrottleRule } from '../throttle/throttle.js';
 
 export type TicketMode = 'ticket' | 'direct';
+/** What a badge or picture sign-in may open: every app, or only those marked for young students. */
+export type YoungApps = 'all' | 'marked';
+export const YOUNG_APPS: readonly YoungApps[] = ['all', 'marked'];
 export const TICKET_MODES: readonly TicketMode[] = ['ticket', 'direct'];
 
 const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
@@ -50,6 +54,9 @@ export const POLICY_DEFINITIONS = {
   'session.ttl': { schema: z.number().int().min(300).max(86400), config: ['session.ttl', 'session.portalTtl'] },
   'readiness.deadline': { schema: isoDate.nullable(), config: [] },
   'mfa.requiredRoles': { schema: z.array(z.enum(ROLES)), config: ['mfa.requiredRoles'] },
+  'signIn.badgeGrades': { schema: z.array(gradeCode).max(40), config: ['signIn.badgeGrades'] },
+  'signIn.pictureGrades': { schema: z.array(gradeCode).max(40), config: ['signIn.pictureGrades'] },
+  'signIn.youngApps': { schema: z.enum(YOUNG_APPS), config: ['signIn.youngApps'] },
 } as const;
 
 export type PolicyKey = keyof typeof POLICY_DEFINITIONS;
@@ -75,6 +82,9 @@ export interface PolicyValues {
   'session.ttl': number;
   'readiness.deadline': string | null;
   'mfa.requiredRoles': Role[];
+  'signIn.badgeGrades': string[];
+  'signIn.pictureGrades': string[];
+  'signIn.youngApps': YoungApps;
 }
 
 /** The policies in force, as the rest of Homeroom reads them (`services.policies.current()`). */
@@ -93,4 +103,6 @@ export interface Policies {
   readiness: { deadline: string | null };
   /** Roles that must use a second factor. */
   mfa: { requiredRoles: Role[] };
+  /** How the youngest sign in: the grades offered a badge or pictures, and what those sign-ins may open. */
+  signIn: { badgeGrades: string[]; pictureGrades: string[]; youngApps: YoungApps };
 }

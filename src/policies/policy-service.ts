@@ -71,6 +71,7 @@ export class PolicyService {
       session: { ttl: v['session.ttl'] },
       readiness: { deadline: v['readiness.deadline'] },
       mfa: { requiredRoles: v['mfa.requiredRoles'] },
+      signIn: { badgeGrades: v['signIn.badgeGrades'], pictureGrades: v['signIn.pictureGrades'], youngApps: v['signIn.youngApps'] },
     };
   }
 

@@ -181,4 +181,22 @@ describe.each(ENGINES)('admin console: policies (%s)', (engine) => {
     expect(admin.alert()).toContain('This question can’t be removed');
     expect(server.services.config.claim.questions).toContainEqual(expect.objectContaining({ id: custom.id }));
   });
+
+  test('the grades that sign in with a badge or pictures are saved as the roster spells them; a code it cannot hold is refused', async () => {
+    await openForm();
+    const refused = await submitForm(admin, '/admin/policies', { badgeGrades: 'KG, 01', pictureGrades: 'PK; grade one' });
+    expect(refused.status).toBe(400);
+    expect(admin.alert()).toContain('Enter grades separated by commas');
+    expect(echoed(refused.html, 'pictureGrades')).toBe('PK; grade one');
+    expect(server.services.policies.current().signIn).toEqual({ badgeGrades: [], pictureGrades: [], youngApps: 'all' });
+
+    await openForm();
+    const saved = await submitForm(admin, '/admin/policies', { badgeGrades: 'KG, 01, KG', pictureGrades: 'PK;KG', youngApps: 'marked' });
+    expect(saved.url).toContain('done=saved');
+    expect(server.services.policies.current().signIn).toEqual({ badgeGrades: ['KG', '01'], pictureGrades: ['PK', 'KG'], youngApps: 'marked' });
+    expect(server.services.config.signIn.badgeGrades).toEqual(['KG', '01']);
+    expect(echoed((await openForm()).html, 'badgeGrades')).toBe('KG, 01');
+    const entry = (await server.services.audit.recent({ type: 'policy.changed' })).find((e) => e.data.key === 'signIn.youngApps');
+    expect(entry?.data).toEqual({ key: 'signIn.youngApps', before: 'all', after: 'marked' });
+  });
 });
