@@ -6,6 +6,14 @@
 export const ACR_SINGLE_FACTOR = 'https://refeds.org/profile/sfa';
 export const ACR_MULTI_FACTOR = 'https://refeds.org/profile/mfa';
 export const SAML_PASSWORD = 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport';
+export const SAML_UNSPECIFIED = 'urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified';
+/**
+ * A young student's printed QR badge, and picture password. RFC 8176 has no value for either (a badge is not a
+ * smart card, pictures are not a PIN) and allows others: these say plainly what was used, so an app that wants a
+ * password can tell.
+ */
+export const AMR_BADGE = 'badge';
+export const AMR_PICTURES = 'pictures';
 
 export type SecondFactorMethod = 'otp' | 'recovery';
 
@@ -23,8 +31,17 @@ export function withSecondFactor(_method: SecondFactorMethod): AuthnContext {
   return { amr: ['pwd', 'otp', 'mfa'], acr: ACR_MULTI_FACTOR };
 }
 
+export function badgeSignIn(): AuthnContext {
+  return { amr: [AMR_BADGE], acr: ACR_SINGLE_FACTOR };
+}
+
+export function pictureSignIn(): AuthnContext {
+  return { amr: [AMR_PICTURES], acr: ACR_SINGLE_FACTOR };
+}
+
 export function samlAuthnContextClass(amr: readonly string[] | undefined): string {
-  return amr?.includes('mfa') ? ACR_MULTI_FACTOR : SAML_PASSWORD;
+  if (amr?.includes('mfa')) return ACR_MULTI_FACTOR;
+  return amr?.includes(AMR_BADGE) || amr?.includes(AMR_PICTURES) ? SAML_UNSPECIFIED : SAML_PASSWORD;
 }
 
 /** Whether an app's acr_values ask for more than a password. */

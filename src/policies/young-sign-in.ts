@@ -1,4 +1,7 @@
+import { AMR_BADGE, AMR_PICTURES } from '../mfa/authn-context.js';
 import type { Policies } from './definitions.js';
+
+export type SignInMethod = 'password' | 'badge' | 'pictures';
 
 /** How a student of a grade may sign in besides the password, which every account keeps. */
 export interface YoungSignIn {
@@ -17,6 +20,13 @@ export function youngSignInFor(grade: string | null | undefined, policy: Policie
  * picked up, pictures watched over a shoulder), so the district may keep such sign-ins to the apps it marked for young
  * students.
  */
-export function mayOpenApp(method: 'password' | 'badge' | 'pictures', app: { forYoungStudents: boolean }, policy: Policies['signIn']): boolean {
+export function mayOpenApp(method: SignInMethod, app: { forYoungStudents: boolean }, policy: Policies['signIn']): boolean {
   return method === 'password' || policy.youngApps === 'all' || app.forYoungStudents;
+}
+
+/** How a sign-in session was opened, from its `amr`: a session without one (made before badges existed) had a password. */
+export function signInMethodOf(amr: readonly string[] | undefined): SignInMethod {
+  if (amr?.includes(AMR_BADGE)) return 'badge';
+  if (amr?.includes(AMR_PICTURES)) return 'pictures';
+  return 'password';
 }
