@@ -159,7 +159,7 @@ export async function createServices(config: Config, store: Store, log: Logger =
 
   const hasher = new PasswordHasher(config.passwords);
   const accounts = new SqlAccountStore(store.db);
-  const throttle = new Throttle(new SqlThrottleStore(store.db));
+  const throttle = new Throttle(new SqlThrottleStore(store.db, store.engine));
   const deviceTrust = new DeviceTrust(serverSecret);
   const authenticator = new Authenticator(accounts, hasher, throttle, () => config.login, events, deviceTrust);
   const claims = new SqlClaimStore(store.db, accounts);

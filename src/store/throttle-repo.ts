@@ -2,14 +2,26 @@ import { sql, type Kysely } from 'kysely';
 import type { ThrottleStore } from '../throttle/throttle.js';
 import type { Database } from './tables.js';
 
+/**
+ * Throttle counters shared by every process. On PostgreSQL each statement that writes several counters locks them in
+ * the order of their keys: a sign-in counts its account and address together while another one, on the same school
+ * address, settles both, and two statements taking the same two row locks in opposite orders deadlock (PostgreSQL
+ * then ends one of them after its deadlock_timeout, a second later, as an error). SQLite writes one statement at a
+ * time and needs no order.
+ */
 export class SqlThrottleStore implements ThrottleStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly engine: 'sqlite' | 'postgres',
+  ) {}
 
   async hit(key: string, windowMs: number, now: number) {
     return (await this.hitAll([{ key, windowMs }], now))[0];
   }
 
-  async hitAll(hits: { key: string; windowMs: number }[], now: number) {
+  async hitAll(given: { key: string; windowMs: number }[], now: number) {
+    // An insert takes its rows' locks in the order of its values.
+    const hits = [...given].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     // One statement, so concurrent failures on several processes never lose a count. A counter brought back to 0 by
     // a success starts a new window at its next attempt, as a removed one would.
     const windowEnd = sql.join(
@@ -29,7 +41,7 @@ export class SqlThrottleStore implements ThrottleStore {
       .returning(['key', 'count', 'window_start'])
       .execute();
     const byKey = new Map(rows.map((row) => [row.key, { count: Number(row.count), windowStart: Number(row.window_start) }]));
-    return hits.map((h) => byKey.get(h.key)!);
+    return given.map((h) => byKey.get(h.key)!);
   }
 
   async peek(key: string) {
@@ -52,10 +64,15 @@ export class SqlThrottleStore implements ThrottleStore {
 
   async settle(resetKey: string, releaseKey: string) {
     // Reset to 0 rather than removed, so both fit in one statement; hitAll() treats 0 as no window.
+    const keys = [resetKey, releaseKey];
     await this.db
       .updateTable('throttle_counters')
       .set({ count: sql`case when key = ${resetKey} then 0 else count - 1 end` })
       .where((eb) => eb.or([eb('key', '=', resetKey), eb.and([eb('key', '=', releaseKey), eb('count', '>', 0)])]))
+      .$if(this.engine === 'postgres', (q) =>
+        // An update visits its rows in the order it finds them on disk; locking them first, by key, keeps the order.
+        q.where('key', 'in', (eb) => eb.selectFrom('throttle_counters as locked').select('locked.key').where('locked.key', 'in', keys).orderBy('locked.key').forUpdate()),
+      )
       .execute();
   }
 
@@ -65,7 +82,15 @@ export class SqlThrottleStore implements ThrottleStore {
     const result = await this.db
       .deleteFrom('throttle_counters')
       .where('window_start', '<=', startedBefore)
-      .where('key', 'in', (eb) => eb.selectFrom('throttle_counters').select('key').where('window_start', '<=', startedBefore).limit(limit))
+      .where('key', 'in', (eb) =>
+        eb
+          .selectFrom('throttle_counters')
+          .select('key')
+          .where('window_start', '<=', startedBefore)
+          .limit(limit)
+          // A counter a sign-in is writing now is left for the next run rather than waited for (or deadlocked on).
+          .$if(this.engine === 'postgres', (q) => q.forUpdate().skipLocked()),
+      )
       .executeTakeFirst();
     return Number(result.numDeletedRows);
   }

@@ -37,7 +37,7 @@ describe.each(ENGINES)('Authenticator (%s)', (engine) => {
   beforeAll(async () => {
     fixture = await migratedStore(engine);
     accounts = new SqlAccountStore(fixture.store.db);
-    throttleStore = new SqlThrottleStore(fixture.store.db);
+    throttleStore = new SqlThrottleStore(fixture.store.db, fixture.store.engine);
     hasher = new CountingHasher(CHEAP_HASH);
   });
   afterAll(() => fixture.close());

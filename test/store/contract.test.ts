@@ -185,7 +185,7 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
   describe('throttle counters', () => {
     let throttle: SqlThrottleStore;
     beforeAll(() => {
-      throttle = new SqlThrottleStore(store.db);
+      throttle = new SqlThrottleStore(store.db, store.engine);
     });
 
     test('50 concurrent hits count exactly 50, each seeing a different count', async () => {
@@ -278,13 +278,16 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
         { key: account, windowMs: 60_000 },
         { key: address, windowMs: 60_000 },
       ];
-      const rounds = 40;
+      // The address's counter was written first, as a school's is, long before this account's.
+      await throttle.hit(address, 60_000, now);
+      await throttle.hit(account, 60_000, now);
+      const rounds = 60;
       const outcomes = await Promise.allSettled(
         Array.from({ length: rounds }, (_, i) => (i % 2 === 0 ? throttle.hitAll(hits, now) : throttle.settle(address, account))),
       );
       expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
-      // Twenty attempts counted on the account; the address was reset by each settle, so it only counts what came after.
-      expect((await throttle.peek(account))!.count).toBeLessThanOrEqual(rounds / 2);
+      // Each settle took one attempt back from the account, never below zero: at most the 31 attempts counted remain.
+      expect((await throttle.peek(account))!.count).toBeLessThanOrEqual(rounds / 2 + 1);
     });
   });
 
@@ -803,7 +806,7 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
       try {
         const db = own.store.db;
         const accounts = new SqlAccountStore(db);
-        const throttle = new SqlThrottleStore(db);
+        const throttle = new SqlThrottleStore(db, own.store.engine);
         const audit = new SqlAuditLog(db);
         const report = new LockoutReport(new SqlLockoutStore(db, own.store.engine), () => ({ login: { limit: 4, window: 900 }, recovery: { limit: 3, window: 86400 } }));
         const now = Date.now();
@@ -899,7 +902,7 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
       expect(typeof (await purgeExpiredOidcPayloads(store.db))).toBe('number');
       expect(typeof (await revokeAccountOidcState(store.db, 'nobody'))).toBe('number');
 
-      const throttle = new SqlThrottleStore(store.db);
+      const throttle = new SqlThrottleStore(store.db, store.engine);
       const hit = await throttle.hit(`n:${randomUUID()}`, 1000, Date.now());
       expect(typeof hit.count).toBe('number');
       expect(typeof hit.windowStart).toBe('number');
