@@ -57,7 +57,12 @@ clusterSuite('losing a node under load', () => {
     expect(failures.length).toBeLessThanOrEqual(WORKERS);
     // HAProxy answers 502 naming the node, or closes the connection (no node to name) when the reply was cut.
     // A node's own error (a 500) comes with what that node logged, so a failure here says why.
-    const logged = (name: string) => cluster.nodes.find((n) => n.name === name)?.output().split('\n').filter((line) => /"level":(50|60)/.test(line)) ?? [];
+    const logged = (name: string) =>
+      cluster.nodes
+        .find((n) => n.name === name)
+        ?.output()
+        .split('\n')
+        .filter((line) => /"level":(50|60)/.test(line)) ?? [];
     expect(failures.filter((f) => f.status !== 0 && f.node !== victim.name).map((f) => ({ ...f, logged: logged(f.node) }))).toEqual([]);
     // In flight on the dead node, or sent before HAProxy's checks took it out: a refused connection is sent to another
     // node, but a connection dropped in that moment is not retried.

@@ -282,9 +282,7 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
       await throttle.hit(address, 60_000, now);
       await throttle.hit(account, 60_000, now);
       const rounds = 60;
-      const outcomes = await Promise.allSettled(
-        Array.from({ length: rounds }, (_, i) => (i % 2 === 0 ? throttle.hitAll(hits, now) : throttle.settle(address, account))),
-      );
+      const outcomes = await Promise.allSettled(Array.from({ length: rounds }, (_, i) => (i % 2 === 0 ? throttle.hitAll(hits, now) : throttle.settle(address, account))));
       expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
       // Each settle took one attempt back from the account, never below zero: at most the 31 attempts counted remain.
       expect((await throttle.peek(account))!.count).toBeLessThanOrEqual(rounds / 2 + 1);
