@@ -50,19 +50,8 @@ export function parseAuditFilter(raw: Record<string, unknown>, timeZone: string)
 
 /** A date and time in the district's zone as the CSV export writes it, sortable and the same in every language: 2026-08-03 14:05:09. */
 export function formatInstant(at: number, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  })
-    .formatToParts(new Date(at))
-    .reduce<Record<string, string>>((acc, p) => ({ ...acc, [p.type]: p.value }), {});
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second}`;
+  // The wall clock of the zone, read as if it were UTC: one cached formatter per zone (offsetAt), not one per row.
+  return new Date(at + offsetAt(timeZone, at)).toISOString().slice(0, 19).replace('T', ' ');
 }
 
 export const AUDIT_CSV_COLUMNS = ['time_utc', 'time_local', 'type', 'actor_username', 'actor_id', 'subject_username', 'subject_id', 'ip', 'details'];
