@@ -45,6 +45,7 @@ import { SqlHomeLanguageStore } from './store/home-languages-repo.js';
 import { SqlLetterStore } from './store/letters-repo.js';
 import { SqlAuditLog } from './store/audit-repo.js';
 import { SqlClaimStore } from './store/claim-repo.js';
+import { ClientRows } from './store/client-rows.js';
 import { SqlClientStore } from './store/clients-repo.js';
 import { withMigratedStore, type Store } from './store/database.js';
 import { SqlFlowStore } from './store/flows-repo.js';
@@ -83,6 +84,8 @@ export interface Services {
   deviceTrust: DeviceTrust;
   throttle: Throttle;
   clients: ClientRegistry;
+  /** Apps' rows as the provider and the sign-in pages read them, shared so that a change here is seen by both at once. */
+  clientRows: ClientRows;
   flows: SqlFlowStore;
   passwordPolicy: PasswordPolicy;
   claims: SqlClaimStore;
@@ -168,7 +171,8 @@ export async function createServices(config: Config, store: Store, log: Logger =
   const policies = new PolicyService(config, new SqlPolicyStore(store.db), events, log);
   const helpLinks = new HelpLinkService(config, new SqlHelpLinkStore(store.db), events);
   await Promise.all([policies.refresh(), helpLinks.refresh()]).catch((error) => log.warn({ err: error }, 'admin settings not loaded (database not migrated yet?)'));
-  const clients = new ClientRegistry(new SqlClientStore(store.db, sealer));
+  const clientRows = new ClientRows(store.db);
+  const clients = new ClientRegistry(new SqlClientStore(store.db, sealer, clientRows));
   const samlProviders = new ServiceProviderRegistry(new SqlServiceProviderStore(store.db));
   const appAdmin = new AppAdmin(clients, events);
   const adminDirectory = new SqlAdminDirectory(store.db);
@@ -199,6 +203,7 @@ export async function createServices(config: Config, store: Store, log: Logger =
     deviceTrust,
     throttle,
     clients,
+    clientRows,
     flows,
     passwordPolicy,
     claims,

@@ -44,7 +44,7 @@ export async function createProvider(services: Services, views: ProviderViews, i
   const keys = await loadSigningKeys(services.signingKeys, Math.max(config.tokens.idTokenTtl, config.tokens.accessTokenTtl));
 
   const configuration: Configuration = {
-    adapter: createOidcAdapter(services.store.db, services.sealer) as Configuration['adapter'],
+    adapter: createOidcAdapter(services.store.db, services.sealer, services.clientRows) as Configuration['adapter'],
     jwks: { keys: keys as Jwks['keys'] },
     cookies: {
       keys: services.cookieKeys,

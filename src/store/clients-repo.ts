@@ -3,6 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { Role } from '../accounts/account.js';
 import type { AppIcon, ClientRecord, ClientStore } from '../oidc/clients.js';
 import type { Sealer } from '../shared/seal.js';
+import type { ClientRows } from './client-rows.js';
 import type { Database, OidcClientsTable } from './tables.js';
 import { namesNothing } from './names-nothing.js';
 
@@ -61,6 +62,7 @@ export class SqlClientStore implements ClientStore {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly sealer: Sealer,
+    private readonly rows: ClientRows,
   ) {}
 
   async insert(client: ClientRecord, metadata: Record<string, unknown>, secret: string | null): Promise<void> {
@@ -75,10 +77,12 @@ export class SqlClientStore implements ClientStore {
         icon_etag: null,
       })
       .execute();
+    this.rows.forget(client.clientId);
   }
 
   async update(client: ClientRecord, metadata: Record<string, unknown>): Promise<void> {
     await this.db.updateTable('oidc_clients').set(settingsColumns(client, metadata)).where('client_id', '=', client.clientId).execute();
+    this.rows.forget(client.clientId);
   }
 
   async setEnabled(clientId: string, enabled: boolean): Promise<void> {
@@ -87,6 +91,7 @@ export class SqlClientStore implements ClientStore {
       .set({ enabled: enabled ? 1 : 0, updated_at: Date.now() })
       .where('client_id', '=', clientId)
       .execute();
+    this.rows.forget(clientId);
   }
 
   async setSecret(clientId: string, secret: string): Promise<void> {
@@ -95,10 +100,11 @@ export class SqlClientStore implements ClientStore {
       .set({ secret_sealed: this.sealer.seal(secret), updated_at: Date.now() })
       .where('client_id', '=', clientId)
       .execute();
+    this.rows.forget(clientId);
   }
 
   async setIcon(clientId: string, icon: { contentType: string; data: Buffer } | null): Promise<string | null> {
-    return this.db.transaction().execute(async (trx) => {
+    const etag = await this.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('app_icons').where('client_id', '=', clientId).execute();
       const etag = icon ? createHash('sha256').update(icon.contentType).update(icon.data).digest('base64url').slice(0, 22) : null;
       if (icon && etag) {
@@ -107,6 +113,8 @@ export class SqlClientStore implements ClientStore {
       await trx.updateTable('oidc_clients').set({ icon_etag: etag, updated_at: Date.now() }).where('client_id', '=', clientId).execute();
       return etag;
     });
+    this.rows.forget(clientId);
+    return etag;
   }
 
   async icon(clientId: string): Promise<AppIcon | null> {
@@ -121,12 +129,12 @@ export class SqlClientStore implements ClientStore {
 
   async find(clientId: string): Promise<ClientRecord | null> {
     if (namesNothing(clientId)) return null;
-    const row = await this.db.selectFrom('oidc_clients').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    const row = await this.rows.get(clientId);
     return row ? toRecord(row) : null;
   }
 
   async remove(clientId: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    const removed = await this.db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom('oidc_clients').where('client_id', '=', clientId).executeTakeFirst();
       // Tokens and grants issued to a removed app stop working at once.
       await trx
@@ -136,5 +144,7 @@ export class SqlClientStore implements ClientStore {
         .execute();
       return Number(result.numDeletedRows) === 1;
     });
+    this.rows.forget(clientId);
+    return removed;
   }
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Sealer } from '../shared/seal.js';
+import type { ClientRows } from './client-rows.js';
 import { namesNothing } from './names-nothing.js';
 import { prepared } from './prepared.js';
 import type { Database } from './tables.js';
@@ -9,7 +10,7 @@ import type { Database } from './tables.js';
  * oidc-provider's storage (sessions, interactions, grants, codes, tokens) in our SQL store, so a restart signs nobody
  * out and several app processes share one PostgreSQL. Clients are read from the clients table.
  */
-export function createOidcAdapter(db: Kysely<Database>, sealer: Sealer) {
+export function createOidcAdapter(db: Kysely<Database>, sealer: Sealer, clientRows: ClientRows) {
   // Every endpoint of a sign-in runs several of these: they are compiled once (see prepared()).
   const payloadColumns = ['payload', 'expires_at', 'consumed_at'] as const;
   const queries = {
@@ -26,7 +27,6 @@ export function createOidcAdapter(db: Kysely<Database>, sealer: Sealer) {
     consume: prepared(db, ['at', 'kind', 'id'], (p) => db.updateTable('oidc_payloads').set({ consumed_at: p.at }).where('kind', '=', p.kind).where('id', '=', p.id)),
     destroy: prepared(db, ['kind', 'id'], (p) => db.deleteFrom('oidc_payloads').where('kind', '=', p.kind).where('id', '=', p.id)),
     revokeByGrantId: prepared(db, ['kind', 'grantId'], (p) => db.deleteFrom('oidc_payloads').where('kind', '=', p.kind).where('grant_id', '=', p.grantId)),
-    client: prepared(db, ['id'], (p) => db.selectFrom('oidc_clients').select(['metadata', 'secret_sealed', 'enabled']).where('client_id', '=', p.id)),
   };
 
   return class SqlOidcAdapter implements Adapter {
@@ -83,7 +83,7 @@ export function createOidcAdapter(db: Kysely<Database>, sealer: Sealer) {
   }
 
   async function findClient(id: string): Promise<AdapterPayload | undefined> {
-    const row = (await queries.client({ id })).rows[0];
+    const row = await clientRows.get(id);
     if (!row || !row.enabled) return undefined;
     const metadata = JSON.parse(row.metadata) as AdapterPayload;
     if (row.secret_sealed) metadata.client_secret = sealer.open(row.secret_sealed);

@@ -5,6 +5,7 @@ import type { Sealer } from '../../src/shared/seal.js';
 import { LockoutReport } from '../../src/accounts/lockouts.js';
 import { SqlAccountStore } from '../../src/store/accounts-repo.js';
 import { SqlAuditLog } from '../../src/store/audit-repo.js';
+import { ClientRows } from '../../src/store/client-rows.js';
 import { SqlClientStore } from '../../src/store/clients-repo.js';
 import { MIGRATION_NAMES, migrateToLatest, openStore, type Store } from '../../src/store/database.js';
 import { SqlFlowStore } from '../../src/store/flows-repo.js';
@@ -466,8 +467,11 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
 
   describe('OIDC adapter', () => {
     let Adapter: ReturnType<typeof createOidcAdapter>;
+    // Apps' rows are kept a moment per process; 50 ms here, so a change made "by another server" is seen in the test.
+    let clientRows: ClientRows;
     beforeAll(() => {
-      Adapter = createOidcAdapter(store.db, sealer);
+      clientRows = new ClientRows(store.db, 50);
+      Adapter = createOidcAdapter(store.db, sealer, clientRows);
     });
 
     const expireNow = (kind: string, id: string) =>
@@ -604,7 +608,7 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
     describe('clients', () => {
       let registry: ClientRegistry;
       beforeAll(() => {
-        registry = new ClientRegistry(new SqlClientStore(store.db, sealer));
+        registry = new ClientRegistry(new SqlClientStore(store.db, sealer, clientRows));
       });
 
       test('Client.find reads oidc_clients and opens the sealed secret', async () => {
@@ -654,10 +658,30 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
       test('a disabled or unknown client is not found', async () => {
         const { client } = await registry.register({ name: 'Soon disabled', redirectUris: ['https://off.example.org/cb'] });
         expect(await new Adapter('Client').find(client.clientId)).toBeDefined();
+        // Turned off by another server (or the CLI): this process sees it once its copy of the row is 50 ms old.
         await store.db.updateTable('oidc_clients').set({ enabled: 0 }).where('client_id', '=', client.clientId).execute();
+        await sleep(60);
         expect(await new Adapter('Client').find(client.clientId)).toBeUndefined();
         expect((await registry.find(client.clientId))?.enabled).toBe(false);
         expect(await new Adapter('Client').find('no-such-client')).toBeUndefined();
+      });
+
+      test("this process's own changes to an app are seen at once, however long rows are kept", async () => {
+        const rows = new ClientRows(store.db, 60_000);
+        const here = new ClientRegistry(new SqlClientStore(store.db, sealer, rows));
+        const Provider = createOidcAdapter(store.db, sealer, rows);
+        const { client } = await here.register({ name: 'Kept', redirectUris: ['https://kept.example.org/cb'] });
+        const before = (await new Provider('Client').find(client.clientId))!.client_secret;
+        const secret = await here.rotateSecret(client.clientId);
+        expect((await new Provider('Client').find(client.clientId))!.client_secret).toBe(secret);
+        expect(secret).not.toBe(before);
+        await here.setEnabled(client.clientId, false);
+        expect(await new Provider('Client').find(client.clientId)).toBeUndefined();
+        await here.setEnabled(client.clientId, true);
+        await here.update(client.clientId, { name: 'Renamed', redirectUris: ['https://kept.example.org/cb'] });
+        expect((await here.find(client.clientId))?.name).toBe('Renamed');
+        await here.remove(client.clientId);
+        expect(await new Provider('Client').find(client.clientId)).toBeUndefined();
       });
 
       test('register refuses unsafe redirect URIs and duplicate ids, storing nothing', async () => {
@@ -719,7 +743,7 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
   describe('relying-party sessions', () => {
     /** A provider session (as oidc-provider stores it) of `accountId`, under the id its browser cookie holds. */
     async function providerSession(accountId: string, ttlSeconds = 600) {
-      const Adapter = createOidcAdapter(store.db, sealer);
+      const Adapter = createOidcAdapter(store.db, sealer, new ClientRows(store.db));
       const id = `ps-${randomUUID()}`;
       const uid = `uid-${randomUUID()}`;
       await new Adapter('Session').upsert(id, { jti: id, uid, accountId, kind: 'Session' } as AdapterPayload, ttlSeconds);
