@@ -22,6 +22,7 @@ import { CHALLENGE_ANSWERS } from '../test/helpers/claimed.js';
 import { crashWorkspace, type CrashWorkspace } from '../test/helpers/crash-workspace.js';
 import { signIn, WebClient } from '../test/helpers/web-client.js';
 import { round, summarize } from './lib/stats.js';
+import { authorizationRequest } from '../test/helpers/authorization.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -152,20 +153,12 @@ async function main() {
         try {
           const browser = new WebClient();
           browser.stopAt = CALLBACK;
-          const verifier = oidc.randomPKCECodeVerifier();
-          const state = oidc.randomState();
-          const url = oidc.buildAuthorizationUrl(rp, {
-            redirect_uri: CALLBACK,
-            scope: 'openid profile',
-            code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-            code_challenge_method: 'S256',
-            state,
-          });
-          await browser.get(url.href);
+          const request = await authorizationRequest(rp, CALLBACK);
+          await browser.get(request.url.href);
           await browser.submit('/username', { username: student.username });
           const page = await browser.submit('/password', { password: student.password });
           expectPage(page.url.startsWith(CALLBACK), `app sign-in of ${student.username} ended at ${page.status} ${page.url}`);
-          const tokens = await oidc.authorizationCodeGrant(rp, new URL(page.url), { pkceCodeVerifier: verifier, expectedState: state });
+          const tokens = await request.redeem(page.url);
           const who = tokens.claims()?.preferred_username;
           if (who !== student.username) {
             crossed += 1;

@@ -1,6 +1,7 @@
 import * as oidc from 'openid-client';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { WebClient } from '../helpers/web-client.js';
+import { authorizationRequest } from '../helpers/authorization.js';
 
 describe('security basics', () => {
   let server: TestServer;
@@ -96,20 +97,12 @@ describe('security basics', () => {
     const browser = new WebClient();
     browser.stopAt = callback;
     const login = async (username: string, password: string, prompt?: string) => {
-      const verifier = oidc.randomPKCECodeVerifier();
-      const url = oidc.buildAuthorizationUrl(config, {
-        redirect_uri: callback,
-        scope: 'openid profile',
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-        ...(prompt ? { prompt } : {}),
-      });
-      await browser.get(url.href);
+      const request = await authorizationRequest(config, callback, { params: prompt ? { prompt } : {} });
+      await browser.get(request.url.href);
       await browser.submit('/username', { username });
       const page = await browser.submit('/password', { password });
       if (!page.url.startsWith(callback)) throw new Error(`not back at the app: ${page.url} ${page.status} ${page.html.slice(0, 3000)}`);
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url), { pkceCodeVerifier: verifier, idTokenExpected: true });
-      return tokens.claims()!;
+      return (await request.redeem(page.url)).claims()!;
     };
     const ana = await login('S0100001', 'Lakeside-Ana-2026');
     const first = browser.cookies.get('hr_session');

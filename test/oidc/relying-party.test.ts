@@ -6,6 +6,7 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { startCaptureServer } from '../helpers/capture-server.js';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { WebClient } from '../helpers/web-client.js';
+import { authorizationRequest } from '../helpers/authorization.js';
 
 /** The whole relying-party story with openid-client, a real RP library, against a running Homeroom. */
 describe.each(ENGINES)('openid-client relying party (%s)', (engine) => {
@@ -37,26 +38,15 @@ describe.each(ENGINES)('openid-client relying party (%s)', (engine) => {
 
   /** Authorization request → the letter's two login forms → back at the app's callback with a code. */
   async function authorize(browser: WebClient, params: Record<string, string> = {}) {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const nonce = oidc.randomNonce();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: callback,
-      scope: 'openid profile email roles school',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      nonce,
-      ...params,
-    });
+    const request = await authorizationRequest(config, callback, { scope: 'openid profile email roles school', nonce: true, params });
     browser.stopAt = callback;
-    let page = await browser.get(url.href);
+    let page = await browser.get(request.url.href);
     if (page.url.includes('/interaction/')) {
       await browser.submit('/username', { username: 'S0100001' });
       page = await browser.submit('/password', { password: 'Lakeside-Ana-2026' });
     }
     expect(page.url.startsWith(callback)).toBe(true);
-    return oidc.authorizationCodeGrant(config, new URL(page.url), { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });
+    return request.redeem(page.url);
   }
 
   test('discovery advertises what common relying parties need', () => {

@@ -4,6 +4,7 @@ import { rotateSigningKey } from '../../src/oidc/keys.js';
 import { freePort } from '../helpers/process-server.js';
 import { freshDatabase, startTestServer, type TestDatabase } from '../helpers/server.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
+import { authorizationRequest } from '../helpers/authorization.js';
 
 describe('restarts and signing keys (sqlite)', () => {
   let database: TestDatabase;
@@ -44,17 +45,10 @@ describe('restarts and signing keys (sqlite)', () => {
       const callback = 'http://127.0.0.1:9/cb';
       const { client, clientSecret } = await second.services.clients.register({ name: 'Key App', redirectUris: [callback], firstParty: true });
       const config = await oidc.discovery(new URL(second.url), client.clientId, clientSecret!, undefined, { execute: [oidc.allowInsecureRequests] });
-      const verifier = oidc.randomPKCECodeVerifier();
       browser.stopAt = callback;
-      const page = await browser.get(
-        oidc.buildAuthorizationUrl(config, {
-          redirect_uri: callback,
-          scope: 'openid',
-          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-          code_challenge_method: 'S256',
-        }).href,
-      );
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(page.url), { pkceCodeVerifier: verifier, idTokenExpected: true });
+      const request = await authorizationRequest(config, callback, { scope: 'openid' });
+      const page = await browser.get(request.url.href);
+      const tokens = await request.redeem(page.url);
       expect(decodeProtectedHeader(tokens.id_token!).kid).toBe(newKid);
     } finally {
       await second.close();

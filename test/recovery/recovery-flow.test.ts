@@ -3,6 +3,7 @@ import { startCaptureServer } from '../helpers/capture-server.js';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
 import { claimInStore } from '../helpers/claimed.js';
+import { authorizationRequest } from '../helpers/authorization.js';
 
 const FIRST_PASSWORD = 'Original-Phrase-77';
 const ANSWERS = [
@@ -88,17 +89,10 @@ describe.each(ENGINES)('forgot my password (%s)', (engine) => {
       // The capture server is on loopback, so the district lists it as its own network.
       (server.services.config.oidc.privateNetworkHosts as string[]).push('127.0.0.1');
       const config = await oidc.discovery(new URL(server.url), client.clientId, clientSecret!, undefined, { execute: [oidc.allowInsecureRequests] });
-      const verifier = oidc.randomPKCECodeVerifier();
       other.stopAt = callback;
-      const code = await other.get(
-        oidc.buildAuthorizationUrl(config, {
-          redirect_uri: callback,
-          scope: 'openid',
-          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-          code_challenge_method: 'S256',
-        }).href,
-      );
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(code.url), { pkceCodeVerifier: verifier, idTokenExpected: true });
+      const request = await authorizationRequest(config, callback, { scope: 'openid' });
+      const code = await other.get(request.url.href);
+      const tokens = await request.redeem(code.url);
       other.stopAt = null;
 
       const browser = new WebClient();

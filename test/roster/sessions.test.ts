@@ -10,6 +10,7 @@ import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js'
 import { signIn, WebClient } from '../helpers/web-client.js';
 import { startCaptureServer } from '../helpers/capture-server.js';
 import { importer, type Importer } from './support.js';
+import { authorizationRequest } from '../helpers/authorization.js';
 
 /** A copy of the demo roster without one user (their rows in users, roles and enrollments). */
 function demoRosterWithout(sourcedId: string): string {
@@ -112,18 +113,11 @@ describe.each(ENGINES)('roster and the running server (%s)', (engine) => {
         firstParty: true,
       });
       const config = await oidc.discovery(new URL(server.url), client.clientId, clientSecret!, undefined, { execute: [oidc.allowInsecureRequests] });
-      const verifier = oidc.randomPKCECodeVerifier();
       browser.stopAt = callback;
-      const code = await browser.get(
-        oidc.buildAuthorizationUrl(config, {
-          redirect_uri: callback,
-          scope: 'openid',
-          code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-          code_challenge_method: 'S256',
-        }).href,
-      );
+      const request = await authorizationRequest(config, callback, { scope: 'openid' });
+      const code = await browser.get(request.url.href);
       browser.stopAt = null;
-      const tokens = await oidc.authorizationCodeGrant(config, new URL(code.url), { pkceCodeVerifier: verifier, idTokenExpected: true });
+      const tokens = await request.redeem(code.url);
       const sid = tokens.claims()!.sid;
       expect(sid).toBeTruthy();
 

@@ -4,6 +4,7 @@ import * as oidc from 'openid-client';
 import { launchBrowser, newContext } from '../helpers/browser.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
+import { authorizationRequest } from '../helpers/authorization.js';
 
 /**
  * Finding 10 (defence in depth): CSRF tokens bound to the session as well as to the browser's cookie, and every
@@ -80,18 +81,11 @@ describe('forms from elsewhere', () => {
       });
     const browser = new WebClient();
     browser.stopAt = callback;
-    const verifier = oidc.randomPKCECodeVerifier();
-    await browser.get(
-      oidc.buildAuthorizationUrl(config, {
-        redirect_uri: callback,
-        scope: 'openid profile',
-        code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-        code_challenge_method: 'S256',
-      }).href,
-    );
+    const request = await authorizationRequest(config, callback, { scope: 'openid profile' });
+    await browser.get(request.url.href);
     await browser.submit('/username', { username: 'S0100001' });
     const back = await browser.submit('/password', { password: 'Lakeside-Ana-2026' });
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(back.url), { pkceCodeVerifier: verifier, idTokenExpected: true });
+    const tokens = await request.redeem(back.url);
     expect(tokens.claims()!.preferred_username).toBe('S0100001');
     const userinfo = await oidc.fetchProtectedResource(config, tokens.access_token, new URL(`${server.url}/me`), 'POST');
     expect(userinfo.status).toBe(200);

@@ -2,6 +2,7 @@ import * as oidc from 'openid-client';
 import { startCaptureServer } from '../helpers/capture-server.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
+import { authorizationRequest } from '../helpers/authorization.js';
 
 const ANA = { username: 'S0100001', password: 'Lakeside-Ana-2026' };
 const NOAH = { username: 'S0100002', password: 'Lakeside-Noah-2026' };
@@ -35,21 +36,15 @@ describe('signing out', () => {
 
   /** Signs in to an app in this browser (typing the password if the browser is not signed in) and returns its ID token. */
   async function idTokenFor(browser: WebClient, app: oidc.Configuration, person: typeof ANA): Promise<string> {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const url = oidc.buildAuthorizationUrl(app, {
-      redirect_uri: callback,
-      scope: 'openid profile',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
+    const request = await authorizationRequest(app, callback);
     browser.stopAt = callback;
-    let page = await browser.get(url.href);
+    let page = await browser.get(request.url.href);
     if (page.url.includes('/interaction/')) {
       await browser.submit('/username', { username: person.username });
       page = await browser.submit('/password', { password: person.password });
     }
     browser.stopAt = null;
-    const tokens = await oidc.authorizationCodeGrant(app, new URL(page.url), { pkceCodeVerifier: verifier, idTokenExpected: true });
+    const tokens = await request.redeem(page.url);
     expect(tokens.claims()!.preferred_username).toBe(person.username);
     return tokens.id_token!;
   }
