@@ -23,7 +23,7 @@ export const DEMO_DISTRICT_NAME = {
   ht: 'Lekòl Maple Valley',
   ar: 'مدارس ميبل فالي',
   zh: '枫谷学区',
-  ko: '메이플밸리 교육구',
+  ko: '메이플밸리 학군',
   pt: 'Escolas de Maple Valley',
   am: 'የሜፕል ቫሊ ትምህርት ቤቶች',
 };
