@@ -152,7 +152,8 @@ export class Letters {
     });
   }
 
-  private checkLanguage(lang: LetterLanguage): void {
+  /** Refuses a language Homeroom does not serve (400), before anything is printed. */
+  checkLanguage(lang: LetterLanguage): void {
     if (lang !== 'auto' && !this.i18n.has(lang)) throw new AppError(400, 'UNKNOWN_LANGUAGE', 'letters.errors.unknownLanguage', { lang });
   }
 

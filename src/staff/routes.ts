@@ -97,6 +97,7 @@ export function staffRoutes(deps: StaffDeps): Router {
     const found = await deps.letters.student(student.id);
     if (!found) throw forbidden('NOT_YOUR_TICKET', 'staff.errors.notYourTicket');
     const request = { student: found, resetAt: ticket.decidedAt ?? ticket.createdAt, lang: letterLanguage(ctx), ticketId: ticket.id };
+    deps.letters.checkLanguage(request.lang);
     await sendPdf(ctx, deps.letters.reclaimFileName(request), deps.config.print.chromiumPath, (printer, out) =>
       deps.letters.printReclaim(request, printer, out, { id: me(ctx).id, ip: ctx.state.ip ?? null }),
     );
