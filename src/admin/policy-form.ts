@@ -102,7 +102,8 @@ export function parsePolicyForm(form: Record<string, string>, context: PolicyFor
       errors.push({ field: `custom_${entry.id}_en`, message: 'questionText' });
       continue;
     }
-    pool.push({ id: entry.id, text: { en, fr } });
+    // The page edits English and French; the other languages the configuration gave stay.
+    pool.push({ id: entry.id, text: { ...entry.text, en, fr } });
   }
   const newEn = (form.newQuestionEn ?? '').trim();
   const newFr = (form.newQuestionFr ?? '').trim();

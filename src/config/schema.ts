@@ -7,7 +7,27 @@ import { duration } from './duration.js';
 /** XML signature algorithms Homeroom signs with (XML-DSig names without their URI). */
 export const SAML_SIGNATURE_ALGORITHMS = ['rsa-sha256', 'rsa-sha512', 'rsa-sha1'] as const;
 
-const localized = z.record(z.string(), z.string().min(1));
+/**
+ * Text the district gives per language (its name, its own challenge questions, help-link titles). A language it leaves
+ * out reads the entry of `i18n.defaultLocale`, then English, then the first one given (I18n.pick): never an id.
+ */
+const localized = z
+  .record(z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'expected a language tag such as en, es or pt-BR'), z.string().trim().min(1))
+  .refine((values) => Object.keys(values).length > 0, 'give the text in at least one language, e.g. {"en": "…"}');
+
+/** The demo district's name in every shipped language. */
+export const DEMO_DISTRICT_NAME = {
+  en: 'Maple Valley Schools',
+  es: 'Escuelas de Maple Valley',
+  fr: 'Écoles de Maple Valley',
+  vi: 'Học khu Maple Valley',
+  ht: 'Lekòl Maple Valley',
+  ar: 'مدارس ميبل فالي',
+  zh: '枫谷学区',
+  ko: '메이플밸리 학군',
+  pt: 'Escolas de Maple Valley',
+  am: 'የሜፕል ቫሊ ትምህርት ቤቶች',
+};
 
 const helpLink = z.strictObject({
   id: z
@@ -94,7 +114,11 @@ export const configSchema = z.strictObject({
     .default({ enabled: true }),
   district: z
     .strictObject({
-      name: localized.default({ en: 'Maple Valley Schools', fr: 'Écoles de Maple Valley' }).describe('district name per language, shown in page titles'),
+      name: localized
+        .default(DEMO_DISTRICT_NAME)
+        .describe(
+          'district name per language (`{en: …, es: …}`), shown in page titles and on the letters; a language left out shows the `i18n.defaultLocale` entry, then the English one',
+        ),
       timeZone: z
         .string()
         .refine((zone) => {
@@ -114,7 +138,7 @@ export const configSchema = z.strictObject({
         .describe("how families reach the district's help desk (a phone number, an address), printed on the letters; empty: the letters send families to the student's teacher"),
     })
     .default({
-      name: { en: 'Maple Valley Schools', fr: 'Écoles de Maple Valley' },
+      name: DEMO_DISTRICT_NAME,
       timeZone: 'UTC',
       helpDesk: '',
     }),
@@ -131,7 +155,9 @@ export const configSchema = z.strictObject({
         .array(z.union([z.enum(BUILT_IN_QUESTIONS), z.strictObject({ id: z.string().regex(/^[a-z0-9-]+$/i), text: localized })]))
         .min(3)
         .default([...BUILT_IN_QUESTIONS])
-        .describe("challenge-question pool: built-in ids, or `{id, text: {en, fr}}` for the district's own"),
+        .describe(
+          "challenge-question pool: built-in ids (translated in every language), or `{id, text: {en: …, es: …}}` for the district's own; a language its text leaves out shows the `i18n.defaultLocale` entry, then the English one",
+        ),
     })
     .default({ nameMatch: 'normalized', flowTtl: 3600, perAddress: { limit: 20, window: 3600 }, perStudent: { limit: 5, window: 3600 }, questions: [...BUILT_IN_QUESTIONS] }),
   recovery: z

@@ -45,6 +45,18 @@ interface Sheet {
   helpLinks: { title: string; url: string }[];
   /** The front of a letter whose back is in English. */
   englishOnBack: boolean;
+  /** A re-claim sheet (the account was reset on this date and is not claimed again yet) rather than a first letter. */
+  resetOn: string | null;
+}
+
+/** The re-claim sheet a teacher gives the family after the help desk reset a student's account. */
+export interface ReclaimRequest {
+  student: LetterStudent;
+  /** When the account was reset (ms). */
+  resetAt: number;
+  lang: LetterLanguage;
+  /** The ticket the reset answered, kept in the audit event. */
+  ticketId: string;
 }
 
 /**
@@ -62,9 +74,7 @@ export class Letters {
 
   /** The school (by sourcedId or identifier), the class if asked (it must be the school's) and their students. */
   async select(request: LetterRequest): Promise<LetterSelection> {
-    if (request.lang !== 'auto' && !this.i18n.has(request.lang)) {
-      throw new AppError(400, 'UNKNOWN_LANGUAGE', 'letters.errors.unknownLanguage', { lang: request.lang });
-    }
+    this.checkLanguage(request.lang);
     const school = await this.store.school(request.school);
     if (!school) throw new AppError(404, 'UNKNOWN_SCHOOL', 'letters.errors.unknownSchool', { school: request.school });
     let classTitle: string | null = null;
@@ -97,6 +107,56 @@ export class Letters {
     return ['letters', part(selection.school.name), selection.classTitle && part(selection.classTitle), selection.lang].filter(Boolean).join('-') + '.pdf';
   }
 
+  /** A student by account id, for the re-claim sheet. */
+  student(accountId: string): Promise<LetterStudent | null> {
+    return this.store.student(accountId);
+  }
+
+  /** reclaim-<username>-<lang>.pdf: the username is ASCII (roster usernames are), the language a code or auto. */
+  reclaimFileName(request: ReclaimRequest): string {
+    return `reclaim-${request.student.username.replace(/[^A-Za-z0-9._-]+/g, '-')}-${request.lang}.pdf`;
+  }
+
+  /**
+   * Prints the re-claim sheet to `out`: the student's letter (username, portal and QR code, the claim steps, help) in
+   * the home language with English on the back, headed by the reset; audited. Returns the number of pages.
+   */
+  async printReclaim(request: ReclaimRequest, printer: PdfPrinter, out: Writable, actor: { id: string | null; ip?: string | null }): Promise<number> {
+    this.checkLanguage(request.lang);
+    const pages = await printChunks(printer, this.reclaimDocuments(request), out);
+    await this.events.emit({
+      type: 'letters.reclaim_printed',
+      actorId: actor.id,
+      subjectId: request.student.accountId,
+      ip: actor.ip ?? null,
+      data: { ticket: request.ticketId, lang: request.lang, pages },
+    });
+    return pages;
+  }
+
+  /** The re-claim sheet's HTML document. */
+  async *reclaimDocuments(request: ReclaimRequest): AsyncGenerator<string> {
+    const settings = this.settings();
+    const { student } = request;
+    const sheets = this.localesOf(student, request.lang, settings).map((locale, side, all) => {
+      const date = dateTimeFormat(locale, { dateStyle: 'long', timeZone: settings.timeZone }).format(request.resetAt);
+      return { ...this.sheet(student, locale, settings, side === 0 && all.length > 1), resetOn: student.claimed ? null : date };
+    });
+    yield renderLetters({
+      sheets,
+      portalUrl: this.config.issuer,
+      qr: await qrSvg(this.config.issuer),
+      helpDesk: this.config.district.helpDesk,
+      paper: settings.paper,
+      lang: sheets[0].locale,
+    });
+  }
+
+  /** Refuses a language Homeroom does not serve (400), before anything is printed. */
+  checkLanguage(lang: LetterLanguage): void {
+    if (lang !== 'auto' && !this.i18n.has(lang)) throw new AppError(400, 'UNKNOWN_LANGUAGE', 'letters.errors.unknownLanguage', { lang });
+  }
+
   /** Prints the selection to `out` as one PDF; audited. Returns the number of pages. */
   async print(selection: LetterSelection, printer: PdfPrinter, out: Writable, actor: { id: string | null; ip?: string | null }): Promise<number> {
     const pages = await printChunks(printer, this.documents(selection), out);
@@ -127,9 +187,15 @@ export class Letters {
     }
   }
 
+  /** The language of a student's letter under `auto`: the home language when served, else the district's default. */
+  languageOf(student: LetterStudent, settings = this.settings()): { locale: Locale; home: boolean } {
+    const home = student.homeLanguage !== null && this.i18n.has(student.homeLanguage);
+    return { locale: home ? student.homeLanguage! : settings.defaultLocale, home };
+  }
+
   /** The letter's language, then English for its back when that is another language. */
   private localesOf(student: LetterStudent, lang: LetterLanguage, settings: LetterSettings): Locale[] {
-    const asked = lang === 'auto' ? (student.homeLanguage && this.i18n.has(student.homeLanguage) ? student.homeLanguage : settings.defaultLocale) : lang;
+    const asked = lang === 'auto' ? this.languageOf(student, settings).locale : lang;
     return asked === 'en' || !this.i18n.has('en') ? [asked] : [asked, 'en'];
   }
 
@@ -147,6 +213,7 @@ export class Letters {
       deadline: settings.deadline ? dateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${settings.deadline}T00:00:00Z`)) : null,
       helpLinks: links.map((l) => ({ title: l.title, url: new URL(l.url, this.config.issuer).href })),
       englishOnBack,
+      resetOn: null,
     };
   }
 }

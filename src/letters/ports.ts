@@ -20,4 +20,6 @@ export interface LetterStore {
   class(id: string): Promise<LetterClass | null>;
   /** Active students of a school, or of one of its classes, by family then given name. */
   students(schoolId: string, classId: string | null): Promise<LetterStudent[]>;
+  /** One student's account, whatever its school: the re-claim sheet after a reset. */
+  student(accountId: string): Promise<LetterStudent | null>;
 }

@@ -3,8 +3,7 @@ import type { Account } from '../accounts/account.js';
 import { accountEmail } from '../accounts/email.js';
 import { formBody, formField, formValues } from '../http/middleware/body.js';
 import { dateTimeFormat } from '../i18n/format.js';
-import { isLocale } from '../i18n/i18n.js';
-import { letterLanguage, sendLetters } from '../http/letters-download.js';
+import { letterLanguage, sendLetters, sendPdf } from '../http/letters-download.js';
 import { seeOther } from '../http/redirect.js';
 import { pageRouter, type PageDeps } from '../http/page-router.js';
 import type { SignedInAs } from '../http/signed-in.js';
@@ -74,28 +73,33 @@ export function staffRoutes(deps: StaffDeps): Router {
 
   router.get('/staff/tickets/:id', anyStaff, async (ctx) => {
     const { ticket, student } = await service.ticketFor(me(ctx), ctx.params.id);
+    const home = ticket.status === 'approved' ? await deps.letters.student(student.id) : null;
     // The address Google Workspace and other email-keyed apps know the student by: "I can't get into Gmail" lands here.
     views.render(
       ctx,
       'staff/ticket',
-      { ticket, student, googleEmail: accountEmail(student, deps.config.email.templates), formatTime: (ms: number) => dateTime(ctx.state.locale, ms) },
+      {
+        ticket,
+        student,
+        googleEmail: accountEmail(student, deps.config.email.templates),
+        formatTime: (ms: number) => dateTime(ctx.state.locale, ms),
+        sheetLanguage: home ? deps.letters.languageOf(home) : null,
+        languages: deps.i18n.locales,
+      },
       { title: 'staff.ticket.title', private: true },
     );
   });
 
   router.get('/staff/tickets/:id/sheet', anyStaff, async (ctx) => {
-    // The sheet is in the family's language (?in=fr) without changing the language of the teacher's own pages.
-    if (isLocale(ctx.query.in)) {
-      ctx.state.locale = ctx.query.in;
-      ctx.state.t = deps.i18n.translator(ctx.query.in);
-    }
+    // A PDF in the family's language (?lang=auto: the student's home language): the teacher's own pages keep theirs.
     const { ticket, student } = await service.ticketFor(me(ctx), ctx.params.id);
     if (ticket.status !== 'approved') throw forbidden('NOT_RESET_YET', 'staff.errors.notResetYet');
-    views.render(
-      ctx,
-      'staff/sheet',
-      { student, portalUrl: deps.config.issuer, resetOn: dateTime(ctx.state.locale, ticket.decidedAt ?? ticket.createdAt) },
-      { title: 'staff.sheet.title', private: true },
+    const found = await deps.letters.student(student.id);
+    if (!found) throw forbidden('NOT_YOUR_TICKET', 'staff.errors.notYourTicket');
+    const request = { student: found, resetAt: ticket.decidedAt ?? ticket.createdAt, lang: letterLanguage(ctx), ticketId: ticket.id };
+    deps.letters.checkLanguage(request.lang);
+    await sendPdf(ctx, deps.letters.reclaimFileName(request), deps.config.print.chromiumPath, (printer, out) =>
+      deps.letters.printReclaim(request, printer, out, { id: me(ctx).id, ip: ctx.state.ip ?? null }),
     );
   });
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { LetterClass, LetterSchool, LetterStore, LetterStudent } from '../letters/ports.js';
-import { STUDENT_COLUMNS, studentIdentity } from './student-row.js';
+import { STUDENT_COLUMNS, studentIdentity, type StudentRow } from './student-row.js';
 import type { Database } from './tables.js';
 
 /** The students a school's or a class's letters are printed for. */
@@ -49,10 +49,24 @@ export class SqlLetterStore implements LetterStore {
       );
     }
     const rows = await query.orderBy('a.family_name').orderBy('a.given_name').orderBy('a.username').execute();
-    return rows.map((r) => ({
-      ...studentIdentity(r),
-      claimableAt: r.claimable_at === null ? null : Number(r.claimable_at),
-      homeLanguage: r.language ?? null,
-    }));
+    return rows.map(letterStudent);
   }
+
+  async student(accountId: string): Promise<LetterStudent | null> {
+    const row = await this.db
+      .selectFrom('accounts as a')
+      .leftJoin('home_languages as l', 'l.account_id', 'a.id')
+      .select([...STUDENT_COLUMNS, 'a.claimable_at', 'l.language'])
+      .where('a.id', '=', accountId)
+      .executeTakeFirst();
+    return row ? letterStudent(row) : null;
+  }
+}
+
+function letterStudent(r: StudentRow & { claimable_at: unknown; language: string | null }): LetterStudent {
+  return {
+    ...studentIdentity(r),
+    claimableAt: r.claimable_at === null ? null : Number(r.claimable_at),
+    homeLanguage: r.language ?? null,
+  };
 }

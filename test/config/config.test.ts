@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatDuration, parseDuration } from '../../src/config/duration.js';
 import { ConfigError, insecureConfigWarnings, loadConfig, redactConfig } from '../../src/config/load.js';
+import { DEMO_DISTRICT_NAME } from '../../src/config/schema.js';
+import { LOCALES } from '../../src/i18n/i18n.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -64,7 +66,8 @@ describe('defaults', () => {
     expect(config.secrets.sealKey).toBeUndefined();
     expect(config.portal.helpLinks).toEqual([]);
     expect(config.log.level).toBe('info');
-    expect(config.district.name).toEqual({ en: 'Maple Valley Schools', fr: 'Écoles de Maple Valley' });
+    expect(config.district.name).toEqual(DEMO_DISTRICT_NAME);
+    expect(Object.keys(config.district.name).sort()).toEqual([...LOCALES].sort());
     expect(config.source).toBeNull();
   });
 
