@@ -7,6 +7,9 @@ import type { ThrottleRule } from '../throttle/throttle.js';
 export type TicketMode = 'ticket' | 'direct';
 export const TICKET_MODES: readonly TicketMode[] = ['ticket', 'direct'];
 
+/** A DNS domain name as Google's Admin console shows a primary domain: lower case, at least one dot, no trailing dot. */
+export const DOMAIN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
 const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
 const rule = z.strictObject({
   limit: z.number().int().min(1).max(100_000),
@@ -50,6 +53,7 @@ export const POLICY_DEFINITIONS = {
   'session.ttl': { schema: z.number().int().min(300).max(86400), config: ['session.ttl', 'session.portalTtl'] },
   'readiness.deadline': { schema: isoDate.nullable(), config: [] },
   'mfa.requiredRoles': { schema: z.array(z.enum(ROLES)), config: ['mfa.requiredRoles'] },
+  'google.domain': { schema: z.string().regex(DOMAIN).nullable(), config: [] },
 } as const;
 
 export type PolicyKey = keyof typeof POLICY_DEFINITIONS;
@@ -75,6 +79,7 @@ export interface PolicyValues {
   'session.ttl': number;
   'readiness.deadline': string | null;
   'mfa.requiredRoles': Role[];
+  'google.domain': string | null;
 }
 
 /** The policies in force, as the rest of Homeroom reads them (`services.policies.current()`). */
@@ -93,4 +98,6 @@ export interface Policies {
   readiness: { deadline: string | null };
   /** Roles that must use a second factor. */
   mfa: { requiredRoles: Role[] };
+  /** The district's primary Google Workspace domain (maple-valley.example), set on the Google Workspace page; null: not set. */
+  google: { domain: string | null };
 }
