@@ -139,10 +139,15 @@ describe.each(ENGINES)('admin console: accounts (%s)', (engine) => {
     expect(text(staff.html, 'no-events')).toBe('The audit log has no events about this account.');
   });
 
-  test('the audit log links the accounts it names', async () => {
+  test('the audit log and the targeted accounts link the accounts they name', async () => {
     const ana = await idOf(STUDENT.username);
     const log = await admin.get(`${server.url}/admin/audit?user=S0100001`);
     expect(log.html).toContain(`<a href="/admin/accounts/${ana}">S0100001</a>`);
+    const noah = await idOf('S0100002');
+    expect((await admin.get(`${server.url}/admin/lockouts`)).html).not.toContain(`href="/admin/accounts/${noah}"`);
+    await server.services.throttle.attempt('login:account:s0100002', server.services.config.login.perAccount);
+    const lockouts = await admin.get(`${server.url}/admin/lockouts`);
+    expect(lockouts.html).toContain(`<a href="/admin/accounts/${noah}">Noah Tremblay</a>`);
   });
 
   test('only administrators see account pages; an unknown account is a 404', async () => {
