@@ -246,6 +246,29 @@ saml
     });
   });
 
+for (const [action, enabled] of [
+  ['disable', false],
+  ['enable', true],
+] as const) {
+  saml
+    .command(`${action} <entityId>`)
+    .description(
+      enabled
+        ? 'turn a SAML app back on: it signs people in again and its portal tile returns'
+        : 'turn a SAML app off without removing it: its sign-in requests are refused and its portal tile is hidden',
+    )
+    .option('--json', 'print JSON')
+    .action(async (entityId: string, opts) => {
+      await withServices(async (services) => {
+        const provider = await services.samlProviders.findByEntityId(entityId);
+        if (!provider) throw new AppError(404, 'SAML_APP_NOT_FOUND', 'errors.notFound');
+        const { changed } = await services.samlAppAdmin.setEnabled(provider.id, enabled, null, 'cli');
+        const state = enabled ? 'enabled' : 'disabled';
+        print(opts.json, { entity_id: entityId, enabled, changed }, changed ? `${entityId} is now ${state}.` : `${entityId} was already ${state}.`);
+      });
+    });
+}
+
 /** The default attribute names with the --attribute changes: KEY=NAME renames, KEY= leaves the attribute out. */
 function attributeMapping(changes: string[]): Partial<Record<AttributeKey, string>> {
   const mapping: Partial<Record<AttributeKey, string>> = { ...DEFAULT_ATTRIBUTE_NAMES };

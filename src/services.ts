@@ -4,6 +4,7 @@ import type { Config } from './config/load.js';
 import { Authenticator } from './accounts/authenticate.js';
 import { DeviceTrust } from './accounts/device-trust.js';
 import { LockoutReport } from './accounts/lockouts.js';
+import { AccountLookup } from './admin/accounts.js';
 import { AppAdmin } from './admin/apps.js';
 import { GoogleWorkspaceSetup } from './admin/google-workspace.js';
 import { HelpLinkService } from './admin/help-links.js';
@@ -38,6 +39,7 @@ import { createSessionRevoker } from './oidc/session-revoker.js';
 import { Sealer } from './shared/seal.js';
 import { createLogger, type Logger } from './shared/log.js';
 import { SqlAccountStore } from './store/accounts-repo.js';
+import { SqlAccountDirectory } from './store/admin-accounts-repo.js';
 import { SqlAuditSearch } from './store/admin-audit-repo.js';
 import { SqlAdminDirectory } from './store/admin-directory-repo.js';
 import { SqlHelpLinkStore } from './store/admin-help-links-repo.js';
@@ -104,6 +106,8 @@ export interface Services {
   helpLinks: HelpLinkService;
   auditSearch: SqlAuditSearch;
   adminDirectory: SqlAdminDirectory;
+  /** The console's account search and account pages. */
+  accountLookup: AccountLookup;
   /** The roster imports' records, for the admin console. */
   rosterRuns: SqlRosterRuns;
   /** The console's actions on apps, each audited. */
@@ -176,6 +180,8 @@ export async function createServices(config: Config, store: Store, log: Logger =
   const samlProviders = new ServiceProviderRegistry(new SqlServiceProviderStore(store.db));
   const appAdmin = new AppAdmin(clients, events);
   const adminDirectory = new SqlAdminDirectory(store.db);
+  const auditSearch = new SqlAuditSearch(store.db);
+  const secondFactors = new SecondFactors(new SqlMfaStore(store.db), sealer, throttle, serverSecret, () => ({ ...config.mfa, perAddress: config.login.perAddress }), events);
   const flows = new SqlFlowStore(store.db);
   const passwordPolicy = new PasswordPolicy(() => config.passwords, hasher, commonPasswords);
   const claimService = new ClaimService(claims, hasher, throttle, claimSettings, events);
@@ -217,13 +223,14 @@ export async function createServices(config: Config, store: Store, log: Logger =
     serverSecret,
     policies,
     helpLinks,
-    auditSearch: new SqlAuditSearch(store.db),
+    auditSearch,
     adminDirectory,
     rosterRuns: new SqlRosterRuns(store.db),
     appAdmin,
     googleWorkspace: new GoogleWorkspaceSetup(clients, appAdmin, adminDirectory, () => config.email.templates),
     // Read at each sign-in: the roles that must use a second factor are a policy.
-    secondFactors: new SecondFactors(new SqlMfaStore(store.db), sealer, throttle, serverSecret, () => ({ ...config.mfa, perAddress: config.login.perAddress }), events),
+    secondFactors,
+    accountLookup: new AccountLookup(new SqlAccountDirectory(store.db), accounts, secondFactors, auditSearch, () => config.email.templates),
     loginFlows: new LoginFlows(flows, config.session.interactionTtl),
     claimFlows: new FlowRunner(claimFlow(claimService, { accounts, policy: passwordPolicy, hasher }, config.claim.flowTtl), flows, events),
     readiness: new ReadinessService(new SqlReadinessStore(store.db, store.engine, sqliteFile), readinessSettings, log),

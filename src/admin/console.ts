@@ -18,6 +18,7 @@ export type ConsoleServices = Pick<
   | 'samlAppAdmin'
   | 'googleWorkspace'
   | 'adminDirectory'
+  | 'accountLookup'
   | 'helpLinks'
   | 'policies'
   | 'rosterRuns'
@@ -33,10 +34,11 @@ const NOTICES = ['saved', 'deleted', 'enabled', 'disabled', 'unchanged'];
  * Sections of the console, in the order of its navigation. The readiness dashboard's routes live in
  * src/readiness/routes.ts, behind the same `admin` check, and use `adminNav` for this navigation.
  */
-const SECTIONS = ['readiness', 'roster', 'apps', 'google', 'helpLinks', 'policies', 'lockouts', 'audit'] as const;
+const SECTIONS = ['readiness', 'accounts', 'roster', 'apps', 'google', 'helpLinks', 'policies', 'lockouts', 'audit'] as const;
 export type Section = (typeof SECTIONS)[number] | 'home';
 const SECTION_PATHS: Record<(typeof SECTIONS)[number], string> = {
   readiness: '/admin/readiness',
+  accounts: '/admin/accounts',
   roster: '/admin/roster',
   apps: '/admin/apps',
   google: '/admin/google',

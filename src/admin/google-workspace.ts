@@ -1,5 +1,6 @@
 import type { EmailTemplates } from '../accounts/email.js';
 import { redirectUriProblem, type ClientRecord, type ClientRegistry } from '../oidc/clients.js';
+import { DOMAIN } from '../policies/definitions.js';
 import { idpEndpoints } from '../saml/metadata.js';
 import { AppError } from '../shared/errors.js';
 import type { FieldError } from '../shared/field-error.js';
@@ -8,8 +9,6 @@ import type { EmailDirectory } from './ports.js';
 
 /** The OIDC client made for Google's custom OIDC profile: one fixed id, so pressing the button again finds it. */
 export const GOOGLE_OIDC_CLIENT_ID = 'google-workspace';
-
-const DOMAIN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 /** A primary domain as Google's Admin console shows it (maple-valley.example), lower-cased; null when it is not one. */
 export function readPrimaryDomain(value: string | undefined): string | null {

@@ -55,6 +55,8 @@ export interface AuditSearch {
   stream(query: AuditQuery, batchSize?: number): AsyncIterable<AuditRow>;
   /** Distinct event types seen, for the search form. */
   types(): Promise<string[]>;
+  /** The newest events about one account (its subject), newest first. */
+  aboutAccount(accountId: string, limit: number): Promise<AuditRow[]>;
 }
 
 /** An account Google Workspace (or any app that signs people in by email) cannot know: it has no address. */
@@ -74,4 +76,34 @@ export interface EmailDirectory {
   withoutEmail(templates: EmailTemplates, page: { offset: number; limit: number }): Promise<{ total: number; rows: AccountWithoutEmail[] }>;
   /** Active accounts whose roster email is neither at `domain` nor at one of its subdomains. */
   rosterEmailsOutside(domain: string): Promise<number>;
+}
+
+/** An account as the console's search lists it. */
+export interface AccountHit {
+  id: string;
+  username: string;
+  givenName: string;
+  familyName: string;
+  studentId: string | null;
+  grade: string | null;
+  status: 'active' | 'disabled';
+  roles: Role[];
+  schools: string[];
+}
+
+/**
+ * What the console's account search looks for: an exact username, an exact student number (without leading zeros,
+ * as families type it), and names by their beginnings, each family-name beginning with an optional given-name one.
+ */
+export interface AccountQuery {
+  usernameKey: string;
+  studentKey: string | null;
+  names: { family: string; given: string | null }[];
+}
+
+export interface AccountDirectory {
+  /** Exact username and student-number matches (a few at most). */
+  exact(query: AccountQuery): Promise<AccountHit[]>;
+  /** Name matches by family name, given name, id; `limit + 1` are asked for so the caller knows of a next page. */
+  byName(query: AccountQuery, page: { offset: number; limit: number }): Promise<AccountHit[]>;
 }

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import { pageRouter, type PageDeps } from '../http/page-router.js';
 import type { SignedInAs } from '../http/signed-in.js';
 import { consoleKit, type ConsoleServices } from './console.js';
+import { accountsPages } from './pages/accounts.js';
 import { appsPages } from './pages/apps.js';
 import { auditPages } from './pages/audit.js';
 import { googlePages } from './pages/google.js';
@@ -22,6 +23,7 @@ export type AdminDeps = ConsoleServices & PageDeps & { signedIn: SignedInAs };
 export function adminRoutes(deps: AdminDeps): Router {
   const router = pageRouter(deps);
   const kit = consoleKit(router, deps, deps, deps.signedIn(['admin']));
-  for (const pages of [homePage, appsPages, samlAppsPages, googlePages, helpLinksPages, policiesPage, lockoutsPage, rosterPages, lettersPage, auditPages]) pages(kit);
+  for (const pages of [homePage, accountsPages, appsPages, samlAppsPages, googlePages, helpLinksPages, policiesPage, lockoutsPage, rosterPages, lettersPage, auditPages])
+    pages(kit);
   return router;
 }

@@ -236,6 +236,21 @@ export class SamlAppAdmin {
     return before;
   }
 
+  /** Turns an app off (or on again); audited only when that changes something. */
+  async setEnabled(id: string, enabled: boolean, actor: Actor | null, via: 'console' | 'cli'): Promise<{ provider: ServiceProvider; changed: boolean }> {
+    const before = await this.existing(id);
+    if (before.enabled === enabled) return { provider: before, changed: false };
+    const after = await this.providers.setEnabled(id, enabled);
+    await this.events.emit({
+      type: enabled ? 'saml.app_enabled' : 'saml.app_disabled',
+      actorId: actor?.id,
+      subjectId: after.entityId,
+      ip: actor?.ip,
+      data: { via, before: { enabled: before.enabled }, after: { enabled: after.enabled } },
+    });
+    return { provider: after, changed: true };
+  }
+
   private async existing(id: string): Promise<ServiceProvider> {
     const provider = await this.providers.find(id);
     if (!provider) throw notFound('SAML_APP_NOT_FOUND');

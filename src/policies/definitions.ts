@@ -11,6 +11,9 @@ export type YoungApps = 'all' | 'marked';
 export const YOUNG_APPS: readonly YoungApps[] = ['all', 'marked'];
 export const TICKET_MODES: readonly TicketMode[] = ['ticket', 'direct'];
 
+/** A DNS domain name as Google's Admin console shows a primary domain: lower case, at least one dot, no trailing dot. */
+export const DOMAIN = /^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
 const isoDate = z.string().refine(isIsoDate, 'expected a date YYYY-MM-DD');
 const rule = z.strictObject({
   limit: z.number().int().min(1).max(100_000),
@@ -57,6 +60,7 @@ export const POLICY_DEFINITIONS = {
   'signIn.badgeGrades': { schema: z.array(gradeCode).max(40), config: ['signIn.badgeGrades'] },
   'signIn.pictureGrades': { schema: z.array(gradeCode).max(40), config: ['signIn.pictureGrades'] },
   'signIn.youngApps': { schema: z.enum(YOUNG_APPS), config: ['signIn.youngApps'] },
+  'google.domain': { schema: z.string().regex(DOMAIN).nullable(), config: [] },
 } as const;
 
 export type PolicyKey = keyof typeof POLICY_DEFINITIONS;
@@ -85,6 +89,7 @@ export interface PolicyValues {
   'signIn.badgeGrades': string[];
   'signIn.pictureGrades': string[];
   'signIn.youngApps': YoungApps;
+  'google.domain': string | null;
 }
 
 /** The policies in force, as the rest of Homeroom reads them (`services.policies.current()`). */
@@ -105,4 +110,6 @@ export interface Policies {
   mfa: { requiredRoles: Role[] };
   /** How the youngest sign in: the grades offered a badge or pictures, and what those sign-ins may open. */
   signIn: { badgeGrades: string[]; pictureGrades: string[]; youngApps: YoungApps };
+  /** The district's primary Google Workspace domain (maple-valley.example), set on the Google Workspace page; null: not set. */
+  google: { domain: string | null };
 }

@@ -5,7 +5,7 @@ import { POLICY_DEFINITIONS, POLICY_KEYS, type Policies, type PolicyKey, type Po
 import type { PolicyStore } from './ports.js';
 
 /** Defaults of the keys no config section holds. */
-const DEFAULTS: Partial<PolicyValues> = { 'tickets.window': null, 'tickets.mode': 'ticket', 'readiness.deadline': null };
+const DEFAULTS: Partial<PolicyValues> = { 'tickets.window': null, 'tickets.mode': 'ticket', 'readiness.deadline': null, 'google.domain': null };
 
 type Tree = Record<string, unknown>;
 
@@ -72,6 +72,7 @@ export class PolicyService {
       readiness: { deadline: v['readiness.deadline'] },
       mfa: { requiredRoles: v['mfa.requiredRoles'] },
       signIn: { badgeGrades: v['signIn.badgeGrades'], pictureGrades: v['signIn.pictureGrades'], youngApps: v['signIn.youngApps'] },
+      google: { domain: v['google.domain'] },
     };
   }
 

@@ -75,6 +75,8 @@ export interface ServiceProviderStore {
   find(id: string): Promise<ServiceProvider | null>;
   findByEntityId(entityId: string): Promise<ServiceProvider | null>;
   remove(id: string): Promise<boolean>;
+  /** Turns an app off or on; false when there is no such app. */
+  setEnabled(id: string, enabled: boolean, now: number): Promise<boolean>;
 }
 
 const url = z.string().trim().min(1).max(2048);
@@ -215,6 +217,17 @@ export class ServiceProviderRegistry {
 
   remove(id: string): Promise<boolean> {
     return this.store.remove(id);
+  }
+
+  /**
+   * A turned-off app keeps its registration and sessions but gets nothing from the identity provider: its requests
+   * are refused, its tile and portal launch are gone and a pending sign-in is not answered.
+   */
+  async setEnabled(id: string, enabled: boolean): Promise<ServiceProvider> {
+    if (!(await this.store.setEnabled(id, enabled, Date.now()))) throw notFound('SAML_APP_NOT_FOUND');
+    const provider = await this.store.find(id);
+    if (!provider) throw notFound('SAML_APP_NOT_FOUND');
+    return provider;
   }
 
   /** SAML apps shown as portal tiles to this person, by the same rules as OIDC apps' tiles. */

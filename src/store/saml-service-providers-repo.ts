@@ -52,6 +52,15 @@ export class SqlServiceProviderStore implements ServiceProviderStore {
     return row ? toProvider(row) : null;
   }
 
+  async setEnabled(id: string, enabled: boolean, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('saml_service_providers')
+      .set({ enabled: enabled ? 1 : 0, updated_at: now })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async remove(id: string): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const result = await trx.deleteFrom('saml_service_providers').where('id', '=', id).executeTakeFirst();

@@ -11,6 +11,7 @@ import { ADMIN, post, signedIn, STUDENT, submitForm, TEACHER } from './helpers.j
 const TEMPLATES = { student: '{username}@students.maple.example' };
 const GOOGLE_REDIRECT = 'https://accounts.google.com/signin/oidc/callback/test';
 
+const echoedDomain = (html: string) => /<input id="domain"[^>]*value="([^"]*)"/.exec(html)?.[1] ?? null;
 const text = (html: string, id: string) => new RegExp(`id="${id}"[^>]*>([^<]*)<`).exec(html)?.[1] ?? null;
 
 /** The Connect Google Workspace page: its values match what Homeroom serves, its OIDC client works, its account count is right. */
@@ -24,7 +25,11 @@ describe.each(ENGINES)('admin console: Connect Google Workspace (%s)', (engine) 
   });
   afterAll(() => server?.close());
 
-  const googlePage = (domain = 'maple.example', extra = '') => admin.get(`${server.url}/admin/google?domain=${encodeURIComponent(domain)}${extra}`);
+  /** Saves the primary domain through the page's form (as the administrator does), then shows the page. */
+  async function googlePage(domain = 'maple.example', client = admin) {
+    await client.get(`${server.url}/admin/google`);
+    return submitForm(client, '/admin/google/domain', { domain });
+  }
 
   /** The active accounts accountEmail() gives no address, worked out in code rather than SQL. */
   async function withoutEmailInCode(): Promise<string[]> {
@@ -181,14 +186,47 @@ describe.each(ENGINES)('admin console: Connect Google Workspace (%s)', (engine) 
     expect(last.html).toContain('rel="prev"');
   });
 
-  test('a bad domain is refused with a clear message and a 400, in the administrator’s language', async () => {
+  test('a bad domain is refused with a clear message and a 400, in the administrator’s language; the stored one stays', async () => {
+    await googlePage('maple.example');
+    const changes = (await server.services.audit.recent({ type: 'policy.changed' })).length;
     const page = await googlePage('not a domain');
     expect(page.status).toBe(400);
     expect(page.html).toContain('Enter a domain name such as maple-valley.example.');
-    expect(page.html).not.toContain('id="saml-values"');
-    const french = await googlePage('pas un domaine', '&lang=fr');
+    expect(page.html).toContain('aria-invalid="true"');
+    expect(echoedDomain(page.html)).toBe('not a domain');
+    expect(server.services.policies.current().google.domain).toBe('maple.example');
+    expect((await server.services.audit.recent({ type: 'policy.changed' })).length).toBe(changes);
+    const frenchAdmin = await signedIn(server, ADMIN);
+    await frenchAdmin.get(`${server.url}/admin/google?lang=fr`);
+    const french = await googlePage('pas un domaine', frenchAdmin);
     expect(french.status).toBe(400);
     expect(french.html).toContain('Saisissez un nom de domaine');
+  });
+
+  test('the domain is remembered: shown in the form, audited when it changes, used by the account pages; emptied, it is forgotten', async () => {
+    const saved = await googlePage('Maple.Example.');
+    expect(saved.url).toContain('/admin/google?done=');
+    expect(server.services.policies.current().google.domain).toBe('maple.example');
+    const again = await admin.get(`${server.url}/admin/google`);
+    expect(echoedDomain(again.html)).toBe('maple.example');
+    expect(again.html).toContain('id="saml-values"');
+    expect((await googlePage('maple.example')).url).toContain('done=unchanged');
+
+    await googlePage('other.example');
+    const [event] = await server.services.audit.recent({ type: 'policy.changed' });
+    expect(event.data).toEqual({ key: 'google.domain', before: 'maple.example', after: 'other.example' });
+    // The account page warns that Ana's template address is outside the district's Google domain.
+    const ana = (await server.services.accounts.findByUsername(STUDENT.username))!;
+    expect((await admin.get(`${server.url}/admin/accounts/${ana.id}`)).html).toContain('is not at other.example');
+    await googlePage('maple.example');
+    expect((await admin.get(`${server.url}/admin/accounts/${ana.id}`)).html).not.toContain('id="google-outside"');
+
+    const forgotten = await googlePage('');
+    expect(forgotten.status).toBe(200);
+    expect(server.services.policies.current().google.domain).toBeNull();
+    expect(forgotten.html).not.toContain('id="saml-values"');
+    expect(forgotten.html).toContain('id="domain-missing"');
+    await googlePage('maple.example');
   });
 
   test('docs/google-workspace.md uses the page’s labels and values', async () => {
@@ -199,7 +237,7 @@ describe.each(ENGINES)('admin console: Connect Google Workspace (%s)', (engine) 
     const labels = [
       en.admin.nav.google,
       g.fields.domain,
-      g.show,
+      g.save,
       g.saml.entityId,
       g.saml.signInUrl,
       g.saml.signOutUrl,

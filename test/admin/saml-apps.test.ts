@@ -165,6 +165,50 @@ describe.each(ENGINES)('admin console: SAML apps (%s)', (engine) => {
     expect(echoed(page.html, 'name_en')).toBe('Refused app');
   });
 
+  test('disabling refuses the app requests with the turned-off page, even one already pending; enabling restores it; audited', async () => {
+    const provider = (await server.services.samlProviders.findByEntityId(sp.entityId))!;
+    const edit = await admin.get(`${server.url}/admin/saml-apps/${provider.id}`);
+    expect(edit.html).toContain('Disable the app');
+    // Ana asked the app to sign her in before it was turned off: she reaches the password page.
+    const ana = new WebClient();
+    await ana.get(`${sp.url}/login`);
+    await ana.submit('/username', { username: STUDENT.username });
+
+    const disabled = await admin.submit(`/admin/saml-apps/${provider.id}/disable`);
+    expect(disabled.url).toContain(`/admin/saml-apps/${provider.id}?done=disabled`);
+    expect(disabled.html).toContain('Enable the app');
+    expect((await server.services.samlProviders.find(provider.id))!.enabled).toBe(false);
+    const list = await admin.get(`${server.url}/admin/apps`);
+    expect(list.html).toMatch(new RegExp(`${sp.entityId}</code></td>\\s*<td>[^<]*</td>\\s*<td>Disabled</td>`));
+
+    // The pending sign-in gets no assertion, and a new request is refused with the turned-off page.
+    const sessions = sp.sessions.size;
+    const finished = await ana.submit('/password', { password: STUDENT.password });
+    expect(finished.status).toBe(400);
+    expect(finished.html).toContain('This app is turned off in Homeroom.');
+    const refused = await new WebClient().get(`${sp.url}/login`);
+    expect(refused.status).toBe(400);
+    expect(refused.html).toContain('This app is turned off in Homeroom.');
+    expect(sp.sessions.size).toBe(sessions);
+    expect((await auditOf('saml.refused')).filter((e) => e.data.reason === 'DISABLED_APP').length).toBeGreaterThanOrEqual(2);
+
+    await admin.get(`${server.url}/admin/saml-apps/${provider.id}`);
+    const enabled = await admin.submit(`/admin/saml-apps/${provider.id}/enable`);
+    expect(enabled.url).toContain('?done=enabled');
+    const again = new WebClient();
+    await again.get(`${sp.url}/login`);
+    await again.submit('/username', { username: STUDENT.username });
+    await again.submit('/password', { password: STUDENT.password });
+    expect((await again.submit(sp.acsUrl)).html).toContain('Signed in as');
+    for (const [type, on] of [
+      ['saml.app_disabled', false],
+      ['saml.app_enabled', true],
+    ] as const) {
+      const [event] = await auditOf(type);
+      expect(event).toMatchObject({ subjectId: sp.entityId, data: { via: 'console', before: { enabled: !on }, after: { enabled: on } } });
+    }
+  });
+
   test('a refusal is in French for a French-speaking administrator', async () => {
     const french = await signedIn(server, ADMIN);
     await french.get(`${server.url}/admin/saml-apps/new?lang=fr`);

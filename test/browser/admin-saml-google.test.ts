@@ -45,8 +45,11 @@ test('an administrator registers a SAML app from its metadata, then makes the OI
 
     await clickAndLoad(page, page.getByRole('link', { name: 'Google Workspace', exact: true }).first());
     expect(await heading(page)).toBe('Connect Google Workspace');
+    expect(await page.locator('#domain-missing').count()).toBe(1);
     await page.getByLabel('Primary domain').fill('maple.example');
-    await clickAndLoad(page, page.getByRole('button', { name: 'Show the values' }));
+    await clickAndLoad(page, page.getByRole('button', { name: 'Save the domain' }));
+    expect(await page.getByRole('status').innerText()).toContain('Your changes were saved.');
+    expect(await page.getByLabel('Primary domain').inputValue()).toBe('maple.example');
     expect(await page.locator('#saml-sign-in-url').innerText()).toBe(`${suite.server.url}/saml/sso`);
     await page.getByLabel('Google’s redirect URI').fill('https://accounts.google.com/signin/oidc/callback/browser');
     await clickAndLoad(page, page.getByRole('button', { name: 'Create the OIDC client for Google' }));
@@ -71,7 +74,10 @@ test('axe-core finds no WCAG 2.1 A/AA violations on the SAML app form and the Go
       `/admin/saml-apps/${provider.id}`,
       `/admin/saml-apps/${provider.id}/delete`,
       '/admin/google',
-      '/admin/google?domain=maple.example',
+      '/admin/accounts',
+      '/admin/accounts?q=a',
+      `/admin/accounts/${(await suite.server.services.accounts.findByUsername('S0100001'))!.id}`,
+      `/admin/accounts/${(await suite.server.services.accounts.findByUsername('mrivera'))!.id}`,
     ];
     for (const locale of ['en', 'fr']) {
       for (const path of paths) {
@@ -86,7 +92,9 @@ test('axe-core finds no WCAG 2.1 A/AA violations on the SAML app form and the Go
       await clickAndLoad(page, page.locator('form.admin-form button[type="submit"]'));
       expect(await page.locator('#form-error').count()).toBe(1);
       report[`${locale} SAML app form with errors`] = await axeViolations(page);
-      await page.goto(`${suite.server.url}/admin/google?domain=not%20a%20domain&lang=${locale}`);
+      await page.goto(`${suite.server.url}/admin/google?lang=${locale}`);
+      await page.locator('#domain').fill('not a domain');
+      await clickAndLoad(page, page.locator('form[action="/admin/google/domain"] button[type="submit"]'));
       expect(await page.locator('#form-error').count()).toBe(1);
       report[`${locale} Google page with errors`] = await axeViolations(page);
     }
@@ -96,3 +104,21 @@ test('axe-core finds no WCAG 2.1 A/AA violations on the SAML app form and the Go
     await context.close();
   }
 }, 240_000);
+
+test('an administrator finds a student by name and opens the account page, then a name in the audit log', async () => {
+  const { context, page, problems } = await newContext(suite.browser);
+  try {
+    await signIn(page);
+    await clickAndLoad(page, page.getByRole('link', { name: 'Accounts', exact: true }).first());
+    await page.getByLabel('Username, student number or name').fill('Ana García');
+    await clickAndLoad(page, page.getByRole('button', { name: 'Search' }));
+    await clickAndLoad(page, page.getByRole('link', { name: 'García, Ana' }));
+    expect(await heading(page)).toBe('Ana García');
+    expect(await page.locator('#username').innerText()).toBe('S0100001');
+    await clickAndLoad(page, page.locator('#audit-link'));
+    expect(new URL(page.url()).searchParams.get('user')).toBe('S0100001');
+    expect(problems.list).toEqual([]);
+  } finally {
+    await context.close();
+  }
+}, 120_000);

@@ -60,6 +60,40 @@ describe.each(ENGINES)('homeroom saml and keys rotate (%s)', (engine) => {
   );
 
   test(
+    'saml disable turns the app off (its requests refused, its tile gone) and saml enable turns it back on; both audited',
+    async () => {
+      const browser = new WebClient();
+      await signIn(browser, `${server.url}/`, 'S0100001', 'Lakeside-Ana-2026');
+      const provider = (await server.services.samlProviders.findByEntityId(sp.entityId))!;
+      expect((await browser.get(`${server.url}/`)).html).toContain(`/saml/launch/${provider.id}`);
+      const sessionsBefore = sp.sessions.size;
+
+      expect(JSON.parse((await homeroom('saml', 'disable', sp.entityId, '--json')).stdout)).toEqual({ entity_id: sp.entityId, enabled: false, changed: true });
+      expect((await homeroom('saml', 'disable', sp.entityId)).stdout).toContain('already disabled');
+      expect((await browser.get(`${server.url}/`)).html).not.toContain(`/saml/launch/${provider.id}`);
+      expect((await browser.get(`${server.url}/saml/launch/${provider.id}`)).status).toBe(404);
+      const refused = await browser.get(`${sp.url}/login`);
+      expect(refused.status).toBe(400);
+      expect(refused.html).toContain('This app is turned off in Homeroom.');
+      expect(sp.sessions.size).toBe(sessionsBefore);
+
+      expect((await homeroom('saml', 'enable', sp.entityId)).stdout).toContain(`${sp.entityId} is now enabled.`);
+      await browser.get(`${sp.url}/login`);
+      expect((await browser.submit(sp.acsUrl)).html).toContain('Signed in as S0100001');
+      for (const [type, enabled] of [
+        ['saml.app_disabled', false],
+        ['saml.app_enabled', true],
+      ] as const) {
+        const events = await server.services.audit.recent({ type });
+        expect(events.map((e) => [e.subjectId, e.data])).toEqual([[sp.entityId, { via: 'cli', before: { enabled: !enabled }, after: { enabled } }]]);
+      }
+      const unknown = await homeroom('saml', 'disable', 'https://nobody.example/sp').catch((error) => error);
+      expect(unknown.code).toBe(2);
+    },
+    CLI_TIMEOUT,
+  );
+
+  test(
     'saml add by fields, list and remove; removing an unknown app exits 2',
     async () => {
       await homeroom(

@@ -114,6 +114,17 @@ export function samlAppsPages({ router, services, verifyCsrf, admin, render, act
     seeOther(ctx, `/admin/saml-apps/${existing.id}?done=saved`);
   });
 
+  for (const [action, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
+    router.post(`/admin/saml-apps/:id/${action}`, admin, formBody, verifyCsrf, async (ctx) => {
+      const provider = await findApp(ctx.params.id);
+      const { changed } = await services.samlAppAdmin.setEnabled(provider.id, enabled, actor(ctx), 'console');
+      seeOther(ctx, `/admin/saml-apps/${provider.id}?done=${changed ? action + 'd' : 'unchanged'}`);
+    });
+  }
+
   router.get('/admin/saml-apps/:id/delete', admin, async (ctx) => {
     const provider = await findApp(ctx.params.id);
     render(ctx, 'apps', 'saml-apps/delete', { app: provider }, 'admin.samlApps.deleteTitle');
