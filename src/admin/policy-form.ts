@@ -26,6 +26,7 @@ export function policyFormValues(values: PolicyValues): Record<string, string> {
     ticketMode: values['tickets.mode'],
     sessionMinutes: String(values['session.ttl'] / 60),
     deadline: values['readiness.deadline'] ?? '',
+    mfaGraceDays: graceDaysText(values['mfa.gracePeriod']),
   };
   for (const role of values['mfa.requiredRoles']) form[`mfa_${role}`] = 'on';
   for (const [key, field] of THROTTLE_FIELDS) {
@@ -42,6 +43,11 @@ export function policyFormValues(values: PolicyValues): Record<string, string> {
     }
   }
   return form;
+}
+
+/** Seconds as days, to the four decimals the form reads back. */
+function graceDaysText(seconds: number): string {
+  return String(Math.round((seconds / 86400) * 10_000) / 10_000);
 }
 
 /** Throttling rules on the form: policy key and field prefix. */
@@ -148,6 +154,12 @@ export function parsePolicyForm(form: Record<string, string>, context: PolicyFor
   // Children must never find a second factor demanded of them by a stray tick: it takes a second, deliberate one.
   if (withStudents.length && form.mfaConfirmStudents !== 'on') errors.push({ field: 'mfaConfirmStudents', message: 'mfaStudents', params: { roles: withStudents.join(', ') } });
   else values['mfa.requiredRoles'] = requiredRoles;
+
+  // Left empty: no grace period. Absent (a form from before the field existed): unchanged.
+  const graceText = form.mfaGraceDays ?? graceDaysText(context.current['mfa.gracePeriod']);
+  const graceDays = graceText.trim() === '' ? 0 : decimal(graceText);
+  if (graceDays === null || graceDays > 90) errors.push({ field: 'mfaGraceDays', message: 'mfaGrace', params: { max: 90 } });
+  else values['mfa.gracePeriod'] = Math.round(graceDays * 86400);
 
   return { values, errors };
 }

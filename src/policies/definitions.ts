@@ -50,6 +50,14 @@ export const POLICY_DEFINITIONS = {
   'session.ttl': { schema: z.number().int().min(300).max(86400), config: ['session.ttl', 'session.portalTtl'] },
   'readiness.deadline': { schema: isoDate.nullable(), config: [] },
   'mfa.requiredRoles': { schema: z.array(z.enum(ROLES)), config: ['mfa.requiredRoles'] },
+  'mfa.gracePeriod': {
+    schema: z
+      .number()
+      .int()
+      .min(0)
+      .max(90 * 86400),
+    config: ['mfa.gracePeriod'],
+  },
 } as const;
 
 export type PolicyKey = keyof typeof POLICY_DEFINITIONS;
@@ -75,6 +83,8 @@ export interface PolicyValues {
   'session.ttl': number;
   'readiness.deadline': string | null;
   'mfa.requiredRoles': Role[];
+  /** Seconds; 0: none. */
+  'mfa.gracePeriod': number;
 }
 
 /** The policies in force, as the rest of Homeroom reads them (`services.policies.current()`). */
@@ -92,5 +102,5 @@ export interface Policies {
   /** The date by which every enrolled student should be able to sign in (YYYY-MM-DD); null: not set. */
   readiness: { deadline: string | null };
   /** Roles that must use a second factor. */
-  mfa: { requiredRoles: Role[] };
+  mfa: { requiredRoles: Role[]; gracePeriod: number };
 }
