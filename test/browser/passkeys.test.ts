@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import * as oidc from 'openid-client';
 import type { Browser, CDPSession, Page } from 'playwright-core';
 import { ACR_MULTI_FACTOR } from '../../src/mfa/authn-context.js';
-import { alertText, clickAndLoad, heading, launchBrowser, newContext } from '../helpers/browser.js';
+import { alertText, axeViolations, clickAndLoad, heading, launchBrowser, newContext } from '../helpers/browser.js';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { appCode, secretFromPage } from '../mfa/totp-code.js';
 
@@ -22,7 +22,7 @@ function freePort(): Promise<number> {
  * Passkeys in Chromium, with its virtual authenticator (a platform authenticator that holds discoverable credentials
  * and verifies its user) driven over the DevTools protocol: added at /account/security and at the set-up step of a
  * sign-in, used after the password and alone (username-less) into an OIDC app whose ID token says how, refused once
- * removed, and refused for another account.
+ * removed, and refused for another account. The pages that offer passkeys have no axe-core violation.
  */
 describe.each(ENGINES)('passkeys in Chromium (%s)', (engine) => {
   let browser: Browser;
@@ -76,9 +76,9 @@ describe.each(ENGINES)('passkeys in Chromium (%s)', (engine) => {
 
   async function password(page: Page, username: string, secret: string) {
     await page.fill('#username', username);
-    await clickAndLoad(page, page.locator('form[action$="/username"] button'));
+    await clickAndLoad(page, page.locator('form[action$="/username"] button[type="submit"]'));
     await page.fill('#password', secret);
-    await clickAndLoad(page, page.locator('form[action$="/password"] button'));
+    await clickAndLoad(page, page.locator('form[action$="/password"] button[type="submit"]'));
   }
 
   const auditOf = async (type: string) => (await server.services.audit.recent({ type })).map((e) => ({ subjectId: e.subjectId, ...e.data }));
@@ -86,6 +86,7 @@ describe.each(ENGINES)('passkeys in Chromium (%s)', (engine) => {
 
   test('add, use after the password, use alone into an app, remove; another account’s passkey fails', async () => {
     const { context, page, problems } = await newContext(browser);
+    const axe: Record<string, string[]> = {};
     await page.route(`${callback}**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'the app' }));
     try {
       const { cdp, authenticatorId } = await authenticator(page);
@@ -96,13 +97,14 @@ describe.each(ENGINES)('passkeys in Chromium (%s)', (engine) => {
       await password(page, 'admin', 'Admin-Maple-2026');
       expect(await heading(page)).toBe('Set up a second factor');
       await page.fill('#code', appCode(secretFromPage(await page.content())));
-      await clickAndLoad(page, page.locator('form[action$="/enrol"] button'));
-      await clickAndLoad(page, page.locator('form[action$="/recovery-codes"] button'));
+      await clickAndLoad(page, page.locator('form[action$="/enrol"] button[type="submit"]'));
+      await clickAndLoad(page, page.locator('form[action$="/recovery-codes"] button[type="submit"]'));
       expect(await heading(page)).toContain('Hello, Dana');
       await page.goto(`${issuer}/account/security`);
       await page.fill('#passkey-name', 'Office laptop');
       await clickAndLoad(page, page.getByRole('button', { name: 'Add a passkey or security key' }));
       expect(await page.getByRole('status').first().innerText()).toBe('Your passkey was added.');
+      axe['account security, with a passkey'] = await axeViolations(page);
       expect(await page.locator('.factor').allInnerTexts()).toEqual([
         expect.stringContaining('Authenticator app'),
         expect.stringContaining('Office laptop · Passkey or security key'),
@@ -119,6 +121,7 @@ describe.each(ENGINES)('passkeys in Chromium (%s)', (engine) => {
       let app = await startAtApp(page);
       await password(page, 'admin', 'Admin-Maple-2026');
       expect(await heading(page)).toBe('Enter your code');
+      axe['second factor, with a passkey'] = await axeViolations(page);
       await clickAndLoad(page, page.getByRole('button', { name: 'Use your passkey' }));
       let claims = await app.tokens();
       expect(claims.amr).toEqual(['pwd', 'hwk', 'pin', 'mfa']);
@@ -127,6 +130,7 @@ describe.each(ENGINES)('passkeys in Chromium (%s)', (engine) => {
       // Alone, from the username page: no username, no password; the authenticator verified its user.
       await context.clearCookies();
       app = await startAtApp(page);
+      axe['username, with the passkey button'] = await axeViolations(page);
       await clickAndLoad(page, page.getByRole('button', { name: 'Sign in with a passkey' }));
       claims = await app.tokens();
       expect(claims.sub).toBe(adminId);
@@ -154,9 +158,10 @@ describe.each(ENGINES)('passkeys in Chromium (%s)', (engine) => {
       await page.goto(`${issuer}/`);
       await password(page, 'helpdesk', 'Helpdesk-Maple-2026');
       expect(await heading(page)).toBe('Set up a second factor');
+      axe['set up at sign-in, with a passkey'] = await axeViolations(page);
       await clickAndLoad(page, page.getByRole('button', { name: 'Add a passkey or security key' }));
       expect(await heading(page)).toBe('Save your recovery codes');
-      await clickAndLoad(page, page.locator('form[action$="/recovery-codes"] button'));
+      await clickAndLoad(page, page.locator('form[action$="/recovery-codes"] button[type="submit"]'));
       expect(await heading(page)).toContain('Hello');
       const helpdeskCredential = await server.services.store.db
         .selectFrom('mfa_factors')
@@ -175,6 +180,8 @@ describe.each(ENGINES)('passkeys in Chromium (%s)', (engine) => {
       expect(await heading(page)).toBe('Enter your code');
       expect((await auditOf('mfa.failed'))[0]).toMatchObject({ subjectId: adminId, method: 'passkey', alone: false, why: "another account's credential" });
       expect(problems.list).toEqual([]);
+      expect(Object.entries(axe).filter(([, violations]) => violations.length > 0)).toEqual([]);
+      expect(Object.keys(axe)).toHaveLength(4);
     } finally {
       await context.close();
     }
