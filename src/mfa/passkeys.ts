@@ -202,14 +202,16 @@ export class Passkeys {
     const stored = response ? await this.store.passkeyByCredential(response.id) : null;
     const accountId = expected.accountId ?? stored?.accountId ?? null;
     const account = accountId ? await this.accounts.findById(accountId) : null;
-    if (!response || !stored || !account) return fail(accountId, response ? 'unknown credential' : 'malformed');
-
-    const accountKey = throttleKeys.secondFactorAccount(usernameKey(account.username));
-    const accountWait = await this.throttle.attempt(accountKey, settings.perAccount, now);
-    if (accountWait > 0) {
-      await this.events.emit({ type: 'mfa.throttled', subjectId: account.id, ip, data: { scope: 'account', method: 'passkey' } });
-      return { ok: false, reason: 'throttled', retryAfter: accountWait };
+    // Counted on the account as soon as one is known (after the password, or named by the credential).
+    const accountKey = account && throttleKeys.secondFactorAccount(usernameKey(account.username));
+    if (accountKey) {
+      const accountWait = await this.throttle.attempt(accountKey, settings.perAccount, now);
+      if (accountWait > 0) {
+        await this.events.emit({ type: 'mfa.throttled', subjectId: account.id, ip, data: { scope: 'account', method: 'passkey' } });
+        return { ok: false, reason: 'throttled', retryAfter: accountWait };
+      }
     }
+    if (!response || !stored || !account || !accountKey) return fail(accountId, response ? 'unknown credential' : 'malformed');
     if (stored.accountId !== account.id) return fail(account.id, "another account's credential");
     if (expected.accountId === null && response.response.userHandle !== userHandleOf(account.id)) return fail(account.id, 'user handle');
     if (account.status !== 'active') return fail(account.id, 'account disabled');
