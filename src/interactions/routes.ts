@@ -106,7 +106,10 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const appName = await appNameOf(interaction.params);
     const base = { uid: interaction.uid, username: flow.context.username, error, appName };
     const steps: Record<SecondStep, () => Promise<[string, Record<string, unknown>]>> = {
-      'second-factor': async () => ['login/second-factor', { passkey: await deps.passkeys.has(flow.context.accountId) }],
+      'second-factor': async () => {
+        const kinds = new Set((await deps.secondFactors.list(flow.context.accountId)).map((f) => f.kind));
+        return ['login/second-factor', { passkey: kinds.has('passkey'), app: kinds.has('totp') }];
+      },
       enrol: async () => [
         'login/enrol',
         {

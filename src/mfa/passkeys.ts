@@ -85,11 +85,6 @@ export class Passkeys {
     private readonly rp: () => RelyingParty,
   ) {}
 
-  /** Whether the account has a passkey (the second-factor step then offers it first). */
-  async has(accountId: string): Promise<boolean> {
-    return (await this.store.passkeys(accountId)).length > 0;
-  }
-
   /**
    * Options for adding a passkey. A discoverable credential is asked for (so it also signs in without a username);
    * the account's own passkeys are excluded, so one authenticator is not added twice.

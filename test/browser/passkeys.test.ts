@@ -169,6 +169,15 @@ describe.each(ENGINES)('passkeys in Chromium (%s)', (engine) => {
         .where('account_id', '=', await idOf('helpdesk'))
         .executeTakeFirstOrThrow();
 
+      // With a passkey and no app, the second-factor step offers the passkey and recovery codes, not an app's code.
+      await context.clearCookies();
+      await page.goto(`${issuer}/`);
+      await password(page, 'helpdesk', 'Helpdesk-Maple-2026');
+      expect(await page.locator('#code').count()).toBe(0);
+      expect(await page.locator('#recovery-code').count()).toBe(1);
+      await clickAndLoad(page, page.getByRole('button', { name: 'Use your passkey' }));
+      expect(await heading(page)).toContain('Hello');
+
       // The admin's password, then the help desk's passkey: refused, without saying which factor failed.
       await context.clearCookies();
       await startAtApp(page);
