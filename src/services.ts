@@ -23,6 +23,7 @@ import { createI18n, type I18n } from './i18n/i18n.js';
 import { Letters } from './letters/letters.js';
 import { LoginFlows } from './interactions/login-flow.js';
 import { DEMO_APP_CLIENT_ID, DEMO_APP_PATH, PORTAL_CLIENT_ID } from './oidc/built-in-clients.js';
+import { Passkeys, relyingPartyOf } from './mfa/passkeys.js';
 import { SecondFactors } from './mfa/second-factor.js';
 import { PolicyService } from './policies/policy-service.js';
 import { ReadinessService } from './readiness/service.js';
@@ -116,6 +117,8 @@ export interface Services {
   googleWorkspace: GoogleWorkspaceSetup;
   /** Staff's second factors (authenticator apps, recovery codes) and the policy of who must use one. */
   secondFactors: SecondFactors;
+  /** Passkeys and security keys (WebAuthn), a kind of second factor. */
+  passkeys: Passkeys;
   /** The username step of the provider's sign-in, kept per interaction. */
   loginFlows: LoginFlows;
   /** "Claim my Account" flows. */
@@ -181,7 +184,10 @@ export async function createServices(config: Config, store: Store, log: Logger =
   const appAdmin = new AppAdmin(clients, events);
   const adminDirectory = new SqlAdminDirectory(store.db);
   const auditSearch = new SqlAuditSearch(store.db);
-  const secondFactors = new SecondFactors(new SqlMfaStore(store.db), sealer, throttle, serverSecret, () => ({ ...config.mfa, perAddress: config.login.perAddress }), events);
+  const mfaStore = new SqlMfaStore(store.db);
+  // Read at each sign-in: the roles that must use a second factor, and the grace period, are policies.
+  const mfaSettings = () => ({ ...config.mfa, perAddress: config.login.perAddress });
+  const secondFactors = new SecondFactors(mfaStore, sealer, throttle, serverSecret, mfaSettings, events);
   const flows = new SqlFlowStore(store.db);
   const passwordPolicy = new PasswordPolicy(() => config.passwords, hasher, commonPasswords);
   const claimService = new ClaimService(claims, hasher, throttle, claimSettings, events);
@@ -228,8 +234,10 @@ export async function createServices(config: Config, store: Store, log: Logger =
     rosterRuns: new SqlRosterRuns(store.db),
     appAdmin,
     googleWorkspace: new GoogleWorkspaceSetup(clients, appAdmin, adminDirectory, () => config.email.templates),
-    // Read at each sign-in: the roles that must use a second factor are a policy.
     secondFactors,
+    passkeys: new Passkeys(mfaStore, accounts, throttle, serverSecret, mfaSettings, events, () =>
+      relyingPartyOf(config.issuer, config.mfa.issuer ?? i18n.pick(config.district.name, config.i18n.defaultLocale)),
+    ),
     accountLookup: new AccountLookup(new SqlAccountDirectory(store.db), accounts, secondFactors, auditSearch, () => config.email.templates),
     loginFlows: new LoginFlows(flows, config.session.interactionTtl),
     claimFlows: new FlowRunner(claimFlow(claimService, { accounts, policy: passwordPolicy, hasher }, config.claim.flowTtl), flows, events),

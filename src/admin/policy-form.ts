@@ -30,6 +30,7 @@ export function policyFormValues(values: PolicyValues): Record<string, string> {
     badgeGrades: values['signIn.badgeGrades'].join(', '),
     pictureGrades: values['signIn.pictureGrades'].join(', '),
     youngApps: values['signIn.youngApps'],
+    mfaGraceDays: graceDaysText(values['mfa.gracePeriod']),
   };
   for (const role of values['mfa.requiredRoles']) form[`mfa_${role}`] = 'on';
   for (const [key, field] of THROTTLE_FIELDS) {
@@ -46,6 +47,11 @@ export function policyFormValues(values: PolicyValues): Record<string, string> {
     }
   }
   return form;
+}
+
+/** Seconds as days, to the four decimals the form reads back. */
+function graceDaysText(seconds: number): string {
+  return String(Math.round((seconds / 86400) * 10_000) / 10_000);
 }
 
 /** Throttling rules on the form: policy key and field prefix. */
@@ -164,6 +170,11 @@ export function parsePolicyForm(form: Record<string, string>, context: PolicyFor
   }
   if (!YOUNG_APPS.includes(form.youngApps as YoungApps)) errors.push({ field: 'youngApps', message: 'youngApps' });
   else values['signIn.youngApps'] = form.youngApps as YoungApps;
+  // Left empty: no grace period. Absent (a form from before the field existed): unchanged.
+  const graceText = form.mfaGraceDays ?? graceDaysText(context.current['mfa.gracePeriod']);
+  const graceDays = graceText.trim() === '' ? 0 : decimal(graceText);
+  if (graceDays === null || graceDays > 90) errors.push({ field: 'mfaGraceDays', message: 'mfaGrace', params: { max: 90 } });
+  else values['mfa.gracePeriod'] = Math.round(graceDays * 86400);
 
   return { values, errors };
 }

@@ -237,13 +237,23 @@ export const configSchema = z.strictObject({
       perAccount: throttleRule
         .default({ limit: 5, window: 900 })
         .describe('wrong second-factor codes allowed per account per window (counted apart from passwords, so a known password buys no extra guesses)'),
-      issuer: z.string().min(1).max(60).optional().describe('name authenticator apps show beside the code; default the district name in the default language'),
+      issuer: z
+        .string()
+        .min(1)
+        .max(60)
+        .optional()
+        .describe('name authenticator apps and passkey managers show beside the code or key; default the district name in the default language'),
+      gracePeriod: duration()
+        .default(0)
+        .describe(
+          'how long an account that must use a second factor may put off setting one up ("Later" at sign-in), counted from its first sign-in without one after the requirement applied to it; 0: no grace, it sets one up at that sign-in',
+        ),
     })
     .refine((m) => !m.requiredRoles.includes('student') || m.confirmStudents, {
       message: 'requiring a second factor of students needs mfa.confirmStudents: true',
       path: ['requiredRoles'],
     })
-    .default({ requiredRoles: ['admin', 'helpdesk'], confirmStudents: false, perAccount: { limit: 5, window: 900 } }),
+    .default({ requiredRoles: ['admin', 'helpdesk'], confirmStudents: false, perAccount: { limit: 5, window: 900 }, gracePeriod: 0 }),
   session: z
     .strictObject({
       ttl: duration()

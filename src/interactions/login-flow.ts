@@ -9,6 +9,10 @@ export interface LoginContext {
   secretSealed?: string;
   /** The recovery-codes step: the codes to show once, sealed. */
   codesSealed?: string;
+  /** The recovery-codes step: how the sign-in was made (the factor just set up), told to the app once they are saved. */
+  how?: { amr: string[]; acr: string };
+  /** The enrol step: until when the person may still choose "Later" (epoch ms); absent when they may not. */
+  graceUntil?: number;
 }
 
 /** The steps after a right password, for accounts that use a second factor (see src/mfa). */

@@ -15,13 +15,14 @@ import { deviceCookie } from '../http/device-cookie.js';
 import { SAML_BRIDGE_CLIENT_ID } from '../saml/bridge.js';
 import { pendingAppName } from '../saml/identity-provider.js';
 import type { Account } from '../accounts/account.js';
-import { asksForMultiFactor, passwordOnly, withSecondFactor, type AuthnContext } from '../mfa/authn-context.js';
+import { asksForMultiFactor, passkeyAlone, passwordAndPasskey, passwordOnly, withSecondFactor, type AuthnContext } from '../mfa/authn-context.js';
+import { challengeBindings, PasskeyChallenges } from '../mfa/passkey-challenges.js';
 import { totpSetup } from '../mfa/totp-setup.js';
 import type { SecondStep } from './login-flow.js';
 
 export type InteractionDeps = Pick<
   Services,
-  'config' | 'i18n' | 'clients' | 'authenticator' | 'events' | 'loginFlows' | 'flows' | 'samlProviders' | 'accounts' | 'secondFactors' | 'deviceTrust' | 'sealer'
+  'config' | 'i18n' | 'clients' | 'authenticator' | 'events' | 'loginFlows' | 'flows' | 'samlProviders' | 'accounts' | 'secondFactors' | 'passkeys' | 'deviceTrust' | 'sealer'
 > &
   PageDeps & { provider: Provider };
 
@@ -36,6 +37,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   const { provider, loginFlows, views, csrf } = deps;
   const router = pageRouter(deps, { prefix: '/interaction/:uid' });
   const devices = deviceCookie(deps.config);
+  const challenges = new PasskeyChallenges(deps.flows);
 
   /** Loads the interaction; an expired or foreign one becomes a friendly "start again" page. */
   async function details(ctx: Context) {
@@ -104,10 +106,16 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const appName = await appNameOf(interaction.params);
     const base = { uid: interaction.uid, username: flow.context.username, error, appName };
     const steps: Record<SecondStep, () => Promise<[string, Record<string, unknown>]>> = {
-      'second-factor': async () => ['login/second-factor', {}],
+      'second-factor': async () => {
+        const kinds = new Set((await deps.secondFactors.list(flow.context.accountId)).map((f) => f.kind));
+        return ['login/second-factor', { passkey: kinds.has('passkey'), app: kinds.has('totp') }];
+      },
       enrol: async () => [
         'login/enrol',
-        { setup: await totpSetup(deps.secondFactors.secretOf({ secretSealed: flow.context.secretSealed! }), deps.config, deps.i18n, flow.context.username) },
+        {
+          setup: await totpSetup(deps.secondFactors.secretOf({ secretSealed: flow.context.secretSealed! }), deps.config, deps.i18n, flow.context.username),
+          later: flow.context.graceUntil !== undefined && flow.context.graceUntil > Date.now(),
+        },
       ],
       'recovery-codes': async () => ['login/recovery-codes', { codes: JSON.parse(deps.sealer.open(flow.context.codesSealed!)) as string[] }],
     };
@@ -188,9 +196,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (deps.secondFactors.needed(account) || multiFactorAsked) {
       // The device cookie waits for the second factor: it is issued to browsers that completed the sign-in.
       if (account.secondFactor) await loginFlows.moveTo(interaction.uid, 'second-factor', { username, accountId: account.id });
-      else if (deps.secondFactors.offered(account))
-        await loginFlows.moveTo(interaction.uid, 'enrol', { username, accountId: account.id, secretSealed: deps.secondFactors.newTotp().secretSealed });
-      else {
+      else if (deps.secondFactors.offered(account)) {
+        // An app that asks for two factors gets them: no "Later" then.
+        const graceUntil = multiFactorAsked ? null : await deps.secondFactors.graceUntil(account);
+        const context = { username, accountId: account.id, secretSealed: deps.secondFactors.newTotp().secretSealed };
+        await loginFlows.moveTo(interaction.uid, 'enrol', graceUntil === null ? context : { ...context, graceUntil });
+      } else {
         await loginFlows.restart(interaction.uid);
         await finish(
           ctx,
@@ -243,7 +254,87 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const found = await secondStepAccount(interaction.uid, 'recovery-codes');
     if (!found) return seeOther(ctx, `/interaction/${interaction.uid}`);
     await loginFlows.restart(interaction.uid);
-    await signedIn(ctx, interaction, found.account, withSecondFactor('otp'), deps.deviceTrust.issue(devices.read(ctx), found.account.username));
+    await signedIn(ctx, interaction, found.account, found.flow.context.how ?? withSecondFactor('otp'), deps.deviceTrust.issue(devices.read(ctx), found.account.username));
+  });
+
+  /**
+   * "Later", within the grace period: the sign-in goes on with the password alone. The grace period is checked again
+   * here (the page may have been left open past its end).
+   */
+  router.post('/later', formBody, csrf.verify, async (ctx) => {
+    const interaction = await details(ctx);
+    const found = await secondStepAccount(interaction.uid, 'enrol');
+    if (!found) return seeOther(ctx, `/interaction/${interaction.uid}`);
+    const until = asksForMultiFactor(interaction.params.acr_values) ? null : await deps.secondFactors.graceUntil(found.account);
+    if (until === null) return renderSecondStep(ctx, interaction, 'mfa.errors.graceOver', 400);
+    await deps.secondFactors.deferred(found.account, until, ctx.state.ip);
+    await loginFlows.restart(interaction.uid);
+    await signedIn(ctx, interaction, found.account, passwordOnly(), deps.deviceTrust.issue(devices.read(ctx), found.account.username));
+  });
+
+  /**
+   * The WebAuthn options for this sign-in, fetched by the page's script: after the password, the account's passkeys
+   * (or, at the enrol step, creating one); before it, any discoverable passkey. The challenge is kept server-side.
+   */
+  router.post('/passkey/options', formBody, csrf.verify, async (ctx) => {
+    const interaction = await details(ctx);
+    const flow = await loginFlows.secondStep(interaction.uid);
+    const binding = challengeBindings.signIn(interaction.uid);
+    ctx.set('Cache-Control', 'no-store');
+    if (flow?.step === 'enrol') {
+      const account = await deps.accounts.findById(flow.context.accountId);
+      if (!account) throw new AppError(400, 'INTERACTION_EXPIRED', 'errors.interactionExpired');
+      const options = await deps.passkeys.registrationOptions(account);
+      await challenges.issue(binding, { challenge: options.challenge, purpose: 'register', accountId: account.id });
+      ctx.body = { options };
+      return;
+    }
+    const accountId = flow?.step === 'second-factor' ? flow.context.accountId : null;
+    const options = await deps.passkeys.authenticationOptions(accountId);
+    await challenges.issue(binding, { challenge: options.challenge, purpose: 'authenticate', accountId });
+    ctx.body = { options };
+  });
+
+  /** A passkey's answer: the second factor after the password, or (from the username page) the whole sign-in. */
+  router.post('/passkey', formBody, csrf.verify, async (ctx) => {
+    const interaction = await details(ctx);
+    const flow = await loginFlows.secondStep(interaction.uid);
+    const taken = await challenges.take(challengeBindings.signIn(interaction.uid), 'authenticate');
+    // Past the password, only that account's passkey counts; without a challenge the answer fails like a wrong one.
+    const accountId = flow?.step === 'second-factor' ? flow.context.accountId : (taken?.accountId ?? null);
+    const challenge = taken && taken.accountId === accountId ? taken.challenge : '';
+    const multiFactorAsked = asksForMultiFactor(interaction.params.acr_values);
+    const outcome = await deps.passkeys.authenticate({ accountId, challenge, multiFactorAsked }, formField(ctx, 'response'), ctx.state.ip);
+    if (!outcome.ok) {
+      if (outcome.reason === 'throttled') throw tooManyRequests(outcome.retryAfter);
+      return renderSecondStep(ctx, interaction, 'login.errors.failed', 401);
+    }
+    await loginFlows.restart(interaction.uid);
+    const how = accountId ? passwordAndPasskey(outcome.userVerified) : passkeyAlone(outcome.userVerified);
+    await signedIn(ctx, interaction, outcome.account, how, deps.deviceTrust.issue(devices.read(ctx), outcome.account.username));
+  });
+
+  /** A required-role account sets up a passkey instead of an authenticator app at the enrol step. */
+  router.post('/enrol-passkey', formBody, csrf.verify, async (ctx) => {
+    const interaction = await details(ctx);
+    const found = await secondStepAccount(interaction.uid, 'enrol');
+    if (!found) return seeOther(ctx, `/interaction/${interaction.uid}`);
+    const taken = await challenges.take(challengeBindings.signIn(interaction.uid), 'register');
+    const name = formField(ctx, 'name').trim() || ctx.state.t('mfa.passkey.defaultName');
+    const result =
+      taken && taken.accountId === found.account.id
+        ? await deps.passkeys.confirmRegistration(found.account, taken.challenge, formField(ctx, 'response'), name, ctx.state.ip)
+        : null;
+    if (!result) return renderSecondStep(ctx, interaction, 'mfa.errors.passkeyFailed', 400);
+    // The passkey just created comes after the password: two factors.
+    const how = passwordAndPasskey(result.userVerified);
+    if (result.recoveryCodes) {
+      const context = { username: found.flow.context.username, accountId: found.account.id, codesSealed: deps.sealer.seal(JSON.stringify(result.recoveryCodes)), how };
+      await loginFlows.moveTo(interaction.uid, 'recovery-codes', context, found.flow.version);
+      return seeOther(ctx, `/interaction/${interaction.uid}`);
+    }
+    await loginFlows.restart(interaction.uid);
+    await signedIn(ctx, interaction, found.account, how, deps.deviceTrust.issue(devices.read(ctx), found.account.username));
   });
 
   router.post('/consent', formBody, csrf.verify, async (ctx) => {

@@ -15,6 +15,7 @@ export const SAML_UNSPECIFIED = 'urn:oasis:names:tc:SAML:2.0:ac:classes:unspecif
 export const AMR_BADGE = 'badge';
 export const AMR_PICTURES = 'pictures';
 
+/** The code-based second factors (a passkey's context depends on what its authenticator checked: see below). */
 export type SecondFactorMethod = 'otp' | 'recovery';
 
 export interface AuthnContext {
@@ -39,9 +40,29 @@ export function pictureSignIn(): AuthnContext {
   return { amr: [AMR_PICTURES], acr: ACR_SINGLE_FACTOR };
 }
 
+/**
+ * A passkey is a key held in hardware (`hwk`). When the authenticator verified its owner it says so without saying
+ * how (a PIN, a pattern or a fingerprint): `pin` stands for that check, the one every such authenticator offers;
+ * without it, only someone's presence was tested (`user`).
+ */
+function passkeyAmr(userVerified: boolean): string[] {
+  return userVerified ? ['hwk', 'pin'] : ['hwk', 'user'];
+}
+
+/** The password, then a passkey: two factors whatever the authenticator checked. */
+export function passwordAndPasskey(userVerified: boolean): AuthnContext {
+  return { amr: ['pwd', ...passkeyAmr(userVerified), 'mfa'], acr: ACR_MULTI_FACTOR };
+}
+
+/** A passkey alone: two factors (the key, and the PIN or biometric that unlocked it) only when the user was verified. */
+export function passkeyAlone(userVerified: boolean): AuthnContext {
+  return userVerified ? { amr: [...passkeyAmr(true), 'mfa'], acr: ACR_MULTI_FACTOR } : { amr: passkeyAmr(false), acr: ACR_SINGLE_FACTOR };
+}
+
 export function samlAuthnContextClass(amr: readonly string[] | undefined): string {
   if (amr?.includes('mfa')) return ACR_MULTI_FACTOR;
-  return amr?.includes(AMR_BADGE) || amr?.includes(AMR_PICTURES) ? SAML_UNSPECIFIED : SAML_PASSWORD;
+  // A badge, pictures, or a passkey without its owner verified: neither a password nor two factors.
+  return amr?.length && !amr.includes('pwd') ? SAML_UNSPECIFIED : SAML_PASSWORD;
 }
 
 /** Whether an app's acr_values ask for more than a password. */

@@ -8,15 +8,16 @@ import type { SignedInAs } from '../http/signed-in.js';
 import { dateTimeFormat } from '../i18n/format.js';
 import type { Services } from '../services.js';
 import { AppError, notFound } from '../shared/errors.js';
+import { challengeBindings, PasskeyChallenges } from './passkey-challenges.js';
 import { SetupFlows } from './setup-flows.js';
 import { totpSetup } from './totp-setup.js';
 
-export type SecurityDeps = Pick<Services, 'config' | 'i18n' | 'secondFactors' | 'flows' | 'sealer' | 'accounts'> & PageDeps & { signedIn: SignedInAs };
+export type SecurityDeps = Pick<Services, 'config' | 'i18n' | 'secondFactors' | 'passkeys' | 'flows' | 'sealer' | 'accounts'> & PageDeps & { signedIn: SignedInAs };
 
 /** Roles that may manage a second factor: all staff. Students are never offered one. */
 export const STAFF_ROLES = ['teacher', 'staff', 'helpdesk', 'admin'] as const;
 
-const DONE = new Set(['added', 'removed', 'renamed', 'codes']);
+const DONE = new Set(['added', 'passkey', 'removed', 'renamed', 'codes']);
 
 /** /account/security: staff add, name, list and remove their second factors, and get new recovery codes. */
 export function securityRoutes(deps: SecurityDeps): Router {
@@ -25,6 +26,7 @@ export function securityRoutes(deps: SecurityDeps): Router {
   const staff = deps.signedIn([...STAFF_ROLES]);
   const desk = deps.signedIn(['helpdesk', 'admin']);
   const setups = new SetupFlows(deps.flows);
+  const challenges = new PasskeyChallenges(deps.flows);
   const me = (ctx: Context) => ctx.state.account as Account;
   const dateTime = (locale: string, ms: number) => dateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: deps.config.district.timeZone }).format(ms);
 
@@ -39,16 +41,38 @@ export function securityRoutes(deps: SecurityDeps): Router {
     views.render(ctx, 'mfa/add-app', { setup, action: `/account/security/app/${ctx.params.id}`, error }, { title: 'mfa.security.addApp', status, private: true });
   }
 
-  router.get('/account/security', staff, async (ctx) => {
+  async function renderSecurity(ctx: Context, error?: string, status = 200) {
     const account = me(ctx);
     const [factors, codesLeft] = await Promise.all([secondFactors.list(account.id), secondFactors.unusedRecoveryCodes(account.id)]);
-    const done = typeof ctx.query.done === 'string' && DONE.has(ctx.query.done) ? ctx.query.done : null;
+    const done = !error && typeof ctx.query.done === 'string' && DONE.has(ctx.query.done) ? ctx.query.done : null;
     views.render(
       ctx,
       'mfa/security',
-      { account, factors, codesLeft, required: secondFactors.required(account), done, formatTime: (ms: number) => dateTime(ctx.state.locale, ms) },
-      { title: 'mfa.security.title', private: true },
+      { account, factors, codesLeft, required: secondFactors.required(account), done, error, formatTime: (ms: number) => dateTime(ctx.state.locale, ms) },
+      { title: 'mfa.security.title', status, private: true },
     );
+  }
+
+  router.get('/account/security', staff, (ctx) => renderSecurity(ctx));
+
+  // Adding a passkey: the page's script fetches the options (the challenge stays here, in a flow record bound to the
+  // account), has the browser create the credential, then posts it with its name.
+  router.post('/account/security/passkey/options', staff, formBody, csrf.verify, async (ctx) => {
+    const options = await deps.passkeys.registrationOptions(me(ctx));
+    await challenges.issue(challengeBindings.account(me(ctx).id), { challenge: options.challenge, purpose: 'register', accountId: me(ctx).id });
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { options };
+  });
+
+  router.post('/account/security/passkey', staff, formBody, csrf.verify, async (ctx) => {
+    const account = me(ctx);
+    const taken = await challenges.take(challengeBindings.account(account.id), 'register');
+    const name = formField(ctx, 'name').trim() || ctx.state.t('mfa.passkey.defaultName');
+    const result = taken ? await deps.passkeys.confirmRegistration(account, taken.challenge, formField(ctx, 'response'), name, ctx.state.ip) : null;
+    if (!result) return renderSecurity(ctx, 'mfa.errors.passkeyFailed', 400);
+    if (!result.recoveryCodes) return seeOther(ctx, '/account/security?done=passkey');
+    const id = await setups.start('codes', { accountId: account.id, codesSealed: deps.sealer.seal(JSON.stringify(result.recoveryCodes)) });
+    seeOther(ctx, `/account/security/codes/${id}`);
   });
 
   router.post('/account/security/app', staff, formBody, csrf.verify, async (ctx) => {

@@ -12,6 +12,8 @@ import { matchTotp, newTotpSecret } from './totp.js';
 
 export interface SecondFactorSettings {
   requiredRoles: readonly Role[];
+  /** Seconds a required account without a factor may put off setting one up; 0: none. */
+  gracePeriod: number;
   perAccount: ThrottleRule;
   perAddress: ThrottleRule;
 }
@@ -50,6 +52,24 @@ export class SecondFactors {
   /** Whether the sign-in goes on to a second step: asking for a code, or setting an app up. No I/O. */
   needed(account: Pick<Account, 'roles' | 'secondFactor'>): boolean {
     return account.secondFactor || this.required(account);
+  }
+
+  /**
+   * For an account that must use a second factor and has none: until when it may still choose "Later" at sign-in,
+   * or null when it may not (no grace period, or it is over). The period counts from the account's first sign-in
+   * without a factor after the requirement applied to it; that time is stored at the first call, grace or not, so a
+   * grace period given later does not restart for people who have been asked for a factor all along.
+   */
+  async graceUntil(account: Pick<Account, 'id' | 'roles' | 'secondFactor'>, now = Date.now()): Promise<number | null> {
+    if (account.secondFactor || !this.required(account)) return null;
+    const from = await this.store.graceFrom(account.id, now);
+    const until = from + this.settings().gracePeriod * 1000;
+    return now < until ? until : null;
+  }
+
+  /** Someone within the grace period chose to set a factor up later. */
+  async deferred(account: Account, until: number, ip: string | null): Promise<void> {
+    await this.events.emit({ type: 'mfa.deferred', actorId: account.id, subjectId: account.id, ip, data: { until: new Date(until).toISOString() } });
   }
 
   /** Staff may add a second factor; students are never offered one. */

@@ -57,6 +57,14 @@ export const POLICY_DEFINITIONS = {
   'session.ttl': { schema: z.number().int().min(300).max(86400), config: ['session.ttl', 'session.portalTtl'] },
   'readiness.deadline': { schema: isoDate.nullable(), config: [] },
   'mfa.requiredRoles': { schema: z.array(z.enum(ROLES)), config: ['mfa.requiredRoles'] },
+  'mfa.gracePeriod': {
+    schema: z
+      .number()
+      .int()
+      .min(0)
+      .max(90 * 86400),
+    config: ['mfa.gracePeriod'],
+  },
   'signIn.badgeGrades': { schema: z.array(gradeCode).max(40), config: ['signIn.badgeGrades'] },
   'signIn.pictureGrades': { schema: z.array(gradeCode).max(40), config: ['signIn.pictureGrades'] },
   'signIn.youngApps': { schema: z.enum(YOUNG_APPS), config: ['signIn.youngApps'] },
@@ -86,6 +94,8 @@ export interface PolicyValues {
   'session.ttl': number;
   'readiness.deadline': string | null;
   'mfa.requiredRoles': Role[];
+  /** Seconds; 0: none. */
+  'mfa.gracePeriod': number;
   'signIn.badgeGrades': string[];
   'signIn.pictureGrades': string[];
   'signIn.youngApps': YoungApps;
@@ -107,7 +117,7 @@ export interface Policies {
   /** The date by which every enrolled student should be able to sign in (YYYY-MM-DD); null: not set. */
   readiness: { deadline: string | null };
   /** Roles that must use a second factor. */
-  mfa: { requiredRoles: Role[] };
+  mfa: { requiredRoles: Role[]; gracePeriod: number };
   /** How the youngest sign in: the grades offered a badge or pictures, and what those sign-ins may open. */
   signIn: { badgeGrades: string[]; pictureGrades: string[]; youngApps: YoungApps };
   /** The district's primary Google Workspace domain (maple-valley.example), set on the Google Workspace page; null: not set. */

@@ -70,7 +70,7 @@ export class PolicyService {
       recovery: { perAccount: v['recovery.perAccount'], perAddress: v['recovery.perAddress'], perDevice: v['recovery.perDevice'] },
       session: { ttl: v['session.ttl'] },
       readiness: { deadline: v['readiness.deadline'] },
-      mfa: { requiredRoles: v['mfa.requiredRoles'] },
+      mfa: { requiredRoles: v['mfa.requiredRoles'], gracePeriod: v['mfa.gracePeriod'] },
       signIn: { badgeGrades: v['signIn.badgeGrades'], pictureGrades: v['signIn.pictureGrades'], youngApps: v['signIn.youngApps'] },
       google: { domain: v['google.domain'] },
     };

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { FactorListing, MfaStore, StoredTotp } from '../mfa/ports.js';
+import type { FactorListing, MfaStore, NewPasskey, StoredPasskey, StoredTotp } from '../mfa/ports.js';
 import type { Database } from './tables.js';
 
 export class SqlMfaStore implements MfaStore {
@@ -24,6 +24,59 @@ export class SqlMfaStore implements MfaStore {
   async totps(accountId: string): Promise<StoredTotp[]> {
     const rows = await this.db.selectFrom('mfa_factors').select(['id', 'secret_sealed', 'last_step']).where('account_id', '=', accountId).where('kind', '=', 'totp').execute();
     return rows.map((r) => ({ id: r.id, secretSealed: r.secret_sealed, lastStep: r.last_step === null ? null : Number(r.last_step) }));
+  }
+
+  async passkeys(accountId: string): Promise<StoredPasskey[]> {
+    const rows = await this.passkeyRows().where('account_id', '=', accountId).orderBy('created_at').execute();
+    return rows.map(toPasskey);
+  }
+
+  async passkeyByCredential(credentialId: string): Promise<StoredPasskey | null> {
+    const row = await this.passkeyRows().where('credential_id', '=', credentialId).executeTakeFirst();
+    return row ? toPasskey(row) : null;
+  }
+
+  private passkeyRows() {
+    return this.db
+      .selectFrom('mfa_factors')
+      .select(['id', 'account_id', 'credential_id', 'public_key', 'sign_count', 'transports'])
+      .where('kind', '=', 'passkey')
+      .where('credential_id', 'is not', null);
+  }
+
+  async addPasskey(accountId: string, factor: NewPasskey, codeDigests: string[] | null, now: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('mfa_factors')
+        .values({
+          id: factor.id,
+          account_id: accountId,
+          kind: 'passkey',
+          name: factor.name,
+          secret_sealed: '',
+          last_step: null,
+          created_at: now,
+          last_used_at: null,
+          credential_id: factor.credentialId,
+          public_key: factor.publicKey,
+          sign_count: factor.signCount,
+          transports: JSON.stringify(factor.transports),
+        })
+        .execute();
+      await trx.updateTable('accounts').set({ second_factor: 1, updated_at: now }).where('id', '=', accountId).execute();
+      if (codeDigests) await this.writeCodes(trx, accountId, codeDigests, now);
+    });
+  }
+
+  async usePasskey(factorId: string, signCount: number, now: number): Promise<void> {
+    await this.db.updateTable('mfa_factors').set({ sign_count: signCount, last_used_at: now }).where('id', '=', factorId).execute();
+  }
+
+  async graceFrom(accountId: string, now: number): Promise<number> {
+    // Two sign-ins at once: the first to write the time wins, and both read it back.
+    await this.db.updateTable('accounts').set({ mfa_grace_from: now }).where('id', '=', accountId).where('mfa_grace_from', 'is', null).execute();
+    const row = await this.db.selectFrom('accounts').select('mfa_grace_from').where('id', '=', accountId).executeTakeFirstOrThrow();
+    return Number(row.mfa_grace_from ?? now);
   }
 
   async addTotp(accountId: string, factor: { id: string; name: string; secretSealed: string; lastStep: number }, codeDigests: string[] | null, now: number): Promise<void> {
@@ -115,4 +168,22 @@ export class SqlMfaStore implements MfaStore {
       return Number(result.numDeletedRows);
     });
   }
+}
+
+function toPasskey(row: {
+  id: string;
+  account_id: string;
+  credential_id: string | null;
+  public_key: string | null;
+  sign_count: number | string | null;
+  transports: string | null;
+}): StoredPasskey {
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    credentialId: row.credential_id!,
+    publicKey: row.public_key ?? '',
+    signCount: Number(row.sign_count ?? 0),
+    transports: row.transports ? (JSON.parse(row.transports) as string[]) : [],
+  };
 }

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** Epoch milliseconds: one portable time representation for SQLite and PostgreSQL. */
 type Millis = number;
@@ -29,6 +29,8 @@ export interface AccountsTable {
   first_login_at: Millis | null;
   /** 1 when the account has a second factor: the sign-in reads it with the account, at no extra query. */
   second_factor: Generated<Flag>;
+  /** When the account, required to use a second factor, first signed in without one: its grace period starts there. */
+  mfa_grace_from: ColumnType<Millis | null, Millis | null | undefined, Millis | null>;
 }
 
 export interface HomeLanguagesTable {
@@ -391,7 +393,7 @@ export interface ReadinessRefreshTable {
 export interface MfaFactorsTable {
   id: string;
   account_id: string;
-  /** totp (more kinds may follow). */
+  /** totp or passkey. */
   kind: string;
   name: string;
   /** The authenticator app's shared secret, sealed (see src/shared/seal.ts). */
@@ -400,6 +402,14 @@ export interface MfaFactorsTable {
   last_step: number | null;
   created_at: Millis;
   last_used_at: Millis | null;
+  /** A passkey's WebAuthn credential id (base64url); null for an app. */
+  credential_id: string | null;
+  /** A passkey's COSE public key (base64url). */
+  public_key: string | null;
+  /** The authenticator's signature counter as last seen (0 for passkeys that keep none). */
+  sign_count: number | null;
+  /** How the browser reaches the authenticator (JSON array: internal, usb, hybrid …), passed back as hints. */
+  transports: string | null;
 }
 
 export interface MfaRecoveryCodesTable {
