@@ -5,6 +5,7 @@ import { ACR_MULTI_FACTOR } from '../../src/mfa/authn-context.js';
 import { alertText, axeViolations, clickAndLoad, heading, launchBrowser, newContext } from '../helpers/browser.js';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { appCode, secretFromPage } from '../mfa/totp-code.js';
+import { authorizationRequest } from '../helpers/authorization.js';
 
 /** A free loopback port: the issuer must name `localhost` (WebAuthn refuses an IP address as relying party id). */
 function freePort(): Promise<number> {
@@ -55,21 +56,12 @@ describe.each(ENGINES)('passkeys in Chromium (%s)', (engine) => {
 
   /** Opens the app's authorization request; `tokens` redeems the code the browser brings back to the app. */
   async function startAtApp(page: Page) {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: callback,
-      scope: 'openid profile',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-    });
-    await page.goto(url.href);
+    const request = await authorizationRequest(config, callback);
+    await page.goto(request.url.href);
     return {
       tokens: async () => {
         await page.waitForURL((u) => u.href.startsWith(callback));
-        const result = await oidc.authorizationCodeGrant(config, new URL(page.url()), { pkceCodeVerifier: verifier, expectedState: state });
-        return result.claims()!;
+        return (await request.redeem(page.url())).claims()!;
       },
     };
   }

@@ -3,6 +3,7 @@ import { ACR_MULTI_FACTOR, ACR_SINGLE_FACTOR } from '../../src/mfa/authn-context
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { WebClient } from '../helpers/web-client.js';
 import { appCode, codesFromPage, secretFromPage } from './totp-code.js';
+import { authorizationRequest } from '../helpers/authorization.js';
 
 /** Staff's second factor at sign-in, driven through the real pages by openid-client as a relying party. */
 describe.each(ENGINES)('second factor at sign-in (%s)', (engine) => {
@@ -26,24 +27,14 @@ describe.each(ENGINES)('second factor at sign-in (%s)', (engine) => {
 
   /** Starts an authorization request and signs in with username and password; returns the page that follows. */
   async function start(browser: WebClient, username: string, password: string, params: Record<string, string> = {}) {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: callback,
-      scope: 'openid profile',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-      ...params,
-    });
+    const request = await authorizationRequest(config, callback, { params });
     browser.stopAt = callback;
-    await browser.get(url.href);
+    await browser.get(request.url.href);
     await browser.submit('/username', { username });
     const page = await browser.submit('/password', { password });
     const tokens = async () => {
       expect(browser.page!.url.startsWith(callback)).toBe(true);
-      const result = await oidc.authorizationCodeGrant(config, new URL(browser.page!.url), { pkceCodeVerifier: verifier, expectedState: state });
-      return result.claims()!;
+      return (await request.redeem(browser.page!.url)).claims()!;
     };
     return { page, tokens };
   }

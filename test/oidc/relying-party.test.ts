@@ -155,24 +155,18 @@ describe.each(ENGINES)('openid-client relying party (%s)', (engine) => {
     const thirdParty = await oidc.discovery(new URL(server.url), client.clientId, secret!, undefined, { execute: [oidc.allowInsecureRequests] });
     const browser = new WebClient();
     browser.stopAt = callback;
-    const verifier = oidc.randomPKCECodeVerifier();
-    const url = oidc.buildAuthorizationUrl(thirdParty, {
-      redirect_uri: callback,
-      scope: 'openid profile',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-    });
-    await browser.get(url.href);
+    const request = await authorizationRequest(thirdParty, callback);
+    await browser.get(request.url.href);
     await browser.submit('/username', { username: 'S0100001' });
     const consent = await browser.submit('/password', { password: 'Lakeside-Ana-2026' });
     expect(consent.html).toContain('Third Party Quiz wants to use your account');
     const back = await browser.submit('/consent', { decision: 'allow' });
     expect(back.url.startsWith(callback)).toBe(true);
-    const tokens = await oidc.authorizationCodeGrant(thirdParty, new URL(back.url), { pkceCodeVerifier: verifier, idTokenExpected: true });
+    const tokens = await request.redeem(back.url);
     expect(tokens.claims()!.preferred_username).toBe('S0100001');
 
     // The grant is remembered: the next visit goes straight back to the app (single sign-on, no consent page).
-    const second = await browser.get(url.href);
+    const second = await browser.get((await authorizationRequest(thirdParty, callback)).url.href);
     expect(second.url.startsWith(callback)).toBe(true);
     expect(new URL(second.url).searchParams.get('code')).toBeTruthy();
   });
