@@ -23,7 +23,7 @@ function freePort(): Promise<number> {
  * Passkeys in Chromium, with its virtual authenticator (a platform authenticator that holds discoverable credentials
  * and verifies its user) driven over the DevTools protocol: added at /account/security and at the set-up step of a
  * sign-in, used after the password and alone (username-less) into an OIDC app whose ID token says how, refused once
- * removed, and refused for another account. The pages that offer passkeys have no axe-core violation.
+ * removed, and refused for another account. The pages that offer passkeys have no axe-core violation, in English and French.
  */
 describe.each(ENGINES)('passkeys in Chromium (%s)', (engine) => {
   let browser: Browser;
@@ -79,6 +79,17 @@ describe.each(ENGINES)('passkeys in Chromium (%s)', (engine) => {
   test('add, use after the password, use alone into an app, remove; another account’s passkey fails', async () => {
     const { context, page, problems } = await newContext(browser);
     const axe: Record<string, string[]> = {};
+    /** axe-core on the page as it is, then on the same page in French (the language switcher's ?lang=), then back. */
+    const checkBoth = async (name: string) => {
+      axe[name] = await axeViolations(page);
+      const url = new URL(page.url());
+      url.searchParams.set('lang', 'fr');
+      await page.goto(url.href);
+      expect(await page.locator('html').getAttribute('lang')).toBe('fr');
+      axe[`${name} (fr)`] = await axeViolations(page);
+      url.searchParams.set('lang', 'en');
+      await page.goto(url.href);
+    };
     await page.route(`${callback}**`, (route) => route.fulfill({ status: 200, contentType: 'text/plain', body: 'the app' }));
     try {
       const { cdp, authenticatorId } = await authenticator(page);
@@ -96,7 +107,7 @@ describe.each(ENGINES)('passkeys in Chromium (%s)', (engine) => {
       await page.fill('#passkey-name', 'Office laptop');
       await clickAndLoad(page, page.getByRole('button', { name: 'Add a passkey or security key' }));
       expect(await page.getByRole('status').first().innerText()).toBe('Your passkey was added.');
-      axe['account security, with a passkey'] = await axeViolations(page);
+      await checkBoth('account security, with a passkey');
       expect(await page.locator('.factor').allInnerTexts()).toEqual([
         expect.stringContaining('Authenticator app'),
         expect.stringContaining('Office laptop · Passkey or security key'),
@@ -113,7 +124,7 @@ describe.each(ENGINES)('passkeys in Chromium (%s)', (engine) => {
       let app = await startAtApp(page);
       await password(page, 'admin', 'Admin-Maple-2026');
       expect(await heading(page)).toBe('Enter your code');
-      axe['second factor, with a passkey'] = await axeViolations(page);
+      await checkBoth('second factor, with a passkey');
       await clickAndLoad(page, page.getByRole('button', { name: 'Use your passkey' }));
       let claims = await app.tokens();
       expect(claims.amr).toEqual(['pwd', 'hwk', 'pin', 'mfa']);
@@ -122,7 +133,7 @@ describe.each(ENGINES)('passkeys in Chromium (%s)', (engine) => {
       // Alone, from the username page: no username, no password; the authenticator verified its user.
       await context.clearCookies();
       app = await startAtApp(page);
-      axe['username, with the passkey button'] = await axeViolations(page);
+      await checkBoth('username, with the passkey button');
       await clickAndLoad(page, page.getByRole('button', { name: 'Sign in with a passkey' }));
       claims = await app.tokens();
       expect(claims.sub).toBe(adminId);
@@ -150,7 +161,7 @@ describe.each(ENGINES)('passkeys in Chromium (%s)', (engine) => {
       await page.goto(`${issuer}/`);
       await password(page, 'helpdesk', 'Helpdesk-Maple-2026');
       expect(await heading(page)).toBe('Set up a second factor');
-      axe['set up at sign-in, with a passkey'] = await axeViolations(page);
+      await checkBoth('set up at sign-in, with a passkey');
       await clickAndLoad(page, page.getByRole('button', { name: 'Add a passkey or security key' }));
       expect(await heading(page)).toBe('Save your recovery codes');
       await clickAndLoad(page, page.locator('form[action$="/recovery-codes"] button[type="submit"]'));
@@ -182,7 +193,7 @@ describe.each(ENGINES)('passkeys in Chromium (%s)', (engine) => {
       expect((await auditOf('mfa.failed'))[0]).toMatchObject({ subjectId: adminId, method: 'passkey', alone: false, why: "another account's credential" });
       expect(problems.list).toEqual([]);
       expect(Object.entries(axe).filter(([, violations]) => violations.length > 0)).toEqual([]);
-      expect(Object.keys(axe)).toHaveLength(4);
+      expect(Object.keys(axe)).toHaveLength(8);
     } finally {
       await context.close();
     }
