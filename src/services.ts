@@ -234,7 +234,7 @@ export async function createServices(config: Config, store: Store, log: Logger =
     // Read at each sign-in: the roles that must use a second factor are a policy.
     secondFactors: new SecondFactors(new SqlMfaStore(store.db), sealer, throttle, serverSecret, () => ({ ...config.mfa, perAddress: config.login.perAddress }), events),
     loginFlows: new LoginFlows(flows, config.session.interactionTtl),
-    claimFlows: new FlowRunner(claimFlow(claimService, { accounts, policy: passwordPolicy, hasher }, config.claim.flowTtl), flows, events),
+    claimFlows: new FlowRunner(claimFlow(claimService, { accounts, policy: passwordPolicy, hasher, pictures }, config.claim.flowTtl), flows, events),
     readiness: new ReadinessService(new SqlReadinessStore(store.db, store.engine, sqliteFile), readinessSettings, log),
     // Read at each report: the limits are policies the admin console can change while running.
     lockouts: new LockoutReport(new SqlLockoutStore(store.db, store.engine), () => ({ login: config.login.perAccount, recovery: config.recovery.perAccount })),

@@ -51,3 +51,13 @@ export function shuffledRound(round: number): string[] {
   }
   return ids;
 }
+
+/** Each round's pictures, as the pages that set a sequence show them (in a fixed order: choosing is not signing in). */
+export function roundsToChoose(): Picture[][] {
+  return PICTURE_ROUNDS.map((ids) => ids.map(picture));
+}
+
+/** The three picks of a form that sets a sequence (picture1 … picture3). */
+export function picksOf(fields: (name: string) => string): string[] {
+  return Array.from({ length: ROUNDS }, (_, i) => fields(`picture${i + 1}`));
+}

@@ -60,14 +60,23 @@ export class PicturePasswords {
   }
 
   /**
-   * A teacher sets the pictures of a student of one of their classes (the child is with them), which also lifts the
-   * lock of failed sign-ins: the teacher is who the child goes to when locked out.
+   * A student of one of the teacher's classes whose grade signs in with pictures. Checked on every request, whatever
+   * the page showed.
    */
-  async setByTeacher(teacher: Account, studentId: string, picks: readonly string[], ip: string, now = Date.now()): Promise<Account> {
+  async pupilOf(teacher: Account, studentId: string): Promise<Account> {
     if (!(await this.teaches(teacher.id, studentId))) throw forbidden('NOT_YOUR_STUDENT', 'staff.errors.notYourStudent');
     const student = await this.accounts.findById(studentId);
     if (!student) throw forbidden('NOT_YOUR_STUDENT', 'staff.errors.notYourStudent');
     if (!this.forGrade(student)) throw new AppError(409, 'NOT_PICTURE_GRADE', 'pictures.errors.notPictureGrade');
+    return student;
+  }
+
+  /**
+   * A teacher sets the pictures of a student of one of their classes (the child is with them), which also lifts the
+   * lock of failed sign-ins: the teacher is who the child goes to when locked out.
+   */
+  async setByTeacher(teacher: Account, studentId: string, picks: readonly string[], ip: string, now = Date.now()): Promise<Account> {
+    const student = await this.pupilOf(teacher, studentId);
     const sequence = validSequence(picks);
     if (!sequence) throw badRequest('PICTURES_INCOMPLETE', 'pictures.errors.incomplete');
     await this.store.set(student.id, await this.hash(sequence), teacher.id, now, [throttleKeys.loginAccount(usernameKey(student.username))]);

@@ -1,4 +1,7 @@
 import type Router from '@koa/router';
+import { displayName } from '../accounts/account.js';
+import { pageRouter } from '../http/page-router.js';
+import type { SignedInAs } from '../http/signed-in.js';
 import type { Context } from 'koa';
 import type { Interaction, InteractionResults } from 'oidc-provider';
 import type { Account } from '../accounts/account.js';
@@ -6,7 +9,7 @@ import type { DeviceCookie } from '../http/device-cookie.js';
 import { formBody, formField } from '../http/middleware/body.js';
 import { seeOther } from '../http/redirect.js';
 import { asksForMultiFactor, pictureSignIn, type AuthnContext } from '../mfa/authn-context.js';
-import { picture, ROUNDS, shuffledRound } from './catalog.js';
+import { picksOf, picture, roundsToChoose, ROUNDS, shuffledRound, validSequence } from './catalog.js';
 import { tooManyRequests } from '../shared/errors.js';
 import type { LoginFlows } from '../interactions/login-flow.js';
 import type { PageDeps } from '../http/page-router.js';
@@ -98,4 +101,43 @@ export function pictureSteps(router: Router, helpers: PictureStepHelpers) {
   });
 
   return { render };
+}
+
+export type PictureRoutesDeps = Pick<Services, 'pictures'> & PageDeps & { signedIn: SignedInAs };
+
+/**
+ * A teacher's "Set pictures" for a student of their class in a picture grade (from My students). The page never shows
+ * a sequence: the one stored cannot be read, and the one just chosen is not repeated.
+ */
+export function pictureRoutes(deps: PictureRoutesDeps): Router {
+  const { views, csrf } = deps;
+  const teacher = deps.signedIn(['teacher']);
+  const router = pageRouter(deps);
+  const me = (ctx: Context) => ctx.state.account as Account;
+
+  async function page(ctx: Context, student: Account, extra: { error?: string; saved?: boolean }, status = 200) {
+    views.render(
+      ctx,
+      'staff/pictures',
+      { student, name: displayName(student), claimed: student.passwordHash !== null, rounds: roundsToChoose(), error: extra.error ?? null, saved: extra.saved ?? false },
+      { title: 'staff.pictures.title', status, private: true },
+    );
+  }
+
+  router.get('/staff/students/:id/pictures', teacher, async (ctx) => {
+    const student = await deps.pictures.pupilOf(me(ctx), ctx.params.id);
+    await page(ctx, student, { saved: ctx.query.saved === '1' });
+  });
+
+  router.post('/staff/students/:id/pictures', formBody, csrf.verify, teacher, async (ctx) => {
+    const picks = picksOf((name) => formField(ctx, name));
+    if (!validSequence(picks)) {
+      const student = await deps.pictures.pupilOf(me(ctx), ctx.params.id);
+      return page(ctx, student, { error: 'pictures.errors.incomplete' }, 400);
+    }
+    const student = await deps.pictures.setByTeacher(me(ctx), ctx.params.id, picks, ctx.state.ip);
+    seeOther(ctx, `/staff/students/${encodeURIComponent(student.id)}/pictures?saved=1`);
+  });
+
+  return router;
 }
