@@ -1,7 +1,8 @@
 import * as oidc from 'openid-client';
-import { ACR_SINGLE_FACTOR } from '../../src/mfa/authn-context.js';
+import { ACR_SINGLE_FACTOR, SAML_UNSPECIFIED } from '../../src/mfa/authn-context.js';
 import { PICTURE_ROUNDS } from '../../src/pictures/catalog.js';
 import { startClaim } from '../helpers/claim.js';
+import { idpCertificates, registerTestSp, startTestSp, type TestSp } from '../helpers/saml-sp.js';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { signIn, WebClient, type Page } from '../helpers/web-client.js';
 
@@ -30,6 +31,7 @@ function choose(browser: WebClient, actionPart: string, values: Record<string, s
 describe.each(ENGINES)('picture passwords (%s)', (engine) => {
   let server: TestServer;
   let config: oidc.Configuration;
+  let sp: TestSp;
   const callback = 'http://127.0.0.1:9/app/callback';
 
   beforeAll(async () => {
@@ -42,8 +44,13 @@ describe.each(ENGINES)('picture passwords (%s)', (engine) => {
     });
     const registered = await server.services.clients.register({ name: 'Storytime', redirectUris: [callback], firstParty: true });
     config = await oidc.discovery(new URL(server.url), registered.client.clientId, registered.clientSecret!, undefined, { execute: [oidc.allowInsecureRequests] });
+    sp = await startTestSp(server.url, (await idpCertificates(server.url))[0]);
+    await registerTestSp(server.services, sp, { name: 'Library Catalog' });
   }, 30_000);
-  afterAll(() => server.close());
+  afterAll(async () => {
+    await sp?.close();
+    await server?.close();
+  });
 
   const accountId = async (username: string) => (await server.services.accounts.findByUsername(username))!.id;
 
@@ -137,6 +144,19 @@ describe.each(ENGINES)('picture passwords (%s)', (engine) => {
     expect(claims.acr).toBe(ACR_SINGLE_FACTOR);
     const [event] = await server.services.audit.recent({ type: 'login.succeeded' });
     expect(event.data).toMatchObject({ method: 'pictures' });
+  });
+
+  test('signing in with pictures into a SAML app: the assertion says the unspecified authentication context', async () => {
+    const browser = new WebClient({ 'x-forwarded-for': '10.31.0.4' });
+    const start = await browser.get(`${sp.url}/login`);
+    if (start.html.includes('name="SAMLRequest"')) await browser.submit('/saml/sso');
+    await browser.submit('/username', { username: 'S0100001' });
+    await browser.submit('/pictures/start');
+    await pick(browser, ANA);
+    const response = Buffer.from(browser.form(sp.acsUrl).fields.SAMLResponse, 'base64').toString('utf8');
+    await browser.submit(sp.acsUrl);
+    expect(sp.errors).toEqual([]);
+    expect(/<saml:AuthnContextClassRef>([^<]+)<\/saml:AuthnContextClassRef>/.exec(response)![1]).toBe(SAML_UNSPECIFIED);
   });
 
   test('a wrong sequence says exactly "Authentication Failed", only after the third round; "Use my password" goes back', async () => {
