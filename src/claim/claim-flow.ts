@@ -15,6 +15,8 @@ export interface ClaimContext {
   givenName?: string;
   /** The chosen password, hashed: nothing about the account changes before the last step. */
   passwordHash?: string;
+  /** Set when the claim chose pictures instead of challenge answers (the done page says what to keep private). */
+  pictures?: boolean;
 }
 
 /** Picture passwords, for a student whose grade signs in with pictures: the claim sets them instead of questions. */
@@ -93,7 +95,7 @@ export function claimFlow(service: ClaimService, deps: SetPasswordDeps & { accou
       const done = await service.complete({ id: accountId, username }, passwordHash, [], input.ip, await deps.pictures.hash(sequence));
       if (!done) return { reject: 'claim.errors.alreadyClaimed', params: { username }, status: 409 };
       const { passwordHash: _spent, ...rest } = flow.context;
-      return { next: 'done', context: rest };
+      return { next: 'done', context: { ...rest, pictures: true } };
     },
   };
 

@@ -209,6 +209,7 @@ describe.each(ENGINES)('picture passwords (%s)', (engine) => {
     const done = await choose(browser, '/pictures', { picture1: 'frog', picture2: 'pear', picture3: 'star' });
     expect(done.status).toBe(200);
     expect(done.html).not.toContain('Choose three pictures');
+    expect(done.html).toContain('practise the three pictures with the child');
 
     const lea = await accountId('S0100003');
     expect(await server.services.store.db.selectFrom('challenge_answers').select('account_id').where('account_id', '=', lea).execute()).toHaveLength(0);
