@@ -39,6 +39,11 @@ export class PicturePasswords {
     return !!account && account.status === 'active' && this.forGrade(account) && (await this.store.hashOf(account.id)) !== null;
   }
 
+  /** Which of these students have pictures (My students shows who still needs them). */
+  async withPictures(accountIds: string[]): Promise<Set<string>> {
+    return new Set(accountIds.length ? await this.store.withPictures(accountIds) : []);
+  }
+
   hash(sequence: readonly string[]): Promise<string> {
     return this.hasher.hash(sequenceSecret(sequence));
   }

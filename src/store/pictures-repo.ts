@@ -10,6 +10,20 @@ export class SqlPictureStore implements PictureStore {
     return row?.sequence_hash ?? null;
   }
 
+  async withPictures(accountIds: string[]): Promise<string[]> {
+    const found: string[] = [];
+    // In slices: a school's roster can list more students than one statement may bind.
+    for (let i = 0; i < accountIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('picture_passwords')
+        .select('account_id')
+        .where('account_id', 'in', accountIds.slice(i, i + 500))
+        .execute();
+      found.push(...rows.map((r) => r.account_id));
+    }
+    return found;
+  }
+
   async set(accountId: string, sequenceHash: string, setBy: string | null, now: number, clearCounters: string[]): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx

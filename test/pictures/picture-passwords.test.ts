@@ -86,11 +86,15 @@ describe.each(ENGINES)('picture passwords (%s)', (engine) => {
   }
 
   test("a teacher sets a student's pictures from My students: stored hashed, audited, never shown back", async () => {
+    const before = new WebClient({ 'x-forwarded-for': '10.30.0.9' });
+    const students = await signIn(before, `${server.url}/staff`, 'mrivera', 'Teach-Lakeside-2026');
+    expect(students.html).toMatch(/Ana<\/th>[\s\S]*?No pictures yet[\s\S]*?Set pictures/);
     const done = await teacherSets('S0100001', ANA);
     expect(done.status).toBe(200);
     expect(done.url).toContain('?saved=1');
     expect(done.html).toContain('The pictures of Ana García are set.');
     expect(done.html).not.toContain('checked');
+    expect((await before.get(`${server.url}/staff`)).html).not.toMatch(/Ana<\/th>(?:(?!<\/tr>)[\s\S])*No pictures yet/);
 
     const row = await server.services.store.db
       .selectFrom('picture_passwords')
