@@ -55,6 +55,8 @@ import { SqlFlowStore } from './store/flows-repo.js';
 import { SqlMfaStore } from './store/mfa-repo.js';
 import { SqlLockoutStore } from './store/lockouts-repo.js';
 import { SqlPolicyStore } from './store/policies-repo.js';
+import { SqlPictureStore } from './store/pictures-repo.js';
+import { PicturePasswords } from './pictures/picture-passwords.js';
 import { SqlReadinessStore } from './store/readiness-repo.js';
 import { SqlRpSessions } from './store/rp-sessions-repo.js';
 import { SqlSecrets } from './store/secrets-repo.js';
@@ -138,6 +140,8 @@ export interface Services {
   homeLanguages: HomeLanguages;
   /** The printed letters to families. */
   letters: Letters;
+  /** Young students' picture passwords: set by their teacher or at claim, checked like a password. */
+  pictures: PicturePasswords;
 }
 
 /** What needs the running OIDC provider (ending sessions, back-channel logout) and the web app's own clients. */
@@ -190,6 +194,16 @@ export async function createServices(config: Config, store: Store, log: Logger =
   const secondFactors = new SecondFactors(mfaStore, sealer, throttle, serverSecret, mfaSettings, events);
   const flows = new SqlFlowStore(store.db);
   const passwordPolicy = new PasswordPolicy(() => config.passwords, hasher, commonPasswords);
+  const staffStore = new SqlStaffStore(store.db);
+  const pictures = new PicturePasswords(
+    new SqlPictureStore(store.db),
+    hasher,
+    authenticator,
+    accounts,
+    (teacherId, studentId) => staffStore.teaches(teacherId, studentId),
+    () => policies.current().signIn,
+    events,
+  );
   const claimService = new ClaimService(claims, hasher, throttle, claimSettings, events);
   const sqliteFile = store.raw.sqlite && !store.raw.sqlite.memory ? store.raw.sqlite.name : null;
   const readinessSettings = () => ({ timeZone: config.district.timeZone, deadline: policies.current().readiness.deadline });
@@ -240,7 +254,7 @@ export async function createServices(config: Config, store: Store, log: Logger =
     ),
     accountLookup: new AccountLookup(new SqlAccountDirectory(store.db), accounts, secondFactors, auditSearch, () => config.email.templates),
     loginFlows: new LoginFlows(flows, config.session.interactionTtl),
-    claimFlows: new FlowRunner(claimFlow(claimService, { accounts, policy: passwordPolicy, hasher }, config.claim.flowTtl), flows, events),
+    claimFlows: new FlowRunner(claimFlow(claimService, { accounts, policy: passwordPolicy, hasher, pictures }, config.claim.flowTtl), flows, events),
     readiness: new ReadinessService(new SqlReadinessStore(store.db, store.engine, sqliteFile), readinessSettings, log),
     // Read at each report: the limits are policies the admin console can change while running.
     lockouts: new LockoutReport(new SqlLockoutStore(store.db, store.engine), () => ({ login: config.login.perAccount, recovery: config.recovery.perAccount })),
@@ -255,6 +269,7 @@ export async function createServices(config: Config, store: Store, log: Logger =
     samlRequestIds: new SqlSamlRequestIds(store.db),
     homeLanguages: new HomeLanguages(new SqlHomeLanguageStore(store.db), () => i18n.locales.map((l) => l.code), events),
     letters: new Letters(new SqlLetterStore(store.db), i18n, config, letterSettings, events),
+    pictures,
   };
 }
 

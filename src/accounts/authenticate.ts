@@ -8,9 +8,21 @@ import type { AccountStore } from './ports.js';
 
 export type LoginOutcome =
   /** `deviceCookie`: the browser's device cookie renewed for this account (null when device trust is off). */
-  | { ok: true; account: Account; deviceCookie: string | null }
-  | { ok: false; reason: 'unknown' | 'bad_password' | 'disabled' | 'unclaimed' }
-  | { ok: false; reason: 'throttled'; retryAfter: number };
+  { ok: true; account: Account; deviceCookie: string | null } | { ok: false; reason: FailureReason } | { ok: false; reason: 'throttled'; retryAfter: number };
+
+type FailureReason = 'unknown' | 'bad_password' | 'disabled' | 'unclaimed' | 'no_pictures';
+
+/**
+ * What a sign-in checks the secret against: the password, or a picture sequence (src/pictures). Both are argon2id
+ * hashes; `stored` is null when the account has none of this kind (then `missing` is the failure's reason).
+ */
+export interface Credential {
+  method: 'password' | 'pictures';
+  stored(account: Account): Promise<string | null>;
+  missing: FailureReason;
+  /** Replaces the stored hash of the same secret with one made with the configured parameters. */
+  upgrade(account: Account, oldHash: string, newHash: string): Promise<void>;
+}
 
 export interface LoginLimits {
   perAccount: ThrottleRule;
@@ -38,7 +50,22 @@ export class Authenticator {
     private readonly devices: DeviceTrust | null = null,
   ) {}
 
-  async login(username: string, password: string, ip: string, deviceCookie?: string): Promise<LoginOutcome> {
+  login(username: string, password: string, ip: string, deviceCookie?: string): Promise<LoginOutcome> {
+    return this.signIn(username, password, ip, deviceCookie, this.password);
+  }
+
+  private readonly password: Credential = {
+    method: 'password',
+    stored: async (account) => account.passwordHash,
+    missing: 'unclaimed',
+    upgrade: (account, oldHash, newHash) => this.accounts.upgradeHash(account.id, oldHash, newHash),
+  };
+
+  /**
+   * A sign-in with another secret than the password (a picture sequence): counted under the same keys and limits, so
+   * guesses of either kind add up to one lock-out, and answered the same way.
+   */
+  async signIn(username: string, secret: string, ip: string, deviceCookie: string | undefined, credential: Credential): Promise<LoginOutcome> {
     const key = usernameKey(username);
     const accountKey = throttleKeys.loginAccount(key);
     const addressKey = throttleKeys.loginAddress(ip);
@@ -59,16 +86,17 @@ export class Authenticator {
     }
 
     const account = await this.accounts.findByUsername(key);
-    const stored = account?.passwordHash ?? null;
-    const matches = stored ? await this.hasher.verify(stored, password) : await this.hasher.verifyDummy(password);
+    const stored = account ? await credential.stored(account) : null;
+    const matches = stored ? await this.hasher.verify(stored, secret) : await this.hasher.verifyDummy(secret);
 
-    let reason: 'unknown' | 'bad_password' | 'disabled' | 'unclaimed' | null = null;
+    let reason: FailureReason | null = null;
     if (!account) reason = 'unknown';
-    else if (!stored) reason = 'unclaimed';
+    else if (!stored) reason = credential.missing;
     else if (!matches) reason = 'bad_password';
     else if (account.status !== 'active') reason = 'disabled';
 
-    const device = trusted ? { device: 'trusted' } : {};
+    const device = { ...(trusted ? { device: 'trusted' } : {}), ...(credential.method === 'password' ? {} : { method: credential.method }) };
+    const signedInWith = Object.keys(device).length ? { data: device } : {};
     if (reason || !account) {
       // The attempt was counted above and stays counted.
       await this.events.emit({ type: 'login.failed', subjectId: account?.id ?? null, ip, data: { username: key, reason, ...device } });
@@ -80,10 +108,14 @@ export class Authenticator {
     // device's success clears that device's count only: the attempts of others against the account stay counted.
     await Promise.all([this.accounts.recordLogin(account.id, now), this.throttle.succeeded(trusted ? throttleKeys.loginDevice(deviceId) : accountKey, addressKey)]);
     if (this.hasher.needsRehash(stored!)) {
-      await this.accounts.upgradeHash(account.id, stored!, await this.hasher.hash(password));
-      await this.events.emit({ type: 'password.rehashed', subjectId: account.id, data: { from: stored!.slice(0, 4) } });
+      await credential.upgrade(account, stored!, await this.hasher.hash(secret));
+      await this.events.emit({
+        type: 'password.rehashed',
+        subjectId: account.id,
+        data: { from: stored!.slice(0, 4), ...(credential.method === 'password' ? {} : { method: credential.method }) },
+      });
     }
-    await this.events.emit({ type: 'login.succeeded', actorId: account.id, subjectId: account.id, ip, ...(trusted ? { data: device } : {}) });
+    await this.events.emit({ type: 'login.succeeded', actorId: account.id, subjectId: account.id, ip, ...signedInWith });
     return { ok: true, account, deviceCookie: limits.perDevice && this.devices ? this.devices.issue(deviceCookie, key) : null };
   }
 }

@@ -1,4 +1,6 @@
+import type { Account } from '../accounts/account.js';
 import type { AccountStore } from '../accounts/ports.js';
+import { picksOf, validSequence } from '../pictures/catalog.js';
 import { QUESTIONS_PER_ACCOUNT } from '../accounts/challenge-questions.js';
 import type { FlowDefinition, StepDefinition } from '../flows/engine.js';
 import { setPasswordStep, type SetPasswordDeps } from '../flows/steps/set-password.js';
@@ -13,6 +15,14 @@ export interface ClaimContext {
   givenName?: string;
   /** The chosen password, hashed: nothing about the account changes before the last step. */
   passwordHash?: string;
+  /** Set when the claim chose pictures instead of challenge answers (the done page says what to keep private). */
+  pictures?: boolean;
+}
+
+/** Picture passwords, for a student whose grade signs in with pictures: the claim sets them instead of questions. */
+export interface ClaimPictures {
+  forGrade(account: Pick<Account, 'grade'>): boolean;
+  hash(sequence: readonly string[]): Promise<string>;
 }
 
 const MAX_FIELD = 200;
@@ -22,7 +32,7 @@ function field(fields: Record<string, string>, name: string): string {
 }
 
 /** identify → password → questions → done, as the letter lists them. */
-export function claimFlow(service: ClaimService, deps: SetPasswordDeps & { accounts: AccountStore }, ttl: number): FlowDefinition<ClaimContext> {
+export function claimFlow(service: ClaimService, deps: SetPasswordDeps & { accounts: AccountStore; pictures?: ClaimPictures }, ttl: number): FlowDefinition<ClaimContext> {
   const identify: StepDefinition<ClaimContext> = {
     id: 'identify',
     async accept(flow, input) {
@@ -50,8 +60,8 @@ export function claimFlow(service: ClaimService, deps: SetPasswordDeps & { accou
     },
   };
 
-  const password = setPasswordStep<ClaimContext>('password', deps, async (flow, _account, passwordHash) => ({
-    next: 'questions',
+  const password = setPasswordStep<ClaimContext>('password', deps, async (flow, account, passwordHash) => ({
+    next: deps.pictures?.forGrade(account) ? 'pictures' : 'questions',
     context: { ...flow.context, passwordHash },
   }));
 
@@ -74,5 +84,20 @@ export function claimFlow(service: ClaimService, deps: SetPasswordDeps & { accou
     },
   };
 
-  return { kind: 'claim', ttl, firstStep: 'identify', steps: [identify, password, questions] };
+  // A young student's last step: the three pictures they will sign in with, chosen with the family.
+  const pictures: StepDefinition<ClaimContext> = {
+    id: 'pictures',
+    async accept(flow, input) {
+      const { accountId, username, passwordHash } = flow.context;
+      if (!accountId || !username || !passwordHash || !deps.pictures) return { reject: 'flows.expired', status: 410 };
+      const sequence = validSequence(picksOf((name) => field(input.fields, name)));
+      if (!sequence) return { reject: 'pictures.errors.incomplete', status: 400 };
+      const done = await service.complete({ id: accountId, username }, passwordHash, [], input.ip, await deps.pictures.hash(sequence));
+      if (!done) return { reject: 'claim.errors.alreadyClaimed', params: { username }, status: 409 };
+      const { passwordHash: _spent, ...rest } = flow.context;
+      return { next: 'done', context: { ...rest, pictures: true } };
+    },
+  };
+
+  return { kind: 'claim', ttl, firstStep: 'identify', steps: [identify, password, questions, pictures] };
 }

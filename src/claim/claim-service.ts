@@ -109,11 +109,13 @@ export class ClaimService {
   /**
    * Claims the account. Sign-in and recovery attempts counted against it before (an unclaimed account can be neither
    * signed in to nor recovered, so they were someone else's, or the family's before it existed) end with the claim:
-   * the family that just proved who the student is starts with no lock.
+   * the family that just proved who the student is starts with no lock. A young student's claim sets the picture
+   * sequence (`pictureHash`) instead of challenge answers.
    */
-  async complete(account: Pick<Account, 'id' | 'username'>, passwordHash: string, answers: ChallengeAnswer[], ip: string): Promise<boolean> {
-    const done = await this.store.completeClaim(account.id, passwordHash, answers, accountCounters(usernameKey(account.username)));
+  async complete(account: Pick<Account, 'id' | 'username'>, passwordHash: string, answers: ChallengeAnswer[], ip: string, pictureHash?: string): Promise<boolean> {
+    const done = await this.store.completeClaim(account.id, passwordHash, answers, accountCounters(usernameKey(account.username)), pictureHash);
     await this.events.emit({ type: done ? 'account.claimed' : 'claim.lost_race', actorId: account.id, subjectId: account.id, ip });
+    if (done && pictureHash) await this.events.emit({ type: 'pictures.set', actorId: account.id, subjectId: account.id, ip, data: { by: 'claim' } });
     return done;
   }
 }

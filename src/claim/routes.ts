@@ -4,6 +4,7 @@ import { signInFlowPages, type SignInFlowDeps } from '../http/flow-pages.js';
 import type { Services } from '../services.js';
 import type { ClaimContext } from './claim-flow.js';
 import { MIN_ANSWER_LENGTH } from './claim-service.js';
+import { roundsToChoose } from '../pictures/catalog.js';
 
 export type ClaimDeps = SignInFlowDeps & Pick<Services, 'claimFlows'>;
 
@@ -22,6 +23,7 @@ export function claimRoutes(deps: ClaimDeps): Router {
         minAnswer: MIN_ANSWER_LENGTH,
         username: flow.context.username ?? null,
         givenName: flow.context.givenName ?? null,
+        pictureRounds: roundsToChoose(),
       };
     },
   });

@@ -23,6 +23,7 @@ import { samlRoutes, samlSignOutStep } from '../saml/routes.js';
 import { createWebServices, type Services, type WebServices } from '../services.js';
 import type { Logger } from '../shared/log.js';
 import { staffRoutes } from '../staff/routes.js';
+import { pictureRoutes } from '../pictures/routes.js';
 import { securityRoutes } from '../mfa/routes.js';
 import { healthRoutes } from './health.js';
 import { Metrics } from './metrics.js';
@@ -134,6 +135,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   provider.use(adminRoutes(deps).routes());
   provider.use(readinessRoutes(deps).routes());
   provider.use(staffRoutes(deps).routes());
+  provider.use(pictureRoutes(deps).routes());
   provider.use(securityRoutes(deps).routes());
   if (web.demoApp) provider.use(demoAppRoutes({ ...deps, demoApp: web.demoApp }).routes());
   return { provider, web };

@@ -13,6 +13,18 @@ export interface LoginContext {
   how?: { amr: string[]; acr: string };
   /** The enrol step: until when the person may still choose "Later" (epoch ms); absent when they may not. */
   graceUntil?: number;
+  /** The pictures step: the round shown (0, 1, 2), its pictures in the order shown, the picks so far (sealed). */
+  round?: number;
+  order?: string[];
+  picksSealed?: string;
+}
+
+/** The pictures step's state: which round, the pictures as shown, and the picks made so far (sealed). */
+export interface PictureRounds {
+  username: string;
+  round: number;
+  order: string[];
+  picksSealed?: string;
 }
 
 /** The steps after a right password, for accounts that use a second factor (see src/mfa). */
@@ -59,6 +71,21 @@ export class LoginFlows {
     if (!flow) return false;
     if (version !== undefined && flow.version !== version) return false;
     return this.flows.update(flow.id, flow.version, step, context);
+  }
+
+  /** The flow while it is on the pictures step, else null. */
+  async pictures(uid: string): Promise<{ context: PictureRounds; version: number } | null> {
+    const flow = await this.flows.get<LoginContext>(idFor(uid));
+    if (!flow || flow.step !== 'pictures' || flow.context.round === undefined || !flow.context.order) return null;
+    const { username, round, order, picksSealed } = flow.context;
+    return { context: { username, round, order, picksSealed }, version: flow.version };
+  }
+
+  /** Moves the flow to the pictures step with `rounds` (its first round, or the next); false when another tab moved it. */
+  async toPictures(uid: string, rounds: PictureRounds, version?: number): Promise<boolean> {
+    const flow = await this.flows.get<LoginContext>(idFor(uid));
+    if (!flow || (version !== undefined && flow.version !== version)) return false;
+    return this.flows.update<LoginContext>(flow.id, flow.version, 'pictures', rounds);
   }
 
   async restart(uid: string): Promise<void> {

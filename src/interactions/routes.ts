@@ -19,10 +19,24 @@ import { asksForMultiFactor, passkeyAlone, passwordAndPasskey, passwordOnly, wit
 import { challengeBindings, PasskeyChallenges } from '../mfa/passkey-challenges.js';
 import { totpSetup } from '../mfa/totp-setup.js';
 import type { SecondStep } from './login-flow.js';
+import { pictureSteps } from '../pictures/routes.js';
 
 export type InteractionDeps = Pick<
   Services,
-  'config' | 'i18n' | 'clients' | 'authenticator' | 'events' | 'loginFlows' | 'flows' | 'samlProviders' | 'accounts' | 'secondFactors' | 'passkeys' | 'deviceTrust' | 'sealer'
+  | 'config'
+  | 'i18n'
+  | 'clients'
+  | 'authenticator'
+  | 'events'
+  | 'loginFlows'
+  | 'flows'
+  | 'samlProviders'
+  | 'accounts'
+  | 'secondFactors'
+  | 'passkeys'
+  | 'deviceTrust'
+  | 'sealer'
+  | 'pictures'
 > &
   PageDeps & { provider: Provider };
 
@@ -94,7 +108,14 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     views.render(
       ctx,
       username ? 'login/password' : 'login/username',
-      { uid: interaction.uid, username, error, appName, helpLinks: helpLinksFor(deps.config, ctx.state.locale, deps.i18n, { onLogin: true }) },
+      {
+        uid: interaction.uid,
+        username,
+        error,
+        appName,
+        helpLinks: helpLinksFor(deps.config, ctx.state.locale, deps.i18n, { onLogin: true }),
+        picturesOffered: username ? await deps.pictures.offeredTo(username) : false,
+      },
       { title: 'login.title', status, private: true },
     );
   }
@@ -140,9 +161,12 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     await finish(ctx, interaction, { login: { accountId: account.id, remember: false, amr: how.amr, acr: how.acr } }, { mergeWithLastSubmission: false });
   }
 
+  const pictures = pictureSteps(router, { deps, devices, details, appNameOf, finish, signedIn });
+
   router.get('/', async (ctx) => {
     const interaction = await details(ctx);
     if (interaction.prompt.name === 'login') {
+      if (await pictures.render(ctx, interaction)) return;
       return renderSecondStep(ctx, interaction);
     }
     if (interaction.prompt.name === 'consent') {

@@ -13,7 +13,7 @@ import { QueryValues } from '../shared/query-values.js';
 import { MAX_BULK } from './staff-service.js';
 
 /** Teachers' "My students" and reset requests, and the help desk's queue. Thin: every decision is in StaffService. */
-export type StaffDeps = Pick<Services, 'config' | 'i18n' | 'letters'> & Pick<WebServices, 'staff'> & PageDeps & { signedIn: SignedInAs };
+export type StaffDeps = Pick<Services, 'config' | 'i18n' | 'letters' | 'policies' | 'pictures'> & Pick<WebServices, 'staff'> & PageDeps & { signedIn: SignedInAs };
 
 export function staffRoutes(deps: StaffDeps): Router {
   const { staff: service, views, csrf } = deps;
@@ -41,6 +41,8 @@ export function staffRoutes(deps: StaffDeps): Router {
         windowNotice: window.open ? null : { reason: window.reason, date: date(ctx.state.locale, window.date) },
         formatTime: (ms: number) => dateTime(ctx.state.locale, ms),
         isDesk: me(ctx).roles.includes('helpdesk') || me(ctx).roles.includes('admin'),
+        pictureGrades: deps.policies.current().signIn.pictureGrades,
+        withPictures: await deps.pictures.withPictures(classes.flatMap((c) => c.students.map((s) => s.accountId))),
       },
       { title: 'staff.title', private: true },
     );

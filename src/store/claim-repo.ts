@@ -23,7 +23,7 @@ export class SqlClaimStore implements ClaimStore {
     return found.filter((a): a is Account => a !== null);
   }
 
-  async completeClaim(accountId: string, passwordHash: string, answers: ChallengeAnswer[], clearCounters: string[] = []): Promise<boolean> {
+  async completeClaim(accountId: string, passwordHash: string, answers: ChallengeAnswer[], clearCounters: string[] = [], pictureHash?: string): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
       const now = Date.now();
       const claimed = await trx
@@ -36,10 +36,19 @@ export class SqlClaimStore implements ClaimStore {
       if (Number(claimed.numUpdatedRows) !== 1) return false;
       await trx.insertInto('password_history').values({ id: randomUUID(), account_id: accountId, password_hash: passwordHash, created_at: now }).execute();
       await trx.deleteFrom('challenge_answers').where('account_id', '=', accountId).execute();
-      await trx
-        .insertInto('challenge_answers')
-        .values(answers.map((a, position) => ({ account_id: accountId, position, question_id: a.questionId, answer_hash: a.answerHash, created_at: now })))
-        .execute();
+      if (answers.length) {
+        await trx
+          .insertInto('challenge_answers')
+          .values(answers.map((a, position) => ({ account_id: accountId, position, question_id: a.questionId, answer_hash: a.answerHash, created_at: now })))
+          .execute();
+      }
+      if (pictureHash) {
+        await trx
+          .insertInto('picture_passwords')
+          .values({ account_id: accountId, sequence_hash: pictureHash, set_at: now, set_by: null })
+          .onConflict((oc) => oc.column('account_id').doUpdateSet({ sequence_hash: pictureHash, set_at: now, set_by: null }))
+          .execute();
+      }
       if (clearCounters.length) await trx.deleteFrom('throttle_counters').where('key', 'in', clearCounters).execute();
       return true;
     });

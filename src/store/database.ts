@@ -24,6 +24,7 @@ import * as homeLanguages from './migrations/019_home_languages.js';
 import * as mfa from './migrations/020_mfa.js';
 import * as passkeys from './migrations/021_passkeys.js';
 import * as accountSearch from './migrations/022_account_search.js';
+import * as picturePasswords from './migrations/025_picture_passwords.js';
 import { openSqlite } from './sqlite-connection.js';
 import type { Database } from './tables.js';
 
@@ -61,6 +62,7 @@ const migrations: Record<string, Migration> = {
   '020_mfa': mfa,
   '021_passkeys': passkeys,
   '022_account_search': accountSearch,
+  '025_picture_passwords': picturePasswords,
 };
 
 /** Names of all migrations, in the order they apply. */

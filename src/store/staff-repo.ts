@@ -170,6 +170,7 @@ export class SqlStaffStore implements StaffStore {
           .where('id', '=', ticket.account_id)
           .execute();
         await trx.deleteFrom('challenge_answers').where('account_id', '=', ticket.account_id).execute();
+        await trx.deleteFrom('picture_passwords').where('account_id', '=', ticket.account_id).execute();
         if (counterKeys.length) await trx.deleteFrom('throttle_counters').where('key', 'in', counterKeys).execute();
       }
       return true;

@@ -420,7 +420,17 @@ export interface MfaRecoveryCodesTable {
   used_at: Millis | null;
 }
 
+export interface PicturePasswordsTable {
+  account_id: string;
+  /** The picture sequence, hashed with the password hasher (argon2id). */
+  sequence_hash: string;
+  set_at: Millis;
+  /** The teacher who set it; null when the family set it at claim. */
+  set_by: string | null;
+}
+
 export interface Database {
+  picture_passwords: PicturePasswordsTable;
   mfa_factors: MfaFactorsTable;
   mfa_recovery_codes: MfaRecoveryCodesTable;
   accounts: AccountsTable;
