@@ -114,7 +114,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         error,
         appName,
         helpLinks: helpLinksFor(deps.config, ctx.state.locale, deps.i18n, { onLogin: true }),
-        picturesOffered: username ? await deps.pictures.offeredTo(username) : false,
+        picturesOffered: username !== null && deps.pictures.offered(),
       },
       { title: 'login.title', status, private: true },
     );

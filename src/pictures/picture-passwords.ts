@@ -33,10 +33,12 @@ export class PicturePasswords {
     return youngSignInFor(account.grade, this.policy()).pictures;
   }
 
-  /** Whether the sign-in offers this account "Use my pictures": its grade signs in with pictures and it has a sequence. */
-  async offeredTo(username: string): Promise<boolean> {
-    const account = await this.accounts.findByUsername(usernameKey(username));
-    return !!account && account.status === 'active' && this.forGrade(account) && (await this.store.hashOf(account.id)) !== null;
+  /**
+   * Whether the sign-in offers "Use my pictures": whenever some grade signs in with pictures, whatever the username
+   * typed, so the offer never tells who has pictures (or who exists). The rounds answer every username alike.
+   */
+  offered(): boolean {
+    return this.policy().pictureGrades.length > 0;
   }
 
   /** Which of these students have pictures (My students shows who still needs them). */

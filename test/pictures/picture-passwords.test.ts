@@ -5,6 +5,7 @@ import { startClaim } from '../helpers/claim.js';
 import { idpCertificates, registerTestSp, startTestSp, type TestSp } from '../helpers/saml-sp.js';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { signIn, WebClient, type Page } from '../helpers/web-client.js';
+import { authorizationRequest } from '../helpers/authorization.js';
 
 const LIMIT = 5;
 const ANA = ['dog', 'banana', 'rocket'];
@@ -66,21 +67,13 @@ describe.each(ENGINES)('picture passwords (%s)', (engine) => {
 
   /** An app's authorization request up to the password page for `username`. */
   async function toPassword(browser: WebClient, username: string) {
-    const verifier = oidc.randomPKCECodeVerifier();
-    const state = oidc.randomState();
-    const url = oidc.buildAuthorizationUrl(config, {
-      redirect_uri: callback,
-      scope: 'openid profile',
-      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-      code_challenge_method: 'S256',
-      state,
-    });
+    const request = await authorizationRequest(config, callback);
     browser.stopAt = callback;
-    await browser.get(url.href);
+    await browser.get(request.url.href);
     const page = await browser.submit('/username', { username });
     const tokens = async () => {
       expect(browser.page!.url.startsWith(callback)).toBe(true);
-      return (await oidc.authorizationCodeGrant(config, new URL(browser.page!.url), { pkceCodeVerifier: verifier, expectedState: state })).claims()!;
+      return (await request.redeem(browser.page!.url)).claims()!;
     };
     return { page, tokens };
   }
@@ -191,11 +184,38 @@ describe.each(ENGINES)('picture passwords (%s)', (engine) => {
     await server.services.throttle.reset('login:account:s0100001');
   });
 
-  test('the password page of a student without pictures does not offer them', async () => {
-    const browser = new WebClient({ 'x-forwarded-for': '10.31.0.3' });
-    const { page } = await toPassword(browser, 'S0100002');
-    expect(page.html).toContain('Enter your password');
-    expect(page.html).not.toContain('Use my pictures');
+  test('the offer of pictures tells nothing about the username: shown for one without pictures and for none at all', async () => {
+    const pages: string[] = [];
+    for (const username of ['S0100002', 'S0999999']) {
+      const browser = new WebClient({ 'x-forwarded-for': '10.31.0.3' });
+      const { page } = await toPassword(browser, username);
+      expect(page.html).toContain('Use my pictures');
+      const rounds = await browser.submit('/pictures/start');
+      expect(rounds.html).toContain('Picture 1 of 3');
+      pages.push(
+        page.html
+          .replace(/value="[^"]*"/g, '')
+          .replace(/interaction[/=][^"/]+/g, '')
+          .replace(username, ''),
+      );
+    }
+    // The two password pages are the same page, but for the form's ids and the username shown.
+    expect(pages[0]).toBe(pages[1]);
+  });
+
+  test('without a picture grade in the policy, the password page offers no pictures', async () => {
+    const { policies } = server.services;
+    const before = policies.snapshot()['signIn.pictureGrades'];
+    const actor = { id: await accountId('admin'), ip: null };
+    await policies.save({ 'signIn.pictureGrades': [] }, actor);
+    try {
+      const browser = new WebClient({ 'x-forwarded-for': '10.31.0.4' });
+      const { page } = await toPassword(browser, 'S0100001');
+      expect(page.html).toContain('Enter your password');
+      expect(page.html).not.toContain('Use my pictures');
+    } finally {
+      await policies.save({ 'signIn.pictureGrades': before }, actor);
+    }
   });
 
   test('claiming the account of a picture grade sets the pictures instead of the challenge questions', async () => {
