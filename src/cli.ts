@@ -409,6 +409,31 @@ program
     });
   });
 
+const badges = program.command('badges').description("young students' QR badges (grades in the policy signIn.badgeGrades)");
+badges
+  .command('print')
+  .description('print badge sheets as PDF: one card per student (name, QR code, typed code), issuing the badges students lack')
+  .option('--class <id>', "a class's students (its roster sourcedId, classes.csv)")
+  .option('--school <id>', "a school's students (its roster sourcedId or identifier, orgs.csv)")
+  .option('--lang <code>', 'the language of the cards', '')
+  .requiredOption('--out <file>', 'the PDF file to write')
+  .action(async (opts) => {
+    if (Boolean(opts.class) === Boolean(opts.school)) throw new Error('give one of --class ID or --school ID');
+    await withServices(async (services) => {
+      const locale = opts.lang || services.config.i18n.defaultLocale;
+      if (!services.i18n.has(locale)) throw new Error(`--lang: ${locale} is not a language Homeroom serves`);
+      const selection = await services.badgeSheets.select({ classId: opts.class ?? null, school: opts.school ?? null, locale });
+      const printer = await openPdfPrinter(services.config.print.chromiumPath);
+      try {
+        const out = resolve(opts.out);
+        const pages = await services.badgeSheets.print(selection, printer, createWriteStream(out), { id: null });
+        process.stdout.write(`${selection.students.length} badges, ${pages} pages: ${out}\n`);
+      } finally {
+        await printer.close();
+      }
+    });
+  });
+
 const demo = program.command('demo').description('the demo district');
 demo
   .command('seed')

@@ -5,6 +5,9 @@ import { Authenticator } from './accounts/authenticate.js';
 import { DeviceTrust } from './accounts/device-trust.js';
 import { LockoutReport } from './accounts/lockouts.js';
 import { AppAdmin } from './admin/apps.js';
+import { Badges } from './badges/badges.js';
+import { BadgeSheets } from './badges/sheets.js';
+import { SqlBadgeStore } from './store/badges-repo.js';
 import { GoogleWorkspaceSetup } from './admin/google-workspace.js';
 import { HelpLinkService } from './admin/help-links.js';
 import { SamlAppAdmin } from './admin/saml-apps.js';
@@ -128,6 +131,10 @@ export interface Services {
   homeLanguages: HomeLanguages;
   /** The printed letters to families. */
   letters: Letters;
+  /** Young students' QR badges: sign-in, issuing, voiding. */
+  badges: Badges;
+  /** The printed badge sheets. */
+  badgeSheets: BadgeSheets;
 }
 
 /** What needs the running OIDC provider (ending sessions, back-channel logout) and the web app's own clients. */
@@ -186,6 +193,23 @@ export async function createServices(config: Config, store: Store, log: Logger =
     paper: config.letters.paper,
     chunk: config.letters.chunk,
   });
+  // Read at each use: the badge grades and the login limits are policies the admin console can change while running.
+  const badges = new Badges(
+    new SqlBadgeStore(store.db),
+    accounts,
+    throttle,
+    sealer,
+    serverSecret,
+    () => ({ issuer: config.issuer, login: config.login, signIn: policies.current().signIn }),
+    events,
+  );
+  const badgeSheets = new BadgeSheets(
+    new SqlLetterStore(store.db),
+    badges,
+    i18n,
+    () => ({ districtName: (locale) => i18n.pick(config.district.name, locale), paper: config.letters.paper }),
+    events,
+  );
 
   return {
     config,
@@ -235,6 +259,8 @@ export async function createServices(config: Config, store: Store, log: Logger =
     samlRequestIds: new SqlSamlRequestIds(store.db),
     homeLanguages: new HomeLanguages(new SqlHomeLanguageStore(store.db), () => i18n.locales.map((l) => l.code), events),
     letters: new Letters(new SqlLetterStore(store.db), i18n, config, letterSettings, events),
+    badges,
+    badgeSheets,
   };
 }
 

@@ -15,13 +15,27 @@ import { deviceCookie } from '../http/device-cookie.js';
 import { SAML_BRIDGE_CLIENT_ID } from '../saml/bridge.js';
 import { pendingAppName } from '../saml/identity-provider.js';
 import type { Account } from '../accounts/account.js';
-import { asksForMultiFactor, passwordOnly, withSecondFactor, type AuthnContext } from '../mfa/authn-context.js';
+import { asksForMultiFactor, badgeSignIn, passwordOnly, withSecondFactor, type AuthnContext } from '../mfa/authn-context.js';
+import { BADGE_START_COOKIE, badgeRoutes } from '../badges/routes.js';
 import { totpSetup } from '../mfa/totp-setup.js';
 import type { SecondStep } from './login-flow.js';
 
 export type InteractionDeps = Pick<
   Services,
-  'config' | 'i18n' | 'clients' | 'authenticator' | 'events' | 'loginFlows' | 'flows' | 'samlProviders' | 'accounts' | 'secondFactors' | 'deviceTrust' | 'sealer'
+  | 'config'
+  | 'i18n'
+  | 'clients'
+  | 'authenticator'
+  | 'events'
+  | 'loginFlows'
+  | 'flows'
+  | 'samlProviders'
+  | 'accounts'
+  | 'secondFactors'
+  | 'deviceTrust'
+  | 'sealer'
+  | 'badges'
+  | 'policies'
 > &
   PageDeps & { provider: Provider };
 
@@ -92,7 +106,14 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     views.render(
       ctx,
       username ? 'login/password' : 'login/username',
-      { uid: interaction.uid, username, error, appName, helpLinks: helpLinksFor(deps.config, ctx.state.locale, deps.i18n, { onLogin: true }) },
+      {
+        uid: interaction.uid,
+        username,
+        error,
+        appName,
+        helpLinks: helpLinksFor(deps.config, ctx.state.locale, deps.i18n, { onLogin: true }),
+        badgeOffered: deps.policies.current().signIn.badgeGrades.length > 0,
+      },
       { title: 'login.title', status, private: true },
     );
   }
@@ -135,6 +156,11 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.get('/', async (ctx) => {
     const interaction = await details(ctx);
     if (interaction.prompt.name === 'login') {
+      // Opened from a badge's address (/badge): straight to the badge page, which reads the code it carries.
+      if (ctx.cookies.get(BADGE_START_COOKIE) && !(await loginFlows.username(interaction.uid))) {
+        ctx.cookies.set(BADGE_START_COOKIE, null);
+        return seeOther(ctx, `/interaction/${interaction.uid}/badge`);
+      }
       return renderSecondStep(ctx, interaction);
     }
     if (interaction.prompt.name === 'consent') {
@@ -244,6 +270,16 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     if (!found) return seeOther(ctx, `/interaction/${interaction.uid}`);
     await loginFlows.restart(interaction.uid);
     await signedIn(ctx, interaction, found.account, withSecondFactor('otp'), deps.deviceTrust.issue(devices.read(ctx), found.account.username));
+  });
+
+  badgeRoutes(router, {
+    ...deps,
+    details,
+    appNameOf,
+    signedIn: async (ctx, interaction, account) => {
+      await loginFlows.restart(interaction.uid);
+      await signedIn(ctx, interaction, account, badgeSignIn(), null);
+    },
   });
 
   router.post('/consent', formBody, csrf.verify, async (ctx) => {

@@ -10,6 +10,7 @@ import { launchUrlOf } from '../oidc/clients.js';
 import { rememberSignOut } from '../oidc/sign-out-intent.js';
 import { signedOutPage } from '../oidc/signed-out.js';
 import { backchannelLogout } from '../rp/backchannel-logout.js';
+import { BADGE_START_COOKIE } from '../badges/routes.js';
 import type { Services, WebServices } from '../services.js';
 import { sameOriginPath } from '../shared/same-origin.js';
 
@@ -63,6 +64,13 @@ export function portalRoutes(deps: PortalDeps): Router {
       },
       { title: 'portal.title', private: true },
     );
+  });
+
+  // A badge's QR code opened by a phone's camera app: a sign-in that goes to the badge page, where the code in this
+  // address's fragment (which browsers keep through redirects, and never send) signs the student in.
+  router.get('/badge', async (ctx) => {
+    ctx.cookies.set(BADGE_START_COOKIE, '1', { httpOnly: true, sameSite: 'lax', secure: deps.config.secureCookies, maxAge: 10 * 60 * 1000, overwrite: true });
+    seeOther(ctx, await rp.startLogin(ctx, '/'));
   });
 
   router.get('/portal/callback', async (ctx) => {

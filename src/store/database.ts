@@ -22,6 +22,7 @@ import * as accountsWithoutEmail from './migrations/015_accounts_without_email.j
 import * as throttleWindowIndex from './migrations/016_throttle_window_index.js';
 import * as homeLanguages from './migrations/019_home_languages.js';
 import * as mfa from './migrations/020_mfa.js';
+import * as badges from './migrations/024_badges.js';
 import { openSqlite } from './sqlite-connection.js';
 import type { Database } from './tables.js';
 
@@ -57,6 +58,7 @@ const migrations: Record<string, Migration> = {
   '016_throttle_window_index': throttleWindowIndex,
   '019_home_languages': homeLanguages,
   '020_mfa': mfa,
+  '024_badges': badges,
 };
 
 /** Names of all migrations, in the order they apply. */
