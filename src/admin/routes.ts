@@ -4,6 +4,7 @@ import type { SignedInAs } from '../http/signed-in.js';
 import { consoleKit, type ConsoleServices } from './console.js';
 import { appsPages } from './pages/apps.js';
 import { auditPages } from './pages/audit.js';
+import { badgesPage } from './pages/badges.js';
 import { googlePages } from './pages/google.js';
 import { helpLinksPages } from './pages/help-links.js';
 import { homePage } from './pages/home.js';
@@ -22,6 +23,6 @@ export type AdminDeps = ConsoleServices & PageDeps & { signedIn: SignedInAs };
 export function adminRoutes(deps: AdminDeps): Router {
   const router = pageRouter(deps);
   const kit = consoleKit(router, deps, deps, deps.signedIn(['admin']));
-  for (const pages of [homePage, appsPages, samlAppsPages, googlePages, helpLinksPages, policiesPage, lockoutsPage, rosterPages, lettersPage, auditPages]) pages(kit);
+  for (const pages of [homePage, appsPages, samlAppsPages, googlePages, helpLinksPages, policiesPage, lockoutsPage, rosterPages, lettersPage, badgesPage, auditPages]) pages(kit);
   return router;
 }
