@@ -17,6 +17,8 @@ import { pendingAppName } from '../saml/identity-provider.js';
 import type { Account } from '../accounts/account.js';
 import { asksForMultiFactor, badgeSignIn, passwordOnly, withSecondFactor, type AuthnContext } from '../mfa/authn-context.js';
 import { BADGE_START_COOKIE, badgeRoutes } from '../badges/routes.js';
+import { YOUNG_APP_REASON } from '../oidc/young-apps.js';
+import { renderYoungAppRefused } from '../http/young-app-refused.js';
 import { totpSetup } from '../mfa/totp-setup.js';
 import type { SecondStep } from './login-flow.js';
 
@@ -165,6 +167,16 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
     if (interaction.prompt.name === 'consent') {
       const client = await provider.Client.find(String(interaction.params.client_id));
+      if (interaction.prompt.reasons.includes(YOUNG_APP_REASON)) {
+        await deps.events.emit({
+          type: 'app.refused_young_sign_in',
+          actorId: interaction.session?.accountId ?? null,
+          subjectId: interaction.session?.accountId ?? null,
+          ip: ctx.state.ip,
+          data: { client: interaction.params.client_id },
+        });
+        return renderYoungAppRefused(views, ctx, (await clientName(String(interaction.params.client_id))) ?? String(interaction.params.client_id));
+      }
       if (client?.metadata()[FIRST_PARTY]) {
         // The district's own apps never ask students to consent, even when the app asks for the prompt.
         return finish(ctx, interaction, { consent: { grantId: await grantMissing(interaction) } }, { mergeWithLastSubmission: true });

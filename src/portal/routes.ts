@@ -11,6 +11,7 @@ import { rememberSignOut } from '../oidc/sign-out-intent.js';
 import { signedOutPage } from '../oidc/signed-out.js';
 import { backchannelLogout } from '../rp/backchannel-logout.js';
 import { BADGE_START_COOKIE } from '../badges/routes.js';
+import { mayOpenApp, signInMethodOf } from '../policies/young-sign-in.js';
 import type { Services, WebServices } from '../services.js';
 import { sameOriginPath } from '../shared/same-origin.js';
 
@@ -35,7 +36,11 @@ export function portalRoutes(deps: PortalDeps): Router {
     preferHomeLanguage(ctx, deps.i18n, await deps.homeLanguages.of(account.id));
     // Tiles by role, school and grade, as each app's settings in the admin console say; OIDC and SAML apps alike.
     const viewer = { roles: account.roles as Role[], schoolIds: account.schools.map((s) => s.id), grade: account.grade };
-    const [apps, samlApps] = await Promise.all([deps.clients.portalApps(viewer), deps.samlProviders.portalApps(viewer)]);
+    const [allApps, allSamlApps] = await Promise.all([deps.clients.portalApps(viewer), deps.samlProviders.portalApps(viewer)]);
+    // A badge or picture sign-in sees only the apps it may open (policy signIn.youngApps).
+    const method = signInMethodOf(Array.isArray(session.claims.amr) ? (session.claims.amr as string[]) : undefined);
+    const apps = allApps.filter((app) => mayOpenApp(method, app, deps.config.signIn));
+    const samlApps = allSamlApps.filter((app) => mayOpenApp(method, app, deps.config.signIn));
     const locale = ctx.state.locale;
     const tile = (app: { id: string; name: string; names: Record<string, string>; descriptions: Record<string, string>; url: string; icon: string | null }) => {
       const name = Object.keys(app.names).length ? deps.i18n.pick(app.names, locale) : app.name;
