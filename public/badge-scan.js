@@ -32,6 +32,10 @@
   var status = document.querySelector('[data-badge-status]');
   if (!scanner || !video || typeof window.jsQR !== 'function' || !window.navigator.mediaDevices || !window.navigator.mediaDevices.getUserMedia) return;
 
+  // After a refused badge the page comes back with its error: the same card still in front of the camera must not be
+  // sent again and again. The scanner waits until it has seen no code for a moment (the card taken away).
+  var armed = !document.getElementById('form-error');
+  var misses = 0;
   var canvas = document.createElement('canvas');
   var context = canvas.getContext('2d', { willReadFrequently: true });
 
@@ -43,11 +47,13 @@
       context.drawImage(video, 0, 0, canvas.width, canvas.height);
       var image = context.getImageData(0, 0, canvas.width, canvas.height);
       var found = window.jsQR(image.data, image.width, image.height, { inversionAttempts: 'dontInvert' });
-      if (found && found.data) {
+      if (found && found.data && armed) {
         if (status) status.textContent = status.getAttribute('data-found');
         send(found.data);
         return;
       }
+      misses = found && found.data ? 0 : misses + 1;
+      if (misses >= 5) armed = true;
     }
     window.setTimeout(scan, 150);
   }
