@@ -164,5 +164,42 @@ test('axe-core finds no WCAG 2.1 A/AA violations on the badge pages, in English 
       await context.close();
     }
   }
+  // The page a badge sign-in gets from an app kept for password sign-ins, and the console's badge sheets page.
+  const malik = (await server.services.accounts.findByUsername('S0100004'))!;
+  const malikCode = (await server.services.badges.forPrinting([{ accountId: malik.id, grade: malik.grade }], { id: null })).get(malik.id)!.code;
+  const { client } = await server.services.clients.register({ name: 'Math Quest', redirectUris: ['https://mathquest.example/callback'], firstParty: true });
+  await server.services.policies.save({ 'signIn.youngApps': 'marked' }, { id: malik.id, ip: null });
+  try {
+    for (const lang of ['en', 'fr']) {
+      const { context, page } = await newContext(browser, { locale: lang === 'fr' ? 'fr-FR' : 'en-US' });
+      try {
+        // The badge's own address carries the code: the page sends it before the camera finds anything.
+        await page.goto(`${server.url}/badge?lang=${lang}#${malikCode.replace(/-/g, '')}`);
+        await page.waitForURL(`${server.url}/`);
+        const query = new URLSearchParams({ client_id: client.clientId, redirect_uri: 'https://mathquest.example/callback', response_type: 'code', scope: 'openid', state: 's' });
+        const response = await page.goto(`${server.url}/auth?${query}&ui_locales=${lang}`);
+        await page.waitForLoadState('load');
+        expect(response && (await page.locator('h1').innerText())).toContain('Math Quest');
+        report[`${lang} app kept for password sign-ins`] = await axeViolations(page);
+      } finally {
+        await context.close();
+      }
+      const admin = await newContext(browser, { locale: lang === 'fr' ? 'fr-FR' : 'en-US' });
+      try {
+        await admin.page.goto(`${server.url}/admin/badges?lang=${lang}`);
+        await admin.page.locator('#username').fill('admin');
+        await clickAndLoad(admin.page, admin.page.locator('form button[type="submit"]'));
+        await admin.page.locator('#password').fill('Admin-Maple-2026');
+        await clickAndLoad(admin.page, admin.page.locator('form[action$="/password"] button[type="submit"]'));
+        await admin.page.goto(`${server.url}/admin/badges?lang=${lang}`);
+        expect(await admin.page.locator('h1').innerText()).toBe(lang === 'fr' ? 'Feuilles de badges' : 'Badge sheets');
+        report[`${lang} console's badge sheets`] = await axeViolations(admin.page);
+      } finally {
+        await admin.context.close();
+      }
+    }
+  } finally {
+    await server.services.policies.save({ 'signIn.youngApps': 'all' }, { id: malik.id, ip: null });
+  }
   expect(Object.entries(report).filter(([, v]) => v.length)).toEqual([]);
 }, 120_000);
