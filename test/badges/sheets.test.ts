@@ -138,6 +138,6 @@ describe.each(ENGINES)('badge sheets (%s)', (engine) => {
       expect(pdfText(out)).toContain('Léa Côté');
       const refused = await run(process.execPath, ['bin/homeroom.js', 'badges', 'print', '--out', out], { env }).catch((error: { code: number; stderr: string }) => error);
       expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('give one of --class ID or --school ID') });
-    });
+    }, 120_000);
   }
 });
