@@ -75,7 +75,8 @@ export function portalRoutes(deps: PortalDeps): Router {
   // address's fragment (which browsers keep through redirects, and never send) signs the student in.
   router.get('/badge', async (ctx) => {
     ctx.cookies.set(BADGE_START_COOKIE, '1', { httpOnly: true, sameSite: 'lax', secure: deps.config.secureCookies, maxAge: 10 * 60 * 1000, overwrite: true });
-    seeOther(ctx, await rp.startLogin(ctx, '/'));
+    // prompt=login: on a shared classroom device the previous student's session must not stand in for this badge.
+    seeOther(ctx, await rp.startLogin(ctx, '/', { prompt: 'login' }));
   });
 
   router.get('/portal/callback', async (ctx) => {

@@ -127,4 +127,14 @@ describe.each(ENGINES)('badge sign-in (%s)', (engine) => {
     expect(page.url).toMatch(/\/interaction\/[^/]+\/badge$/);
     expect(page.html).toContain('Badge code');
   });
+
+  test('on a shared device, the badge address asks for the badge even while another student is signed in', async () => {
+    const browser = new WebClient();
+    expect((await signIn(browser, `${server.url}/`, 'S0100001', 'Lakeside-Ana-2026')).html).toContain('Hello, Ana');
+    const page = await browser.get(`${server.url}/badge`);
+    expect(page.url).toMatch(/\/interaction\/[^/]+\/badge$/);
+    const lea = await browser.submit('/badge', { code: (await badgeOf(leaId)).code });
+    expect(lea.html).toContain('Hello, Léa');
+    expect(lea.html).not.toContain('Hello, Ana');
+  });
 });
