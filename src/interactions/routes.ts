@@ -290,6 +290,15 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     appNameOf,
     signedIn: async (ctx, interaction, account) => {
       await loginFlows.restart(interaction.uid);
+      // A badge is one factor: an account or an app that needs a second one cannot be opened with it.
+      if (deps.secondFactors.needed(account) || asksForMultiFactor(interaction.params.acr_values)) {
+        return finish(
+          ctx,
+          interaction,
+          { error: 'unmet_authentication_requirements', error_description: 'a badge sign-in cannot give a second factor' },
+          { mergeWithLastSubmission: false },
+        );
+      }
       await signedIn(ctx, interaction, account, badgeSignIn(), null);
     },
   });

@@ -128,6 +128,26 @@ describe.each(ENGINES)('badge sign-in (%s)', (engine) => {
     expect(page.html).toContain('Badge code');
   });
 
+  test('an app that asks for a second factor gets unmet_authentication_requirements from a badge sign-in', async () => {
+    const callback = 'https://quiz.example/callback';
+    const { client } = await server.services.clients.register({ name: 'Quiz', redirectUris: [callback], firstParty: true });
+    const browser = new WebClient();
+    browser.stopAt = callback;
+    const query = new URLSearchParams({
+      client_id: client.clientId,
+      redirect_uri: callback,
+      response_type: 'code',
+      scope: 'openid',
+      state: 's',
+      acr_values: 'https://refeds.org/profile/mfa',
+    });
+    const start = await browser.get(`${server.url}/auth?${query}`);
+    await browser.get(`${server.url}${/href="(\/interaction\/[^"]+\/badge)"/.exec(start.html)![1]}`);
+    const page = await browser.submit('/badge', { code: (await badgeOf(leaId)).code });
+    expect(page.url.startsWith(callback)).toBe(true);
+    expect(new URL(page.url).searchParams.get('error')).toBe('unmet_authentication_requirements');
+  });
+
   test('on a shared device, the badge address asks for the badge even while another student is signed in', async () => {
     const browser = new WebClient();
     expect((await signIn(browser, `${server.url}/`, 'S0100001', 'Lakeside-Ana-2026')).html).toContain('Hello, Ana');
