@@ -117,6 +117,7 @@ clients
   .addOption(new Option('--portal-role <role>', `only people with this role see the tile (repeatable: ${ROLES.join(', ')}; default: everyone)`).argParser(collectRole))
   .option('--launch-uri <uri>', 'where the portal tile sends people (default: the redirect URI’s site)')
   .option('--first-party', 'the district’s own app: skip the consent screen', false)
+  .option('--for-young-students', 'a badge or picture sign-in may open it when the policy signIn.youngApps is `marked`', false)
   .option('--json', 'print JSON')
   .action(async (opts) => {
     await withServices(async (services) => {
@@ -129,6 +130,7 @@ clients
         portal: opts.portal,
         portalRoles: opts.portalRole ?? null,
         firstParty: opts.firstParty,
+        forYoungStudents: opts.forYoungStudents,
         launchUrl: opts.launchUri ?? null,
       });
       await services.events.emit({ type: 'client.created', subjectId: client.clientId, data: { name: client.name, via: 'cli' } });
@@ -155,6 +157,7 @@ clients
         portal_roles: c.portalRoles,
         launch_url: c.portal ? launchUrlOf(c) : null,
         first_party: c.firstParty,
+        for_young_students: c.forYoungStudents,
         enabled: c.enabled,
       }));
       print(opts.json, rows, rows.map((r) => `${r.client_id}\t${r.name}\t${r.redirect_uris.join(' ')}`).join('\n') || 'No apps registered.');
@@ -192,6 +195,7 @@ saml
   .option('--portal', 'show the app as a tile in the portal (signs in from Homeroom)', false)
   .addOption(new Option('--portal-role <role>', `only people with this role see the tile (repeatable: ${ROLES.join(', ')}; default: everyone)`).argParser(collectRole))
   .option('--relay-state <value>', 'RelayState sent when the portal tile signs in (some apps read it as the page to open)')
+  .option('--for-young-students', 'a badge or picture sign-in may open it when the policy signIn.youngApps is `marked`', false)
   .option('--json', 'print JSON')
   .action(async (opts) => {
     let fromFile: Partial<NewServiceProvider> = {};
@@ -214,6 +218,7 @@ saml
           launchRelayState: opts.relayState ?? null,
           portal: opts.portal,
           portalRoles: opts.portalRole ?? null,
+          forYoungStudents: opts.forYoungStudents,
         },
         null,
         'cli',
@@ -426,6 +431,31 @@ program
         const out = resolve(opts.out);
         const pages = await services.letters.print(selection, printer, createWriteStream(out), { id: null });
         process.stdout.write(`${selection.students.length} students, ${pages} pages: ${out}\n`);
+      } finally {
+        await printer.close();
+      }
+    });
+  });
+
+const badges = program.command('badges').description("young students' QR badges (grades in the policy signIn.badgeGrades)");
+badges
+  .command('print')
+  .description('print badge sheets as PDF: one card per student (name, QR code, typed code), issuing the badges students lack')
+  .option('--class <id>', "a class's students (its roster sourcedId, classes.csv)")
+  .option('--school <id>', "a school's students (its roster sourcedId or identifier, orgs.csv)")
+  .option('--lang <code>', 'the language of the cards', '')
+  .requiredOption('--out <file>', 'the PDF file to write')
+  .action(async (opts) => {
+    if (Boolean(opts.class) === Boolean(opts.school)) throw new Error('give one of --class ID or --school ID');
+    await withServices(async (services) => {
+      const locale = opts.lang || services.config.i18n.defaultLocale;
+      if (!services.i18n.has(locale)) throw new Error(`--lang: ${locale} is not a language Homeroom serves`);
+      const selection = await services.badgeSheets.select({ classId: opts.class ?? null, school: opts.school ?? null, locale });
+      const printer = await openPdfPrinter(services.config.print.chromiumPath);
+      try {
+        const out = resolve(opts.out);
+        const pages = await services.badgeSheets.print(selection, printer, createWriteStream(out), { id: null });
+        process.stdout.write(`${selection.students.length} badges, ${pages} pages: ${out}\n`);
       } finally {
         await printer.close();
       }

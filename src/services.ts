@@ -6,6 +6,9 @@ import { DeviceTrust } from './accounts/device-trust.js';
 import { LockoutReport } from './accounts/lockouts.js';
 import { AccountLookup } from './admin/accounts.js';
 import { AppAdmin } from './admin/apps.js';
+import { Badges } from './badges/badges.js';
+import { BadgeSheets } from './badges/sheets.js';
+import { SqlBadgeStore } from './store/badges-repo.js';
 import { GoogleWorkspaceSetup } from './admin/google-workspace.js';
 import { HelpLinkService } from './admin/help-links.js';
 import { SamlAppAdmin } from './admin/saml-apps.js';
@@ -142,6 +145,10 @@ export interface Services {
   letters: Letters;
   /** Young students' picture passwords: set by their teacher or at claim, checked like a password. */
   pictures: PicturePasswords;
+  /** Young students' QR badges: sign-in, issuing, voiding. */
+  badges: Badges;
+  /** The printed badge sheets. */
+  badgeSheets: BadgeSheets;
 }
 
 /** What needs the running OIDC provider (ending sessions, back-channel logout) and the web app's own clients. */
@@ -216,6 +223,23 @@ export async function createServices(config: Config, store: Store, log: Logger =
     paper: config.letters.paper,
     chunk: config.letters.chunk,
   });
+  // Read at each use: the badge grades and the login limits are policies the admin console can change while running.
+  const badges = new Badges(
+    new SqlBadgeStore(store.db),
+    accounts,
+    throttle,
+    sealer,
+    serverSecret,
+    () => ({ issuer: config.issuer, login: config.login, signIn: policies.current().signIn }),
+    events,
+  );
+  const badgeSheets = new BadgeSheets(
+    new SqlLetterStore(store.db),
+    badges,
+    i18n,
+    () => ({ districtName: (locale) => i18n.pick(config.district.name, locale), paper: config.letters.paper }),
+    events,
+  );
 
   return {
     config,
@@ -270,6 +294,8 @@ export async function createServices(config: Config, store: Store, log: Logger =
     homeLanguages: new HomeLanguages(new SqlHomeLanguageStore(store.db), () => i18n.locales.map((l) => l.code), events),
     letters: new Letters(new SqlLetterStore(store.db), i18n, config, letterSettings, events),
     pictures,
+    badges,
+    badgeSheets,
   };
 }
 

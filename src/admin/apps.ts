@@ -122,14 +122,19 @@ export function parseTile(form: Record<string, string>, knownSchools: ReadonlySe
     portalRoles: roles.length ? roles : null,
     portalSchools: schools.length ? schools : null,
     portalGrades: grades.length ? grades : null,
+    forYoungStudents: form.forYoungStudents === 'on',
   };
 }
 
 /** The form's values for the names and the tile of an existing app (OIDC or SAML). */
 export function namesAndTileValues(
-  app: Pick<ClientRecord, 'name' | 'names' | 'descriptions' | 'portal' | 'portalRoles' | 'portalSchools' | 'portalGrades'>,
+  app: Pick<ClientRecord, 'name' | 'names' | 'descriptions' | 'portal' | 'portalRoles' | 'portalSchools' | 'portalGrades' | 'forYoungStudents'>,
 ): Record<string, string> {
-  const form: Record<string, string> = { portal: app.portal ? 'on' : '', grades: (app.portalGrades ?? []).join(', ') };
+  const form: Record<string, string> = {
+    portal: app.portal ? 'on' : '',
+    grades: (app.portalGrades ?? []).join(', '),
+    forYoungStudents: app.forYoungStudents ? 'on' : '',
+  };
   for (const locale of LOCALES) {
     form[`name_${locale}`] = app.names[locale] ?? (locale === 'en' && !Object.keys(app.names).length ? app.name : '');
     form[`description_${locale}`] = app.descriptions[locale] ?? '';
@@ -215,6 +220,7 @@ export function describeApp(client: ClientRecord) {
     launchUrl: client.launchUrl,
     public: client.public,
     firstParty: client.firstParty,
+    forYoungStudents: client.forYoungStudents,
     scopes: client.scopes,
     portal: client.portal,
     portalRoles: client.portalRoles,

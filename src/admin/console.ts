@@ -25,6 +25,7 @@ export type ConsoleServices = Pick<
   | 'auditSearch'
   | 'lockouts'
   | 'letters'
+  | 'badgeSheets'
 >;
 
 /** What a finished action says on the next page (?done=…), translated under admin.notices. */

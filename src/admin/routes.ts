@@ -5,6 +5,7 @@ import { consoleKit, type ConsoleServices } from './console.js';
 import { accountsPages } from './pages/accounts.js';
 import { appsPages } from './pages/apps.js';
 import { auditPages } from './pages/audit.js';
+import { badgesPage } from './pages/badges.js';
 import { googlePages } from './pages/google.js';
 import { helpLinksPages } from './pages/help-links.js';
 import { homePage } from './pages/home.js';
@@ -23,7 +24,20 @@ export type AdminDeps = ConsoleServices & PageDeps & { signedIn: SignedInAs };
 export function adminRoutes(deps: AdminDeps): Router {
   const router = pageRouter(deps);
   const kit = consoleKit(router, deps, deps, deps.signedIn(['admin']));
-  for (const pages of [homePage, accountsPages, appsPages, samlAppsPages, googlePages, helpLinksPages, policiesPage, lockoutsPage, rosterPages, lettersPage, auditPages])
+  for (const pages of [
+    homePage,
+    accountsPages,
+    appsPages,
+    samlAppsPages,
+    googlePages,
+    helpLinksPages,
+    policiesPage,
+    lockoutsPage,
+    rosterPages,
+    lettersPage,
+    badgesPage,
+    auditPages,
+  ])
     pages(kit);
   return router;
 }

@@ -184,6 +184,7 @@ export function describeSamlApp(p: ServiceProvider) {
     portalRoles: p.portalRoles,
     portalSchools: p.portalSchools,
     portalGrades: p.portalGrades,
+    forYoungStudents: p.forYoungStudents,
     enabled: p.enabled,
   };
 }

@@ -9,6 +9,9 @@ export interface DemoAccount extends Omit<NewAccount, 'passwordHash'> {
   note: string;
 }
 
+/** The demo's grade that signs in with a QR badge (policy signIn.badgeGrades), so a newcomer can print and try one. */
+export const DEMO_BADGE_GRADES = ['04'];
+
 export const DEMO_ACCOUNTS: DemoAccount[] = [
   { username: 'S0100001', givenName: 'Ana', familyName: 'García', studentId: '100001', grade: '05', roles: ['student'], password: 'Lakeside-Ana-2026', note: 'claimed student' },
   {

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { ensureDemoAppClient } from '../oidc/built-in-clients.js';
 import { importRoster } from '../roster/import.js';
 import { rosterImportDeps, type Services } from '../services.js';
-import { DEMO_ACCOUNTS, DEMO_SCHOOL } from './district.js';
+import { DEMO_ACCOUNTS, DEMO_BADGE_GRADES, DEMO_SCHOOL } from './district.js';
 
 export interface DemoLogin {
   username: string;
@@ -43,6 +43,11 @@ export async function seedDemo(services: Services): Promise<DemoLogin[]> {
     }
   }
   await ensureDemoAppClient(services);
+  // Saved as the administrator's policy (not over one already set), so the console shows it and can change it.
+  const admin = await services.accounts.findByUsername('admin');
+  if (admin && !services.policies.current().signIn.badgeGrades.length) {
+    await services.policies.save({ 'signIn.badgeGrades': DEMO_BADGE_GRADES }, { id: admin.id, ip: null });
+  }
   await services.events.emit({ type: 'demo.seeded', data: { accounts: DEMO_ACCOUNTS.length, roster: report.status } });
   return DEMO_ACCOUNTS.map((a) => ({ username: a.username, password: a.password, name: `${a.givenName} ${a.familyName}`, roles: a.roles, note: a.note }));
 }

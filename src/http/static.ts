@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,11 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
+/** Browser scripts served from their npm package, so the file served is the version package-lock.json pins. */
+const VENDORED: Record<string, string> = {
+  'vendor/jsQR.js': createRequire(import.meta.url).resolve('jsqr/dist/jsQR.js'),
+};
+
 /** Serves /assets/* from public/ (a handful of small files, kept in memory after the first read). */
 export function staticAssets(): Middleware {
   const cache = new Map<string, Buffer>();
@@ -23,7 +29,7 @@ export function staticAssets(): Middleware {
     let body = cache.get(relative);
     if (!body) {
       try {
-        body = await readFile(join(PUBLIC_DIR, relative));
+        body = await readFile(VENDORED[relative] ?? join(PUBLIC_DIR, relative));
       } catch {
         return next();
       }

@@ -15,8 +15,11 @@ import { deviceCookie } from '../http/device-cookie.js';
 import { SAML_BRIDGE_CLIENT_ID } from '../saml/bridge.js';
 import { pendingAppName } from '../saml/identity-provider.js';
 import type { Account } from '../accounts/account.js';
-import { asksForMultiFactor, passkeyAlone, passwordAndPasskey, passwordOnly, withSecondFactor, type AuthnContext } from '../mfa/authn-context.js';
+import { asksForMultiFactor, badgeSignIn, passkeyAlone, passwordAndPasskey, passwordOnly, withSecondFactor, type AuthnContext } from '../mfa/authn-context.js';
 import { challengeBindings, PasskeyChallenges } from '../mfa/passkey-challenges.js';
+import { BADGE_START_COOKIE, badgeRoutes } from '../badges/routes.js';
+import { YOUNG_APP_REASON } from '../oidc/young-apps.js';
+import { renderYoungAppRefused } from '../http/young-app-refused.js';
 import { totpSetup } from '../mfa/totp-setup.js';
 import type { SecondStep } from './login-flow.js';
 import { pictureSteps } from '../pictures/routes.js';
@@ -37,6 +40,8 @@ export type InteractionDeps = Pick<
   | 'deviceTrust'
   | 'sealer'
   | 'pictures'
+  | 'badges'
+  | 'policies'
 > &
   PageDeps & { provider: Provider };
 
@@ -115,6 +120,7 @@ export function interactionRoutes(deps: InteractionDeps): Router {
         appName,
         helpLinks: helpLinksFor(deps.config, ctx.state.locale, deps.i18n, { onLogin: true }),
         picturesOffered: username !== null && deps.pictures.offered(),
+        badgeOffered: deps.policies.current().signIn.badgeGrades.length > 0,
       },
       { title: 'login.title', status, private: true },
     );
@@ -166,11 +172,26 @@ export function interactionRoutes(deps: InteractionDeps): Router {
   router.get('/', async (ctx) => {
     const interaction = await details(ctx);
     if (interaction.prompt.name === 'login') {
+      // Opened from a badge's address (/badge): straight to the badge page, which reads the code it carries.
+      if (ctx.cookies.get(BADGE_START_COOKIE) && !(await loginFlows.username(interaction.uid))) {
+        ctx.cookies.set(BADGE_START_COOKIE, null);
+        return seeOther(ctx, `/interaction/${interaction.uid}/badge`);
+      }
       if (await pictures.render(ctx, interaction)) return;
       return renderSecondStep(ctx, interaction);
     }
     if (interaction.prompt.name === 'consent') {
       const client = await provider.Client.find(String(interaction.params.client_id));
+      if (interaction.prompt.reasons.includes(YOUNG_APP_REASON)) {
+        await deps.events.emit({
+          type: 'app.refused_young_sign_in',
+          actorId: interaction.session?.accountId ?? null,
+          subjectId: interaction.session?.accountId ?? null,
+          ip: ctx.state.ip,
+          data: { client: interaction.params.client_id },
+        });
+        return renderYoungAppRefused(views, ctx, (await clientName(String(interaction.params.client_id))) ?? String(interaction.params.client_id));
+      }
       if (client?.metadata()[FIRST_PARTY]) {
         // The district's own apps never ask students to consent, even when the app asks for the prompt.
         return finish(ctx, interaction, { consent: { grantId: await grantMissing(interaction) } }, { mergeWithLastSubmission: true });
@@ -359,6 +380,25 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     }
     await loginFlows.restart(interaction.uid);
     await signedIn(ctx, interaction, found.account, how, deps.deviceTrust.issue(devices.read(ctx), found.account.username));
+  });
+
+  badgeRoutes(router, {
+    ...deps,
+    details,
+    appNameOf,
+    signedIn: async (ctx, interaction, account) => {
+      await loginFlows.restart(interaction.uid);
+      // A badge is one factor: an account or an app that needs a second one cannot be opened with it.
+      if (deps.secondFactors.needed(account) || asksForMultiFactor(interaction.params.acr_values)) {
+        return finish(
+          ctx,
+          interaction,
+          { error: 'unmet_authentication_requirements', error_description: 'a badge sign-in cannot give a second factor' },
+          { mergeWithLastSubmission: false },
+        );
+      }
+      await signedIn(ctx, interaction, account, badgeSignIn(), null);
+    },
   });
 
   router.post('/consent', formBody, csrf.verify, async (ctx) => {

@@ -15,6 +15,8 @@ export interface ClientRecord {
   /** Roles that see the app's tile in the portal; null: everyone. */
   portalRoles: Role[] | null;
   firstParty: boolean;
+  /** A badge or pictures sign-in may open it when the policy keeps such sign-ins to the apps marked for young students. */
+  forYoungStudents: boolean;
   launchUrl: string | null;
   enabled: boolean;
   createdAt: number;
@@ -96,6 +98,7 @@ export const newClientSchema = z.object({
   portal: z.boolean().default(false),
   portalRoles: z.array(z.enum(ROLES)).min(1).nullable().default(null),
   firstParty: z.boolean().default(false),
+  forYoungStudents: z.boolean().default(false),
   launchUrl: z.string().nullable().default(null),
   names: z.record(z.string(), z.string().trim().min(1).max(100)).default({}),
   descriptions: z.record(z.string(), z.string().trim().min(1).max(300)).default({}),
@@ -187,6 +190,7 @@ export class ClientRegistry {
           portalRoles: existing.portalRoles,
           portalSchools: existing.portalSchools,
           portalGrades: existing.portalGrades,
+          forYoungStudents: existing.forYoungStudents,
         },
         { builtIn: true },
       );
@@ -277,6 +281,7 @@ function toRecord(clientId: string, data: ValidClient, state: { enabled: boolean
     portal: data.portal,
     portalRoles: data.portalRoles,
     firstParty: data.firstParty,
+    forYoungStudents: data.forYoungStudents,
     launchUrl: data.launchUrl,
     names: data.names,
     descriptions: data.descriptions,

@@ -6,6 +6,7 @@ import { PROVIDER_SESSION_COOKIE } from './browser-session.js';
 import { accountClaims, SCOPE_CLAIMS } from './claims.js';
 import { FIRST_PARTY } from './first-party.js';
 import { loadSigningKeys } from './keys.js';
+import { youngAppCheck, type YoungAppDeps } from './young-apps.js';
 import { noteDatabaseUnavailable } from '../http/middleware/errors.js';
 
 type Jwks = NonNullable<Configuration['jwks']>;
@@ -92,7 +93,13 @@ export async function createProvider(services: Services, views: ProviderViews, i
       if (!account || account.status !== 'active') return undefined;
       return { accountId: account.id, claims: async () => accountClaims(account, config.email.templates) as AccountClaims };
     },
-    interactions: { url: async (_ctx, interaction) => `/interaction/${interaction.uid}`, policy: signInPolicy() },
+    interactions: {
+      url: async (_ctx, interaction) => `/interaction/${interaction.uid}`,
+      policy: signInPolicy({
+        forYoungStudents: async (clientId) => (await services.clients.find(clientId))?.forYoungStudents ?? null,
+        signIn: () => services.policies.current().signIn,
+      }),
+    },
     acrValues: [ACR_SINGLE_FACTOR, ACR_MULTI_FACTOR],
     async loadExistingGrant(ctx) {
       const client = ctx.oidc.client!;
@@ -156,7 +163,7 @@ export async function createProvider(services: Services, views: ProviderViews, i
  * session was made with a password alone. The sign-in then asks for the factor, or ends in
  * unmet_authentication_requirements for an account that cannot have one.
  */
-function signInPolicy() {
+function signInPolicy(young: YoungAppDeps) {
   const policy = interactionPolicy.base();
   policy
     .get('login')!
@@ -165,6 +172,8 @@ function signInPolicy() {
         asksForMultiFactor(ctx.oidc.params?.acr_values) && ctx.oidc.acr !== ACR_MULTI_FACTOR ? interactionPolicy.Check.REQUEST_PROMPT : interactionPolicy.Check.NO_NEED_TO_PROMPT,
       ),
     );
+  // A badge or picture sign-in reaching an app not marked for young students (when the policy says so): refused there.
+  policy.get('consent')!.checks.add(youngAppCheck(young));
   return policy;
 }
 

@@ -10,6 +10,8 @@ import { launchUrlOf } from '../oidc/clients.js';
 import { rememberSignOut } from '../oidc/sign-out-intent.js';
 import { signedOutPage } from '../oidc/signed-out.js';
 import { backchannelLogout } from '../rp/backchannel-logout.js';
+import { BADGE_START_COOKIE } from '../badges/routes.js';
+import { mayOpenApp, signInMethodOf } from '../policies/young-sign-in.js';
 import type { Services, WebServices } from '../services.js';
 import { sameOriginPath } from '../shared/same-origin.js';
 
@@ -34,7 +36,11 @@ export function portalRoutes(deps: PortalDeps): Router {
     preferHomeLanguage(ctx, deps.i18n, await deps.homeLanguages.of(account.id));
     // Tiles by role, school and grade, as each app's settings in the admin console say; OIDC and SAML apps alike.
     const viewer = { roles: account.roles as Role[], schoolIds: account.schools.map((s) => s.id), grade: account.grade };
-    const [apps, samlApps] = await Promise.all([deps.clients.portalApps(viewer), deps.samlProviders.portalApps(viewer)]);
+    const [allApps, allSamlApps] = await Promise.all([deps.clients.portalApps(viewer), deps.samlProviders.portalApps(viewer)]);
+    // A badge or picture sign-in sees only the apps it may open (policy signIn.youngApps).
+    const method = signInMethodOf(Array.isArray(session.claims.amr) ? (session.claims.amr as string[]) : undefined);
+    const apps = allApps.filter((app) => mayOpenApp(method, app, deps.config.signIn));
+    const samlApps = allSamlApps.filter((app) => mayOpenApp(method, app, deps.config.signIn));
     const locale = ctx.state.locale;
     const tile = (app: { id: string; name: string; names: Record<string, string>; descriptions: Record<string, string>; url: string; icon: string | null }) => {
       const name = Object.keys(app.names).length ? deps.i18n.pick(app.names, locale) : app.name;
@@ -63,6 +69,14 @@ export function portalRoutes(deps: PortalDeps): Router {
       },
       { title: 'portal.title', private: true },
     );
+  });
+
+  // A badge's QR code opened by a phone's camera app: a sign-in that goes to the badge page, where the code in this
+  // address's fragment (which browsers keep through redirects, and never send) signs the student in.
+  router.get('/badge', async (ctx) => {
+    ctx.cookies.set(BADGE_START_COOKIE, '1', { httpOnly: true, sameSite: 'lax', secure: deps.config.secureCookies, maxAge: 10 * 60 * 1000, overwrite: true });
+    // prompt=login: on a shared classroom device the previous student's session must not stand in for this badge.
+    seeOther(ctx, await rp.startLogin(ctx, '/', { prompt: 'login' }));
   });
 
   router.get('/portal/callback', async (ctx) => {

@@ -8,6 +8,7 @@ import { AppError, notFound } from '../shared/errors.js';
 import { encodePostMessage } from './bindings.js';
 import type { BridgeIdentity, BridgeLogin } from './bridge.js';
 import { samlAuthnContextClass } from '../mfa/authn-context.js';
+import { mayOpenApp, signInMethodOf } from '../policies/young-sign-in.js';
 import type { SamlKeys } from './keys.js';
 import { assertionXml, newSamlId, responseXml, STATUS, type Status } from './messages.js';
 import { idpEndpoints, idpMetadataXml, type IdpEndpoints } from './metadata.js';
@@ -23,6 +24,16 @@ import { BINDINGS } from './xml.js';
 export type Outgoing = { kind: 'redirect'; url: string } | { kind: 'post'; url: string; fields: Record<string, string> };
 
 /** A sign-in a SAML app asked for (or a portal tile started), waiting for the person to be signed in. */
+/**
+ * A badge or picture sign-in reached a SAML app the district keeps for password sign-ins (policy signIn.youngApps):
+ * the child gets a page that tells them to ask their teacher, not a response the app would show as an error.
+ */
+export class YoungAppRefusal extends AppError {
+  constructor(readonly appName: string) {
+    super(403, 'YOUNG_APP_NOT_ALLOWED', 'badges.restricted.body', { app: appName });
+  }
+}
+
 export interface PendingSignIn {
   providerId: string;
   /** The AuthnRequest's ID; null for an unsolicited response (portal tile). */
@@ -188,6 +199,10 @@ export class SamlIdentityProvider {
     if (!account || account.status !== 'active') {
       await this.deps.events.emit({ type: 'saml.sign_in_failed', subjectId: identity.accountId, ip, data: { app: provider.entityId, reason: 'account_inactive' } });
       return this.errorResponse(provider, pending.acsUrl, pending.requestId, pending.relayState, { code: STATUS.responder, detail: STATUS.requestDenied });
+    }
+    if (!mayOpenApp(signInMethodOf(identity.amr), provider, this.deps.config.signIn)) {
+      await this.deps.events.emit({ type: 'saml.sign_in_failed', subjectId: account.id, ip, data: { app: provider.entityId, reason: 'young_app_not_allowed' } });
+      throw new YoungAppRefusal(provider.name);
     }
     const email = this.emailOf(account);
     const nameId = nameIdFor(provider, account, email, this.deps.serverSecret);

@@ -7,7 +7,8 @@ import type { PageDeps } from '../http/page-router.js';
 import type { Services, WebServices } from '../services.js';
 import { AppError } from '../shared/errors.js';
 import { SAML_BRIDGE_CLIENT_ID } from './bridge.js';
-import type { Outgoing } from './identity-provider.js';
+import { YoungAppRefusal, type Outgoing } from './identity-provider.js';
+import { renderYoungAppRefused } from '../http/young-app-refused.js';
 import { SamlRefusal } from './refusal.js';
 import type { IncomingParameters } from './requests.js';
 import type { SamlSingleLogout } from './single-logout.js';
@@ -71,7 +72,12 @@ export function samlRoutes(deps: SamlRouteDeps): Router {
               throw new SamlRefusal('REQUEST_EXPIRED_FLOW');
             }),
           };
-    send(ctx, await idp.answer(id, pending, outcome, ctx.state.ip ?? null));
+    const answer = await idp.answer(id, pending, outcome, ctx.state.ip ?? null).catch((error: unknown) => {
+      if (error instanceof YoungAppRefusal) return error;
+      throw error;
+    });
+    if (answer instanceof YoungAppRefusal) return renderYoungAppRefused(views, ctx, answer.appName);
+    send(ctx, answer);
   });
 
   router.get('/slo', async (ctx) => send(ctx, await slo.receive(incoming(ctx, 'redirect'), ctx.state.ip ?? null)));

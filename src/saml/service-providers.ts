@@ -63,6 +63,8 @@ export interface ServiceProvider {
   portalRoles: Role[] | null;
   portalSchools: string[] | null;
   portalGrades: string[] | null;
+  /** A badge or pictures sign-in may open it when the policy keeps such sign-ins to the apps marked for young students. */
+  forYoungStudents: boolean;
   enabled: boolean;
   createdAt: number;
   updatedAt: number;
@@ -102,6 +104,7 @@ export const newServiceProviderSchema = z.object({
   portalRoles: z.array(z.enum(ROLES)).min(1).nullable().default(null),
   portalSchools: z.array(z.string().min(1)).min(1).nullable().default(null),
   portalGrades: z.array(z.string().min(1)).min(1).nullable().default(null),
+  forYoungStudents: z.boolean().default(false),
 });
 export type NewServiceProvider = z.input<typeof newServiceProviderSchema>;
 type ValidServiceProvider = z.output<typeof newServiceProviderSchema>;
@@ -174,6 +177,7 @@ function toProvider(id: string, data: ValidServiceProvider, state: Pick<ServiceP
     portalRoles: data.portalRoles,
     portalSchools: data.portalSchools,
     portalGrades: data.portalGrades,
+    forYoungStudents: data.forYoungStudents,
     ...state,
   };
 }

@@ -3,17 +3,21 @@ import type { Account } from '../accounts/account.js';
 import { accountEmail } from '../accounts/email.js';
 import { formBody, formField, formValues } from '../http/middleware/body.js';
 import { dateTimeFormat } from '../i18n/format.js';
+import { isLocale } from '../i18n/i18n.js';
 import { letterLanguage, sendLetters, sendPdf } from '../http/letters-download.js';
+import { sendBadgeSheets } from '../http/badges-download.js';
 import { seeOther } from '../http/redirect.js';
 import { pageRouter, type PageDeps } from '../http/page-router.js';
 import type { SignedInAs } from '../http/signed-in.js';
 import type { Services, WebServices } from '../services.js';
-import { forbidden } from '../shared/errors.js';
+import { badRequest, forbidden } from '../shared/errors.js';
 import { QueryValues } from '../shared/query-values.js';
 import { MAX_BULK } from './staff-service.js';
 
 /** Teachers' "My students" and reset requests, and the help desk's queue. Thin: every decision is in StaffService. */
-export type StaffDeps = Pick<Services, 'config' | 'i18n' | 'letters' | 'policies' | 'pictures'> & Pick<WebServices, 'staff'> & PageDeps & { signedIn: SignedInAs };
+export type StaffDeps = Pick<Services, 'config' | 'i18n' | 'letters' | 'policies' | 'pictures' | 'badges' | 'badgeSheets'> &
+  Pick<WebServices, 'staff'> &
+  PageDeps & { signedIn: SignedInAs };
 
 export function staffRoutes(deps: StaffDeps): Router {
   const { staff: service, views, csrf } = deps;
@@ -30,6 +34,8 @@ export function staffRoutes(deps: StaffDeps): Router {
     const classes = await service.classes(me(ctx));
     const tickets = await service.ticketsOf(me(ctx));
     const window = service.windowState();
+    const badgeStudents = classes.flatMap((c) => c.students).filter((s) => deps.badges.gradeHasBadges(s.grade));
+    const badges = await deps.badges.status(badgeStudents.map((s) => s.accountId));
     views.render(
       ctx,
       'staff/students',
@@ -43,6 +49,9 @@ export function staffRoutes(deps: StaffDeps): Router {
         isDesk: me(ctx).roles.includes('helpdesk') || me(ctx).roles.includes('admin'),
         pictureGrades: deps.policies.current().signIn.pictureGrades,
         withPictures: await deps.pictures.withPictures(classes.flatMap((c) => c.students.map((s) => s.accountId))),
+        badgeGrade: (grade: string | null) => deps.badges.gradeHasBadges(grade),
+        badges,
+        badgeDone: typeof ctx.query.badge === 'string' && ['voided', 'regenerated'].includes(ctx.query.badge) ? ctx.query.badge : null,
       },
       { title: 'staff.title', private: true },
     );
@@ -66,6 +75,26 @@ export function staffRoutes(deps: StaffDeps): Router {
     if (!classes.some((c) => c.classId === ctx.params.classId)) throw forbidden('NOT_YOUR_CLASS', 'readiness.errors.notYourClass');
     const selection = await deps.letters.selectClass(ctx.params.classId, letterLanguage(ctx));
     await sendLetters(ctx, deps.letters, selection, deps.config.print.chromiumPath, me(ctx).id);
+  });
+
+  router.get('/staff/classes/:classId/badges', teacher, async (ctx) => {
+    const classes = await service.classes(me(ctx));
+    if (!classes.some((c) => c.classId === ctx.params.classId)) throw forbidden('NOT_YOUR_CLASS', 'readiness.errors.notYourClass');
+    const selection = await deps.badgeSheets.select({ classId: ctx.params.classId, locale: ctx.state.locale });
+    await sendBadgeSheets(ctx, deps.badgeSheets, selection, deps.config.print.chromiumPath, me(ctx).id);
+  });
+
+  // Void (a lost card) or replace a student's badge: the old one fails at once. Only for the teacher's own students.
+  router.post('/staff/students/:id/badge', formBody, csrf.verify, teacher, async (ctx) => {
+    const classes = await service.classes(me(ctx));
+    const student = classes.flatMap((c) => c.students).find((s) => s.accountId === ctx.params.id);
+    if (!student) throw forbidden('NOT_YOUR_STUDENT', 'staff.errors.notYourStudent');
+    const actor = { id: me(ctx).id, ip: ctx.state.ip };
+    const action = formField(ctx, 'action');
+    if (action === 'void') await deps.badges.void(student.accountId, actor);
+    else if (action === 'regenerate' && deps.badges.gradeHasBadges(student.grade)) await deps.badges.regenerate(student.accountId, actor);
+    else throw badRequest('BAD_BADGE_ACTION', 'errors.badRequest');
+    seeOther(ctx, `/staff?badge=${action === 'void' ? 'voided' : 'regenerated'}`);
   });
 
   router.post('/staff/tickets', formBody, csrf.verify, teacher, async (ctx) => {

@@ -24,6 +24,7 @@ import * as homeLanguages from './migrations/019_home_languages.js';
 import * as mfa from './migrations/020_mfa.js';
 import * as passkeys from './migrations/021_passkeys.js';
 import * as accountSearch from './migrations/022_account_search.js';
+import * as badges from './migrations/024_badges.js';
 import * as picturePasswords from './migrations/025_picture_passwords.js';
 import { openSqlite } from './sqlite-connection.js';
 import type { Database } from './tables.js';
@@ -62,6 +63,7 @@ const migrations: Record<string, Migration> = {
   '020_mfa': mfa,
   '021_passkeys': passkeys,
   '022_account_search': accountSearch,
+  '024_badges': badges,
   '025_picture_passwords': picturePasswords,
 };
 

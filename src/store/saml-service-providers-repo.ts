@@ -2,7 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { ServiceProvider, ServiceProviderStore } from '../saml/service-providers.js';
 import type { Database, SamlServiceProvidersTable } from './tables.js';
 
-type Settings = Omit<ServiceProvider, 'id' | 'entityId' | 'name' | 'portal' | 'enabled' | 'createdAt' | 'updatedAt'>;
+type Settings = Omit<ServiceProvider, 'id' | 'entityId' | 'name' | 'portal' | 'forYoungStudents' | 'enabled' | 'createdAt' | 'updatedAt'>;
 
 function toProvider(row: Selectable<SamlServiceProvidersTable>): ServiceProvider {
   const settings = JSON.parse(row.settings) as Settings;
@@ -12,6 +12,7 @@ function toProvider(row: Selectable<SamlServiceProvidersTable>): ServiceProvider
     entityId: row.entity_id,
     name: row.name,
     portal: row.portal === 1,
+    forYoungStudents: row.for_young_students === 1,
     enabled: row.enabled === 1,
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
@@ -19,8 +20,16 @@ function toProvider(row: Selectable<SamlServiceProvidersTable>): ServiceProvider
 }
 
 function columns(provider: ServiceProvider) {
-  const { id: _id, entityId, name, portal, enabled, createdAt: _created, updatedAt, ...settings } = provider;
-  return { entity_id: entityId, name, settings: JSON.stringify(settings), portal: portal ? 1 : 0, enabled: enabled ? 1 : 0, updated_at: updatedAt };
+  const { id: _id, entityId, name, portal, forYoungStudents, enabled, createdAt: _created, updatedAt, ...settings } = provider;
+  return {
+    entity_id: entityId,
+    name,
+    settings: JSON.stringify(settings),
+    portal: portal ? 1 : 0,
+    for_young_students: forYoungStudents ? 1 : 0,
+    enabled: enabled ? 1 : 0,
+    updated_at: updatedAt,
+  };
 }
 
 export class SqlServiceProviderStore implements ServiceProviderStore {

@@ -94,6 +94,8 @@ export interface OidcClientsTable {
   portal_grades: string | null;
   /** Version of the app's icon (app_icons.etag); null: no icon. */
   icon_etag: string | null;
+  /** 1: a badge or pictures sign-in may open the app when the policy keeps such sign-ins to marked apps. */
+  for_young_students: Generated<Flag>;
 }
 
 export interface AppIconsTable {
@@ -223,6 +225,8 @@ export interface SamlServiceProvidersTable {
   enabled: Flag;
   created_at: Millis;
   updated_at: Millis;
+  /** 1: a badge or pictures sign-in may open the app when the policy keeps such sign-ins to marked apps. */
+  for_young_students: Generated<Flag>;
 }
 
 export interface SamlSigningKeysTable {
@@ -429,8 +433,20 @@ export interface PicturePasswordsTable {
   set_by: string | null;
 }
 
+/** A young student's QR badge: the secret's keyed digest for the sign-in's lookup, and sealed for reprinting. */
+export interface BadgesTable {
+  id: string;
+  account_id: string;
+  secret_digest: string;
+  secret_sealed: string;
+  created_at: Millis;
+  voided_at: Millis | null;
+  last_used_at: Millis | null;
+}
+
 export interface Database {
   picture_passwords: PicturePasswordsTable;
+  badges: BadgesTable;
   mfa_factors: MfaFactorsTable;
   mfa_recovery_codes: MfaRecoveryCodesTable;
   accounts: AccountsTable;
