@@ -3,7 +3,6 @@ import type { Account } from '../accounts/account.js';
 import { accountEmail } from '../accounts/email.js';
 import { formBody, formField, formValues } from '../http/middleware/body.js';
 import { dateTimeFormat } from '../i18n/format.js';
-import { isLocale } from '../i18n/i18n.js';
 import { letterLanguage, sendLetters, sendPdf } from '../http/letters-download.js';
 import { sendBadgeSheets } from '../http/badges-download.js';
 import { seeOther } from '../http/redirect.js';
