@@ -97,7 +97,7 @@ export class BadgeSheets {
       for (const student of selection.students.slice(start, start + perDocument)) {
         const badge = badges.get(student.accountId);
         if (!badge) continue;
-        cards.push({ student, code: badge.code, qr: await qrSvg(badge.url) });
+        cards.push({ student, code: badge.code, qr: await qrSvg(badge.url, 4) });
       }
       const pages = [];
       for (let i = 0; i < cards.length; i += CARDS_PER_PAGE) pages.push(cards.slice(i, i + CARDS_PER_PAGE));

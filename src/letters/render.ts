@@ -15,7 +15,10 @@ export function renderLetters(data: Record<string, unknown>): string {
   return template(data);
 }
 
-/** The portal address as an inline SVG QR code (medium error correction survives a folded or smudged letter). */
-export function qrSvg(text: string): Promise<string> {
-  return QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+/**
+ * An address as an inline SVG QR code (medium error correction survives a folded or smudged letter). `margin` is the
+ * quiet zone in modules: the standard's 4 for a card held up to a camera next to other cards' codes.
+ */
+export function qrSvg(text: string, margin = 2): Promise<string> {
+  return QRCode.toString(text, { type: 'svg', errorCorrectionLevel: 'M', margin });
 }
