@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { pdfPages, pdfText, qrCodes } from '../helpers/pdf-tools.js';
+import { pdfPages, pdfText, qrCodes, downloadPdf } from '../helpers/pdf-tools.js';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
 
@@ -30,12 +30,7 @@ describe.each(ENGINES)('badge sheets (%s)', (engine) => {
     return browser;
   }
 
-  async function download(browser: WebClient, path: string) {
-    const response = await fetch(`${server.url}${path}`, { headers: { cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ') }, redirect: 'manual' });
-    const file = join(dir, `${Math.random().toString(36).slice(2)}.pdf`);
-    writeFileSync(file, Buffer.from(await response.arrayBuffer()));
-    return { response, file };
-  }
+  const download = (browser: WebClient, path: string) => downloadPdf(browser, `${server.url}${path}`, dir);
 
   const codeOf = async (username: string) => {
     const account = (await server.services.accounts.findByUsername(username))!;

@@ -1,7 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { WebClient } from './web-client.js';
 
 /** Tests read PDFs with poppler-utils (pdftotext, pdftoppm) and decode QR codes with zbar-tools (zbarimg). */
 
@@ -49,4 +51,13 @@ export function qrCodes(file: string, page: number): string[] {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A PDF download made with a browser's cookies, saved under `dir` for the tools above (the web client reads text). */
+export async function downloadPdf(browser: WebClient, url: string, dir: string) {
+  const response = await fetch(url, { headers: { cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ') }, redirect: 'manual' });
+  const body = Buffer.from(await response.arrayBuffer());
+  const file = join(dir, `${randomUUID()}.pdf`);
+  writeFileSync(file, body);
+  return { response, body, file };
 }

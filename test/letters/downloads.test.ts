@@ -1,7 +1,7 @@
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pdfText } from '../helpers/pdf-tools.js';
+import { pdfText, downloadPdf } from '../helpers/pdf-tools.js';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
 
@@ -24,14 +24,7 @@ describe.each(ENGINES)('letter downloads (%s)', (engine) => {
     return browser;
   }
 
-  /** The raw download with the browser's cookies (the web client reads bodies as text). */
-  async function download(browser: WebClient, path: string) {
-    const response = await fetch(`${server.url}${path}`, { headers: { cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ') }, redirect: 'manual' });
-    const body = Buffer.from(await response.arrayBuffer());
-    const file = join(dir, `${Math.random().toString(36).slice(2)}.pdf`);
-    writeFileSync(file, body);
-    return { response, body, file };
-  }
+  const download = (browser: WebClient, path: string) => downloadPdf(browser, `${server.url}${path}`, dir);
 
   const printed = () => server.services.store.db.selectFrom('audit_events').selectAll().where('type', '=', 'letters.printed').execute();
 

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -6,7 +6,7 @@ import { Letters } from '../../src/letters/letters.js';
 import { openPdfPrinter } from '../../src/print/pdf.js';
 import { SqlLetterStore } from '../../src/store/letters-repo.js';
 import { CHROMIUM_PATH } from '../helpers/browser.js';
-import { pdfPages, pdfText, pdfWords, qrCodes } from '../helpers/pdf-tools.js';
+import { pdfPages, pdfText, pdfWords, qrCodes, downloadPdf } from '../helpers/pdf-tools.js';
 import { ENGINES, startTestServer, type TestServer } from '../helpers/server.js';
 import { signIn, WebClient } from '../helpers/web-client.js';
 
@@ -32,14 +32,7 @@ describe.each(ENGINES)('re-claim sheet (%s)', (engine) => {
   }
   const rivera = () => as('mrivera', 'Teach-Lakeside-2026');
 
-  /** The raw download with the browser's cookies (the web client reads bodies as text). */
-  async function download(browser: WebClient, path: string) {
-    const response = await fetch(`${server.url}${path}`, { headers: { cookie: [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ') }, redirect: 'manual' });
-    const body = Buffer.from(await response.arrayBuffer());
-    const file = join(dir, `${Math.random().toString(36).slice(2)}.pdf`);
-    writeFileSync(file, body);
-    return { response, body, file };
-  }
+  const download = (browser: WebClient, path: string) => downloadPdf(browser, `${server.url}${path}`, dir);
 
   const printed = () => server.services.store.db.selectFrom('audit_events').selectAll().where('type', '=', 'letters.reclaim_printed').execute();
 
