@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { FactorListing, MfaStore, NewPasskey, StoredPasskey, StoredTotp } from '../mfa/ports.js';
-import type { Database } from './tables.js';
+import type { Database, MfaFactorsTable } from './tables.js';
 
 export class SqlMfaStore implements MfaStore {
   constructor(private readonly db: Kysely<Database>) {}
@@ -45,27 +45,22 @@ export class SqlMfaStore implements MfaStore {
   }
 
   async addPasskey(accountId: string, factor: NewPasskey, codeDigests: string[] | null, now: number): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('mfa_factors')
-        .values({
-          id: factor.id,
-          account_id: accountId,
-          kind: 'passkey',
-          name: factor.name,
-          secret_sealed: '',
-          last_step: null,
-          created_at: now,
-          last_used_at: null,
-          credential_id: factor.credentialId,
-          public_key: factor.publicKey,
-          sign_count: factor.signCount,
-          transports: JSON.stringify(factor.transports),
-        })
-        .execute();
-      await trx.updateTable('accounts').set({ second_factor: 1, updated_at: now }).where('id', '=', accountId).execute();
-      if (codeDigests) await this.writeCodes(trx, accountId, codeDigests, now);
-    });
+    await this.addFactor(
+      accountId,
+      {
+        id: factor.id,
+        kind: 'passkey',
+        name: factor.name,
+        secret_sealed: '',
+        last_step: null,
+        credential_id: factor.credentialId,
+        public_key: factor.publicKey,
+        sign_count: factor.signCount,
+        transports: JSON.stringify(factor.transports),
+      },
+      codeDigests,
+      now,
+    );
   }
 
   async usePasskey(factorId: string, signCount: number, now: number): Promise<void> {
@@ -80,19 +75,20 @@ export class SqlMfaStore implements MfaStore {
   }
 
   async addTotp(accountId: string, factor: { id: string; name: string; secretSealed: string; lastStep: number }, codeDigests: string[] | null, now: number): Promise<void> {
+    await this.addFactor(accountId, { id: factor.id, kind: 'totp', name: factor.name, secret_sealed: factor.secretSealed, last_step: factor.lastStep }, codeDigests, now);
+  }
+
+  /** A factor, the account's mark that it has one, and (the first time) its recovery codes: all or nothing. */
+  private async addFactor(
+    accountId: string,
+    factor: Omit<Insertable<MfaFactorsTable>, 'account_id' | 'created_at' | 'last_used_at'>,
+    codeDigests: string[] | null,
+    now: number,
+  ): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('mfa_factors')
-        .values({
-          id: factor.id,
-          account_id: accountId,
-          kind: 'totp',
-          name: factor.name,
-          secret_sealed: factor.secretSealed,
-          last_step: factor.lastStep,
-          created_at: now,
-          last_used_at: null,
-        })
+        .values({ ...factor, account_id: accountId, created_at: now, last_used_at: null })
         .execute();
       await trx.updateTable('accounts').set({ second_factor: 1, updated_at: now }).where('id', '=', accountId).execute();
       if (codeDigests) await this.writeCodes(trx, accountId, codeDigests, now);
