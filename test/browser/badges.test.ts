@@ -154,7 +154,7 @@ test('axe-core finds no WCAG 2.1 A/AA violations on the badge pages, in English 
     try {
       await page.goto(`${server.url}/?lang=${lang}`);
       await page.locator('#username').fill('mrivera');
-      await clickAndLoad(page, page.locator('form button[type="submit"]'));
+      await clickAndLoad(page, page.locator('form[action$="/username"] button[type="submit"]'));
       await page.locator('#password').fill('Teach-Lakeside-2026');
       await clickAndLoad(page, page.locator('form[action$="/password"] button[type="submit"]'));
       await page.goto(`${server.url}/staff?lang=${lang}`);
@@ -188,7 +188,7 @@ test('axe-core finds no WCAG 2.1 A/AA violations on the badge pages, in English 
       try {
         await admin.page.goto(`${server.url}/admin/badges?lang=${lang}`);
         await admin.page.locator('#username').fill('admin');
-        await clickAndLoad(admin.page, admin.page.locator('form button[type="submit"]'));
+        await clickAndLoad(admin.page, admin.page.locator('form[action$="/username"] button[type="submit"]'));
         await admin.page.locator('#password').fill('Admin-Maple-2026');
         await clickAndLoad(admin.page, admin.page.locator('form[action$="/password"] button[type="submit"]'));
         await admin.page.goto(`${server.url}/admin/badges?lang=${lang}`);
