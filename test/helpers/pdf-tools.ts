@@ -43,8 +43,8 @@ export function pdfWords(file: string, page: number): { width: number; words: Wo
 export function qrCodes(file: string, page: number): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'homeroom-qr-'));
   try {
-    // 300 dpi, about what a phone's camera sees of a printed sheet held up to it: at 150, zbar missed one code of a
-    // badge sheet in about one run of four.
+    // 300 dpi, about what a phone's camera resolves of a printed sheet held up to it; much lower and zbar may miss
+    // one of several codes on a page that a camera reads.
     execFileSync('pdftoppm', ['-r', '300', '-f', String(page), '-l', String(page), '-png', file, join(dir, 'page')]);
     const image = join(dir, readdirSync(dir)[0]);
     return execFileSync('zbarimg', ['--quiet', '--raw', image], { encoding: 'utf8' }).trim().split('\n');

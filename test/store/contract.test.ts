@@ -270,8 +270,8 @@ describe.each(ENGINES)('storage contract (%s)', (engine) => {
 
     test('sign-ins of one account from one address, counted and settled at once, never deadlock and lose no count', async () => {
       // Two people sharing a login from one school's address: one's success settles both counters while the other's
-      // attempt counts both. Row locks taken in different orders by the two statements made PostgreSQL end one of
-      // them as a deadlock (after its one-second deadlock_timeout), a 500 on a cluster under load.
+      // attempt counts both. Were the two statements to take the rows' locks in different orders, PostgreSQL would end
+      // one of them as a deadlock (after its one-second deadlock_timeout).
       const account = `k:account:${randomUUID()}`;
       const address = `k:address:${randomUUID()}`;
       const now = Date.now();
