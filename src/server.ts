@@ -7,7 +7,7 @@ import { buildApp } from './http/app.js';
 import { DEMO_APP_CLIENT_ID, ensureDemoAppClient } from './oidc/built-in-clients.js';
 import type { LogoutNoticeSender } from './oidc/logout-notices.js';
 import { createServices, rosterImportDeps, type Services } from './services.js';
-import { createLogger } from './shared/log.js';
+import { createLogger, type DestinationStream } from './shared/log.js';
 import { migrateToLatest, openStore, storeOptionsFromConfig, type StoreOptions } from './store/database.js';
 import { purgeExpiredOidcPayloads } from './store/oidc-adapter.js';
 import { importRoster } from './roster/import.js';
@@ -35,6 +35,8 @@ export interface StartOptions {
   storeOptions?: StoreOptions;
   /** Build the app before listening (the issuer is known); tests listen on port 0 and set the issuer afterwards. */
   configForPort?: (port: number) => Config;
+  /** Where the logs go instead of stdout. */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await new Promise<void>((resolve) => server.listen(config.server.port, config.server.host, resolve));
     effective = options.configForPort((server.address() as AddressInfo).port);
   }
-  const log = createLogger(effective.log.level);
+  const log = createLogger(effective.log.level, options.logDestination);
   const storeOptions = options.storeOptions ?? storeOptionsFromConfig(effective);
   const store = await openStore(storeOptions);
   await migrateToLatest(store, storeOptions.schema);

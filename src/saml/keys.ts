@@ -27,8 +27,10 @@ export function generateSamlKey(subject: string, activeFrom: number, now = Date.
   const privatePem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   const certificate = forge.pki.createCertificate();
   certificate.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  // A positive serial number: the first byte's high bit clear.
-  certificate.serialNumber = `0${randomBytes(15).toString('hex')}`;
+  // DER wants a positive serial number in its shortest form: the first byte neither zero nor with its high bit set.
+  const serial = randomBytes(16);
+  serial[0] = 0x40 | (serial[0] & 0x3f);
+  certificate.serialNumber = serial.toString('hex');
   certificate.validity.notBefore = new Date(now - 86400_000);
   certificate.validity.notAfter = new Date(now);
   certificate.validity.notAfter.setUTCFullYear(certificate.validity.notAfter.getUTCFullYear() + CERTIFICATE_YEARS);

@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 /** JSON logs; these paths never reach the output even if someone logs a whole request or body by mistake. */
 const REDACT = [
@@ -23,8 +23,10 @@ const REDACT = [
   'id_token',
 ];
 
-export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'homeroom' } });
+/** JSON lines on stdout, or on `destination` (the tests keep the errors of their in-process servers). */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'homeroom' } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
-export type { Logger };
+export type { DestinationStream, Logger };

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import type { StoreOptions } from '../../src/store/database.js';
+import { serverLog, TEST_SERVER_LOG_LEVEL } from './server-log.js';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -62,7 +63,7 @@ export interface TestServerOptions {
 /** Starts Homeroom on a free loopback port with the issuer naming that port. */
 export async function startTestServer(engine: Engine, options: TestServerOptions = {}): Promise<TestServer> {
   const database = options.database ?? (await freshDatabase(engine));
-  const env = { HOMEROOM_DEMO: options.demo === false ? '0' : '1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' };
+  const env = { HOMEROOM_DEMO: options.demo === false ? '0' : '1', LOG_LEVEL: TEST_SERVER_LOG_LEVEL };
   // The suites of the second factor set mfa themselves; the others sign in the demo's admin and help desk with a password.
   const overrides: Record<string, unknown> = { mfa: { requiredRoles: [] }, ...(options.overrides ?? {}) };
   const withServer = (server: Record<string, unknown>) => ({ ...overrides, server: { ...((overrides.server as object) ?? {}), ...server } });
@@ -70,6 +71,7 @@ export async function startTestServer(engine: Engine, options: TestServerOptions
   let config = base;
   const running = await startServer(base, {
     storeOptions: database.options,
+    logDestination: serverLog,
     configForPort: (port) => {
       config = loadConfig(env, withServer({ port, host: '127.0.0.1', issuer: options.issuer ?? `http://127.0.0.1:${port}` }));
       return config;

@@ -1,3 +1,5 @@
+import { recentServerErrors } from './server-log.js';
+
 /**
  * A small cookie-keeping HTTP client that behaves like a browser without JavaScript: it follows redirects, keeps
  * cookies, and submits the HTML forms it is shown. Tests drive the real pages with it.
@@ -129,7 +131,8 @@ export class WebClient {
       }
       return { action: new URL(action, this.page.url).href, fields };
     }
-    throw new Error(`no form with action containing "${actionPart}" on ${this.page.url} (status ${this.page.status}):\n${this.page.html.slice(0, 2000)}`);
+    const logged = this.page.status >= 500 ? recentServerErrors() : '';
+    throw new Error(`no form with action containing "${actionPart}" on ${this.page.url} (status ${this.page.status}):\n${this.page.html.slice(0, 2000)}${logged}`);
   }
 
   /** Submits a form of the current page with some fields filled in. */

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -144,6 +145,10 @@ describe.each(ENGINES)('homeroom saml and keys rotate (%s)', (engine) => {
       expect(published[0]).toBe(current);
       const next = published[1];
       expect(rotated.saml.certificate.replace(/-----[^-]+-----|\s/g, '')).toBe(next);
+      // Apps pin it by hand for years: ten years of validity, and a positive 16-byte serial number in DER's shortest form.
+      const certificate = new X509Certificate(rotated.saml.certificate);
+      expect(certificate.serialNumber).toMatch(/^[4-7][0-9A-F]{31}$/);
+      expect(Date.parse(certificate.validTo) - Date.now()).toBeGreaterThan(9.9 * 365 * 86400_000);
 
       // An app that knows only the next certificate refuses what the current key signs …
       sp.configure({ idpCert: next });
