@@ -1,4 +1,4 @@
-import type { FlowStore } from '../flows/flow.js';
+import type { Flow, FlowStore } from '../flows/flow.js';
 
 /** The username-first login: the step lives in a flow record keyed by the provider's interaction id. */
 export interface LoginContext {
@@ -34,16 +34,42 @@ export const SECOND_STEPS: readonly string[] = ['second-factor', 'enrol', 'recov
 const kind = 'login';
 const idFor = (uid: string) => `login:${uid}`;
 
+/** An interaction's login flow record as read once by a request (null: no username chosen yet). */
+export type LoginFlow = Flow<LoginContext> | null;
+
+type SecondStepFlow = { step: SecondStep; context: Required<Pick<LoginContext, 'username' | 'accountId'>> & LoginContext; version: number };
+
+/** The username chosen, or null while the username step is still open. */
+export function usernameIn(flow: LoginFlow): string | null {
+  return flow?.step === 'password' ? flow.context.username : null;
+}
+
+/** The flow when it is past the password (a second-factor step), else null. */
+export function secondStepIn(flow: LoginFlow): SecondStepFlow | null {
+  if (!flow || !SECOND_STEPS.includes(flow.step) || !flow.context.accountId) return null;
+  return { step: flow.step as SecondStep, context: flow.context as SecondStepFlow['context'], version: flow.version };
+}
+
+/** The flow while it is on the pictures step, else null. */
+export function picturesIn(flow: LoginFlow): { context: PictureRounds; version: number } | null {
+  if (!flow || flow.step !== 'pictures' || flow.context.round === undefined || !flow.context.order) return null;
+  const { username, round, order, picksSealed } = flow.context;
+  return { context: { username, round, order, picksSealed }, version: flow.version };
+}
+
 export class LoginFlows {
   constructor(
     private readonly flows: FlowStore,
     private readonly ttlSeconds: number,
   ) {}
 
-  /** The username chosen for this interaction, or null while the username step is still open. */
+  /** The record as it stands: a page that asks several questions of it (which step? which username?) reads it once. */
+  async load(uid: string): Promise<LoginFlow> {
+    return (await this.flows.get<LoginContext>(idFor(uid))) ?? null;
+  }
+
   async username(uid: string): Promise<string | null> {
-    const flow = await this.flows.get<LoginContext>(idFor(uid));
-    return flow?.step === 'password' ? flow.context.username : null;
+    return usernameIn(await this.load(uid));
   }
 
   /** Two tabs on one interaction: the later choice wins, whatever the other tab wrote. */
@@ -58,11 +84,8 @@ export class LoginFlows {
     });
   }
 
-  /** The flow when it is past the password (a second-factor step), else null. */
-  async secondStep(uid: string): Promise<{ step: SecondStep; context: Required<Pick<LoginContext, 'username' | 'accountId'>> & LoginContext; version: number } | null> {
-    const flow = await this.flows.get<LoginContext>(idFor(uid));
-    if (!flow || !SECOND_STEPS.includes(flow.step) || !flow.context.accountId) return null;
-    return { step: flow.step as SecondStep, context: flow.context as Required<Pick<LoginContext, 'username' | 'accountId'>> & LoginContext, version: flow.version };
+  async secondStep(uid: string): Promise<SecondStepFlow | null> {
+    return secondStepIn(await this.load(uid));
   }
 
   /** Moves the flow past the password; false when another tab moved it first (that tab's step stands). */
@@ -73,12 +96,8 @@ export class LoginFlows {
     return this.flows.update(flow.id, flow.version, step, context);
   }
 
-  /** The flow while it is on the pictures step, else null. */
   async pictures(uid: string): Promise<{ context: PictureRounds; version: number } | null> {
-    const flow = await this.flows.get<LoginContext>(idFor(uid));
-    if (!flow || flow.step !== 'pictures' || flow.context.round === undefined || !flow.context.order) return null;
-    const { username, round, order, picksSealed } = flow.context;
-    return { context: { username, round, order, picksSealed }, version: flow.version };
+    return picturesIn(await this.load(uid));
   }
 
   /** Moves the flow to the pictures step with `rounds` (its first round, or the next); false when another tab moved it. */

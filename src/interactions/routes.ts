@@ -21,7 +21,7 @@ import { BADGE_START_COOKIE, badgeRoutes } from '../badges/routes.js';
 import { YOUNG_APP_REASON } from '../oidc/young-apps.js';
 import { renderYoungAppRefused } from '../http/young-app-refused.js';
 import { totpSetup } from '../mfa/totp-setup.js';
-import type { SecondStep } from './login-flow.js';
+import { secondStepIn, usernameIn, type LoginFlow, type SecondStep } from './login-flow.js';
 import { pictureSteps } from '../pictures/routes.js';
 
 export type InteractionDeps = Pick<
@@ -128,8 +128,13 @@ export function interactionRoutes(deps: InteractionDeps): Router {
 
   /** The steps after the password, for staff who use a second factor: a code, setting an app up, recovery codes. */
   async function renderSecondStep(ctx: Context, interaction: Interaction, error?: string, status = 200) {
-    const flow = await loginFlows.secondStep(interaction.uid);
-    if (!flow) return renderLogin(ctx, interaction, await loginFlows.username(interaction.uid), error, status);
+    return renderStep(ctx, interaction, await loginFlows.load(interaction.uid), error, status);
+  }
+
+  /** The page of the step the login flow is on: a second-factor step, else the username or the password page. */
+  async function renderStep(ctx: Context, interaction: Interaction, loaded: LoginFlow, error?: string, status = 200) {
+    const flow = secondStepIn(loaded);
+    if (!flow) return renderLogin(ctx, interaction, usernameIn(loaded), error, status);
     const appName = await appNameOf(interaction.params);
     const base = { uid: interaction.uid, username: flow.context.username, error, appName };
     const steps: Record<SecondStep, () => Promise<[string, Record<string, unknown>]>> = {
@@ -173,12 +178,14 @@ export function interactionRoutes(deps: InteractionDeps): Router {
     const interaction = await details(ctx);
     if (interaction.prompt.name === 'login') {
       // Opened from a badge's address (/badge): straight to the badge page, which reads the code it carries.
-      if (ctx.cookies.get(BADGE_START_COOKIE) && !(await loginFlows.username(interaction.uid))) {
+      // One read of the login flow answers every question this page asks of it.
+      const flow = await loginFlows.load(interaction.uid);
+      if (ctx.cookies.get(BADGE_START_COOKIE) && !usernameIn(flow)) {
         ctx.cookies.set(BADGE_START_COOKIE, null);
         return seeOther(ctx, `/interaction/${interaction.uid}/badge`);
       }
-      if (await pictures.render(ctx, interaction)) return;
-      return renderSecondStep(ctx, interaction);
+      if (await pictures.render(ctx, interaction, flow)) return;
+      return renderStep(ctx, interaction, flow);
     }
     if (interaction.prompt.name === 'consent') {
       const client = await provider.Client.find(String(interaction.params.client_id));

@@ -11,7 +11,7 @@ import { seeOther } from '../http/redirect.js';
 import { asksForMultiFactor, pictureSignIn, type AuthnContext } from '../mfa/authn-context.js';
 import { picksOf, picture, roundsToChoose, ROUNDS, shuffledRound, validSequence } from './catalog.js';
 import { tooManyRequests } from '../shared/errors.js';
-import type { LoginFlows } from '../interactions/login-flow.js';
+import { picturesIn, type LoginFlow, type LoginFlows } from '../interactions/login-flow.js';
 import type { PageDeps } from '../http/page-router.js';
 import type { Services } from '../services.js';
 
@@ -39,8 +39,8 @@ export function pictureSteps(router: Router, helpers: PictureStepHelpers) {
   const { loginFlows, views, csrf, sealer } = deps;
 
   /** Renders the current round when the flow is on the pictures step; false otherwise. */
-  async function render(ctx: Context, interaction: Interaction, error?: string, status = 200): Promise<boolean> {
-    const state = await loginFlows.pictures(interaction.uid);
+  async function render(ctx: Context, interaction: Interaction, flow: LoginFlow, error?: string, status = 200): Promise<boolean> {
+    const state = picturesIn(flow);
     if (!state) return false;
     const { username, round, order } = state.context;
     views.render(
@@ -88,7 +88,7 @@ export function pictureSteps(router: Router, helpers: PictureStepHelpers) {
     const outcome = await deps.pictures.signIn(username, picks, ctx.state.ip, helpers.devices.read(ctx));
     if (!outcome.ok) {
       if (outcome.reason === 'throttled') throw tooManyRequests(outcome.retryAfter);
-      await render(ctx, interaction, 'login.errors.failed', 401);
+      await render(ctx, interaction, await loginFlows.load(interaction.uid), 'login.errors.failed', 401);
       return;
     }
     await loginFlows.restart(interaction.uid);
