@@ -26,6 +26,8 @@ const nodeGlobals = {
   URL: 'readonly',
   setTimeout: 'readonly',
   clearTimeout: 'readonly',
+  setInterval: 'readonly',
+  clearInterval: 'readonly',
   setImmediate: 'readonly',
   structuredClone: 'readonly',
   SharedArrayBuffer: 'readonly',

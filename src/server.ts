@@ -8,6 +8,7 @@ import { DEMO_APP_CLIENT_ID, ensureDemoAppClient } from './oidc/built-in-clients
 import type { LogoutNoticeSender } from './oidc/logout-notices.js';
 import { createServices, rosterImportDeps, type Services } from './services.js';
 import { createLogger, type DestinationStream } from './shared/log.js';
+import { startWalCheckpointer } from './store/wal-checkpointer.js';
 import { migrateToLatest, openStore, storeOptionsFromConfig, type StoreOptions } from './store/database.js';
 import { purgeExpiredOidcPayloads } from './store/oidc-adapter.js';
 import { importRoster } from './roster/import.js';
@@ -58,6 +59,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   const storeOptions = options.storeOptions ?? storeOptionsFromConfig(effective);
   const store = await openStore(storeOptions);
   await migrateToLatest(store, storeOptions.schema);
+  const checkpointer = store.raw.sqlite && storeOptions.file && storeOptions.file !== ':memory:' ? startWalCheckpointer(storeOptions.file, store.raw.sqlite, log) : null;
   const services = await createServices(effective, store, log);
 
   let demoLogins: DemoLogin[] | null = null;
@@ -157,6 +159,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       await logoutNotices.drain().catch(() => undefined); // the last ones due, before the store closes
       await rosterWatcher?.stop();
       await rosterStore?.close();
+      await checkpointer?.stop();
       await store.close();
     },
   };
