@@ -26,6 +26,7 @@ import * as passkeys from './migrations/021_passkeys.js';
 import * as accountSearch from './migrations/022_account_search.js';
 import * as badges from './migrations/024_badges.js';
 import * as picturePasswords from './migrations/025_picture_passwords.js';
+import * as oidcPayloadPartialIndexes from './migrations/026_oidc_payload_partial_indexes.js';
 import { openSqlite } from './sqlite-connection.js';
 import type { Database } from './tables.js';
 
@@ -65,6 +66,7 @@ const migrations: Record<string, Migration> = {
   '022_account_search': accountSearch,
   '024_badges': badges,
   '025_picture_passwords': picturePasswords,
+  '026_oidc_payload_partial_indexes': oidcPayloadPartialIndexes,
 };
 
 /** Names of all migrations, in the order they apply. */
