@@ -85,7 +85,7 @@ if (args.help) {
   --warmup <s>            logins before measuring, to warm the JIT and caches (default 3)
   --threadpool <n>        UV_THREADPOOL_SIZE for the servers and the raw measurement (default: inherited, else 4)
   --server-import <file>  experiment: preload a module into the Homeroom servers (repeatable)
-  --profile               run the Homeroom servers with --cpu-prof and show where their event loop spent the
+  --profile               run the servers with --cpu-prof and show where their event loop spent the
                           highest-concurrency surge of the last round
   --verbose               pass the servers' output through; list the statements a login sends
 `);
@@ -250,7 +250,7 @@ async function startServer(kind: ServerKind, baseEnv: NodeJS.ProcessEnv, hashEnv
   const dir = join(tempDir!, kind);
   mkdirSync(dir, { recursive: true });
   const monitorFile = join(dir, 'monitor.json');
-  const profileDir = args.profile && kind !== 'bare' ? join(dir, 'profile') : null;
+  const profileDir = args.profile ? join(dir, 'profile') : null;
   const env: NodeJS.ProcessEnv = { ...baseEnv, PORT: String(port), HOMEROOM_ISSUER: base, HOMEROOM_DATA_DIR: join(dir, 'data'), HOMEROOM_BENCH_MONITOR_FILE: monitorFile };
   if (kind === 'postgres') {
     pgSchema = `bench_login_${randomBytes(4).toString('hex')}`;
@@ -287,10 +287,10 @@ async function startServer(kind: ServerKind, baseEnv: NodeJS.ProcessEnv, hashEnv
     usernames = setup.usernames;
     password = setup.password;
     nodeFlags.push(...(args['server-import'] ?? []).map((file) => `--import=${pathToFileURL(resolve(file)).href}`));
-    if (profileDir) nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=500');
     argv = [...nodeFlags, join(ROOT, 'bin', 'homeroom.js'), 'start'];
   }
 
+  if (profileDir) argv.unshift('--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=500');
   const child = spawn(process.execPath, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   const output: string[] = [];
@@ -650,13 +650,14 @@ async function main(): Promise<number> {
         continue;
       }
       const profile: ProfileReport = analyzeProfile(join(server.profileDir!, file), last.window);
+      if (process.env.KEEP_PROFILE) (await import('node:fs')).copyFileSync(join(server.profileDir!, file), `${process.env.KEEP_PROFILE}-${server.kind}.cpuprofile`);
       // V8 samples wall time: a main thread waiting for a core is charged to whatever it was doing. Shares are
       // therefore scaled to the event loop's measured CPU time per login.
       const share = (ms: number) => ms / profile.busyMs;
       const loopPerLogin = last.cpu.loop;
       lines.push('');
       lines.push(`  ${SERVER_LABEL[server.kind]}, event loop during the last ${peak}-at-once surge (--cpu-prof, scaled to ${fmt(loopPerLogin)} ms CPU/login):`);
-      for (const entry of profile.byArea.slice(0, 14))
+      for (const entry of profile.byArea.slice(0, Number(process.env.AREAS ?? 14)))
         lines.push(`    ${entry.name.padEnd(34)} ${fmt(100 * share(entry.ms)).padStart(5)}%  ≈ ${fmt(share(entry.ms) * loopPerLogin, 2)} ms/login`);
       lines.push('  Top functions (self time):');
       for (const entry of profile.byFunction.slice(0, 25)) {
