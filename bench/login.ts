@@ -17,7 +17,7 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -57,6 +57,8 @@ function parseOptions() {
       threadpool: { type: 'string' },
       'server-import': { type: 'string', multiple: true },
       profile: { type: 'boolean', default: false },
+      'profile-out': { type: 'string' },
+      'profile-areas': { type: 'string', default: '14' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -87,6 +89,8 @@ if (args.help) {
   --server-import <file>  experiment: preload a module into the Homeroom servers (repeatable)
   --profile               run the servers with --cpu-prof and show where their event loop spent the
                           highest-concurrency surge of the last round
+  --profile-out <dir>     with --profile, also keep each server's .cpuprofile there (for a profile viewer)
+  --profile-areas <n>     with --profile, how many areas to list (default 14)
   --verbose               pass the servers' output through; list the statements a login sends
 `);
   process.exit(0);
@@ -650,14 +654,17 @@ async function main(): Promise<number> {
         continue;
       }
       const profile: ProfileReport = analyzeProfile(join(server.profileDir!, file), last.window);
-      if (process.env.KEEP_PROFILE) (await import('node:fs')).copyFileSync(join(server.profileDir!, file), `${process.env.KEEP_PROFILE}-${server.kind}.cpuprofile`);
+      if (args['profile-out']) {
+        mkdirSync(args['profile-out'], { recursive: true });
+        copyFileSync(join(server.profileDir!, file), join(args['profile-out'], `login-${server.kind}.cpuprofile`));
+      }
       // V8 samples wall time: a main thread waiting for a core is charged to whatever it was doing. Shares are
       // therefore scaled to the event loop's measured CPU time per login.
       const share = (ms: number) => ms / profile.busyMs;
       const loopPerLogin = last.cpu.loop;
       lines.push('');
       lines.push(`  ${SERVER_LABEL[server.kind]}, event loop during the last ${peak}-at-once surge (--cpu-prof, scaled to ${fmt(loopPerLogin)} ms CPU/login):`);
-      for (const entry of profile.byArea.slice(0, Number(process.env.AREAS ?? 14)))
+      for (const entry of profile.byArea.slice(0, Number(args['profile-areas'])))
         lines.push(`    ${entry.name.padEnd(34)} ${fmt(100 * share(entry.ms)).padStart(5)}%  ≈ ${fmt(share(entry.ms) * loopPerLogin, 2)} ms/login`);
       lines.push('  Top functions (self time):');
       for (const entry of profile.byFunction.slice(0, 25)) {
