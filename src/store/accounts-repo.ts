@@ -42,19 +42,14 @@ export class SqlAccountStore implements AccountStore {
         db
           .selectFrom('accounts')
           .leftJoin('account_roles', 'account_roles.account_id', 'accounts.id')
-          .leftJoin(
-            (eb) =>
-              eb
-                .selectFrom('account_schools')
-                .innerJoin('schools', 'schools.id', 'account_schools.school_id')
-                .select(['account_schools.account_id', 'schools.id as school_id', 'schools.name as school_name'])
-                .as('school'),
-            (join) => join.onRef('school.account_id', '=', 'accounts.id'),
-          )
+          // Plain joins, not a subquery: SQLite cannot flatten a joined subquery on the right of a LEFT JOIN, so it
+          // built the whole account_schools × schools table on every read (a million rows in a large district).
+          .leftJoin('account_schools', 'account_schools.account_id', 'accounts.id')
+          .leftJoin('schools', 'schools.id', 'account_schools.school_id')
           .selectAll('accounts')
-          .select(['account_roles.role', 'school.school_id', 'school.school_name'])
+          .select(['account_roles.role', 'schools.id as school_id', 'schools.name as school_name'])
           .where(`accounts.${column}`, '=', p.value)
-          .orderBy('school.school_name'),
+          .orderBy('schools.name'),
       );
     this.findOneBy = { id: findOne('id'), username_key: findOne('username_key') };
     // first_login_at is written once (the readiness dashboard's "signed in at least once", and its date).
