@@ -136,16 +136,22 @@ export class Badges {
 
   /** Voids the student's badge: it fails at once. False when the student had none. */
   async void(accountId: string, actor: BadgeActor): Promise<boolean> {
-    const voided = await this.store.replace(accountId, null, Date.now());
+    const voided = await this.store.replace(accountId, null, Date.now(), []);
     if (voided) await this.events.emit({ type: 'badge.voided', actorId: actor.id, subjectId: accountId, ip: actor.ip ?? null });
     return voided;
   }
 
-  /** A new badge for the student; the old one (if any) fails at once. */
+  /**
+   * A new badge for the student; the old one (if any) fails at once. A lock of failed sign-ins on the account ends
+   * with it, as when a teacher sets pictures: the teacher is who a locked-out child goes to, and a child who signs in
+   * only with a badge has no other way back in than a new card.
+   */
   async regenerate(accountId: string, actor: BadgeActor): Promise<void> {
     const code = newBadgeCode();
     const id = randomUUID();
-    const voided = await this.store.replace(accountId, { id, digest: badgeDigest(this.serverSecret, code), secretSealed: this.sealer.seal(code) }, Date.now());
+    const account = await this.accounts.findById(accountId);
+    const unlock = account ? [throttleKeys.loginAccount(usernameKey(account.username))] : [];
+    const voided = await this.store.replace(accountId, { id, digest: badgeDigest(this.serverSecret, code), secretSealed: this.sealer.seal(code) }, Date.now(), unlock);
     await this.events.emit({ type: 'badge.regenerated', actorId: actor.id, subjectId: accountId, ip: actor.ip ?? null, data: { badge: id, replaced: voided } });
   }
 

@@ -16,9 +16,9 @@ export interface BadgeStore {
   activeFor(accountIds: string[]): Promise<Map<string, BadgeRecord>>;
   /**
    * Voids the account's badge (if any) and, when `next` is given, stores it as the account's badge, in one
-   * transaction. Returns whether a badge was voided.
+   * transaction, with the throttle counters named (a lock the new badge ends). Returns whether a badge was voided.
    */
-  replace(accountId: string, next: { id: string; digest: string; secretSealed: string } | null, now: number): Promise<boolean>;
+  replace(accountId: string, next: { id: string; digest: string; secretSealed: string } | null, now: number, clearCounters: string[]): Promise<boolean>;
   /** Stores a first badge unless the account got one meanwhile; false then. */
   insertIfNone(accountId: string, badge: { id: string; digest: string; secretSealed: string }, now: number): Promise<boolean>;
   markUsed(id: string, now: number): Promise<void>;

@@ -36,8 +36,9 @@ export class SqlBadgeStore implements BadgeStore {
     return found;
   }
 
-  async replace(accountId: string, next: { id: string; digest: string; secretSealed: string } | null, now: number): Promise<boolean> {
+  async replace(accountId: string, next: { id: string; digest: string; secretSealed: string } | null, now: number, clearCounters: string[]): Promise<boolean> {
     return this.db.transaction().execute(async (trx) => {
+      if (clearCounters.length) await trx.deleteFrom('throttle_counters').where('key', 'in', clearCounters).execute();
       const voided = await trx.updateTable('badges').set({ voided_at: now }).where('account_id', '=', accountId).where('voided_at', 'is', null).executeTakeFirst();
       if (next) {
         await trx

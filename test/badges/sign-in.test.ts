@@ -112,6 +112,14 @@ describe.each(ENGINES)('badge sign-in (%s)', (engine) => {
     const staff = await teacher.get(`${server.url}/staff`);
     const row = staff.html.split('<tr>').find((r) => r.includes('S0100004'))!;
     expect(row).toContain('Sign-in locked');
+
+    // A child who signs in only with a badge gets back in with a new card: replacing it ends the lock, audited.
+    await teacher.submit(`/staff/students/${malikId}/badge`, { action: 'regenerate' });
+    const replaced = await badgeOf(malikId);
+    expect(replaced.code).not.toBe(current.code);
+    expect((await withBadge(replaced.code, '10.5.0.10')).page.html).toContain('Hello, Malik');
+    const [event] = await server.services.audit.recent({ type: 'badge.regenerated', subjectId: malikId });
+    expect(event.actorId).not.toBeNull();
   });
 
   test('per address: guessed codes from one address are refused there, as guessed passwords are', async () => {

@@ -27,11 +27,11 @@ describe.each(ENGINES)('badge store (%s)', (engine) => {
 
   test('replacing voids the badge in use and stores the new one in one step; the voided one is still found by its digest', async () => {
     const student = await accounts.create(newAccount({ roles: ['student'], grade: 'KG' }));
-    expect(await badges.replace(student.id, badge('b1'), 10)).toBe(false);
-    expect(await badges.replace(student.id, badge('b2'), 20)).toBe(true);
+    expect(await badges.replace(student.id, badge('b1'), 10, [])).toBe(false);
+    expect(await badges.replace(student.id, badge('b2'), 20, [])).toBe(true);
     expect((await badges.activeFor([student.id])).get(student.id)?.id).toBe('id-b2');
     expect(await badges.byDigest('digest-b1')).toMatchObject({ accountId: student.id, voidedAt: 20 });
-    expect(await badges.replace(student.id, null, 30)).toBe(true);
+    expect(await badges.replace(student.id, null, 30, [])).toBe(true);
     expect((await badges.activeFor([student.id])).size).toBe(0);
     expect(await badges.byDigest('digest-b2')).toMatchObject({ voidedAt: 30 });
     expect(await badges.insertIfNone(student.id, badge('b3'), 40)).toBe(true);
