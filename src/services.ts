@@ -20,6 +20,7 @@ import { claimFlow, type ClaimContext } from './claim/claim-flow.js';
 import { ClaimService } from './claim/claim-service.js';
 import { auditedEvents } from './events/audited.js';
 import type { EventBus } from './events/bus.js';
+import { CookieSigner } from './http/cookie-signer.js';
 import { FlowRunner } from './flows/engine.js';
 import { HomeLanguages } from './home-language/home-languages.js';
 import { createI18n, type I18n } from './i18n/i18n.js';
@@ -103,7 +104,8 @@ export interface Services {
   signingKeys: SqlSigningKeys;
   secrets: SqlSecrets;
   sealer: Sealer;
-  cookieKeys: string[];
+  /** Signs the cookies of the provider, the pages and the built-in apps (one Koa app), with secrets.cookieKeys. */
+  cookieSigner: CookieSigner;
   /** Keys deriving per-purpose secrets (CSRF, cookies of the built-in relying parties). */
   serverSecret: string;
   /** Policies set in the admin console over the config file; `policies.current()` is the typed view of those in force. */
@@ -263,7 +265,7 @@ export async function createServices(config: Config, store: Store, log: Logger =
     signingKeys: new SqlSigningKeys(store.db, store.engine),
     secrets,
     sealer,
-    cookieKeys: config.secrets.cookieKeys.length ? config.secrets.cookieKeys : [generatedCookieKey],
+    cookieSigner: new CookieSigner(config.secrets.cookieKeys.length ? config.secrets.cookieKeys : [generatedCookieKey]),
     serverSecret,
     policies,
     helpLinks,

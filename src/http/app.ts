@@ -103,7 +103,7 @@ export async function buildApp(services: Services, options: AppOptions): Promise
   const views = new Views(config, services.i18n, process.env.NODE_ENV === 'development');
   const pages = { views, csrf: csrf(services.serverSecret, config.secureCookies, providerSessionId) };
   const provider = await createProvider(services, providerViews(pages, services), options.internalBaseUrl);
-  provider.keys = services.cookieKeys;
+  provider.keys = services.cookieSigner;
   await ensurePortalClient(services);
   await ensureSamlBridgeClient(services);
   const web = createWebServices(services, provider, options.internalBaseUrl);

@@ -48,7 +48,8 @@ export async function createProvider(services: Services, views: ProviderViews, i
     adapter: createOidcAdapter(services.store.db, services.sealer, services.clientRows) as Configuration['adapter'],
     jwks: { keys: keys as Jwks['keys'] },
     cookies: {
-      keys: services.cookieKeys,
+      // oidc-provider takes a keygrip-like signer here as Koa does (lib/provider.js), though its types list only key arrays.
+      keys: services.cookieSigner as unknown as string[],
       long: cookie,
       short: cookie,
       names: { session: PROVIDER_SESSION_COOKIE, interaction: 'hr_interaction', resume: 'hr_resume' },
