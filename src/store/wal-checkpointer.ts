@@ -32,19 +32,23 @@ export function startWalCheckpointer(file: string, serving: SQLite.Database, log
   const worker = new Worker(WORKER_URL, { workerData: { file, intervalMs: INTERVAL_MS } });
   worker.unref();
   let stopping = false;
+  let running = true;
   worker.on('message', (message: { error?: string }) => {
     if (message.error) log.warn({ err: { message: message.error } }, 'WAL checkpoint failed; the next one will try again');
   });
   worker.on('error', (error) => log.error({ err: error }, 'the WAL checkpoint thread stopped: the serving connection checkpoints from now on'));
-  worker.on('exit', () => {
-    if (stopping || !serving.open) return;
-    serving.pragma('wal_autocheckpoint = 1000');
-  });
+  const exited = new Promise<void>((resolve) =>
+    worker.once('exit', () => {
+      running = false;
+      if (!stopping && serving.open) serving.pragma('wal_autocheckpoint = 1000');
+      resolve();
+    }),
+  );
   return {
     async stop() {
       stopping = true;
-      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-      worker.postMessage('stop');
+      // A thread that already died is not waited for: its exit has been seen.
+      if (running) worker.postMessage('stop');
       await exited;
     },
   };
