@@ -30,7 +30,6 @@ export function startWalCheckpointer(file: string, serving: SQLite.Database, log
   serving.pragma(`wal_autocheckpoint = ${FALLBACK_PAGES}`);
   serving.pragma(`journal_size_limit = ${LOG_SIZE_LIMIT_BYTES}`);
   const worker = new Worker(WORKER_URL, { workerData: { file, intervalMs: INTERVAL_MS } });
-  worker.unref();
   let stopping = false;
   let running = true;
   worker.on('message', (message: { error?: string }) => {
@@ -44,11 +43,18 @@ export function startWalCheckpointer(file: string, serving: SQLite.Database, log
       resolve();
     }),
   );
+  // After the listeners: adding a 'message' listener refs the worker again, and a thread that runs must not keep the
+  // process alive (a CLI command, or a test run, ends when its own work is done).
+  worker.unref();
   return {
     async stop() {
       stopping = true;
-      // A thread that already died is not waited for: its exit has been seen.
-      if (running) worker.postMessage('stop');
+      // A thread that already died is not waited for: its exit has been seen. One that runs keeps the process alive
+      // until it has made its last checkpoint and closed its connection.
+      if (running) {
+        worker.ref();
+        worker.postMessage('stop');
+      }
       await exited;
     },
   };
