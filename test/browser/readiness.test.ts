@@ -82,7 +82,8 @@ test('administrator: district → school → grade → class, axe-clean in Engli
   } finally {
     await context.close();
   }
-});
+  // Eight pages checked with axe, then two more at a phone's width: longer than the default on a busy machine.
+}, 90_000);
 
 test('teacher: the readiness of their own classes, axe-clean in English and French', async () => {
   const { context, page, problems } = await newContext(browser);
