@@ -3,8 +3,8 @@ import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'no
 /**
  * Signs and checks signed cookies exactly as keygrip (Koa's default) does: HMAC-SHA1 in base64url, the first key signs
  * and any key verifies, so cookies written before and after are the same. Each key is imported once, and a check is
- * one HMAC and a constant-time comparison, where keygrip imported the key for every HMAC and compared through two
- * more: a sign-in reads a dozen signed cookies (the provider's and ours), and keygrip's check was four times as costly.
+ * one HMAC and a constant-time comparison, where keygrip imports the key for every HMAC and compares through two
+ * more: a sign-in reads a dozen signed cookies (the provider's and ours).
  */
 export class CookieSigner {
   private readonly keys: KeyObject[];

@@ -21,6 +21,5 @@ parentPort.on('message', (message) => {
   clearInterval(timer);
   checkpoint();
   db.close();
-  parentPort.postMessage({ stopped: true });
   parentPort.close();
 });

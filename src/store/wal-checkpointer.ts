@@ -23,8 +23,8 @@ export interface WalCheckpointer {
 /**
  * SQLite in WAL mode appends each write to a log, and by default the connection whose write makes the log reach 1,000
  * pages copies it back into the database file and syncs it to disk: a stall of the event loop in the middle of some
- * request, every few seconds of a sign-in surge, which also made every write about twice as costly on average. The
- * server leaves that to a thread with its own connection; the serving connection checkpoints only as a fallback.
+ * request, every few seconds of a sign-in surge. The server leaves that to a thread with its own connection; the
+ * serving connection checkpoints only as a fallback.
  */
 export function startWalCheckpointer(file: string, serving: SQLite.Database, log: Logger): WalCheckpointer {
   serving.pragma(`wal_autocheckpoint = ${FALLBACK_PAGES}`);
